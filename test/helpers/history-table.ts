@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
+import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import { ensureHistoryTable } from '../../shared/history/history-table-setup';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../shared/local/dynamodb-local';
+import { ManualClock } from '../../shared/time/clock';
+
+/** Client settings for the DynamoDB Local the global setup started. */
+export function localClientConfig() {
+  return { endpoint: inject('dynamoDbLocalEndpoint'), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+/** A fresh, uniquely named history table on DynamoDB Local, with a store over it and a clock the test moves. */
+export async function createTestHistory(options: { start?: string; pairPageSize?: number } = {}) {
+  const tableName = `history-${randomUUID()}`;
+  const config = localClientConfig();
+  const rawClient = new DynamoDBClient(config);
+  await ensureHistoryTable(rawClient, tableName);
+  rawClient.destroy();
+  const client = createDocumentClient(config);
+  const clock = new ManualClock(options.start ?? '2026-11-01T12:00:00.000Z');
+  const store = new DynamoHistoryStore({ client, tableName, clock, pairPageSize: options.pairPageSize });
+  return { tableName, client, clock, store };
+}
