@@ -388,8 +388,9 @@ export class DynamoHistoryStore implements HistoryStore {
     let exclusiveStartKey: Record<string, unknown> | undefined = query.cursor
       ? decodeCursor(query.cursor, query.environment)
       : undefined;
-    // A filter applies after Limit, so keep reading until the page is full; asking for only the
-    // missing count each time means a full page always ends exactly at its last returned item.
+    // Read one item past the page: DynamoDB hands back a LastEvaluatedKey whenever a read is exactly
+    // full, so only the extra item proves older entries exist. A filter applies after Limit, so keep
+    // reading until the page (plus one) is full or the range is exhausted.
     do {
       const page = await this.#query({
         IndexName: HISTORY_TABLE.byEnvironment.indexName,
@@ -398,15 +399,17 @@ export class DynamoHistoryStore implements HistoryStore {
         ExpressionAttributeNames: query.status ? { '#status': 'status' } : undefined,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
-        Limit: query.limit - items.length,
+        Limit: query.limit + 1 - items.length,
         ExclusiveStartKey: exclusiveStartKey,
       });
       items.push(...page.items);
       exclusiveStartKey = page.lastEvaluatedKey;
-    } while (items.length < query.limit && exclusiveStartKey);
-    return exclusiveStartKey
-      ? { items, nextCursor: encodeCursor(query.environment, exclusiveStartKey) }
-      : { items };
+    } while (items.length <= query.limit && exclusiveStartKey);
+    if (items.length <= query.limit) return { items };
+    const pageItems = items.slice(0, query.limit);
+    const last = pageItems.at(-1)!;
+    const lastKey = { deploymentId: last.deploymentId, environment: last.environment, startedAt: last.startedAt };
+    return { items: pageItems, nextCursor: encodeCursor(query.environment, lastKey) };
   }
 
   async getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined> {

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { CONFIG_FILE_NAME, loadConfig, type RollbackConfig } from '../shared/config';
+import { openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
+
+/** What every command gets: where to write, the environment, and how to reach config and history. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface GlobalOptions extends ConnectionOptions {
+  config?: string;
+}
+
+export class CliContext {
+  constructor(
+    readonly io: CliIo,
+    readonly options: GlobalOptions,
+  ) {}
+
+  /** --config, else ROLLBACK_CONFIG, else rollback.config.json in the working directory. */
+  loadConfig(): RollbackConfig {
+    return loadConfig(resolve(this.io.cwd, this.options.config ?? this.io.env.ROLLBACK_CONFIG ?? CONFIG_FILE_NAME));
+  }
+
+  /** Opens the history, runs the work, and always closes it (stopping a local DynamoDB). */
+  async withHistory<Result>(work: (connection: HistoryConnection) => Promise<Result>): Promise<Result> {
+    const connection = await openHistory(this.options, this.io.env);
+    try {
+      return await work(connection);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  printJson(value: unknown): void {
+    this.io.out(JSON.stringify(value, null, 2));
+  }
+}

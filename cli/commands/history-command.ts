@@ -1,0 +1,68 @@
+import { findEnvironment } from '../../shared/config';
+import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../../shared/history/deployment-record';
+import { parseDuration } from '../../shared/time/duration';
+import { UsageError } from '../cli-errors';
+import type { CliContext } from '../cli-context';
+import { renderHistory } from '../text-output';
+
+export interface HistoryOptions {
+  env: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  limit: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+export function parseStatus(input: string): DeploymentStatus {
+  if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(input)) {
+    throw new UsageError(`invalid --status "${input}": use one of ${DEPLOYMENT_STATUSES.join(', ')}`);
+  }
+  return input as DeploymentStatus;
+}
+
+export function parseLimit(input: string): number {
+  const limit = Number(input);
+  if (!/^\d+$/.test(input) || limit < 1 || limit > 100) throw new UsageError(`invalid --limit "${input}": use a whole number from 1 to 100`);
+  return limit;
+}
+
+/** `--since 7d` (a duration back from now) or an ISO timestamp. */
+export function parsePointInTime(flag: string, input: string, now: Date): Date {
+  if (/^\d{4}-\d{2}-\d{2}/.test(input)) {
+    const date = new Date(input);
+    if (Number.isNaN(date.getTime())) throw new UsageError(`invalid ${flag} "${input}": not a date`);
+    return date;
+  }
+  try {
+    return new Date(now.getTime() - parseDuration(input));
+  } catch (error) {
+    throw new UsageError(`invalid ${flag}: ${(error as Error).message}, or an ISO date such as 2026-11-01T12:00:00Z`);
+  }
+}
+
+export async function historyCommand(context: CliContext, options: HistoryOptions): Promise<void> {
+  const config = context.loadConfig();
+  const environment = findEnvironment(config, options.env).name;
+  const now = new Date();
+  const query = {
+    environment,
+    limit: parseLimit(options.limit),
+    status: options.status === undefined ? undefined : parseStatus(options.status),
+    since: options.since === undefined ? undefined : parsePointInTime('--since', options.since, now),
+    until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
+    cursor: options.cursor,
+  };
+  const page = await context.withHistory((connection) => connection.store.listHistory(query));
+  if (options.json) {
+    context.printJson(page);
+    return;
+  }
+  if (page.items.length === 0) {
+    context.io.out(`no deployments recorded for ${environment}${query.status ? ` with status ${query.status}` : ''}${options.since ? ` since ${options.since}` : ''}`);
+    return;
+  }
+  context.io.out(renderHistory(page.items));
+  if (page.nextCursor) context.io.out(`\nolder entries: add --cursor ${page.nextCursor}`);
+}

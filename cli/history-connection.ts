@@ -1,0 +1,81 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDocumentClient } from '../shared/aws/dynamodb-clients';
+import { DynamoHistoryStore } from '../shared/history/dynamo-history-store';
+import { ensureHistoryTable } from '../shared/history/history-table-setup';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../shared/local/dynamodb-local';
+import { systemClock } from '../shared/time/clock';
+import { UsageError } from './cli-errors';
+
+/** Where `--local` keeps DynamoDB Local's data, so history survives between runs (git-ignored). */
+export function localStateDirectory(env: NodeJS.ProcessEnv): string {
+  return env.ROLLBACKCTL_HOME ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.rollbackctl');
+}
+export const LOCAL_TABLE_NAME = 'rollback-history';
+
+export interface ConnectionOptions {
+  local?: boolean;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+}
+
+export interface HistoryConnection {
+  store: DynamoHistoryStore;
+  /** Human-readable: which table, where. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The history the command works on: `--local` starts DynamoDB Local on the project folder;
+ * otherwise the AWS table from --table or ROLLBACK_TABLE (with --endpoint for any DynamoDB-compatible endpoint).
+ */
+export async function openHistory(options: ConnectionOptions, env: NodeJS.ProcessEnv): Promise<HistoryConnection> {
+  if (options.local) {
+    const stateDirectory = localStateDirectory(env);
+    const dynamoDbLocal = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
+    try {
+      return await connect(dynamoDbLocal.clientConfig, LOCAL_TABLE_NAME, `local table ${LOCAL_TABLE_NAME} (${stateDirectory})`, true, dynamoDbLocal.stop);
+    } catch (error) {
+      await dynamoDbLocal.stop();
+      throw error;
+    }
+  }
+  const tableName = options.table ?? env.ROLLBACK_TABLE;
+  if (!tableName) {
+    throw new UsageError('no history table: pass --table NAME, set ROLLBACK_TABLE, or use --local for the local drill history');
+  }
+  if (options.endpoint) {
+    const isLoopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(options.endpoint);
+    const clientConfig = isLoopback
+      ? { endpoint: options.endpoint, region: options.region ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS }
+      : { endpoint: options.endpoint, ...(options.region ? { region: options.region } : {}) };
+    return connect(clientConfig, tableName, `table ${tableName} at ${options.endpoint}`, false, async () => undefined);
+  }
+  return connect(options.region ? { region: options.region } : {}, tableName, `table ${tableName}`, false, async () => undefined);
+}
+
+async function connect(
+  clientConfig: ConstructorParameters<typeof DynamoDBClient>[0] & object,
+  tableName: string,
+  description: string,
+  createIfMissing: boolean,
+  stopBackend: () => Promise<void>,
+): Promise<HistoryConnection> {
+  if (createIfMissing) {
+    const setupClient = new DynamoDBClient(clientConfig);
+    await ensureHistoryTable(setupClient, tableName);
+    setupClient.destroy();
+  }
+  const client = createDocumentClient(clientConfig);
+  return {
+    store: new DynamoHistoryStore({ client, tableName, clock: systemClock }),
+    description,
+    async close() {
+      client.destroy();
+      await stopBackend();
+    },
+  };
+}

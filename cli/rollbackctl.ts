@@ -1,0 +1,106 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, UnknownEnvironmentError } from '../shared/config';
+import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError } from '../shared/history/history-errors';
+import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
+import { EXIT, UsageError } from './cli-errors';
+import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
+import { historyCommand } from './commands/history-command';
+import { recordCommand } from './commands/record-command';
+import { showCommand } from './commands/show-command';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<void>) => Promise<void>): Command {
+  const program = new Command('rollbackctl')
+    .description('Rollback controller: deployment history, manual rollbacks and drills')
+    .option('--local', 'use the local DynamoDB kept under .rollbackctl/ (no AWS account needed)')
+    .option('--table <name>', 'deployment history table in AWS (default: $ROLLBACK_TABLE)')
+    .option('--region <region>', 'AWS region of the table (default: the AWS SDK chain)')
+    .addOption(new Option('--endpoint <url>', 'DynamoDB endpoint, e.g. an already running DynamoDB Local'))
+    .option('--config <path>', 'configuration file (default: $ROLLBACK_CONFIG or ./rollback.config.json)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+
+  const withContext =
+    <Args extends unknown[]>(action: (context: CliContext, ...args: Args) => Promise<void>) =>
+    (...args: Args) =>
+      run((context) => action(context, ...args));
+
+  program
+    .command('history')
+    .description('list an environment’s deployments and rollbacks, newest first')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .option('--status <status>', 'only this status (in_progress, succeeded, failed, rolling_back, rolled_back, rollback_failed)')
+    .option('--since <when>', 'started at or after: a duration back from now (30m, 12h, 7d) or an ISO date')
+    .option('--until <when>', 'started at or before: a duration back from now or an ISO date')
+    .option('--limit <n>', 'entries per page, 1-100', '20')
+    .option('--cursor <cursor>', 'continue from where the previous page stopped')
+    .option('--json', 'print JSON: { items, nextCursor }')
+    .action(withContext((context, options) => historyCommand(context, options)));
+
+  program
+    .command('show')
+    .description('one deployment with its rollback and timeline')
+    .argument('<deploymentId>', 'as listed by history')
+    .option('--json', 'print the stored record as JSON')
+    .action(withContext((context, deploymentId: string, options: { json?: boolean }) => showCommand(context, deploymentId, options)));
+
+  program
+    .command('record')
+    .description('record a deployment from any CI system (CodePipeline is recorded automatically)')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .requiredOption('--version <version>', 'the version deployed (tag, build number or commit)')
+    .requiredOption('--status <status>', 'in_progress, succeeded or failed')
+    .option('--id <deploymentId>', 'stable id for this deployment (default: finish the newest in_progress of this version, or a new id)')
+    .option('--lambda <function=version>', 'Lambda version now behind the alias; repeat per function', collect)
+    .option('--source <name>', 'the CI system recording it', 'cli')
+    .option('--revision <revision>', 'source revision (commit) deployed')
+    .option('--by <who>', 'person or bot that deployed (default: $GITLAB_USER_LOGIN or $GITHUB_ACTOR)')
+    .option('--json', 'print the result as JSON')
+    .action(withContext((context, options) => recordCommand(context, options)));
+
+  return program;
+}
+
+/** Exit code for an error: 2 when the input was rejected (nothing changed), 1 when the work failed. */
+function describeFailure(error: unknown): { code: number; message: string } {
+  if (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof UnknownEnvironmentError ||
+    error instanceof InvalidCursorError ||
+    error instanceof DeploymentConflictError
+  ) {
+    return { code: EXIT.rejected, message: error.message };
+  }
+  if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError) {
+    return { code: EXIT.failed, message: error.message };
+  }
+  const name = (error as { name?: string }).name;
+  if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException' || name === 'UnrecognizedClientException') {
+    return { code: EXIT.failed, message: `no usable AWS credentials (${(error as Error).message}); configure a profile or use --local` };
+  }
+  return { code: EXIT.failed, message: `unexpected failure: ${(error as Error).stack ?? String(error)}` };
+}
+
+/** Runs one rollbackctl invocation; returns its exit code instead of exiting, so tests can call it. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, async (work) => {
+    try {
+      await work(new CliContext(io, program.opts<GlobalOptions>()));
+    } catch (error) {
+      const failure = describeFailure(error);
+      io.err(`rollbackctl: ${failure.message}`);
+      exitCode = failure.code;
+    }
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.rejected;
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,93 @@
+import type { DeploymentRecord } from '../shared/history/deployment-record';
+
+/** Plain-text columns, left-aligned, two spaces apart: readable in any terminal and in CI logs. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function formatDuration(milliseconds: number): string {
+  if (milliseconds < 1_000) return `${milliseconds}ms`;
+  const seconds = Math.round(milliseconds / 1_000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** "2026-11-01 12:00:00" — UTC, second precision: what a person compares against an alarm graph. */
+export function formatTimestamp(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : '-';
+}
+
+function elapsed(from: string | undefined, to: string | undefined): string {
+  return from && to ? formatDuration(new Date(to).getTime() - new Date(from).getTime()) : '-';
+}
+
+/** One line on what happened to a deployment's rollback, if anything. */
+export function describeRollback(record: DeploymentRecord): string {
+  const rollback = record.rollback;
+  if (!rollback) return '';
+  const target = rollback.targetVersion ? ` -> ${rollback.targetVersion}` : '';
+  const level = rollback.level ? `${rollback.level}${target}` : `claimed by ${rollback.runId}`;
+  const why = rollback.trigger.alarmName ?? rollback.trigger.requestedBy ?? rollback.trigger.type;
+  return `${level} (${why})`;
+}
+
+export function renderHistory(records: readonly DeploymentRecord[]): string {
+  return renderTable(
+    ['STARTED (UTC)', 'VERSION', 'STATUS', 'TOOK', 'SOURCE', 'DEPLOYMENT', 'ROLLBACK'],
+    records.map((record) => [
+      formatTimestamp(record.startedAt),
+      record.version,
+      record.kind === 'drill' ? `${record.status} [drill]` : record.status,
+      elapsed(record.startedAt, record.finishedAt),
+      record.source,
+      record.deploymentId,
+      describeRollback(record),
+    ]),
+  );
+}
+
+export function renderDeployment(record: DeploymentRecord): string {
+  const fields: [string, string | undefined][] = [
+    ['deployment', record.kind === 'drill' ? `${record.deploymentId} [drill]` : record.deploymentId],
+    ['environment', record.environment],
+    ['version', record.version],
+    ['status', record.status],
+    ['started', formatTimestamp(record.startedAt)],
+    ['finished', record.finishedAt ? `${formatTimestamp(record.finishedAt)} (took ${elapsed(record.startedAt, record.finishedAt)})` : undefined],
+    ['source', record.recordedBy ? `${record.source} (${record.recordedBy})` : record.source],
+    ['revision', record.sourceRevision],
+    ['pipeline', record.pipeline ? `${record.pipeline.name} / ${record.pipeline.stage} / ${record.pipeline.executionId}` : undefined],
+    ['lambda', record.lambdaVersions ? Object.entries(record.lambdaVersions).map(([name, version]) => `${name}=${version}`).join(', ') : undefined],
+  ];
+  const rollback = record.rollback;
+  if (rollback) {
+    fields.push(
+      ['rollback', describeRollback(record)],
+      ['  trigger', [rollback.trigger.type, rollback.trigger.alarmName, rollback.trigger.requestedBy].filter(Boolean).join(' ')],
+      ['  reason', rollback.reason],
+      ['  target', rollback.targetDeploymentId ? `${rollback.targetDeploymentId} (${rollback.targetVersion ?? '?'})` : undefined],
+      ['  started', formatTimestamp(rollback.startedAt)],
+      ['  finished', rollback.finishedAt ? `${formatTimestamp(rollback.finishedAt)} (took ${elapsed(rollback.startedAt, rollback.finishedAt)})` : 'not yet'],
+      ['  run', rollback.takenOverFrom ? `${rollback.runId} (took over from ${rollback.takenOverFrom})` : rollback.runId],
+    );
+  }
+  const width = Math.max(...fields.map(([name]) => name.length));
+  const lines = fields.filter(([, value]) => value !== undefined && value !== '').map(([name, value]) => `${name.padEnd(width)}  ${value}`);
+  const timeline = record.timeline ?? [];
+  if (timeline.length > 0) {
+    lines.push('', 'timeline');
+    lines.push(
+      renderTable(
+        ['AT (UTC)', 'STEP', 'OUTCOME', 'TOOK', 'DETAIL'],
+        timeline.map((step) => [formatTimestamp(step.at), step.step, step.outcome, formatDuration(step.durationMs), step.detail ?? '']),
+      ),
+    );
+    if (record.timelineDropped) lines.push(`(${record.timelineDropped} later steps not kept: the timeline is bounded)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { HistoryPage } from '../../shared/history/history-store';
+import { rollbackctl } from '../helpers/cli-runner';
+import { createTestHistory, localClientConfig } from '../helpers/history-table';
+
+async function cliTarget() {
+  const history = await createTestHistory();
+  const target = { endpoint: localClientConfig().endpoint, tableName: history.tableName };
+  const cli = (...args: string[]) => rollbackctl(args, target);
+  const isEmpty = async () => (await history.store.listHistory({ environment: 'production', limit: 1 })).items.length === 0;
+  return { history, cli, isEmpty };
+}
+
+describe('rollbackctl record', () => {
+  it('records a CI deployment start and finish without an id, then a retried finish changes nothing', async () => {
+    const { cli, history } = await cliTarget();
+
+    const started = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'in_progress', '--source', 'gitlab', '--by', 'ana');
+    const finished = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab',
+      '--lambda', 'demo-shop-prod-api=41', '--lambda', 'demo-shop-prod-worker=17', '--revision', '9f1c2ab');
+    const retried = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab');
+
+    expect([started.exitCode, finished.exitCode, retried.exitCode]).toEqual([0, 0, 0]);
+    expect(started.stdout).toMatch(/^recorded gitlab-production-\w+: production 1\.4\.0 in_progress$/);
+    expect(finished.stdout).toMatch(/production 1\.4\.0 succeeded \(was in_progress\)$/);
+    expect(retried.stdout).toMatch(/^already recorded, nothing changed/);
+    const { items } = await history.store.listHistory({ environment: 'production', limit: 10 });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      source: 'gitlab',
+      recordedBy: 'ana',
+      status: 'succeeded',
+      sourceRevision: '9f1c2ab',
+      lambdaVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '17' },
+    });
+  });
+
+  it('with --id, recording the same deployment twice is idempotent and prints JSON on request', async () => {
+    const { cli } = await cliTarget();
+    const args = ['record', '--env', 'staging', '--version', '2.0.0', '--status', 'succeeded', '--id', 'gha-123-1', '--json'];
+
+    const first = JSON.parse((await cli(...args)).stdout);
+    const second = JSON.parse((await cli(...args)).stdout);
+
+    expect(first).toMatchObject({ outcome: 'created', deployment: { deploymentId: 'gha-123-1', environment: 'staging' } });
+    expect(second).toMatchObject({ outcome: 'unchanged', deployment: first.deployment });
+  });
+
+  it.each([
+    ['an unknown environment', ['--env', 'prod', '--version', '1.0', '--status', 'succeeded'], 'unknown environment "prod": the configuration knows "test", "staging", "production"'],
+    ['a status CI cannot set', ['--env', 'production', '--version', '1.0', '--status', 'rolled_back'], 'invalid --status "rolled_back": a CI system records one of in_progress, succeeded, failed'],
+    ['a function the environment does not serve', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'other=3'], 'production serves demo-shop-prod-api, demo-shop-prod-worker'],
+    ['a version that is not a number', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'demo-shop-prod-api=$LATEST'], 'use FUNCTION=VERSION with a published version number'],
+    ['a version with spaces', ['--env', 'production', '--version', '1 0', '--status', 'succeeded'], 'invalid --version "1 0"'],
+    ['a missing --version', ['--env', 'production', '--status', 'succeeded'], "required option '--version <version>' not specified"],
+  ])('rejects %s with exit 2 and a clear message, writing nothing', async (_, args, message) => {
+    const { cli, isEmpty } = await cliTarget();
+
+    const result = await cli('record', ...args);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(await isEmpty()).toBe(true);
+  });
+
+  it('refuses to reuse an id for another environment, leaving the first record intact', async () => {
+    const { cli, history } = await cliTarget();
+    await cli('record', '--env', 'staging', '--version', '2.0.0', '--status', 'in_progress', '--id', 'job-7');
+
+    const clash = await cli('record', '--env', 'production', '--version', '2.0.0', '--status', 'succeeded', '--id', 'job-7');
+
+    expect(clash.exitCode).toBe(2);
+    expect(clash.stderr).toContain('deployment "job-7" is already recorded for environment "staging"');
+    expect(await history.store.getDeployment('job-7')).toMatchObject({ environment: 'staging', status: 'in_progress' });
+  });
+});
+
+describe('rollbackctl history and show', () => {
+  async function seeded() {
+    const target = await cliTarget();
+    const base = new Date('2026-11-20T08:00:00.000Z').getTime();
+    const statuses = ['succeeded', 'failed', 'succeeded', 'succeeded'] as const;
+    for (const [index, status] of statuses.entries()) {
+      target.history.clock.set(new Date(base + index * 3_600_000));
+      await target.history.store.recordDeployment({ deploymentId: `cp-${index}`, environment: 'production', version: `1.${index}`, status, source: 'codepipeline' });
+    }
+    const bad = (await target.history.store.getDeployment('cp-3'))!;
+    target.history.clock.set('2026-11-20T11:30:00.000Z');
+    await target.history.store.claimForRollback({ observed: bad, runId: 'run-1', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-5xx' }, leaseSeconds: 60 });
+    await target.history.store.appendTimeline('cp-3', 'run-1', [
+      { at: '2026-11-20T11:30:00.000Z', step: 'claim', outcome: 'ok', durationMs: 12 },
+      { at: '2026-11-20T11:30:00.100Z', step: 'stage-rollback', outcome: 'ok', durationMs: 340, detail: 'alias live -> 2' },
+    ]);
+    target.history.clock.set('2026-11-20T11:31:05.000Z');
+    await target.history.store.completeRollback({ deploymentId: 'cp-3', runId: 'run-1', outcome: 'rolled_back', level: 'stage', reason: 'alarm demo-shop-prod-5xx', targetDeploymentId: 'cp-2', targetVersion: '1.2' });
+    return target;
+  }
+
+  it('prints a readable table, newest first, with the rollback on the bad deployment', async () => {
+    const { cli } = await seeded();
+
+    const result = await cli('history', '--env', 'production');
+
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+VERSION\s+STATUS\s+TOOK\s+SOURCE\s+DEPLOYMENT\s+ROLLBACK$/);
+    expect(lines.slice(1).map((line) => line.split(/\s{2,}/)[1])).toEqual(['1.3', '1.2', '1.1', '1.0']);
+    expect(lines[1]).toMatch(/^2026-11-20 11:00:00\s+1\.3\s+rolled_back\s+0ms\s+codepipeline\s+cp-3\s+stage -> 1\.2 \(demo-shop-prod-5xx\)$/);
+  });
+
+  it('filters by status and --since, and pages with the printed cursor', async () => {
+    const { cli } = await seeded();
+
+    const succeeded = JSON.parse((await cli('history', '--env', 'production', '--status', 'succeeded', '--json')).stdout) as HistoryPage;
+    const firstPage = await cli('history', '--env', 'production', '--limit', '2');
+    const cursor = /--cursor (\S+)/.exec(firstPage.stdout)?.[1];
+    const secondPage = JSON.parse((await cli('history', '--env', 'production', '--limit', '2', '--cursor', cursor!, '--json')).stdout) as HistoryPage;
+    const since = JSON.parse((await cli('history', '--env', 'production', '--since', '2026-11-20T09:30:00Z', '--json')).stdout) as HistoryPage;
+
+    expect(succeeded.items.map((item) => item.version)).toEqual(['1.2', '1.0']);
+    expect(secondPage.items.map((item) => item.version)).toEqual(['1.1', '1.0']);
+    expect(secondPage.nextCursor).toBeUndefined();
+    expect(since.items.map((item) => item.version)).toEqual(['1.3', '1.2']);
+  });
+
+  it('says plainly when an environment has no history', async () => {
+    const { cli } = await cliTarget();
+
+    const result = await cli('history', '--env', 'test', '--since', '7d');
+
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'no deployments recorded for test since 7d' });
+  });
+
+  it.each([
+    [['--env', 'qa'], 'unknown environment "qa"'],
+    [['--env', 'production', '--since', '7days'], 'invalid --since: invalid duration "7days"'],
+    [['--env', 'production', '--status', 'done'], 'invalid --status "done": use one of in_progress, succeeded'],
+    [['--env', 'production', '--limit', '0'], 'invalid --limit "0": use a whole number from 1 to 100'],
+    [['--env', 'production', '--cursor', 'garbage'], 'invalid cursor'],
+  ])('rejects history %j with exit 2 and names the problem', async (args, message) => {
+    const { cli } = await cliTarget();
+
+    const result = await cli('history', ...args);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('shows one deployment with its rollback and timeline', async () => {
+    const { cli } = await seeded();
+
+    const text = (await cli('show', 'cp-3')).stdout;
+    const json = JSON.parse((await cli('show', 'cp-3', '--json')).stdout) as DeploymentRecord;
+
+    expect(text).toMatch(/^rollback\s+stage -> 1\.2 \(demo-shop-prod-5xx\)$/m);
+    expect(text).toMatch(/^ {2}target\s+cp-2 \(1\.2\)$/m);
+    expect(text).toMatch(/^ {2}finished\s+2026-11-20 11:31:05 \(took 1m 05s\)$/m);
+    expect(text).toMatch(/^2026-11-20 11:30:00\s+stage-rollback\s+ok\s+340ms\s+alias live -> 2$/m);
+    expect(json.timeline?.map((step) => step.step)).toEqual(['claim', 'stage-rollback']);
+  });
+
+  it('answers an unknown deployment id with exit 1 and its name', async () => {
+    const { cli } = await cliTarget();
+
+    const result = await cli('show', 'does-not-exist');
+
+    expect(result).toMatchObject({ exitCode: 1, stderr: 'rollbackctl: no deployment "does-not-exist" in the history' });
+  });
+});
+
+describe('the rollbackctl binary with --local', () => {
+  const execute = promisify(execFile);
+
+  it('keeps history on disk between separate runs, and fails without a stack trace', async () => {
+    const env = { ...process.env, ROLLBACKCTL_HOME: mkdtempSync(join(tmpdir(), 'rollbackctl-')) };
+    const run = (...args: string[]) => execute('node', ['cli/bin.mjs', ...args, '--local'], { env });
+
+    await run('record', '--env', 'test', '--version', '0.9.1', '--status', 'succeeded', '--id', 'local-1');
+    const listed = await run('history', '--env', 'test', '--json');
+    const failure = await run('show', 'missing').catch((error: { code: number; stderr: string }) => error);
+
+    expect((JSON.parse(listed.stdout) as HistoryPage).items.map((item) => item.deploymentId)).toEqual(['local-1']);
+    expect(failure).toMatchObject({ code: 1, stderr: 'rollbackctl: no deployment "missing" in the history\n' });
+  });
+});

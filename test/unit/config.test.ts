@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
+
+const validEnvironment = {
+  name: 'production',
+  alarms: { prefixes: ['shop-prod-'] },
+  lambda: { alias: 'live', functions: ['shop-prod-api'] },
+};
+const validConfig = { application: 'shop', environments: [validEnvironment] };
+
+/** Replaces one field of the valid config by a path of keys, or deletes it with `undefined`. */
+function withField(path: (string | number)[], value: unknown): unknown {
+  const copy = structuredClone(validConfig) as Record<string | number, unknown>;
+  let target = copy;
+  for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+  const last = path.at(-1)!;
+  if (value === undefined) delete target[last];
+  else target[last] = value;
+  return copy;
+}
+
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('configuration', () => {
+  it('loads the example rollback.config.json shipped at the repository root, with policy defaults applied', () => {
+    const config = loadConfig('rollback.config.json');
+
+    expect(config.environments.map((environment) => environment.name)).toEqual(['test', 'staging', 'production']);
+    expect(config.policy).toMatchObject({ cooldownMinutes: 10, maxRollbacksPerHour: 3 });
+  });
+
+  it('applies the documented defaults when policy is left out', () => {
+    const config = parseConfig(validConfig);
+
+    expect(config.policy).toEqual({
+      cooldownMinutes: 10,
+      maxRollbacksPerHour: 3,
+      leaseSeconds: 900,
+      validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3 },
+    });
+    expect(config.environments[0]?.healthChecks).toEqual([]);
+  });
+
+  it.each<[string, (string | number)[], unknown, string]>([
+    ['application name', ['application'], 'Shop App', 'application: must be lowercase letters'],
+    ['no environments', ['environments'], [], 'environments: needs at least one environment'],
+    ['environment name', ['environments', 0, 'name'], 'Prod!', 'environments[0].name: must be lowercase letters'],
+    ['empty prefix list', ['environments', 0, 'alarms', 'prefixes'], [], 'environments[0].alarms.prefixes: needs at least one alarm-name prefix'],
+    ['empty prefix', ['environments', 0, 'alarms', 'prefixes'], [''], 'environments[0].alarms.prefixes[0]: must not be empty'],
+    ['numeric alias', ['environments', 0, 'lambda', 'alias'], '3', 'environments[0].lambda.alias: must be a Lambda alias name'],
+    ['function name', ['environments', 0, 'lambda', 'functions'], ['arn:aws:lambda:x'], 'environments[0].lambda.functions[0]: must be a Lambda function name'],
+    ['nothing to roll back', ['environments', 0, 'lambda'], undefined, 'environments[0]: needs something to roll back'],
+    ['pipeline without stage', ['environments', 0, 'pipeline'], { name: 'release' }, 'environments[0].pipeline.stage: '],
+    ['health check URL', ['environments', 0, 'healthChecks'], [{ url: 'ftp://example.com' }], 'environments[0].healthChecks[0].url: must be an http(s) URL'],
+    ['negative cooldown', ['policy'], { cooldownMinutes: -1 }, 'policy.cooldownMinutes: '],
+    ['zero hourly limit', ['policy'], { maxRollbacksPerHour: 0 }, 'policy.maxRollbacksPerHour: '],
+    ['validation passes', ['policy'], { validation: { consecutivePasses: 0 } }, 'policy.validation.consecutivePasses: '],
+    ['unknown policy key', ['policy'], { cooldown: 5 }, 'policy: Unrecognized key: "cooldown"'],
+    ['notification email', ['notifications'], { emails: ['oncall'] }, 'notifications.emails[0]: must be an email address'],
+  ])('rejects a bad %s with an error naming the field', (_, path, value, expected) => {
+    const problems = problemsOf(withField(path, value));
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('rejects duplicate environment names and alarm prefixes that would match two environments', () => {
+    const problems = problemsOf({
+      application: 'shop',
+      environments: [
+        validEnvironment,
+        { ...validEnvironment, alarms: { prefixes: ['shop-'] } },
+        { ...validEnvironment, name: 'staging', alarms: { prefixes: ['shop-prod-eu-'] } },
+      ],
+    });
+
+    expect(problems).toContain('environments[1].name: duplicates environments[0].name "production"');
+    expect(problems).toContain(
+      'environments[2].alarms.prefixes[0]: "shop-prod-eu-" overlaps "shop-prod-" of environment "production": an alarm name must match one environment only',
+    );
+  });
+
+  it('names the file when it is missing or not JSON', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'config-'));
+    const broken = join(folder, 'broken.json');
+    writeFileSync(broken, '{ "application": ');
+
+    expect(() => loadConfig(join(folder, 'absent.json'))).toThrow(/cannot read configuration file .*absent\.json/);
+    expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
+  });
+
+  it('looks up an environment by name, and lists the known ones when it is unknown', () => {
+    const config = parseConfig(validConfig);
+
+    expect(findEnvironment(config, 'production').lambda?.alias).toBe('live');
+    expect(() => findEnvironment(config, 'prod')).toThrow(UnknownEnvironmentError);
+    expect(() => findEnvironment(config, 'prod')).toThrow('unknown environment "prod": the configuration knows "production"');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { DeploymentRecord, DeploymentStatus } from '../../shared/history/deployment-record';
+import { isSettled, selectRollbackPair } from '../../shared/history/rollback-selection';
+
+function record(version: string, status: DeploymentStatus, kind: DeploymentRecord['kind'] = 'deployment'): DeploymentRecord {
+  return {
+    deploymentId: `${kind}-${version}-${status}`,
+    kind,
+    environment: 'production',
+    version,
+    status,
+    startedAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    source: 'test',
+  };
+}
+
+describe('selectRollbackPair (newest first)', () => {
+  it.each<[string, DeploymentRecord[], string | undefined, string | undefined]>([
+    ['succeeded over succeeded', [record('3', 'succeeded'), record('2', 'succeeded')], '3', '2'],
+    ['in_progress is the active one', [record('3', 'in_progress'), record('2', 'succeeded')], '3', '2'],
+    ['a deployment being rolled back stays active', [record('3', 'rolling_back'), record('2', 'succeeded')], '3', '2'],
+    ['a failed rollback leaves the bad version active', [record('3', 'rollback_failed'), record('2', 'succeeded')], '3', '2'],
+    ['failed and rolled_back are skipped for active', [record('4', 'failed'), record('3', 'rolled_back'), record('2', 'succeeded'), record('1', 'succeeded')], '2', '1'],
+    ['failed is never a last known good', [record('3', 'succeeded'), record('2', 'failed'), record('1', 'succeeded')], '3', '1'],
+    ['in_progress is never a last known good', [record('3', 'succeeded'), record('2', 'in_progress'), record('1', 'succeeded')], '3', '1'],
+    ['the same version is never its own rollback target', [record('3', 'succeeded'), record('3', 'succeeded'), record('2', 'succeeded')], '3', '2'],
+    ['drill records are neither', [record('9', 'rolled_back', 'drill'), record('3', 'succeeded'), record('8', 'succeeded', 'drill'), record('2', 'succeeded')], '3', '2'],
+    ['empty history', [], undefined, undefined],
+  ])('%s', (_, records, active, lastGood) => {
+    const pair = selectRollbackPair(records);
+
+    expect(pair.activeDeployment?.version).toBe(active);
+    expect(pair.lastKnownGood?.version).toBe(lastGood);
+  });
+
+  it('finds a requested version and says the search is settled only once it is found', () => {
+    const records = [record('3', 'succeeded'), record('2', 'succeeded'), record('1', 'succeeded')];
+
+    const partial = selectRollbackPair(records.slice(0, 2), '1');
+    const full = selectRollbackPair(records, '1');
+
+    expect(isSettled(partial, '1')).toBe(false);
+    expect(full.requestedTarget?.version).toBe('1');
+    expect(isSettled(full, '1')).toBe(true);
+    expect(isSettled(selectRollbackPair(records.slice(0, 2)))).toBe(true);
+  });
+});
