@@ -33,6 +33,7 @@ import type {
   HistoryStore,
   RecordDeploymentInput,
   RecordDeploymentResult,
+  StartDrillInput,
 } from './history-store';
 import { isSettled, selectRollbackPair, type RollbackPair } from './rollback-selection';
 import { HISTORY_TABLE } from './table-schema';
@@ -372,6 +373,44 @@ export class DynamoHistoryStore implements HistoryStore {
     } catch (error) {
       const existing = this.#existingFrom(error);
       throw new ClaimLostError(input.deploymentId, input.runId, existing.rollback?.runId);
+    }
+  }
+
+  async startDrill(input: StartDrillInput): Promise<{ deployment: DeploymentRecord; resumed: boolean }> {
+    const now = this.#clock.now();
+    const record = deploymentRecordSchema.parse({
+      deploymentId: `drill-${input.runId}`,
+      kind: 'drill',
+      environment: input.environment,
+      version: input.version,
+      status: 'rolling_back',
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      source: 'drill',
+      rollback: {
+        runId: input.runId,
+        previousStatus: 'succeeded',
+        trigger: input.trigger,
+        startedAt: now.toISOString(),
+        targetDeploymentId: input.target.deploymentId,
+        targetVersion: input.target.version,
+      },
+      expiresAt: Math.floor(now.getTime() / 1_000) + input.retentionSeconds,
+    });
+    try {
+      await this.#call(() =>
+        this.#client.send(
+          new PutCommand({
+            TableName: this.#tableName,
+            Item: record,
+            ConditionExpression: 'attribute_not_exists(deploymentId)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { deployment: record, resumed: false };
+    } catch (error) {
+      return { deployment: this.#existingFrom(error), resumed: true };
     }
   }
 

@@ -45,6 +45,17 @@ export interface CompleteRollbackInput {
   targetVersion?: string;
 }
 
+export interface StartDrillInput {
+  runId: string;
+  environment: string;
+  /** The active version the drill pretends to roll back. */
+  version: string;
+  trigger: RollbackTrigger;
+  target: { deploymentId: string; version: string };
+  /** Drill records expire (DynamoDB TTL) after this long. */
+  retentionSeconds: number;
+}
+
 export interface HistoryQuery {
   environment: string;
   status?: DeploymentRecord['status'];
@@ -71,6 +82,8 @@ export interface HistoryStore {
   /** Appends steps to the timeline while the run holds the claim; beyond the bound, steps are counted, not kept. */
   appendTimeline(deploymentId: string, runId: string, steps: readonly TimelineStep[]): Promise<void>;
   completeRollback(input: CompleteRollbackInput): Promise<DeploymentRecord>;
+  /** Creates a drill's own record (kind drill, expiring); the same run asking again gets it back to resume. */
+  startDrill(input: StartDrillInput): Promise<{ deployment: DeploymentRecord; resumed: boolean }>;
   listHistory(query: HistoryQuery): Promise<HistoryPage>;
   getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
   /** Deployments of the environment claimed for a rollback at or after `since`, newest first. */

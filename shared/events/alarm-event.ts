@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** CloudWatch writes offsets without a colon ("+0000"); accept both that and plain ISO-8601. */
+export const cloudWatchTimestamp = z
+  .string()
+  .transform((text, context) => {
+    const date = new Date(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (Number.isNaN(date.getTime())) {
+      context.addIssue({ code: 'custom', message: `not a timestamp: "${text}"` });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  });
+
+const alarmState = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  reason: z.string().default(''),
+  timestamp: cloudWatchTimestamp,
+  /** Composite alarms only: WaitPeriod | ExtensionPeriod | Alarm while a suppressor holds actions back. */
+  actionsSuppressedBy: z.string().optional(),
+  actionsSuppressedReason: z.string().optional(),
+});
+
+/**
+ * EventBridge "CloudWatch Alarm State Change" from aws.cloudwatch: metric, metric-math, anomaly-detection,
+ * Metrics Insights and composite alarms share this envelope; only what the controller reads is required.
+ */
+export const alarmStateChangeSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  source: z.literal('aws.cloudwatch'),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  time: cloudWatchTimestamp,
+  resources: z.array(z.string()).default([]),
+  detail: z.object({
+    alarmName: z.string().min(1),
+    state: alarmState,
+    previousState: alarmState.partial({ timestamp: true, reason: true }).optional(),
+    configuration: z
+      .object({
+        alarmRule: z.string().optional(),
+        description: z.string().optional(),
+        metrics: z.array(z.unknown()).optional(),
+      })
+      .passthrough()
+      .optional(),
+    /** Present when tag propagation is on: lets an `environment` tag route the alarm. */
+    alarmTags: z.record(z.string(), z.string()).optional(),
+    /** Present when an alarm mute rule muted this alarm's actions. */
+    muteDetail: z.unknown().optional(),
+  }),
+});
+export type AlarmStateChangeEvent = z.output<typeof alarmStateChangeSchema>;
+
+/** Other alarm events (configuration changes) that the rule may deliver: never acted on. */
+export const OTHER_ALARM_DETAIL_TYPES = ['CloudWatch Alarm Configuration Change'] as const;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+const requestedBy = z.string().trim().min(1, 'must say who asked (a person or a bot)').max(200);
+const environment = z.string().trim().min(1, 'must name the environment');
+/** Optional caller-supplied id: makes a retried request resume instead of starting twice. */
+const requestId = z.string().regex(/^[\w.:-]{1,100}$/, 'must be letters, digits and . _ : - (at most 100)').optional();
+
+/** A person asks to roll an environment back, optionally to a named version from its history. */
+export const manualRollbackRequestSchema = z.strictObject({
+  action: z.literal('rollback'),
+  environment,
+  targetVersion: z.string().trim().min(1, 'must not be empty when given').optional(),
+  reason: z.string().trim().min(3, 'must say why (at least 3 characters)').max(1_000),
+  requestedBy,
+  requestId,
+});
+export type ManualRollbackRequest = z.output<typeof manualRollbackRequestSchema>;
+
+/** A rehearsal: every read for real, every write simulated, announced as a drill. */
+export const drillRequestSchema = z.strictObject({
+  action: z.literal('drill'),
+  environment,
+  /** The alarm the drill pretends fired (defaults to a name from the environment's first prefix). */
+  alarmName: z.string().trim().min(1).optional(),
+  requestedBy,
+  requestId,
+});
+export type DrillRequest = z.output<typeof drillRequestSchema>;

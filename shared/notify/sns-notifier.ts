@@ -1,0 +1,58 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Notifier, RollbackNotification } from './notifier';
+
+const SUBJECT_LIMIT = 100;
+
+/** "[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.2": what a pager or inbox shows first. */
+export function subjectFor(notification: RollbackNotification): string {
+  const prefix = notification.drill ? '[DRILL] ' : notification.severity === 'critical' ? '[CRITICAL] ' : '';
+  const level = notification.level ? ` (${notification.level})` : '';
+  const versions = notification.fromVersion ? ` ${notification.fromVersion}${notification.toVersion ? ` -> ${notification.toVersion}` : ''}` : '';
+  const subject = `${prefix}${notification.environment} ${notification.outcome}${level}${versions}`;
+  // SNS subjects: printable ASCII, no line breaks, at most 100 characters.
+  return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, SUBJECT_LIMIT);
+}
+
+/** The JSON body subscribers read; field names are a contract with them. */
+export function messageFor(notification: RollbackNotification): string {
+  return JSON.stringify({
+    type: notification.type,
+    severity: notification.severity,
+    environment: notification.environment,
+    deployment: notification.deploymentId,
+    fromVersion: notification.fromVersion,
+    toVersion: notification.toVersion,
+    level: notification.level,
+    outcome: notification.outcome,
+    reason: notification.reason,
+    alarm: notification.alarm,
+    requestedBy: notification.requestedBy,
+    durationMs: notification.durationMs,
+    drill: notification.drill,
+    timeline: notification.timeline,
+  });
+}
+
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async notify(notification: RollbackNotification): Promise<void> {
+    const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: subjectFor(notification),
+        Message: messageFor(notification),
+        MessageAttributes: {
+          environment: attribute(notification.environment),
+          outcome: attribute(notification.outcome),
+          severity: attribute(notification.severity),
+          drill: attribute(String(notification.drill)),
+        },
+      }),
+    );
+  }
+}

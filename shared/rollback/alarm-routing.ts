@@ -1,0 +1,35 @@
+import type { EnvironmentConfig, RollbackConfig } from '../config';
+import type { AlarmStateChangeEvent } from '../events/alarm-event';
+
+export type AlarmRouting = { act: true; environment: EnvironmentConfig } | { act: false; reason: string };
+
+/**
+ * Whether an alarm event is a reason to act, and for which environment. Pure.
+ * Only a transition *into* ALARM acts; suppressed or muted alarms are the operator asking for silence.
+ */
+export function routeAlarm(config: RollbackConfig, event: AlarmStateChangeEvent): AlarmRouting {
+  const { alarmName, state, previousState, alarmTags, muteDetail } = event.detail;
+  if (state.value !== 'ALARM') return { act: false, reason: `alarm ${alarmName} is ${state.value}, not ALARM` };
+  if (previousState?.value === 'ALARM') {
+    return { act: false, reason: `alarm ${alarmName} was already in ALARM: not a transition into ALARM` };
+  }
+  if (state.actionsSuppressedBy) {
+    return {
+      act: false,
+      reason: `alarm ${alarmName} has its actions suppressed (${state.actionsSuppressedBy}${state.actionsSuppressedReason ? `: ${state.actionsSuppressedReason}` : ''})`,
+    };
+  }
+  if (muteDetail !== undefined && muteDetail !== null) return { act: false, reason: `alarm ${alarmName} is muted by an alarm mute rule` };
+
+  const taggedEnvironment = alarmTags?.environment;
+  if (taggedEnvironment !== undefined) {
+    const environment = config.environments.find((candidate) => candidate.name === taggedEnvironment);
+    return environment
+      ? { act: true, environment }
+      : { act: false, reason: `alarm ${alarmName} is tagged environment=${taggedEnvironment}, which the configuration does not describe` };
+  }
+  const environment = config.environments.find((candidate) => candidate.alarms.prefixes.some((prefix) => alarmName.startsWith(prefix)));
+  return environment
+    ? { act: true, environment }
+    : { act: false, reason: `alarm ${alarmName} matches no environment's alarm prefixes` };
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { CodePipelineClient, GetPipelineExecutionCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../shared/config';
+import type { RecordDeploymentInput } from '../../shared/history/history-store';
+import { SnsNotifier } from '../../shared/notify/sns-notifier';
+import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
+import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
+import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
+import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
+import type { ValidationResult } from '../../shared/validation/validation-contract';
+import { createTestHistory } from './history-table';
+
+export const lambdaMock = mockClient(LambdaClient);
+export const pipelineMock = mockClient(CodePipelineClient);
+export const snsMock = mockClient(SNSClient);
+
+export const VALIDATOR_FUNCTION = 'rollback-controller-validator';
+export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:rollback-results';
+
+/** The sample events in events/, read as a person would send them. */
+export function sampleEvent(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(`events/${name}.json`, 'utf8')) as Record<string, unknown>;
+}
+
+/** The same alarm, delivered again as a separate EventBridge event (a storm is many of these). */
+export function alarmDelivery(name: string, id: string): Record<string, unknown> {
+  return { ...sampleEvent(name), id };
+}
+
+export function validatorPayload(result: Partial<ValidationResult> & { success: boolean }) {
+  const body = { timestamp: '2026-11-23T10:16:00.000Z', checks: [], rounds: 3, durationMs: 30_000, ...result };
+  return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(body)) as never };
+}
+
+export const healthy = validatorPayload({ success: true, rounds: 3 });
+export const unhealthy = validatorPayload({
+  success: false,
+  reason: 'alarms: demo-shop-prod-api-5xx is ALARM',
+  failedAlarms: [{ name: 'demo-shop-prod-api-5xx', state: 'ALARM', reason: 'Threshold Crossed' }],
+});
+
+/** Records log lines instead of printing them. */
+export function recordingLogger(): RunLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (message: string, ...extra: Record<string, unknown>[]) => lines.push(`${message} ${JSON.stringify(extra)}`);
+  return { lines, info: write, warn: write, error: write };
+}
+
+type Spec = Omit<RecordDeploymentInput, 'source' | 'at'> & { at: string };
+
+/** Production and staging both run 1.4.0 over 1.3.0 (and production has 1.2.0 before); test runs 1.5.0. */
+export const DEMO_HISTORY: Spec[] = [
+  { deploymentId: 'prod-120', environment: 'production', version: '1.2.0', status: 'succeeded', at: '2026-11-20T08:00:00.000Z',
+    lambdaVersions: { 'demo-shop-prod-api': '40', 'demo-shop-prod-worker': '15' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-120' } },
+  { deploymentId: 'prod-130', environment: 'production', version: '1.3.0', status: 'succeeded', at: '2026-11-21T08:00:00.000Z',
+    lambdaVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-130' } },
+  { deploymentId: 'prod-140', environment: 'production', version: '1.4.0', status: 'succeeded', at: '2026-11-23T08:00:00.000Z',
+    lambdaVersions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-140' } },
+  { deploymentId: 'stag-130', environment: 'staging', version: '1.3.0', status: 'succeeded', at: '2026-11-21T07:00:00.000Z',
+    lambdaVersions: { 'demo-shop-staging-api': '31', 'demo-shop-staging-worker': '11' } },
+  { deploymentId: 'stag-140', environment: 'staging', version: '1.4.0', status: 'succeeded', at: '2026-11-23T07:00:00.000Z',
+    lambdaVersions: { 'demo-shop-staging-api': '32', 'demo-shop-staging-worker': '12' } },
+  { deploymentId: 'test-140', environment: 'test', version: '1.4.0', status: 'succeeded', at: '2026-11-22T06:00:00.000Z',
+    lambdaVersions: { 'demo-shop-test-api': '7', 'demo-shop-test-worker': '7' } },
+  { deploymentId: 'test-150', environment: 'test', version: '1.5.0', status: 'succeeded', at: '2026-11-23T06:00:00.000Z',
+    lambdaVersions: { 'demo-shop-test-api': '8', 'demo-shop-test-worker': '8' } },
+];
+
+/** A fresh table with the demo history, real adapters over mocked AWS clients, and a clock at alarm time + 30 s. */
+export async function createOrchestratorHarness(options: { history?: Spec[] } = {}) {
+  const history = await createTestHistory({ start: '2026-11-23T10:15:30.000Z' });
+  for (const { at, ...spec } of options.history ?? DEMO_HISTORY) {
+    await history.store.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
+  }
+  lambdaMock.reset();
+  pipelineMock.reset();
+  snsMock.reset();
+  lambdaMock.on(UpdateAliasCommand).resolves({});
+  lambdaMock.on(GetAliasCommand).callsFake((input: { FunctionName: string }) => ({ FunctionVersion: input.FunctionName.endsWith('api') ? '42' : '17' }));
+  lambdaMock.on(InvokeCommand).resolves(healthy);
+  pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'STANDARD', status: 'Succeeded' } });
+  pipelineMock.on(StopPipelineExecutionCommand).resolves({});
+  pipelineMock.on(RollbackStageCommand).resolves({ pipelineExecutionId: 'exec-rollback-1' });
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+
+  const logger = recordingLogger();
+  const lambda = new LambdaClient({ region: 'eu-west-1' });
+  const dependencies: RollbackDependencies = {
+    config: loadConfig('rollback.config.json'),
+    history: history.store,
+    targets: [new LambdaAliasTarget(lambda), new CodePipelineStageTarget(new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })],
+    validator: new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION, () => history.clock.now()),
+    notifier: new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN),
+    clock: history.clock,
+    logger,
+    remainingTimeMs: () => 890_000,
+  };
+  let invocation = 0;
+  const run = (event: unknown, invocationId = `aws-request-${(invocation += 1)}`) => runRollback(event, invocationId, dependencies);
+  const published = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
+  const aliasUpdates = () => lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input);
+  const mutatingCalls = () =>
+    lambdaMock.commandCalls(UpdateAliasCommand).length +
+    pipelineMock.commandCalls(StopPipelineExecutionCommand).length +
+    pipelineMock.commandCalls(RollbackStageCommand).length;
+  return { history, dependencies, logger, run, published, aliasUpdates, mutatingCalls };
+}

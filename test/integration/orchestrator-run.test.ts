@@ -1,0 +1,381 @@
+import { GetPipelineExecutionCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { GetAliasCommand, InvokeCommand, ResourceNotFoundException, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { describe, expect, it } from 'vitest';
+import type { ValidationRequest } from '../../shared/validation/validation-contract';
+import {
+  alarmDelivery,
+  createOrchestratorHarness,
+  healthy,
+  lambdaMock,
+  pipelineMock,
+  sampleEvent,
+  snsMock,
+  TOPIC_ARN,
+  unhealthy,
+  VALIDATOR_FUNCTION,
+} from '../helpers/orchestrator-harness';
+
+const prodAliasRestore = [
+  { FunctionName: 'demo-shop-prod-api', Name: 'live', FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} } },
+  { FunctionName: 'demo-shop-prod-worker', Name: 'live', FunctionVersion: '16', RoutingConfig: { AdditionalVersionWeights: {} } },
+];
+const stagingAliasRestore = [
+  { FunctionName: 'demo-shop-staging-api', Name: 'live', FunctionVersion: '31', RoutingConfig: { AdditionalVersionWeights: {} } },
+  { FunctionName: 'demo-shop-staging-worker', Name: 'live', FunctionVersion: '11', RoutingConfig: { AdditionalVersionWeights: {} } },
+];
+
+function validatorRequests(): ValidationRequest[] {
+  return lambdaMock.commandCalls(InvokeCommand).map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)));
+}
+
+describe('an alarm in production', () => {
+  it('rolls the stage back, proves it, records it and announces it once', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({
+      outcome: 'rolled_back',
+      level: 'stage',
+      drill: false,
+      environment: 'production',
+      deploymentId: 'prod-140',
+      fromVersion: '1.4.0',
+      toVersion: '1.3.0',
+    });
+    expect(result.timeline.map((step) => [step.step, step.outcome])).toEqual([
+      ['claim', 'info'],
+      ['stage-rollback', 'ok'],
+      ['stage-validation', 'ok'],
+      ['complete', 'ok'],
+      ['notify', 'ok'],
+    ]);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    expect(pipelineMock.commandCalls(GetPipelineExecutionCommand)[0]?.args[0].input).toEqual({ pipelineName: 'demo-shop-release', pipelineExecutionId: 'exec-130' });
+    expect(pipelineMock.commandCalls(StopPipelineExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        pipelineName: 'demo-shop-release',
+        pipelineExecutionId: 'exec-140',
+        abandon: true,
+        reason: expect.stringMatching(/^rollback-controller: alarm demo-shop-prod-api-5xx: Threshold Crossed/),
+      },
+    ]);
+    expect(pipelineMock.commandCalls(RollbackStageCommand).map((call) => call.args[0].input)).toEqual([
+      { pipelineName: 'demo-shop-release', stageName: 'DeployProduction', targetPipelineExecutionId: 'exec-130' },
+    ]);
+    expect(lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input).toMatchObject({ FunctionName: VALIDATOR_FUNCTION, InvocationType: 'RequestResponse' });
+    expect(validatorRequests()).toEqual([
+      {
+        environments: [
+          {
+            name: 'production',
+            alarmPrefixes: ['demo-shop-prod-'],
+            healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, versionField: 'version', expectedVersion: '1.3.0' }],
+            lambda: { alias: 'live', expectedVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' } },
+            pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', expectedExecutionId: 'exec-rollback-1' },
+          },
+        ],
+        budgetMs: 300_000,
+        pollIntervalMs: 10_000,
+        consecutivePasses: 3,
+        drill: false,
+      },
+    ]);
+    const published = harness.published();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      TopicArn: TOPIC_ARN,
+      Subject: 'production rolled_back (stage) 1.4.0 -> 1.3.0',
+      MessageAttributes: {
+        environment: { DataType: 'String', StringValue: 'production' },
+        outcome: { DataType: 'String', StringValue: 'rolled_back' },
+        severity: { DataType: 'String', StringValue: 'warning' },
+        drill: { DataType: 'String', StringValue: 'false' },
+      },
+      body: { type: 'rollback_result', environment: 'production', deployment: 'prod-140', fromVersion: '1.4.0', toVersion: '1.3.0', level: 'stage', outcome: 'rolled_back', alarm: 'demo-shop-prod-api-5xx', drill: false },
+    });
+    const stored = await harness.history.store.getDeployment('prod-140');
+    expect(stored).toMatchObject({
+      status: 'rolled_back',
+      rollback: { level: 'stage', targetDeploymentId: 'prod-130', targetVersion: '1.3.0', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-api-5xx' } },
+    });
+    expect(stored?.timeline?.map((step) => step.step)).toEqual(['claim', 'stage-rollback', 'stage-validation', 'complete', 'notify']);
+  });
+
+  it('falls back to a full rollback of exactly the environments running the bad version when the stage does not validate', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'full', fromVersion: '1.4.0', toVersion: '1.3.0' });
+    expect(harness.aliasUpdates().sort(byFunction)).toEqual([...prodAliasRestore, ...prodAliasRestore, ...stagingAliasRestore].sort(byFunction));
+    expect(validatorRequests()[1]?.environments.map((environment) => environment.name)).toEqual(['staging', 'production']);
+    expect(await harness.history.store.getDeployment('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full', targetVersion: '1.3.0' } });
+    expect(await harness.history.store.getDeployment('test-150')).toMatchObject({ status: 'succeeded' });
+    expect(harness.published().map((message) => message.body.level)).toEqual(['full']);
+  });
+
+  it('escalates as rollback_failed, severity critical, when the full rollback does not validate either', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolves(unhealthy);
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rollback_failed', level: 'full' });
+    expect(result.reason).toMatch(/^stage validation failed: alarms: demo-shop-prod-api-5xx is ALARM; full validation failed/);
+    const [message] = harness.published();
+    expect(message).toMatchObject({
+      Subject: '[CRITICAL] production rollback_failed (full) 1.4.0 -> 1.3.0',
+      MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' } },
+      body: { type: 'rollback_escalation', severity: 'critical' },
+    });
+    expect((await harness.history.store.getDeployment('prod-140'))?.status).toBe('rollback_failed');
+    expect((await harness.history.store.getDeployment('stag-140'))?.status).toBe('rollback_failed');
+  });
+
+  it('treats a failed UpdateAlias as a failed stage and takes the full path', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock
+      .on(UpdateAliasCommand, { FunctionName: 'demo-shop-prod-api' })
+      .rejectsOnce(new ResourceNotFoundException({ message: 'Function not found: demo-shop-prod-api:41', $metadata: {} }))
+      .resolves({});
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'full' });
+    const stage = result.timeline.find((step) => step.step === 'stage-rollback');
+    expect(stage).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('demo-shop-prod-api: version 41 or alias live no longer exists') });
+    expect(result.timeline.some((step) => step.step === 'stage-validation')).toBe(false);
+  });
+
+  it('keeps rolling back when SNS fails, and records the failed notification in the timeline', async () => {
+    const harness = await createOrchestratorHarness();
+    snsMock.on(PublishCommand).rejects(new Error('SNS is down'));
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'failed', detail: 'notification failed: SNS is down' });
+    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'rolled_back' });
+  });
+
+  it('resumes after a crash following the alias update, completes, and notifies exactly once', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'NetworkingError' })).resolves(healthy);
+    const event = sampleEvent('alarm-production');
+
+    await expect(harness.run(event)).rejects.toThrow('socket hang up');
+    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'rolling_back' });
+    const retried = await harness.run(event);
+
+    expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+    expect(retried.timeline.map((step) => step.step)).toEqual(['claim', 'stage-rollback', 'resume', 'stage-validation', 'complete', 'notify']);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('rolls back exactly once when 100 alarm deliveries for the same deployment arrive together', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => harness.run(alarmDelivery('alarm-production', `storm-${index}`))));
+
+    const outcomes = results.map((result) => result.outcome);
+    expect(outcomes.filter((outcome) => outcome === 'rolled_back')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'duplicate')).toHaveLength(99);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});
+
+describe('when it must not act', () => {
+  it('skips with a notification when the environment has no active deployment', async () => {
+    const harness = await createOrchestratorHarness({ history: [] });
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'no active deployment recorded for production: nothing to roll back' });
+    expect(harness.mutatingCalls()).toBe(0);
+    expect(harness.published()[0]).toMatchObject({ body: { type: 'rollback_skipped', severity: 'warning', reason: result.reason } });
+  });
+
+  it('skips during the cooldown after a rollback, saying until when', async () => {
+    const harness = await createOrchestratorHarness();
+    await harness.run(sampleEvent('alarm-production'));
+    lambdaMock.resetHistory();
+    snsMock.resetHistory();
+    harness.history.clock.advance(4 * 60_000);
+    const laterAlarm = alarmDelivery('alarm-production', 'later-alarm');
+    (laterAlarm.detail as { state: { timestamp: string } }).state.timestamp = '2026-11-23T10:19:00.000+0000';
+
+    const result = await harness.run(laterAlarm);
+
+    expect(result).toMatchObject({ outcome: 'skipped', fromVersion: '1.3.0' });
+    expect(result.reason).toBe('production is in its 10-minute cooldown after rolling back prod-140, until 2026-11-23T10:25:30.000Z');
+    expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+    expect(harness.published()[0]?.body).toMatchObject({ type: 'rollback_skipped', reason: result.reason });
+  });
+
+  it('stops automation and escalates once the hourly limit of rollbacks is reached', async () => {
+    const harness = await createOrchestratorHarness();
+    const { store, clock } = harness.history;
+    for (let index = 0; index < 3; index += 1) {
+      const { deployment } = await store.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
+      clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
+      await store.claimForRollback({ observed: deployment, runId: `earlier-run-${index}`, trigger: { type: 'alarm' }, leaseSeconds: 60 });
+    }
+    clock.set('2026-11-23T10:15:30.000Z');
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'skipped' });
+    expect(result.reason).toContain('had 3 automatic rollbacks in the last hour (limit 3): automation stopped');
+    expect(harness.mutatingCalls()).toBe(0);
+    expect(harness.published()[0]).toMatchObject({ Subject: expect.stringMatching(/^\[CRITICAL\]/), body: { type: 'rollback_escalation', severity: 'critical' } });
+  });
+});
+
+describe('drills and manual requests', () => {
+  it('a drill reads for real, makes zero mutating target calls, and is recorded and announced as a drill', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(sampleEvent('drill'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', drill: true, deploymentId: 'drill-drill-2026-11-23-001', fromVersion: '1.4.0', toVersion: '1.3.0' });
+    expect(harness.mutatingCalls()).toBe(0);
+    expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(2);
+    expect(result.timeline.find((step) => step.step === 'stage-rollback')?.detail).toContain('would move alias live: demo-shop-prod-api 42->41');
+    expect(validatorRequests()[0]).toMatchObject({ drill: true });
+    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'succeeded' });
+    expect(await harness.history.store.getDeployment('drill-drill-2026-11-23-001')).toMatchObject({
+      kind: 'drill',
+      status: 'rolled_back',
+      expiresAt: Math.floor(Date.parse('2026-11-23T10:15:30.000Z') / 1000) + 7 * 24 * 3600,
+    });
+    expect(harness.published()[0]).toMatchObject({
+      Subject: '[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.0',
+      MessageAttributes: { drill: { DataType: 'String', StringValue: 'true' }, severity: { DataType: 'String', StringValue: 'info' } },
+      body: { drill: true },
+    });
+  });
+
+  it('a manual rollback restores the last known good at level manual, without cooldown checks', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(sampleEvent('manual-rollback'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'manual', toVersion: '1.3.0' });
+    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ rollback: { trigger: { type: 'manual', requestedBy: 'ana.oncall' } } });
+  });
+
+  it('a manual rollback to a named version restores that version', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(sampleEvent('manual-rollback-to-version'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'manual', fromVersion: '1.4.0', toVersion: '1.2.0' });
+    expect(harness.aliasUpdates().map((input) => input.FunctionVersion).sort()).toEqual(['15', '40']);
+  });
+
+  it('rejects a manual rollback to a version the environment never ran, changing nothing', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run({ ...sampleEvent('manual-rollback-to-version'), targetVersion: '0.9.0' });
+
+    expect(result).toMatchObject({ outcome: 'rejected', reason: "version 0.9.0 is not a succeeded deployment in production's history before the active one (1.4.0)" });
+    expect(harness.mutatingCalls()).toBe(0);
+    expect((await harness.history.store.getDeployment('prod-140'))?.status).toBe('succeeded');
+  });
+});
+
+describe('events that are not a reason to act', () => {
+  it.each([
+    ['alarm-ok', 'alarm demo-shop-prod-api-5xx is OK, not ALARM'],
+    ['alarm-composite-suppressed', 'alarm demo-shop-prod-checkout-degraded has its actions suppressed (Alarm: Alarm demo-shop-prod-maintenance-window is in ALARM state)'],
+  ])('%s is ignored with its reason, calling nothing', async (name, reason) => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(sampleEvent(name));
+
+    expect(result).toEqual({ outcome: 'ignored', reason, drill: false, timeline: [], durationMs: 0 });
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['an alarm that was already in ALARM', (event: any) => (event.detail.previousState.value = 'ALARM'), 'was already in ALARM: not a transition into ALARM'],
+    ['an alarm muted by a mute rule', (event: any) => (event.detail.muteDetail = { muteRules: ['weekend-maintenance'] }), 'is muted by an alarm mute rule'],
+    ['an alarm no environment claims', (event: any) => (event.detail.alarmName = 'other-app-5xx'), 'alarm other-app-5xx matches no environment\'s alarm prefixes'],
+    ['an alarm tagged for an unknown environment', (event: any) => (event.detail.alarmTags = { environment: 'qa' }), 'tagged environment=qa, which the configuration does not describe'],
+    ['a configuration change', (event: any) => (event['detail-type'] = 'CloudWatch Alarm Configuration Change'), '"CloudWatch Alarm Configuration Change" is not a state change'],
+  ])('%s is ignored', async (_, change, reason) => {
+    const harness = await createOrchestratorHarness();
+    const event = sampleEvent('alarm-production');
+    change(event);
+
+    const result = await harness.run(event);
+
+    expect(result.outcome).toBe('ignored');
+    expect(result.reason).toContain(reason);
+    expect(harness.mutatingCalls()).toBe(0);
+  });
+
+  it('routes an alarm by its environment tag when the event carries alarmTags', async () => {
+    const harness = await createOrchestratorHarness();
+    const event = sampleEvent('alarm-production');
+    (event.detail as { alarmName: string; alarmTags?: Record<string, string> }).alarmName = 'checkout-latency';
+    (event.detail as { alarmTags?: Record<string, string> }).alarmTags = { environment: 'staging', team: 'checkout' };
+
+    const result = await harness.run(event);
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', environment: 'staging', deploymentId: 'stag-140' });
+  });
+
+  it.each([
+    ['not an object', 'just text', 'event: expected a JSON object'],
+    ['an unknown shape', { hello: 'world' }, 'expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback" or "drill"'],
+    ['an alarm without detail', { ...sampleEvent('alarm-production'), detail: undefined }, 'alarm event: detail:'],
+    ['an alarm with a bad state', { ...sampleEvent('alarm-production'), detail: { ...(sampleEvent('alarm-production').detail as object), state: { value: 'RED', timestamp: 'x' } } }, 'detail.state.value'],
+    ['an alarm with a bad timestamp', { ...sampleEvent('alarm-production'), time: 'yesterday' }, 'time: not a timestamp: "yesterday"'],
+    ['a rollback without a reason', { action: 'rollback', environment: 'production', requestedBy: 'ana' }, 'rollback request: reason:'],
+    ['a rollback without requestedBy', { action: 'rollback', environment: 'production', reason: 'broken' }, 'requestedBy'],
+    ['a rollback with an extra field', { ...sampleEvent('manual-rollback'), force: true }, 'Unrecognized key: "force"'],
+    ['a rollback for an unknown environment', { ...sampleEvent('manual-rollback'), environment: 'prod' }, 'unknown environment "prod"'],
+    ['a drill without requestedBy', { action: 'drill', environment: 'production' }, 'drill request: requestedBy'],
+    ['a drill with a bad request id', { ...sampleEvent('drill'), requestId: 'has spaces' }, 'requestId: must be letters'],
+  ])('rejects %s with a reason naming the field, writing nothing', async (_, event, reason) => {
+    const harness = await createOrchestratorHarness();
+    const before = await harness.history.store.listHistory({ environment: 'production', limit: 20 });
+
+    const result = await harness.run(event);
+
+    expect(result.outcome).toBe('rejected');
+    expect(result.reason).toContain(reason);
+    expect(harness.mutatingCalls() + snsMock.calls().length).toBe(0);
+    expect(await harness.history.store.listHistory({ environment: 'production', limit: 20 })).toEqual(before);
+  });
+});
+
+describe('every sample event in events/', () => {
+  it.each([
+    ['alarm-production', { outcome: 'rolled_back', environment: 'production', level: 'stage' }],
+    ['alarm-staging', { outcome: 'rolled_back', environment: 'staging', toVersion: '1.3.0' }],
+    ['alarm-test', { outcome: 'rolled_back', environment: 'test', toVersion: '1.4.0' }],
+    ['alarm-composite-production', { outcome: 'rolled_back', environment: 'production' }],
+    ['alarm-composite-suppressed', { outcome: 'ignored' }],
+    ['alarm-ok', { outcome: 'ignored' }],
+    ['manual-rollback', { outcome: 'rolled_back', level: 'manual' }],
+    ['manual-rollback-to-version', { outcome: 'rolled_back', toVersion: '1.2.0' }],
+    ['drill', { outcome: 'rolled_back', drill: true }],
+  ])('%s is handled as documented', async (name, expected) => {
+    const harness = await createOrchestratorHarness();
+
+    expect(await harness.run(sampleEvent(name))).toMatchObject(expected);
+  });
+});
+
+function byFunction(left: { FunctionName?: string }, right: { FunctionName?: string }): number {
+  return (left.FunctionName ?? '').localeCompare(right.FunctionName ?? '');
+}
