@@ -150,6 +150,17 @@ describe('an alarm in production', () => {
     expect(result.timeline.some((step) => step.step === 'stage-validation')).toBe(false);
   });
 
+  it('bounds each validation by the Lambda time left, keeping time to record and notify', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+    harness.dependencies.remainingTimeMs = () => 215_000;
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result.outcome).toBe('rolled_back');
+    expect(validatorRequests().map((request) => request.budgetMs)).toEqual([100_000, 200_000]);
+  });
+
   it('keeps rolling back when SNS fails, and records the failed notification in the timeline', async () => {
     const harness = await createOrchestratorHarness();
     snsMock.on(PublishCommand).rejects(new Error('SNS is down'));
