@@ -1,0 +1,29 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createPowertools } from '../../shared/powertools/powertools';
+import { systemClock } from '../../shared/time/clock';
+import { CloudWatchAlarmReader, CodePipelineStageReader, LambdaAliasReader } from '../../shared/validation/checks/aws-check-adapters';
+import { HttpHealthProbe } from '../../shared/validation/checks/http-health-probe';
+import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+
+// Cold start: clients once per container.
+const { logger } = createPowertools('validator');
+const ports = {
+  alarms: new CloudWatchAlarmReader(new CloudWatchClient({})),
+  health: new HttpHealthProbe(),
+  aliases: new LambdaAliasReader(new LambdaClient({})),
+  pipelines: new CodePipelineStageReader(new CodePipelineClient({})),
+};
+const sleep = (milliseconds: number) => new Promise<void>((resume) => setTimeout(resume, milliseconds));
+
+export const handler = middy()
+  .use(injectLambdaContext(logger))
+  .handler(async (event: unknown, context: Context) => {
+    const result = await answerValidationRequest(event, { ports, clock: systemClock, sleep, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+    logger.info('validation verdict', { success: result.success, rounds: result.rounds, durationMs: result.durationMs, reason: result.reason });
+    return result;
+  });

@@ -1,0 +1,54 @@
+/** What the validator reads, each behind a small port with one AWS (or HTTP) adapter. */
+
+export interface AlarmObservation {
+  name: string;
+  type: 'metric' | 'composite';
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+}
+
+export interface AlarmReader {
+  /** Every metric and composite alarm whose name starts with one of the prefixes. */
+  alarmsWithPrefixes(prefixes: readonly string[]): Promise<AlarmObservation[]>;
+}
+
+export interface HealthObservation {
+  url: string;
+  status?: number;
+  /** The version read from the response's JSON field, when one was asked for. */
+  version?: string;
+  /** Why there is no usable answer: timeout, refused connection, unreadable body. */
+  error?: string;
+}
+
+export interface HealthProbe {
+  probe(check: { url: string; timeoutMs: number; versionField?: string }): Promise<HealthObservation>;
+}
+
+export interface AliasObservation {
+  functionName: string;
+  version?: string;
+  weightedVersions: string[];
+  error?: string;
+}
+
+export interface AliasReader {
+  readAlias(functionName: string, alias: string): Promise<AliasObservation>;
+}
+
+export interface StageObservation {
+  executionId?: string;
+  status?: string;
+  error?: string;
+}
+
+export interface PipelineStageReader {
+  latestStageExecution(pipelineName: string, stageName: string): Promise<StageObservation>;
+}
+
+export interface CheckPorts {
+  alarms: AlarmReader;
+  health: HealthProbe;
+  aliases: AliasReader;
+  pipelines: PipelineStageReader;
+}

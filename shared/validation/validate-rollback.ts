@@ -1,0 +1,97 @@
+import type { Clock } from '../time/clock';
+import type { CheckPorts } from './checks/check-ports';
+import { evaluateRound, type EnvironmentObservations, type RoundEvaluation } from './round-evaluation';
+import { describeIssues } from '../config/load-config';
+import { validationRequestSchema, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
+
+export interface PollingDependencies {
+  ports: CheckPorts;
+  clock: Clock;
+  /** Waits between rounds; a test passes one that moves a fake clock. */
+  sleep(milliseconds: number): Promise<void>;
+  /** What is left of the invocation (Lambda context): the budget never runs past it. */
+  remainingTimeMs(): number;
+}
+
+/** Time kept back so the verdict always gets returned before the Lambda times out. */
+export const VERDICT_RESERVE_MS = 2_000;
+
+async function observe(request: ParsedValidationRequest, ports: CheckPorts): Promise<EnvironmentObservations[]> {
+  return Promise.all(
+    request.environments.map(async (environment) => {
+      const [alarms, health, aliases, stage] = await Promise.all([
+        ports.alarms.alarmsWithPrefixes(environment.alarmPrefixes).catch((error: Error) => `${error.name}: ${error.message}`),
+        Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
+        environment.lambda && !request.drill
+          ? Promise.all(Object.keys(environment.lambda.expectedVersions).map((name) => ports.aliases.readAlias(name, environment.lambda!.alias)))
+          : Promise.resolve([]),
+        environment.pipeline && !request.drill ? ports.pipelines.latestStageExecution(environment.pipeline.name, environment.pipeline.stage) : Promise.resolve(undefined),
+      ]);
+      return typeof alarms === 'string'
+        ? { name: environment.name, alarms: [], alarmsError: alarms, health, aliases, stage }
+        : { name: environment.name, alarms, health, aliases, stage };
+    }),
+  );
+}
+
+/**
+ * Polls every interval and answers as soon as the evidence allows: success after N consecutive
+ * passing rounds, failure when the next round would start past the budget. No fixed sleep.
+ */
+export async function validateRollback(request: ParsedValidationRequest, deps: PollingDependencies): Promise<ValidationResult> {
+  const started = deps.clock.now().getTime();
+  const budgetMs = Math.min(request.budgetMs, deps.remainingTimeMs() - VERDICT_RESERVE_MS);
+  const deadline = started + budgetMs;
+  let consecutivePasses = 0;
+  let rounds = 0;
+  for (;;) {
+    const roundStarted = deps.clock.now().getTime();
+    rounds += 1;
+    const round = evaluateRound(request, await observe(request, deps.ports));
+    consecutivePasses = round.checks.every((check) => check.passed) ? consecutivePasses + 1 : 0;
+    if (consecutivePasses >= request.consecutivePasses) return verdict(round, rounds, started, deps.clock);
+    const nextRound = roundStarted + request.pollIntervalMs;
+    if (nextRound > deadline) return verdict(round, rounds, started, deps.clock, budgetMs);
+    await deps.sleep(Math.max(0, nextRound - deps.clock.now().getTime()));
+  }
+}
+
+/** The result for the last round: a failure (given the budget it ran out of) names every failing check. */
+function verdict(round: RoundEvaluation, rounds: number, started: number, clock: Clock, exhaustedBudgetMs?: number): ValidationResult {
+  const { checks, failedAlarms, healthCheckStatus, versionMatch } = round;
+  const success = exhaustedBudgetMs === undefined;
+  const failing = checks.filter((check) => !check.passed);
+  return {
+    success,
+    ...(success
+      ? {}
+      : {
+          reason: `not healthy within ${Math.round(exhaustedBudgetMs / 1_000)} s (${rounds} round(s)); last round: ${failing
+            .map((check) => `${check.environment} ${check.check}: ${check.detail}`)
+            .join('; ')}`,
+        }),
+    ...(failedAlarms.length > 0 ? { failedAlarms } : {}),
+    ...(healthCheckStatus !== undefined ? { healthCheckStatus } : {}),
+    ...(versionMatch !== undefined ? { versionMatch } : {}),
+    timestamp: clock.now().toISOString(),
+    checks,
+    rounds,
+    durationMs: clock.now().getTime() - started,
+  };
+}
+
+/** Answers whatever invoked the validator: a bad request is a failed result naming the problem, never a throw. */
+export async function answerValidationRequest(raw: unknown, deps: PollingDependencies): Promise<ValidationResult> {
+  const parsed = validationRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      success: false,
+      reason: `invalid validation request: ${describeIssues(parsed.error).join('; ')}`,
+      timestamp: deps.clock.now().toISOString(),
+      checks: [],
+      rounds: 0,
+      durationMs: 0,
+    };
+  }
+  return validateRollback(parsed.data, deps);
+}
