@@ -6,6 +6,10 @@ import { openHistory, type ConnectionOptions, type HistoryConnection } from './h
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Raw output without a newline, for a live spinner; only given when stdout is a terminal. */
+  liveWrite?(text: string): void;
+  /** Asks a yes/no question; only given when stdin is a terminal. */
+  confirm?(question: string): Promise<boolean>;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

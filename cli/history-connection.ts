@@ -1,11 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../shared/aws/dynamodb-clients';
 import { DynamoHistoryStore } from '../shared/history/dynamo-history-store';
 import { ensureHistoryTable } from '../shared/history/history-table-setup';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../shared/local/dynamodb-local';
-import { systemClock } from '../shared/time/clock';
+import { systemClock, type Clock } from '../shared/time/clock';
 import { UsageError } from './cli-errors';
 
 /** Where `--local` keeps DynamoDB Local's data, so history survives between runs (git-ignored). */
@@ -23,8 +24,12 @@ export interface ConnectionOptions {
 
 export interface HistoryConnection {
   store: DynamoHistoryStore;
+  /** The same table seen through another clock (the local drill runs on sandbox time). */
+  storeWithClock(clock: Clock): DynamoHistoryStore;
   /** Human-readable: which table, where. */
   description: string;
+  /** A throwaway empty table beside this one (local drills); drop it when done. */
+  createScratchTable(clock: Clock): Promise<{ store: DynamoHistoryStore; drop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -70,8 +75,22 @@ async function connect(
     setupClient.destroy();
   }
   const client = createDocumentClient(clientConfig);
+  const createScratchTable = async (clock: Clock) => {
+    const scratchName = `${tableName}-scratch-${randomUUID().slice(0, 8)}`;
+    const setupClient = new DynamoDBClient(clientConfig);
+    await ensureHistoryTable(setupClient, scratchName);
+    return {
+      store: new DynamoHistoryStore({ client, tableName: scratchName, clock }),
+      async drop() {
+        await setupClient.send(new DeleteTableCommand({ TableName: scratchName }));
+        setupClient.destroy();
+      },
+    };
+  };
   return {
+    createScratchTable,
     store: new DynamoHistoryStore({ client, tableName, clock: systemClock }),
+    storeWithClock: (clock) => new DynamoHistoryStore({ client, tableName, clock }),
     description,
     async close() {
       client.destroy();

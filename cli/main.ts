@@ -1,8 +1,20 @@
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './rollbackctl';
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
 
 const exitCode = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  ...(process.stdout.isTTY ? { liveWrite: (text: string) => void process.stdout.write(text) } : {}),
+  ...(process.stdin.isTTY ? { confirm } : {}),
   env: process.env,
   cwd: process.cwd(),
 });

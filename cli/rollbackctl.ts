@@ -4,13 +4,17 @@ import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, Invalid
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { EXIT, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
+import { drillCommand } from './commands/drill-command';
 import { historyCommand } from './commands/history-command';
+import { rollbackCommand } from './commands/rollback-command';
+import { SCENARIO_NAMES } from './local-drill/scenarios';
+import { OrchestratorInvocationError } from './aws/orchestrator-invoker';
 import { recordCommand } from './commands/record-command';
 import { showCommand } from './commands/show-command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<void>) => Promise<void>): Command {
+function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<void | number>) => Promise<void>): Command {
   const program = new Command('rollbackctl')
     .description('Rollback controller: deployment history, manual rollbacks and drills')
     .option('--local', 'use the local DynamoDB kept under .rollbackctl/ (no AWS account needed)')
@@ -23,7 +27,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
 
   const withContext =
-    <Args extends unknown[]>(action: (context: CliContext, ...args: Args) => Promise<void>) =>
+    <Args extends unknown[]>(action: (context: CliContext, ...args: Args) => Promise<void | number>) =>
     (...args: Args) =>
       run((context) => action(context, ...args));
 
@@ -60,6 +64,31 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--json', 'print the result as JSON')
     .action(withContext((context, options) => recordCommand(context, options)));
 
+  program
+    .command('drill')
+    .description('rehearse a rollback: --local runs the real orchestrator on a sandbox; --env drills a deployed one (reads only)')
+    .addOption(new Option('--scenario <name>', 'local sandbox scenario').choices([...SCENARIO_NAMES]).default('stage-recovers'))
+    .option('--event <file>', 'with --local: run this event file (events/*.json, or one saved from EventBridge) instead of a scenario')
+    .option('--env <environment>', 'against AWS: the environment to drill')
+    .option('--function <name>', 'against AWS: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--stack <name>', 'against AWS: stack to read outputs from (default: rollback-controller-<application>)')
+    .option('--by <who>', 'who is drilling (default: your login)')
+    .option('--json', 'print the machine-readable result')
+    .action(withContext((context, options) => drillCommand(context, options)));
+
+  program
+    .command('rollback')
+    .description('roll an environment back now, through the deployed orchestrator (asks first; --yes to skip)')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .option('--to <version>', 'a version from the environment’s history (default: its last known good)')
+    .requiredOption('--reason <text>', 'why: goes into the history and the notification')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--function <name>', 'orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--stack <name>', 'stack to read outputs from (default: rollback-controller-<application>)')
+    .option('--by <who>', 'who is rolling back (default: your login)')
+    .option('--json', 'print the machine-readable result')
+    .action(withContext((context, options) => rollbackCommand(context, options)));
+
   return program;
 }
 
@@ -74,11 +103,11 @@ function describeFailure(error: unknown): { code: number; message: string } {
   ) {
     return { code: EXIT.rejected, message: error.message };
   }
-  if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError) {
+  if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError || error instanceof OrchestratorInvocationError) {
     return { code: EXIT.failed, message: error.message };
   }
   const name = (error as { name?: string }).name;
-  if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException' || name === 'UnrecognizedClientException') {
+  if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException' || name === 'UnrecognizedClientException' || name === 'ExpiredToken') {
     return { code: EXIT.failed, message: `no usable AWS credentials (${(error as Error).message}); configure a profile or use --local` };
   }
   return { code: EXIT.failed, message: `unexpected failure: ${(error as Error).stack ?? String(error)}` };
@@ -89,7 +118,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, async (work) => {
     try {
-      await work(new CliContext(io, program.opts<GlobalOptions>()));
+      const code = await work(new CliContext(io, program.opts<GlobalOptions>()));
+      if (typeof code === 'number') exitCode = code;
     } catch (error) {
       const failure = describeFailure(error);
       io.err(`rollbackctl: ${failure.message}`);

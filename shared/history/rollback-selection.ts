@@ -2,6 +2,8 @@ import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
 
 /** Statuses of a deployment whose version may still be serving traffic. */
 const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
+/** A rollback in progress or stuck: live only while nothing was deployed over it since. */
+const STUCK_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['rolling_back', 'rollback_failed']);
 
 export interface RollbackPair {
   /** The newest deployment whose version may be live (drills and failed/rolled-back ones never are). */
@@ -18,10 +20,14 @@ export interface RollbackPair {
  */
 export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord[], targetVersion?: string): RollbackPair {
   const pair: RollbackPair = {};
+  let hasNewerDeployment = false;
   for (const record of recordsNewestFirst) {
     if (record.kind !== 'deployment') continue;
     if (!pair.activeDeployment) {
-      if (LIVE_STATUSES.has(record.status)) pair.activeDeployment = record;
+      // A rolled-back or later deployment replaced a stuck one: a restore never goes back to it.
+      const isSuperseded = STUCK_STATUSES.has(record.status) && hasNewerDeployment;
+      if (LIVE_STATUSES.has(record.status) && !isSuperseded) pair.activeDeployment = record;
+      if (record.status !== 'failed') hasNewerDeployment = true;
       continue;
     }
     if (record.status !== 'succeeded' || record.version === pair.activeDeployment.version) continue;

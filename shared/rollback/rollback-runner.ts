@@ -30,6 +30,8 @@ export interface RollbackDependencies {
   logger: RunLogger;
   /** What is left of the invocation's time; bounds validation. */
   remainingTimeMs(): number;
+  /** Told each step as it is journaled (the local drill prints them live). */
+  onStep?(step: TimelineStep): void;
 }
 
 /** Drill records are kept a week, then DynamoDB's TTL removes them. */
@@ -372,6 +374,7 @@ class RollbackRun {
       detail: detail.slice(0, 1_000),
     };
     this.#steps.push(entry);
+    this.#deps.onStep?.(entry);
     if (this.#journalId) {
       try {
         await this.#deps.history.appendTimeline(this.#journalId, this.#context.runId, [entry]);

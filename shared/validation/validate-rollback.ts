@@ -2,7 +2,7 @@ import type { Clock } from '../time/clock';
 import type { CheckPorts } from './checks/check-ports';
 import { evaluateRound, type EnvironmentObservations, type RoundEvaluation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
-import { validationRequestSchema, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
+import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
 
 export interface PollingDependencies {
   ports: CheckPorts;
@@ -11,6 +11,8 @@ export interface PollingDependencies {
   sleep(milliseconds: number): Promise<void>;
   /** What is left of the invocation (Lambda context): the budget never runs past it. */
   remainingTimeMs(): number;
+  /** Told after each round (the local drill shows progress while it waits). */
+  onRound?(round: number, consecutivePasses: number, checks: readonly CheckResult[]): void;
 }
 
 /** Time kept back so the verdict always gets returned before the Lambda times out. */
@@ -49,6 +51,7 @@ export async function validateRollback(request: ParsedValidationRequest, deps: P
     rounds += 1;
     const round = evaluateRound(request, await observe(request, deps.ports));
     consecutivePasses = round.checks.every((check) => check.passed) ? consecutivePasses + 1 : 0;
+    deps.onRound?.(rounds, consecutivePasses, round.checks);
     if (consecutivePasses >= request.consecutivePasses) return verdict(round, rounds, started, deps.clock);
     const nextRound = roundStarted + request.pollIntervalMs;
     if (nextRound > deadline) return verdict(round, rounds, started, deps.clock, budgetMs);

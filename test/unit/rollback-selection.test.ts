@@ -25,6 +25,9 @@ describe('selectRollbackPair (newest first)', () => {
     ['failed is never a last known good', [record('3', 'succeeded'), record('2', 'failed'), record('1', 'succeeded')], '3', '1'],
     ['in_progress is never a last known good', [record('3', 'succeeded'), record('2', 'in_progress'), record('1', 'succeeded')], '3', '1'],
     ['the same version is never its own rollback target', [record('3', 'succeeded'), record('3', 'succeeded'), record('2', 'succeeded')], '3', '2'],
+    ['a stuck rollback deployed over is no longer live', [record('5', 'rolled_back'), record('4', 'rollback_failed'), record('3', 'succeeded'), record('2', 'succeeded')], '3', '2'],
+    ['a stuck rollback under only failed attempts is still live', [record('5', 'failed'), record('4', 'rollback_failed'), record('3', 'succeeded')], '4', '3'],
+    ['a rollback in progress under a newer deployment is not the active one', [record('5', 'succeeded'), record('4', 'rolling_back'), record('3', 'succeeded')], '5', '3'],
     ['drill records are neither', [record('9', 'rolled_back', 'drill'), record('3', 'succeeded'), record('8', 'succeeded', 'drill'), record('2', 'succeeded')], '3', '2'],
     ['empty history', [], undefined, undefined],
   ])('%s', (_, records, active, lastGood) => {

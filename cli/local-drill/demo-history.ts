@@ -1,0 +1,58 @@
+import type { EnvironmentConfig, RollbackConfig } from '../../shared/config';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { HistoryStore, RecordDeploymentInput } from '../../shared/history/history-store';
+
+const DAY_MS = 86_400_000;
+
+/** Three weeks of releases in every environment: 1.0.0 to 1.3.0, one failed attempt on the way. */
+const DEMO_RELEASES: { version: string; daysAgo: number; status: 'succeeded' | 'failed' }[] = [
+  { version: '1.0.0', daysAgo: 21, status: 'succeeded' },
+  { version: '1.1.0', daysAgo: 14, status: 'succeeded' },
+  { version: '1.2.0', daysAgo: 7, status: 'succeeded' },
+  { version: '1.2.1', daysAgo: 5, status: 'failed' },
+  { version: '1.3.0', daysAgo: 2, status: 'succeeded' },
+];
+
+/** Whether the local table has any history for the configured environments yet. */
+export async function isHistoryEmpty(store: HistoryStore, config: RollbackConfig): Promise<boolean> {
+  const pages = await Promise.all(config.environments.map((environment) => store.listHistory({ environment: environment.name, limit: 1 })));
+  return pages.every((page) => page.items.length === 0);
+}
+
+/** Records the demo releases for every environment, promoted an hour apart (idempotent: fixed ids). */
+export async function seedDemoHistory(store: HistoryStore, config: RollbackConfig, now: Date): Promise<number> {
+  let count = 0;
+  for (const [releaseIndex, release] of DEMO_RELEASES.entries()) {
+    for (const [environmentIndex, environment] of config.environments.entries()) {
+      const at = new Date(now.getTime() - release.daysAgo * DAY_MS + environmentIndex * 3_600_000);
+      await recordCompletedDeployment(store, {
+        deploymentId: `demo-${environment.name}-${release.version}`,
+        environment: environment.name,
+        version: release.version,
+        status: release.status,
+        at,
+        source: 'demo-seed',
+        ...deploymentTargets(environment, `demo-${release.version}`, 10 + releaseIndex),
+      });
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/** How long a demo deployment takes, start to finish. */
+const DEPLOYMENT_MS = 6 * 60_000;
+
+/** Records a deployment as a pipeline would: started, then finished six minutes later. */
+export async function recordCompletedDeployment(store: HistoryStore, input: RecordDeploymentInput & { at: Date; status: 'succeeded' | 'failed' }): Promise<void> {
+  await store.recordDeployment({ ...input, status: 'in_progress' });
+  await store.recordDeployment({ ...input, at: new Date(input.at.getTime() + DEPLOYMENT_MS) });
+}
+
+/** The alias versions and pipeline execution a deployment of this environment records. */
+export function deploymentTargets(environment: EnvironmentConfig, executionId: string, lambdaVersion: number): Pick<DeploymentRecord, 'lambdaVersions' | 'pipeline'> {
+  return {
+    ...(environment.lambda ? { lambdaVersions: Object.fromEntries(environment.lambda.functions.map((name) => [name, String(lambdaVersion)])) } : {}),
+    ...(environment.pipeline ? { pipeline: { name: environment.pipeline.name, stage: environment.pipeline.stage, executionId } } : {}),
+  };
+}

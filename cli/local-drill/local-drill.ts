@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findEnvironment, type RollbackConfig } from '../../shared/config';
+import type { HistoryStore } from '../../shared/history/history-store';
+import { RecordingNotifier, SandboxTarget } from '../../shared/sandbox/sandbox-adapters';
+import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
+import { LocalValidator } from '../../shared/sandbox/local-validator';
+import { SandboxWorld, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
+import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
+import type { RollbackRunResult } from '../../shared/rollback/run-context';
+import { UsageError } from '../cli-errors';
+import type { CliIo } from '../cli-context';
+import type { HistoryConnection } from '../history-connection';
+import { renderHistory } from '../text-output';
+import { deploymentTargets, isHistoryEmpty, recordCompletedDeployment, seedDemoHistory } from './demo-history';
+import { DrillPrinter } from './drill-printer';
+import { describeFaults, SCENARIOS, type Scenario, type ScenarioName } from './scenarios';
+
+/** Validation polling runs this many times faster than wall time in the sandbox. */
+export const SANDBOX_COMPRESSION = 100;
+/** A local drill's sandbox time starts this long after the latest recorded activity, so earlier drills' guards have lapsed. */
+const GAP_AFTER_LATEST_MS = 2 * 3_600_000;
+/** The Lambda time a local run pretends to have (the orchestrator's 15 minutes). */
+const LOCAL_INVOCATION_MS = 900_000;
+
+export interface LocalDrillOptions {
+  scenario: ScenarioName;
+  eventFile?: string;
+  json?: boolean;
+}
+
+const quietLogger: RunLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function alarmNameFor(config: RollbackConfig, environment: string): string {
+  return `${findEnvironment(config, environment).alarms.prefixes[0]}api-5xx`;
+}
+
+/** An alarm going into ALARM for an environment, as EventBridge delivers it. */
+export function alarmEvent(config: RollbackConfig, environment: string, at: Date, id: string): Record<string, unknown> {
+  const alarmName = alarmNameFor(config, environment);
+  return {
+    version: '0',
+    id,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '000000000000',
+    time: at.toISOString(),
+    region: 'local',
+    resources: [`arn:aws:cloudwatch:local:000000000000:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      previousState: { value: 'OK', reason: 'Threshold Crossed: datapoints were not greater than the threshold', timestamp: new Date(at.getTime() - 60_000).toISOString() },
+      state: { value: 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [42.0] was greater than the threshold (5.0) (sandbox)', timestamp: at.toISOString() },
+    },
+  };
+}
+
+function readEventFile(path: string, cwd: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read event file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`event file ${path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Latest thing that happened in the history: new sandbox time starts after it. */
+async function latestActivity(store: HistoryStore, config: RollbackConfig, now: Date): Promise<number> {
+  const times = await Promise.all(
+    config.environments.map(async ({ name }) => {
+      const [page, rollbacks] = await Promise.all([
+        store.listHistory({ environment: name, limit: 1 }),
+        store.listRollbacksSince(name, new Date(now.getTime() - 30 * 86_400_000)),
+      ]);
+      // Event times, not write times: seeding writes today what happened weeks ago.
+      return [...page.items, ...rollbacks].flatMap((record) =>
+        [record.startedAt, record.finishedAt, record.rollback?.startedAt, record.rollback?.finishedAt].filter((time): time is string => time !== undefined).map(Date.parse),
+      );
+    }),
+  );
+  return Math.max(0, ...times.flat());
+}
+
+/** Records the scenario's new bad release (1.4.N) in its environments, minutes before the alarm. */
+async function deployBadRelease(store: HistoryStore, config: RollbackConfig, scenario: Scenario, clock: SandboxClock): Promise<string | undefined> {
+  if (scenario.deployBadReleaseTo.length === 0) return undefined;
+  // Numbered across every environment, so each drill's release is new everywhere.
+  const pages = await Promise.all(config.environments.map(({ name }) => store.listHistory({ environment: name, limit: 100 })));
+  const patches = pages.flatMap((page) => page.items.map((item) => Number(/^1\.4\.(\d+)$/.exec(item.version)?.[1] ?? 0)));
+  const patch = Math.max(0, ...patches) + 1;
+  const version = `1.4.${patch}`;
+  for (const [index, name] of scenario.deployBadReleaseTo.entries()) {
+    const environment = findEnvironment(config, name);
+    const startedAt = clock.now().getTime() - (20 - index * 5) * 60_000;
+    await recordCompletedDeployment(store, {
+      deploymentId: `sandbox-${name}-${version}`,
+      environment: name,
+      version,
+      status: 'succeeded',
+      at: new Date(startedAt),
+      source: 'sandbox',
+      recordedBy: 'local drill',
+      ...deploymentTargets(environment, `sandbox-exec-${version}`, 20 + patch),
+    });
+  }
+  return version;
+}
+
+/**
+ * `rollbackctl drill --local`: the real orchestrator and validator over sandbox targets, on the
+ * local DynamoDB history. Returns the exit code: 0 for every handled outcome.
+ */
+export async function runLocalDrill(connection: HistoryConnection, config: RollbackConfig, options: LocalDrillOptions, io: CliIo): Promise<number> {
+  const wallStart = Date.now();
+  const scenario = SCENARIOS[options.scenario];
+  const event = options.eventFile === undefined ? undefined : readEventFile(options.eventFile, io.cwd);
+  const printer = new DrillPrinter(io, options.json === true);
+
+  printer.line(`rollback-controller local drill — ${event ? `event ${options.eventFile}` : `scenario ${scenario.name}: ${scenario.story}`}`);
+  printer.line(`  history: ${connection.description}`);
+  const realNow = new Date();
+  let history: HistoryStore = connection.store;
+  let scratch: Awaited<ReturnType<HistoryConnection['createScratchTable']>> | undefined;
+  const usesEmptyHistory = !event && scenario.usesEmptyHistory;
+  if (!usesEmptyHistory && (await isHistoryEmpty(history, config))) {
+    const seeded = await seedDemoHistory(history, config, realNow);
+    printer.line(`  seeded a demo history: ${seeded} deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
+  }
+  const start = new Date(Math.max(realNow.getTime(), (await latestActivity(history, config, realNow)) + GAP_AFTER_LATEST_MS));
+  const clock = new SandboxClock(start, SANDBOX_COMPRESSION);
+  if (usesEmptyHistory) {
+    scratch = await connection.createScratchTable(clock);
+    history = scratch.store;
+    printer.line('  this scenario runs on an empty scratch table (dropped afterwards), not the accumulated history');
+  } else {
+    history = connection.storeWithClock(clock);
+  }
+  printer.line(
+    `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${SANDBOX_COMPRESSION}x`,
+  );
+
+  try {
+    const badVersion = event ? undefined : await deployBadRelease(history, config, scenario, clock);
+    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.findRollbackPair(environment.name)).activeDeployment })));
+    // For an arbitrary event, whatever each environment runs now is what its alarms are about.
+    const faults: SandboxFaults = event
+      ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
+      : scenario.faults(badVersion ?? '');
+    const world = new SandboxWorld(faults, clock);
+    for (const { environment, active } of actives) if (active) world.deploy(environment, active);
+    if (badVersion) printer.line(`  sandbox: ${scenario.deployBadReleaseTo.join(' and ')} just deployed ${badVersion}`);
+    for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
+    printer.line();
+
+    const notifier = new RecordingNotifier();
+    const dependencies: RollbackDependencies = {
+      config,
+      history,
+      targets: [new SandboxTarget(world)],
+      validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
+      notifier,
+      clock,
+      logger: quietLogger,
+      remainingTimeMs: () => LOCAL_INVOCATION_MS,
+      onStep: (step) => printer.step(step),
+    };
+    const sandboxStart = clock.now().getTime();
+    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, config, dependencies, clock, printer);
+
+    printer.line();
+    for (const result of summarize(results, printer)) printer.outcome(result, clock.now().getTime() - sandboxStart, Date.now() - wallStart);
+    for (const notification of notifier.published) {
+      printer.line();
+      printer.notification(notification);
+    }
+    const environment = results.find((result) => result.environment)?.environment;
+    if (environment) {
+      printer.line();
+      printer.line(`${environment} history, newest first:`);
+      printer.line(renderHistory((await history.listHistory({ environment, limit: 8 })).items));
+    }
+    if (options.json) io.out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+    return 0;
+  } finally {
+    await scratch?.drop();
+  }
+}
+
+async function runScenario(scenario: Scenario, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
+  const environment = scenario.deployBadReleaseTo.at(-1) ?? 'production';
+  const firedAt = clock.now();
+  const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
+  printer.line(`▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);
+  const results = await Promise.all(
+    Array.from({ length: scenario.alarmDeliveries }, () => {
+      const id = randomUUID();
+      return runRollback(alarmEvent(config, environment, firedAt, id), id, dependencies);
+    }),
+  );
+  if (scenario.secondAlarmAfterMinutes !== undefined) {
+    clock.advance(scenario.secondAlarmAfterMinutes * 60_000);
+    printer.line();
+    printer.line(`▶ ${scenario.secondAlarmAfterMinutes} minutes later the alarm fires again (${environment})`);
+    const id = randomUUID();
+    results.push(await runRollback(alarmEvent(config, environment, clock.now(), id), id, dependencies));
+  }
+  return results;
+}
+
+/** Many identical outcomes (a storm) are counted on one line; the distinct ones are shown. */
+function summarize(results: readonly RollbackRunResult[], printer: DrillPrinter): RollbackRunResult[] {
+  if (results.length <= 2) return [...results];
+  const counts = new Map<string, number>();
+  for (const result of results) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
+  printer.line(`${results.length} alarm deliveries: ${[...counts].map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
+  return results.filter((result) => result.outcome !== 'duplicate');
+}
