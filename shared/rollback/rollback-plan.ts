@@ -16,8 +16,10 @@ export type RollbackPlan =
 export interface PlanInput {
   environment: string;
   pair: RollbackPair;
-  /** Rollbacks in this environment within the guard window, newest first. */
+  /** Rollbacks in this environment since `guardWindowStart`, newest first. */
   recentRollbacks: readonly DeploymentRecord[];
+  /** This run (the event or request id): a retry must not roll back a second deployment. */
+  runId: string;
   policy: RollbackPolicy;
   now: Date;
   /** Alarms are guarded by cooldown and the hourly limit; people and drills asking by hand are not blocked by them. */
@@ -27,9 +29,16 @@ export interface PlanInput {
   targetVersion?: string;
 }
 
-/** How far back the guards must look. */
-export function guardWindowMs(policy: RollbackPolicy): number {
-  return Math.max(HOUR_MS, policy.cooldownMinutes * 60_000);
+/** EventBridge retries a delivery for up to a day: anything it could redeliver is this recent. */
+const REDELIVERY_WINDOW_MS = 24 * HOUR_MS;
+
+/**
+ * How far back the guards read rollbacks: the cooldown and the hourly limit, and also every rollback
+ * an old alarm or a retried request might already have caused (since it fired, or the last day).
+ */
+export function guardWindowStart(policy: RollbackPolicy, now: Date, alarmFiredAt?: string): Date {
+  const earliest = Math.min(now.getTime() - Math.max(REDELIVERY_WINDOW_MS, policy.cooldownMinutes * 60_000), alarmFiredAt ? Date.parse(alarmFiredAt) : Infinity);
+  return new Date(earliest);
 }
 
 /**
@@ -70,6 +79,14 @@ export function planRollback(input: PlanInput): RollbackPlan {
       severity: 'critical',
       deploymentId: active.deploymentId,
       reason: `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
+    };
+  }
+  const earlierByThisRun = input.recentRollbacks.find((record) => record.rollback?.runId === input.runId && record.deploymentId !== active.deploymentId);
+  if (earlierByThisRun) {
+    return {
+      decision: 'duplicate',
+      deploymentId: earlierByThisRun.deploymentId,
+      reason: `this request already rolled back ${earlierByThisRun.deploymentId} (${earlierByThisRun.version}); a retry does not roll back again`,
     };
   }
   if (input.isAutomatic) {

@@ -7,7 +7,7 @@ import { notificationFor, type NotificationContext } from '../notify/rollback-no
 import type { RestoreResult, RollbackTarget } from '../targets/rollback-target';
 import type { Clock } from '../time/clock';
 import type { Validator } from '../validation/validation-contract';
-import { guardWindowMs, planRollback } from './rollback-plan';
+import { guardWindowStart, planRollback } from './rollback-plan';
 import { resolveRequest, type RollbackRunResult, type RunContext } from './run-context';
 import { nextAction, progressFromTimeline, RUN_STEPS, type NextAction } from './run-progress';
 import { validationBudgetMs, validationRequestFor, type ScopeEntry } from './validation-scope';
@@ -86,12 +86,13 @@ class RollbackRun {
     // Independent reads in parallel: the claim is then the only other call before the alias update.
     const [pair, recentRollbacks] = await Promise.all([
       history.findRollbackPair(this.#environmentName, { targetVersion: context.targetVersion }),
-      history.listRollbacksSince(this.#environmentName, new Date(now.getTime() - guardWindowMs(config.policy))),
+      history.listRollbacksSince(this.#environmentName, guardWindowStart(config.policy, now, context.alarmFiredAt)),
     ]);
     const plan = planRollback({
       environment: this.#environmentName,
       pair,
       recentRollbacks,
+      runId: context.runId,
       policy: config.policy,
       now,
       isAutomatic: context.mode !== 'manual',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
 import type { DeploymentRecord, TimelineStep } from '../../shared/history/deployment-record';
-import { planRollback, type PlanInput } from '../../shared/rollback/rollback-plan';
+import { guardWindowStart, planRollback, type PlanInput } from '../../shared/rollback/rollback-plan';
 import { nextAction, progressFromTimeline, type RunMode } from '../../shared/rollback/run-progress';
 import { validationBudgetMs } from '../../shared/rollback/validation-scope';
 
@@ -30,6 +30,7 @@ const base: PlanInput = {
   now: new Date('2026-11-23T10:00:00.000Z'),
   isAutomatic: true,
   alarmFiredAt: '2026-11-23T09:59:00.000Z',
+  runId: 'run-now',
 };
 
 describe('planRollback', () => {
@@ -46,6 +47,7 @@ describe('planRollback', () => {
     ['ignores the active deployment\'s own claim (a retry resuming)', { recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['lets a person bypass cooldown', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['restores a requested older version', { isAutomatic: false, targetVersion: '0.5', pair: { activeDeployment: active, lastKnownGood: lastGood, requestedTarget: deployment('d-0', '0.5') } }, { decision: 'proceed', target: { version: '0.5' } }],
+    ['answers duplicate for a retried request that already rolled back another deployment', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'duplicate', deploymentId: 'x' }],
     ['rejects a requested version not in history', { isAutomatic: false, targetVersion: '0.4' }, { decision: 'reject' }],
     ['rejects rolling back to the version already running', { isAutomatic: false, targetVersion: '2.0' }, { decision: 'reject', reason: 'production is already running version 2.0' }],
   ])('%s', (_, change, expected) => {
@@ -81,6 +83,13 @@ describe('the run state machine', () => {
       'automatic',
     );
     expect(action).toEqual({ action: 'complete', outcome: 'rollback_failed', level: 'full', reason: 'stage validation failed: alarm A in ALARM; full rollback failed: UpdateAlias denied' });
+  });
+});
+
+describe('guard window', () => {
+  it('reads a day back (EventBridge redelivers for up to 24 h), or back to an older alarm', () => {
+    expect(guardWindowStart(policy, new Date('2026-11-23T10:00:00.000Z')).toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    expect(guardWindowStart(policy, new Date('2026-11-23T10:00:00.000Z'), '2026-11-21T00:00:00.000Z').toISOString()).toBe('2026-11-21T00:00:00.000Z');
   });
 });
 

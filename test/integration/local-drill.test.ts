@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openHistory } from '../../cli/history-connection';
+import { runLocalDrill } from '../../cli/local-drill/local-drill';
+import type { ScenarioName } from '../../cli/local-drill/scenarios';
+import { runCli } from '../../cli/rollbackctl';
+import { loadConfig } from '../../shared/config';
+import type { RollbackRunResult } from '../../shared/rollback/run-context';
+import { createTestHistory, localClientConfig } from '../helpers/history-table';
+
+const config = loadConfig('rollback.config.json');
+
+/** Runs a local drill on its own DynamoDB Local table, capturing what a person would read. */
+async function drill(scenario: ScenarioName, options: { eventFile?: string; table?: string; textRun?: boolean } = {}) {
+  const tableName = options.table ?? (await createTestHistory()).tableName;
+  const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: tableName }, {});
+  const lines: string[] = [];
+  const io = { out: (text: string) => lines.push(text), err: (text: string) => lines.push(`ERR ${text}`), env: {}, cwd: process.cwd() };
+  try {
+    // The text run first (what a person reads), then the JSON run on the same, now longer, history.
+    const exitCode = options.textRun === false ? 0 : await runLocalDrill(connection, config, { scenario, eventFile: options.eventFile }, io);
+    const jsonLines: string[] = [];
+    const jsonCode = await runLocalDrill(connection, config, { scenario, eventFile: options.eventFile, json: true }, { ...io, out: (text) => jsonLines.push(text) });
+    const results = JSON.parse(jsonLines.join('\n')) as RollbackRunResult | RollbackRunResult[];
+    return { exitCode, jsonCode, output: lines.join('\n'), results: Array.isArray(results) ? results : [results], store: connection.store, tableName };
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
+  it('stage-recovers: seeds the demo history, rolls production back at stage level, announces it and shows the history', async () => {
+    const { exitCode, output, results, store } = await drill('stage-recovers');
+
+    expect(exitCode).toBe(0);
+    expect(output).toContain('seeded a demo history: 15 deployments of 1.0.0 to 1.3.0 across test, staging, production');
+    expect(output).toMatch(/validation polling compressed 100x/);
+    expect(output).toMatch(/^ {2}✓ stage-rollback .* production: sandbox alias live: demo-shop-prod-api 21->14/m);
+    expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
+    expect(output).toContain('Subject:    production rolled_back (stage) 1.4.1 -> 1.3.0');
+    expect(output).toMatch(/^production history, newest first:\nSTARTED \(UTC\)/m);
+    // The JSON run is the second drill on the same history: a new release, 1.4.2, rolled back the same way.
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production', fromVersion: '1.4.2', toVersion: '1.3.0', drill: false });
+    expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage', targetVersion: '1.3.0' } });
+    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'rolled_back' });
+  });
+
+  it('stage-fails: the full rollback of staging and production saves it', async () => {
+    const { results, output, store } = await drill('stage-fails');
+
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'full', fromVersion: '1.4.2' });
+    expect(results[0]!.timeline.map((step) => [step.step, step.outcome])).toEqual([
+      ['claim', 'info'], ['stage-rollback', 'ok'], ['stage-validation', 'failed'], ['full-rollback', 'ok'], ['full-validation', 'ok'], ['complete', 'ok'], ['notify', 'ok'],
+    ]);
+    expect(await store.getDeployment('sandbox-staging-1.4.2')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+    expect(output).toContain('fault:   every environment\'s alarms fire while any environment still runs 1.4.1');
+  });
+
+  it('all-fail: escalates as rollback_failed with a critical notification, and still exits 0 (a handled outcome)', async () => {
+    const { exitCode, jsonCode, results, output, store } = await drill('all-fail');
+
+    expect([exitCode, jsonCode]).toEqual([0, 0]);
+    expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'full' });
+    expect(output).toContain('Subject:    [CRITICAL] production rollback_failed (full) 1.4.1 -> 1.3.0');
+    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'rollback_failed' });
+  });
+
+  it('no-deployment: skips on an empty scratch table, says why, and leaves the history alone', async () => {
+    const { results, output, store } = await drill('no-deployment');
+
+    expect(results[0]).toMatchObject({ outcome: 'skipped', reason: 'no active deployment recorded for production: nothing to roll back' });
+    expect(output).toContain('Subject:    production skipped');
+    expect((await store.listHistory({ environment: 'production', limit: 5 })).items).toEqual([]);
+  });
+
+  it('storm: 50 alarm deliveries at once make exactly one rollback', async () => {
+    const { results, output } = await drill('storm');
+
+    expect(results.filter((result) => result.outcome === 'rolled_back')).toHaveLength(1);
+    expect(results.filter((result) => result.outcome === 'duplicate')).toHaveLength(49);
+    expect(output).toContain('50 alarm deliveries: 49 duplicate, 1 rolled_back');
+  });
+
+  it('--event delivered twice rolls back once: the second delivery is a duplicate, however late', async () => {
+    for (const file of ['events/alarm-staging.json', 'events/manual-rollback.json']) {
+      const { output, results } = await drill('stage-recovers', { eventFile: file });
+
+      expect(output).toMatch(/^outcome: rolled_back/m);
+      expect(results[0]).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/already (answered|rolled back)/) });
+    }
+  });
+
+  it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
+    const { results } = await drill('cooldown');
+
+    expect(results.map((result) => result.outcome)).toEqual(['rolled_back', 'skipped']);
+    expect(results[1]!.reason).toMatch(/^production is in its 10-minute cooldown after rolling back sandbox-production-1\.4\.2, until /);
+  });
+
+  it.each([
+    ['events/alarm-ok.json', { outcome: 'ignored', reason: 'alarm demo-shop-prod-api-5xx is OK, not ALARM' }],
+    ['events/alarm-staging.json', { outcome: 'rolled_back', environment: 'staging', fromVersion: '1.3.0', toVersion: '1.2.0' }],
+    ['events/manual-rollback.json', { outcome: 'rolled_back', level: 'manual' }],
+  ])('--event %s runs through the same local orchestrator', async (file, expected) => {
+    const { results, exitCode } = await drill('stage-recovers', { eventFile: file, textRun: false });
+
+    expect(exitCode).toBe(0);
+    expect(results[0]).toMatchObject(expected);
+  });
+
+  it('--event with a malformed event prints the rejection and exits 0; an unreadable file exits 2', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'events-'));
+    writeFileSync(join(folder, 'bad.json'), JSON.stringify({ action: 'rollback', environment: 'production' }));
+    const { results, exitCode } = await drill('stage-recovers', { eventFile: join(folder, 'bad.json'), textRun: false });
+    const missing: string[] = [];
+    const missingCode = await runCli(['drill', '--local', '--event', join(folder, 'nope.json')], { out: () => undefined, err: (text) => missing.push(text), env: { ROLLBACKCTL_HOME: folder }, cwd: process.cwd() });
+
+    expect(exitCode).toBe(0);
+    expect(results[0]).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('rollback request: reason:') });
+    expect(missingCode).toBe(2);
+    expect(missing.join('\n')).toContain('cannot read event file');
+  });
+});
+
+describe('npm start: rollbackctl drill --local', () => {
+  const execute = promisify(execFile);
+
+  it('completes from the command line and exits 0, keeping its history on disk', async () => {
+    const env = { ...process.env, ROLLBACKCTL_HOME: mkdtempSync(join(tmpdir(), 'rollbackctl-drill-')) };
+
+    const { stdout } = await execute('node', ['cli/bin.mjs', 'drill', '--local'], { env });
+    const history = await execute('node', ['cli/bin.mjs', 'history', '--env', 'production', '--local', '--json'], { env });
+
+    expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
+    expect(JSON.parse(history.stdout).items[0]).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
+  });
+});
+
+describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
+  const lambdaMock = mockClient(LambdaClient);
+  const cloudFormationMock = mockClient(CloudFormationClient);
+  const deployedResult: RollbackRunResult = { outcome: 'rolled_back', level: 'manual', drill: false, environment: 'production', fromVersion: '1.4.0', toVersion: '1.3.0', timeline: [], durationMs: 4200 };
+
+  async function cli(args: string[], io: { confirm?: (question: string) => Promise<boolean> } = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const exitCode = await runCli(args, { out: (text) => out.push(text), err: (text) => err.push(text), env: { ROLLBACK_REQUESTED_BY: 'ana' }, cwd: process.cwd(), ...io });
+    return { exitCode, stdout: out.join('\n'), stderr: err.join('\n') };
+  }
+  const invokedPayloads = () => lambdaMock.commandCalls(InvokeCommand).map((call) => ({ ...call.args[0].input, Payload: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) }));
+
+  beforeEach(() => {
+    lambdaMock.reset();
+    cloudFormationMock.reset();
+    cloudFormationMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'rollback-controller-demo-shop', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'OrchestratorFunctionName', OutputValue: 'rc-orchestrator' }] }] });
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(deployedResult)) as never });
+  });
+
+  it('drill --env invokes the deployed orchestrator, found through the stack outputs, with a drill request', async () => {
+    const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1', '--json']);
+
+    expect(result.exitCode).toBe(0);
+    expect(cloudFormationMock.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: 'rollback-controller-demo-shop' });
+    expect(invokedPayloads()).toEqual([
+      { FunctionName: 'rc-orchestrator', InvocationType: 'RequestResponse', Payload: { action: 'drill', environment: 'production', requestedBy: 'ana', requestId: expect.stringMatching(/^drill-[0-9a-f-]{36}$/) } },
+    ]);
+    expect(JSON.parse(result.stdout)).toEqual(deployedResult);
+  });
+
+  it('rollback --yes sends a manual rollback request to the named version, and exits 0 when it rolled back', async () => {
+    const result = await cli(['rollback', '--env', 'production', '--to', '1.3.0', '--reason', 'checkout broken', '--yes', '--function', 'my-orchestrator', '--region', 'eu-west-1']);
+
+    expect(result.exitCode).toBe(0);
+    expect(cloudFormationMock.calls()).toHaveLength(0);
+    expect(invokedPayloads()[0]).toEqual({
+      FunctionName: 'my-orchestrator',
+      InvocationType: 'RequestResponse',
+      Payload: { action: 'rollback', environment: 'production', targetVersion: '1.3.0', reason: 'checkout broken', requestedBy: 'ana', requestId: expect.stringMatching(/^manual-/) },
+    });
+    expect(result.stdout).toMatch(/^outcome: rolled_back \(manual\) production 1\.4\.0 -> 1\.3\.0/m);
+  });
+
+  it('rollback asks first, and sends nothing when the answer is no', async () => {
+    const questions: string[] = [];
+
+    const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), false) });
+
+    expect(questions).toEqual(['Roll production back to its last known-good version? This changes live traffic. [y/N] ']);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'not rolled back: nothing was sent' });
+    expect(lambdaMock.calls()).toHaveLength(0);
+  });
+
+  it('exits non-zero when the deployed rollback failed', async () => {
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ ...deployedResult, outcome: 'rollback_failed' })) as never });
+
+    expect((await cli(['rollback', '--env', 'production', '--reason', 'broken', '--yes', '--region', 'eu-west-1'])).exitCode).toBe(1);
+  });
+
+  it.each([
+    [['rollback', '--env', 'production', '--reason', 'broken'], 2, 'refusing to roll back without confirmation: not an interactive terminal, so add --yes'],
+    [['rollback', '--env', 'qa', '--reason', 'broken', '--yes'], 2, 'unknown environment "qa"'],
+    [['rollback', '--env', 'production', '--yes'], 2, "required option '--reason <text>' not specified"],
+    [['rollback', '--env', 'production', '--reason', 'x', '--yes'], 2, '--reason must say why'],
+    [['drill', '--region', 'eu-west-1'], 2, 'a drill against AWS needs --env ENVIRONMENT'],
+    [['drill', '--env', 'production', '--event', 'events/drill.json'], 2, '--event runs an event through the local orchestrator: add --local'],
+    [['drill', '--local', '--scenario', 'meteor'], 2, "option '--scenario <name>' argument 'meteor' is invalid"],
+  ])('rejects %j with a clear message, invoking nothing', async (args, code, message) => {
+    const result = await cli(args);
+
+    expect(result.exitCode).toBe(code);
+    expect(result.stderr).toContain(message);
+    expect(lambdaMock.calls()).toHaveLength(0);
+  });
+
+  it('names the stack and what to do when it is not deployed', async () => {
+    cloudFormationMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id rollback-controller-demo-shop does not exist'), { name: 'ValidationError' }));
+
+    const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
+
+    expect(result).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: stack rollback-controller-demo-shop not found in eu-west-1: deploy it (npx cdk deploy), pass --stack NAME, or pass --function NAME' });
+  });
+
+  it('says plainly when there are no AWS credentials, without a stack trace', async () => {
+    cloudFormationMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+
+    const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe('rollbackctl: no usable AWS credentials (Could not load credentials from any providers); configure a profile or use --local');
+  });
+});
