@@ -42,7 +42,7 @@ export function renderHistory(records: readonly DeploymentRecord[]): string {
     records.map((record) => [
       formatTimestamp(record.startedAt),
       record.version,
-      record.kind === 'drill' ? `${record.status} [drill]` : record.status,
+      record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`,
       elapsed(record.startedAt, record.finishedAt),
       record.source,
       record.deploymentId,
@@ -53,10 +53,11 @@ export function renderHistory(records: readonly DeploymentRecord[]): string {
 
 export function renderDeployment(record: DeploymentRecord): string {
   const fields: [string, string | undefined][] = [
-    ['deployment', record.kind === 'drill' ? `${record.deploymentId} [drill]` : record.deploymentId],
+    ['deployment', record.kind === 'deployment' ? record.deploymentId : `${record.deploymentId} [${record.kind}]`],
     ['environment', record.environment],
     ['version', record.version],
-    ['status', record.status],
+    ['status', record.stageState ? `${record.status} (stage ${record.stageState})` : record.status],
+    ['restores', record.restoreOf],
     ['started', formatTimestamp(record.startedAt)],
     ['finished', record.finishedAt ? `${formatTimestamp(record.finishedAt)} (took ${elapsed(record.startedAt, record.finishedAt)})` : undefined],
     ['source', record.recordedBy ? `${record.source} (${record.recordedBy})` : record.source],

@@ -5,10 +5,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import bundledConfig from '../../rollback.config.json';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { requireEnv } from '../../shared/aws/environment-variables';
-import { parseConfig } from '../../shared/config';
+import { bundledConfig } from '../../shared/config/bundled-config';
 import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { createPowertools } from '../../shared/powertools/powertools';
@@ -21,7 +20,7 @@ import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-
 
 // Cold start: config and environment are checked once; clients are built once per container.
 const { logger, metrics } = createPowertools('orchestrator');
-const config = parseConfig(bundledConfig);
+const config = bundledConfig();
 const lambda = new LambdaClient({});
 const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
   config,

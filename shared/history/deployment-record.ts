@@ -64,7 +64,8 @@ export const pipelineRefSchema = z.object({
 /** One deployment of one version to one environment, as stored (and as read back, re-checked). */
 export const deploymentRecordSchema = z.object({
   deploymentId: z.string().min(1),
-  kind: z.enum(['deployment', 'drill']),
+  /** deployment: a version put live; restore: a rollback's own re-execution (never "active"); drill: a rehearsal. */
+  kind: z.enum(['deployment', 'restore', 'drill']),
   environment: z.string().min(1),
   version: z.string().min(1),
   status: z.enum(DEPLOYMENT_STATUSES),
@@ -77,6 +78,10 @@ export const deploymentRecordSchema = z.object({
   /** Function name → Lambda version number that this deployment put behind the alias. */
   lambdaVersions: z.record(z.string(), z.string()).optional(),
   pipeline: pipelineRefSchema.optional(),
+  /** The CodePipeline stage state as reported (e.g. STOPPED, SUPERSEDED behind a failed status). */
+  stageState: z.string().optional(),
+  /** For a restore: the deployment whose version it put back. */
+  restoreOf: z.string().optional(),
   sourceRevision: z.string().optional(),
   rollback: rollbackDetailsSchema.optional(),
   rollbackEnvironment: z.string().optional(),

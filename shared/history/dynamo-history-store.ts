@@ -76,7 +76,7 @@ export class DynamoHistoryStore implements HistoryStore {
     const at = (input.at ?? this.#clock.now()).toISOString();
     const record = deploymentRecordSchema.parse({
       deploymentId: input.deploymentId,
-      kind: 'deployment',
+      kind: input.kind ?? 'deployment',
       environment: input.environment,
       version: input.version,
       status: input.status,
@@ -88,6 +88,8 @@ export class DynamoHistoryStore implements HistoryStore {
       lambdaVersions: input.lambdaVersions,
       pipeline: input.pipeline,
       sourceRevision: input.sourceRevision,
+      stageState: input.stageState,
+      restoreOf: input.restoreOf,
     });
     if (input.status === 'in_progress') return this.#recordStarted(record);
     return this.#recordFinished(record, input.status);
@@ -109,7 +111,30 @@ export class DynamoHistoryStore implements HistoryStore {
     } catch (error) {
       const existing = this.#existingFrom(error);
       this.#assertSameDeployment(record, existing);
+      if (record.startedAt < existing.startedAt) return this.#backdateStart(existing, record.startedAt);
       return { outcome: 'unchanged', deployment: existing };
+    }
+  }
+
+  /** A start reported after the finish (events out of order) still gives the record its real start time. */
+  async #backdateStart(existing: DeploymentRecord, startedAt: string): Promise<RecordDeploymentResult> {
+    try {
+      const result = await this.#call(() =>
+        this.#client.send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: { deploymentId: existing.deploymentId },
+            UpdateExpression: 'SET startedAt = :startedAt',
+            ConditionExpression: 'startedAt = :seen',
+            ExpressionAttributeValues: { ':startedAt': startedAt, ':seen': existing.startedAt },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return { outcome: 'unchanged', deployment: deploymentRecordSchema.parse(result.Attributes) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { outcome: 'unchanged', deployment: existing };
+      throw error;
     }
   }
 
@@ -123,6 +148,8 @@ export class DynamoHistoryStore implements HistoryStore {
       lambdaVersions: record.lambdaVersions,
       pipeline: record.pipeline,
       sourceRevision: record.sourceRevision,
+      stageState: record.stageState,
+      restoreOf: record.restoreOf,
     };
     const present = Object.entries(optional).filter(([, value]) => value !== undefined);
     const sets = [

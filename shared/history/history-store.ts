@@ -3,6 +3,8 @@ import type { RollbackPair } from './rollback-selection';
 
 export interface RecordDeploymentInput {
   deploymentId: string;
+  /** Default deployment; a restore is a rollback's own re-execution, kept in history but never active. */
+  kind?: 'deployment' | 'restore';
   environment: string;
   version: string;
   status: RecordableStatus;
@@ -13,6 +15,8 @@ export interface RecordDeploymentInput {
   lambdaVersions?: Record<string, string>;
   pipeline?: { name: string; stage: string; executionId: string };
   sourceRevision?: string;
+  stageState?: string;
+  restoreOf?: string;
 }
 
 export type RecordDeploymentResult =

@@ -101,7 +101,8 @@ describe('recording deployments', () => {
     const [deployment] = await seed(history, 'production', [['3.0.0', 'succeeded']]);
     await claim(history, deployment!.deploymentId, 'run-1');
 
-    const late = await history.store.recordDeployment({ ...deployment!, status: 'failed', source: 'test' });
+    const { deploymentId, environment, version } = deployment!;
+    const late = await history.store.recordDeployment({ deploymentId, environment, version, status: 'failed', source: 'test' });
 
     expect(late.outcome).toBe('unchanged');
     expect((await history.store.getDeployment(deployment!.deploymentId))?.status).toBe('rolling_back');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InvokeCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +17,7 @@ describe('orchestrator handler', () => {
     history = await createTestHistory();
     for (const { at, ...spec } of DEMO_HISTORY) await history.store.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
     const local = localClientConfig();
+    vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
     vi.stubEnv('HISTORY_TABLE_NAME', history.tableName);
     vi.stubEnv('VALIDATOR_FUNCTION_NAME', VALIDATOR_FUNCTION);
     vi.stubEnv('RESULT_TOPIC_ARN', TOPIC_ARN);
@@ -27,7 +29,10 @@ describe('orchestrator handler', () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     ({ handler } = (await import('../../functions/orchestrator/handler')) as unknown as { handler: Handler });
   });
-  afterAll(() => vi.unstubAllEnvs());
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.unstubAllGlobals();
+  });
 
   it('answers an OK alarm with ignored and never throws', async () => {
     const result = await handler(sampleEvent('alarm-ok'), fakeContext());

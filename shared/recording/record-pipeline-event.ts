@@ -1,0 +1,106 @@
+import type { EnvironmentConfig, RollbackConfig } from '../config';
+import { describeIssues } from '../config/load-config';
+import { stageExecutionEventSchema, type StageState } from '../events/pipeline-event';
+import type { RecordableStatus } from '../history/deployment-record';
+import type { HistoryStore } from '../history/history-store';
+import type { RunLogger } from '../rollback/rollback-runner';
+import type { AliasReader } from '../validation/checks/check-ports';
+import type { PipelineExecutionReader } from './pipeline-execution-reader';
+
+export interface RecorderDependencies {
+  config: RollbackConfig;
+  history: HistoryStore;
+  executions: PipelineExecutionReader;
+  aliases: AliasReader;
+  logger: RunLogger;
+}
+
+export type RecorderResult =
+  | { outcome: 'created' | 'updated' | 'unchanged'; deploymentId: string; kind: 'deployment' | 'restore'; status: RecordableStatus; environment: string }
+  | { outcome: 'ignored' | 'rejected'; reason: string };
+
+/** Stage states → deployment status; STOPPING is not an end, so it records nothing. Pure. */
+export function statusForStageState(state: StageState): RecordableStatus | undefined {
+  switch (state) {
+    case 'STARTED':
+    case 'RESUMED':
+      return 'in_progress';
+    case 'SUCCEEDED':
+      return 'succeeded';
+    case 'FAILED':
+    case 'STOPPED':
+    case 'CANCELED':
+    case 'SUPERSEDED':
+      return 'failed';
+    case 'STOPPING':
+      return undefined;
+    default: {
+      const exhaustive: never = state;
+      throw new Error(`unhandled stage state ${String(exhaustive)}`);
+    }
+  }
+}
+
+/** One record per (pipeline, stage, execution): the same event twice lands on the same item. */
+export function deploymentIdFor(pipeline: string, stage: string, executionId: string): string {
+  return `${pipeline}/${stage}/${executionId}`;
+}
+
+function environmentForStage(config: RollbackConfig, pipeline: string, stage: string): EnvironmentConfig | undefined {
+  return config.environments.find((environment) => environment.pipeline?.name === pipeline && environment.pipeline.stage === stage);
+}
+
+/**
+ * Primary course: a stage event of a configured pipeline → read the execution (its revision, and
+ * whether it is a rollback) → on success read every alias → record it, idempotently.
+ */
+export async function recordPipelineEvent(raw: unknown, deps: RecorderDependencies): Promise<RecorderResult> {
+  const parsed = stageExecutionEventSchema.safeParse(raw);
+  if (!parsed.success) return { outcome: 'rejected', reason: `stage event: ${describeIssues(parsed.error).join('; ')}` };
+  const { pipeline, stage, state, 'execution-id': executionId } = parsed.data.detail;
+  const environment = environmentForStage(deps.config, pipeline, stage);
+  if (!environment) {
+    deps.logger.info('event ignored: stage not configured', { pipeline, stage });
+    return { outcome: 'ignored', reason: `${pipeline}/${stage} deploys no configured environment` };
+  }
+  const status = statusForStageState(state);
+  if (!status) return { outcome: 'ignored', reason: `${state} is not a deployment state change` };
+
+  const execution = await deps.executions.readExecution(pipeline, executionId);
+  const isRestore = execution.executionType === 'ROLLBACK';
+  const deploymentId = deploymentIdFor(pipeline, stage, executionId);
+  const restoreOf = isRestore && execution.rollbackTargetExecutionId ? deploymentIdFor(pipeline, stage, execution.rollbackTargetExecutionId) : undefined;
+  const revision = execution.revisions[0];
+  const restored = restoreOf ? await deps.history.getDeployment(restoreOf) : undefined;
+  const version = restored?.version ?? revision?.revisionId?.slice(0, 12) ?? executionId;
+  const lambdaVersions = status === 'succeeded' ? await currentAliasVersions(environment, deps.aliases) : undefined;
+
+  const result = await deps.history.recordDeployment({
+    deploymentId,
+    kind: isRestore ? 'restore' : 'deployment',
+    environment: environment.name,
+    version,
+    status,
+    at: new Date(parsed.data.time),
+    source: 'codepipeline',
+    pipeline: { name: pipeline, stage, executionId },
+    ...(revision?.revisionId ? { sourceRevision: [revision.revisionId, revision.revisionSummary].filter(Boolean).join(' ').slice(0, 500) } : {}),
+    ...(lambdaVersions ? { lambdaVersions } : {}),
+    ...(state !== 'SUCCEEDED' && status !== 'in_progress' ? { stageState: state } : {}),
+    ...(restoreOf ? { restoreOf } : {}),
+  });
+  deps.logger.info('deployment recorded', { deploymentId, outcome: result.outcome, status, kind: isRestore ? 'restore' : 'deployment' });
+  return { outcome: result.outcome, deploymentId, kind: isRestore ? 'restore' : 'deployment', status: result.deployment.status as RecordableStatus, environment: environment.name };
+}
+
+/** What each configured alias points at now: exactly what a later rollback restores. */
+async function currentAliasVersions(environment: EnvironmentConfig, aliases: AliasReader): Promise<Record<string, string> | undefined> {
+  if (!environment.lambda) return undefined;
+  const { alias, functions } = environment.lambda;
+  const observations = await Promise.all(functions.map((name) => aliases.readAlias(name, alias)));
+  const unreadable = observations.filter((observation) => !observation.version);
+  if (unreadable.length > 0) {
+    throw new Error(`cannot read alias ${alias} of ${unreadable.map((observation) => `${observation.functionName} (${observation.error})`).join(', ')}`);
+  }
+  return Object.fromEntries(observations.map((observation) => [observation.functionName, observation.version!]));
+}

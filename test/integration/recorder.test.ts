@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RecorderResult } from '../../shared/recording/record-pipeline-event';
+import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { fakeContext } from '../helpers/lambda-context';
+import { sampleEvent } from '../helpers/orchestrator-harness';
+
+const pipelineMock = mockClient(CodePipelineClient);
+const lambdaMock = mockClient(LambdaClient);
+const EXECUTION = '6c6d6a3e-8e7b-4d0e-9f3c-1a2b3c4d5e6f';
+const ROLLBACK_EXECUTION = '0f0e0d0c-2222-4333-8444-a55566677788';
+const DEPLOYMENT_ID = `demo-shop-release/DeployProduction/${EXECUTION}`;
+
+type Handler = (event: unknown, context: ReturnType<typeof fakeContext>) => Promise<RecorderResult>;
+
+describe('recorder handler (CodePipeline stage events → history on DynamoDB Local)', () => {
+  let handler: Handler;
+  let history: Awaited<ReturnType<typeof createTestHistory>>;
+
+  beforeAll(async () => {
+    history = await createTestHistory();
+    vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
+    vi.stubEnv('HISTORY_TABLE_NAME', history.tableName);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', localClientConfig().endpoint);
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    ({ handler } = (await import('../../functions/recorder/handler')) as unknown as { handler: Handler });
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.unstubAllGlobals();
+  });
+  beforeEach(() => {
+    pipelineMock.reset();
+    lambdaMock.reset();
+    pipelineMock.on(GetPipelineExecutionCommand).resolves({
+      pipelineExecution: { executionType: 'STANDARD', artifactRevisions: [{ name: 'Source', revisionId: '9f1c2ab77d0e44aa', revisionSummary: 'Fix checkout totals' }] },
+    });
+    lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-api' }).resolves({ FunctionVersion: '42' });
+    lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-worker' }).resolves({ FunctionVersion: '17' });
+  });
+  const invoke = (name: string, change: (event: Record<string, any>) => void = () => undefined) => {
+    const event = sampleEvent(name);
+    change(event);
+    return handler(event, fakeContext({ functionName: 'recorder' }));
+  };
+
+  it('records STARTED as in_progress, then SUCCEEDED with the revision and every alias version', async () => {
+    const started = await invoke('codepipeline-stage-started');
+    const succeeded = await invoke('codepipeline-stage-succeeded');
+
+    expect(started).toEqual({ outcome: 'created', deploymentId: DEPLOYMENT_ID, kind: 'deployment', status: 'in_progress', environment: 'production' });
+    expect(succeeded).toMatchObject({ outcome: 'updated', status: 'succeeded' });
+    expect(pipelineMock.commandCalls(GetPipelineExecutionCommand)[0]?.args[0].input).toEqual({ pipelineName: 'demo-shop-release', pipelineExecutionId: EXECUTION });
+    expect(lambdaMock.commandCalls(GetAliasCommand).map((call) => call.args[0].input)).toEqual([
+      { FunctionName: 'demo-shop-prod-api', Name: 'live' },
+      { FunctionName: 'demo-shop-prod-worker', Name: 'live' },
+    ]);
+    expect(await history.store.getDeployment(DEPLOYMENT_ID)).toMatchObject({
+      kind: 'deployment',
+      environment: 'production',
+      version: '9f1c2ab77d0e',
+      status: 'succeeded',
+      startedAt: '2026-11-23T08:00:00.000Z',
+      finishedAt: '2026-11-23T08:06:00.000Z',
+      sourceRevision: '9f1c2ab77d0e44aa Fix checkout totals',
+      lambdaVersions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' },
+      pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: EXECUTION },
+    });
+  });
+
+  it('changes nothing when the same event is delivered twice', async () => {
+    const before = await history.store.getDeployment(DEPLOYMENT_ID);
+
+    const again = await invoke('codepipeline-stage-succeeded');
+
+    expect(again).toMatchObject({ outcome: 'unchanged' });
+    expect(await history.store.getDeployment(DEPLOYMENT_ID)).toEqual(before);
+  });
+
+  it('leaves the right record when SUCCEEDED arrives before STARTED', async () => {
+    const execution = '11111111-2222-4333-8444-555555555555';
+    const setExecution = (event: Record<string, any>) => (event.detail['execution-id'] = execution);
+
+    const first = await invoke('codepipeline-stage-succeeded', setExecution);
+    const late = await invoke('codepipeline-stage-started', setExecution);
+
+    expect([first.outcome, late.outcome]).toEqual(['created', 'unchanged']);
+    expect(await history.store.getDeployment(`demo-shop-release/DeployProduction/${execution}`)).toMatchObject({
+      status: 'succeeded',
+      startedAt: '2026-11-23T08:00:00.000Z',
+      finishedAt: '2026-11-23T08:06:00.000Z',
+    });
+  });
+
+  it('records FAILED, STOPPED, CANCELED and SUPERSEDED as failed, keeping the stage state', async () => {
+    const results = [];
+    for (const [index, state] of ['FAILED', 'STOPPED', 'CANCELED', 'SUPERSEDED'].entries()) {
+      results.push(await invoke('codepipeline-stage-failed', (event) => {
+        event.detail.state = state;
+        event.detail['execution-id'] = `aaaaaaaa-0000-4000-8000-00000000000${index}`;
+      }));
+    }
+
+    expect(results.map((result) => 'status' in result && result.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(await history.store.getDeployment('demo-shop-release/DeployProduction/aaaaaaaa-0000-4000-8000-000000000001')).toMatchObject({ status: 'failed', stageState: 'STOPPED' });
+    expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(0);
+  });
+
+  it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment', async () => {
+    pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'ROLLBACK', rollbackMetadata: { rollbackTargetPipelineExecutionId: EXECUTION }, artifactRevisions: [{ revisionId: '9f1c2ab77d0e44aa' }] } });
+    await history.store.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), lambdaVersions: { 'demo-shop-prod-api': '43' } });
+
+    const restore = await invoke('codepipeline-stage-rollback-succeeded');
+
+    expect(restore).toMatchObject({ outcome: 'created', kind: 'restore', deploymentId: `demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}` });
+    expect(await history.store.getDeployment(`demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}`)).toMatchObject({ kind: 'restore', version: '9f1c2ab77d0e', restoreOf: DEPLOYMENT_ID });
+    expect((await history.store.findRollbackPair('production')).activeDeployment?.deploymentId).toBe('newer-bad');
+  });
+
+  it.each([
+    ['an unknown pipeline', 'codepipeline-stage-unknown-pipeline', () => undefined, { outcome: 'ignored', reason: 'someone-elses-pipeline/Deploy deploys no configured environment' }],
+    ['an unconfigured stage', 'codepipeline-stage-succeeded', (event: Record<string, any>) => (event.detail.stage = 'Build'), { outcome: 'ignored', reason: 'demo-shop-release/Build deploys no configured environment' }],
+    ['STOPPING', 'codepipeline-stage-failed', (event: Record<string, any>) => (event.detail.state = 'STOPPING'), { outcome: 'ignored', reason: 'STOPPING is not a deployment state change' }],
+    ['a malformed event', 'codepipeline-stage-succeeded', (event: Record<string, any>) => delete event.detail['execution-id'], { outcome: 'rejected', reason: expect.stringContaining('detail.execution-id') }],
+  ])('ignores %s with a reason, reading and writing nothing', async (_, name, change, expected) => {
+    const result = await invoke(name, change);
+
+    expect(result).toEqual(expected);
+    expect(pipelineMock.calls()).toHaveLength(0);
+  });
+});
