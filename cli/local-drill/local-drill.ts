@@ -216,8 +216,8 @@ async function runScenario(scenario: Scenario, config: RollbackConfig, dependenc
 /** Many identical outcomes (a storm) are counted on one line; the distinct ones are shown. */
 function summarize(results: readonly RollbackRunResult[], printer: DrillPrinter): RollbackRunResult[] {
   if (results.length <= 2) return [...results];
-  const counts = new Map<string, number>();
-  for (const result of results) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
-  printer.line(`${results.length} alarm deliveries: ${[...counts].map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
+  const order: RollbackRunResult['outcome'][] = ['rolled_back', 'rollback_failed', 'skipped', 'duplicate', 'ignored', 'rejected'];
+  const counts = order.map((outcome) => [outcome, results.filter((result) => result.outcome === outcome).length] as const).filter(([, count]) => count > 0);
+  printer.line(`${results.length} alarm deliveries: ${counts.map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
   return results.filter((result) => result.outcome !== 'duplicate');
 }

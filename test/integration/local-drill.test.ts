@@ -85,7 +85,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
 
     expect(results.filter((result) => result.outcome === 'rolled_back')).toHaveLength(1);
     expect(results.filter((result) => result.outcome === 'duplicate')).toHaveLength(49);
-    expect(output).toContain('50 alarm deliveries: 49 duplicate, 1 rolled_back');
+    expect(output).toContain('50 alarm deliveries: 1 rolled_back, 49 duplicate');
   });
 
   it('--event delivered twice rolls back once: the second delivery is a duplicate, however late', async () => {
