@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_FILE_NAME, loadConfig } from '../shared/config';
 import { RollbackControllerStack } from './rollback-controller-stack';
 
@@ -9,3 +10,4 @@ new RollbackControllerStack(app, `rollback-controller-${config.application}`, {
   config,
   description: `Rollback controller for ${config.application}`,
 });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

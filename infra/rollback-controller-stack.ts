@@ -1,20 +1,105 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import type { RollbackConfig } from '../shared/config';
+import { AlarmTrigger } from './constructs/alarm-trigger';
+import { ControllerFunction } from './constructs/controller-function';
+import { DeploymentRecording } from './constructs/deployment-recording';
+import { FailedEventsQueue } from './constructs/failed-events-queue';
 import { HistoryTable } from './constructs/history-table';
+import { ResultsTopic } from './constructs/results-topic';
+import { SelfMonitoring } from './constructs/self-monitoring';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { historyStatement, orchestratorStatements, publishStatements, recorderStatements, validatorStatements } from './controller-permissions';
 
 export interface RollbackControllerStackProps extends StackProps {
   /** The validated rollback.config.json; everything environment-specific derives from it. */
   config: RollbackConfig;
 }
 
-/** The controller: history table now; functions, rules and topic join as their issues land. */
+/** Seconds the validator may run beyond its validation budget (cold start, the last round). */
+const VALIDATOR_MARGIN_SECONDS = 30;
+
+/** The controller: history, results topic, the three functions, the rules that feed them, and its own alarms. */
 export class RollbackControllerStack extends Stack {
   public readonly history: HistoryTable;
+  public readonly results: ResultsTopic;
+  public readonly orchestrator: ControllerFunction;
+  public readonly validator: ControllerFunction;
+  public readonly recorder: ControllerFunction;
 
   constructor(scope: Construct, id: string, props: RollbackControllerStackProps) {
     super(scope, id, props);
+    const { config } = props;
     this.history = new HistoryTable(this, 'History');
+    this.results = new ResultsTopic(this, 'Results', config.notifications);
+    const failedEvents = new FailedEventsQueue(this, 'FailedEvents').queue;
+
+    const validatorTimeout = Duration.seconds(config.policy.validation.timeoutSeconds + VALIDATOR_MARGIN_SECONDS);
+    this.validator = new ControllerFunction(this, 'Validator', { name: 'validator', config, timeout: validatorTimeout, memorySize: 256 });
+    // Two validations (stage, then full) and the restores around them must fit: 15 minutes.
+    this.orchestrator = new ControllerFunction(this, 'Orchestrator', {
+      name: 'orchestrator',
+      config,
+      timeout: Duration.minutes(15),
+      environment: {
+        HISTORY_TABLE_NAME: this.history.table.tableName,
+        VALIDATOR_FUNCTION_NAME: this.validator.functionName,
+        RESULT_TOPIC_ARN: this.results.topic.topicArn,
+      },
+    });
+    this.recorder = new ControllerFunction(this, 'Recorder', {
+      name: 'recorder',
+      config,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: { HISTORY_TABLE_NAME: this.history.table.tableName },
+    });
+
+    // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*).
+    const tableArn = this.history.table.tableArn;
+    const orchestratorPolicy = [
+      ...orchestratorStatements(config, this),
+      historyStatement(tableArn),
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.validator.functionArn] }),
+      ...publishStatements(this.results.topic.topicArn, this.results.key.keyArn),
+    ];
+    for (const statement of orchestratorPolicy) this.orchestrator.addToRolePolicy(statement);
+    for (const statement of validatorStatements(config, this)) this.validator.addToRolePolicy(statement);
+    for (const statement of [...recorderStatements(config, this), historyStatement(tableArn)]) this.recorder.addToRolePolicy(statement);
+    this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
+
+    new AlarmTrigger(this, 'AlarmTrigger', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
+    new DeploymentRecording(this, 'DeploymentRecording', { config, recorder: this.recorder, deadLetterQueue: failedEvents });
+    const monitoring = new SelfMonitoring(this, 'SelfMonitoring', {
+      config,
+      orchestrator: this.orchestrator,
+      functions: { orchestrator: this.orchestrator, validator: this.validator, recorder: this.recorder },
+      deadLetterQueue: failedEvents,
+      topic: this.results.topic,
+    });
+
+    this.#acknowledgeNagFindings();
     new CfnOutput(this, 'HistoryTableName', { value: this.history.table.tableName, description: 'rollbackctl --table' });
+    new CfnOutput(this, 'ResultTopicArn', { value: this.results.topic.topicArn, description: 'subscribe here for rollback outcomes' });
+    new CfnOutput(this, 'OrchestratorFunctionName', { value: this.orchestrator.functionName, description: 'rollbackctl drill/rollback invoke this' });
+    new CfnOutput(this, 'ValidatorFunctionName', { value: this.validator.functionName });
+    new CfnOutput(this, 'RecorderFunctionName', { value: this.recorder.functionName });
+    new CfnOutput(this, 'FailedEventsQueueUrl', { value: failedEvents.queueUrl, description: 'events the controller could not handle' });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+  }
+
+  /** Each acknowledged cdk-nag finding names the resource and says why, in one line. */
+  #acknowledgeNagFindings(): void {
+    for (const fn of [this.orchestrator, this.validator, this.recorder]) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The basic execution role only lets the function write its own log streams.',
+      });
+    }
+    Validations.of(this.validator).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (AWS constraint); it is read-only.',
+    });
   }
 }

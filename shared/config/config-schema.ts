@@ -50,7 +50,8 @@ const policySchema = z.strictObject({
   leaseSeconds: z.number().int().min(30).max(3_600).default(900),
   validation: z
     .strictObject({
-      timeoutSeconds: z.number().int().min(10).max(840).default(300),
+      // The orchestrator (15 min at most) must outlast two validations plus their margins.
+      timeoutSeconds: z.number().int().min(10).max(400).default(300),
       pollIntervalSeconds: z.number().int().min(1).max(300).default(10),
       consecutivePasses: z.number().int().min(1).max(20).default(3),
     })

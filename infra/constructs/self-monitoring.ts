@@ -1,0 +1,75 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { RollbackConfig } from '../../shared/config';
+import { METRICS_NAMESPACE } from '../../shared/powertools/powertools';
+
+export interface SelfMonitoringProps {
+  config: RollbackConfig;
+  orchestrator: IFunction;
+  functions: Record<string, IFunction>;
+  deadLetterQueue: IQueue;
+  topic: ITopic;
+}
+
+/** Self-alarm names start here, so no environment's alarm prefix may claim them (checked at synth). */
+export const SELF_ALARM_PREFIX = 'rollback-controller-';
+
+/** The controller watching itself: its own failures reach people through the same topic. */
+export class SelfMonitoring extends Construct {
+  public readonly alarms: Alarm[] = [];
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: SelfMonitoringProps) {
+    super(scope, id);
+    const { config } = props;
+    const clash = config.environments.flatMap((environment) => environment.alarms.prefixes).find((prefix) => SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX));
+    if (clash) throw new Error(`alarm prefix "${clash}" would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`);
+    const metric = (metricName: string, environment: string, statistic = 'Sum', period = Duration.minutes(1)) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'orchestrator', environment }, statistic, period });
+    const alarm = (name: string, description: string, measured: IMetric, threshold: number) => {
+      const created = new Alarm(this, name, {
+        alarmName: `${SELF_ALARM_PREFIX}${config.application}-${name}`,
+        alarmDescription: description,
+        metric: measured,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(props.topic));
+      this.alarms.push(created);
+    };
+
+    alarm('orchestrator-errors', 'The orchestrator failed (an event will be retried, then dead-lettered)', props.orchestrator.metricErrors({ period: Duration.minutes(1) }), 1);
+    alarm('failed-events', 'Events the controller could not handle are waiting in the dead-letter queue', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1);
+    for (const { name } of config.environments) {
+      alarm(`${name}-rollback-failed`, `A rollback in ${name} failed: a person must act`, metric('RollbackFailed', name), 1);
+      alarm(`${name}-rollbacks-per-hour`, `More than ${config.policy.maxRollbacksPerHour} rollbacks in ${name} within an hour`, metric('Rollbacks', name, 'Sum', Duration.hours(1)), config.policy.maxRollbacksPerHour + 1);
+    }
+
+    const perEnvironment = (metricName: string, statistic = 'Sum') => config.environments.map(({ name }) => metric(metricName, name, statistic, Duration.minutes(5)).with({ label: name }));
+    const functions = Object.entries(props.functions);
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${SELF_ALARM_PREFIX}${config.application}`,
+      widgets: [
+        [new TextWidget({ markdown: `# Rollback controller — ${config.application}\nEnvironments: ${config.environments.map(({ name }) => name).join(' → ')}`, width: 24, height: 2 })],
+        [
+          new GraphWidget({ title: 'Rollbacks by environment', left: perEnvironment('Rollbacks'), width: 8 }),
+          new GraphWidget({ title: 'Outcomes: failed / skipped', left: [...perEnvironment('RollbackFailed'), ...perEnvironment('RollbackSkipped')], width: 8 }),
+          new GraphWidget({ title: 'Rollback duration (ms)', left: perEnvironment('RollbackDuration', 'Maximum'), width: 8 }),
+        ],
+        [
+          new GraphWidget({ title: 'Validation failures', left: perEnvironment('ValidationFailed'), width: 8 }),
+          new GraphWidget({ title: 'Function errors', left: functions.map(([name, fn]) => fn.metricErrors({ label: name })), width: 8 }),
+          new GraphWidget({ title: 'Function duration p99 (ms)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 8 }),
+        ],
+        [new GraphWidget({ title: 'Failed events waiting', left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible()], width: 8 })],
+      ],
+    });
+  }
+}
