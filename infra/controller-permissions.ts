@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RollbackConfig } from '../shared/config';
 import { HISTORY_TABLE } from '../shared/history/table-schema';
@@ -7,7 +7,7 @@ import { HISTORY_TABLE } from '../shared/history/table-schema';
 export function aliasFunctionArns(config: RollbackConfig, stack: Stack): string[] {
   return config.environments.flatMap((environment) =>
     (environment.lambda?.functions ?? []).flatMap((name) => {
-      const functionArn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ':' as never });
+      const functionArn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
       return [functionArn, `${functionArn}:${environment.lambda!.alias}`];
     }),
   );

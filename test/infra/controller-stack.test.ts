@@ -1,0 +1,201 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RollbackControllerStack } from '../../infra/rollback-controller-stack';
+import { loadConfig, parseConfig, type RollbackConfig } from '../../shared/config';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+const baseConfig = loadConfig('rollback.config.json');
+
+/** Synthesizes the stack; bundling is skipped unless asked (it is exercised by `npm run synth`). */
+function synthesize(config: RollbackConfig, options: { bundle?: boolean; nag?: boolean } = {}) {
+  const app = new App({ context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RollbackControllerStack(app, 'Controller', { config, env: ENV });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown };
+
+/** The statements of the function's own policy, with CloudFormation intrinsics rendered as text. */
+function statementsOf(template: Template, functionLogicalPrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const entry = Object.entries(policies).find(([id]) => id.startsWith(`${functionLogicalPrefix}ServiceRoleDefaultPolicy`));
+  if (!entry) throw new Error(`no policy for ${functionLogicalPrefix}`);
+  return (entry[1].Properties.PolicyDocument.Statement as Statement[]).map((statement) => JSON.parse(JSON.stringify(statement)));
+}
+
+/** An ARN as text: `Fn::Join` over the partition rendered as "aws", other intrinsics as JSON. */
+function render(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join && join[1].every((part) => typeof part === 'string' || JSON.stringify(part) === '{"Ref":"AWS::Partition"}')) {
+    return join[1].map((part) => (typeof part === 'string' ? part : 'aws')).join(join[0]);
+  }
+  return JSON.stringify(resource);
+}
+
+function resourcesFor(statements: Statement[], action: string): string[] {
+  return statements
+    .filter((statement) => [statement.Action].flat().includes(action))
+    .flatMap((statement) => [statement.Resource].flat())
+    .map(render);
+}
+
+describe('the controller stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesize(baseConfig, { bundle: true }));
+  });
+
+  it('builds three ARM64 Node 24 functions from local esbuild bundles, with timeouts that fit two validations', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const byPrefix = (prefix: string) => Object.entries(functions).find(([id]) => id.startsWith(prefix))![1].Properties;
+    for (const prefix of ['Orchestrator', 'Validator', 'Recorder']) {
+      expect(byPrefix(prefix)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    }
+    const orchestrator = byPrefix('Orchestrator');
+    const validator = byPrefix('Validator');
+    expect(orchestrator.Timeout).toBe(900);
+    expect(validator.Timeout).toBe(330);
+    expect(orchestrator.Timeout).toBeGreaterThan(2 * validator.Timeout);
+    expect(Object.keys(orchestrator.Environment.Variables).sort()).toEqual(['HISTORY_TABLE_NAME', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'RESULT_TOPIC_ARN', 'VALIDATOR_FUNCTION_NAME']);
+    expect(orchestrator.LoggingConfig.LogGroup).toBeDefined();
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('triggers the orchestrator on ALARM for the configured prefixes or environment tags, with retries and a dead-letter queue', () => {
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.cloudwatch'] } } });
+    const [rule] = Object.values(rules);
+    expect(rule!.Properties.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: {
+        state: { value: ['ALARM'] },
+        $or: [
+          { alarmName: [{ prefix: 'demo-shop-test-' }, { prefix: 'demo-shop-staging-' }, { prefix: 'demo-shop-prod-' }] },
+          { alarmTags: { environment: ['test', 'staging', 'production'] } },
+        ],
+      },
+    });
+    expect(rule!.Properties.Targets[0]).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^FailedEventsQueue/), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedEventsQueue'), 'Arn'] } } },
+    });
+  });
+
+  it('feeds the configured pipeline stages to the recorder', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Stage Execution State Change'],
+        detail: { pipeline: ['demo-shop-release'], stage: ['DeployTest', 'DeployStaging', 'DeployProduction'] },
+      },
+    });
+  });
+
+  it('scopes the orchestrator to exactly the configured functions, pipeline, table, validator and topic', () => {
+    const statements = statementsOf(template, 'Orchestrator');
+    const functionArn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+    const functions = ['test', 'staging', 'prod'].flatMap((environment) => ['api', 'worker'].map((role) => `demo-shop-${environment}-${role}`));
+    expect(resourcesFor(statements, 'lambda:UpdateAlias').sort()).toEqual(functions.flatMap((name) => [functionArn(name), `${functionArn(name)}:live`]).sort());
+    expect(resourcesFor(statements, 'codepipeline:RollbackStage').sort()).toEqual(
+      ['', '/DeployTest', '/DeployStaging', '/DeployProduction'].map((suffix) => `arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-release${suffix}`).sort(),
+    );
+    expect(resourcesFor(statements, 'dynamodb:Query')).toHaveLength(3);
+    expect(resourcesFor(statements, 'dynamodb:Query').join(' ')).toMatch(/index\/byEnvironment.*index\/rollbacksByEnvironment/);
+    expect(resourcesFor(statements, 'dynamodb:Scan')).toEqual([]);
+    expect(resourcesFor(statements, 'lambda:InvokeFunction')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["Validator\w+","Arn"\]\}$/)]);
+    expect(resourcesFor(statements, 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/)]);
+    expect(statements.flatMap((statement) => [statement.Resource].flat())).not.toContain('*');
+  });
+
+  it('gives the validator reads only, and "*" only where AWS requires it (DescribeAlarms)', () => {
+    const statements = statementsOf(template, 'Validator');
+    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
+    expect(actions).toEqual(['cloudwatch:DescribeAlarms', 'codepipeline:GetPipelineState', 'lambda:GetAlias']);
+    expect(statements.filter((statement) => statement.Resource === '*').map((statement) => statement.Action)).toEqual(['cloudwatch:DescribeAlarms']);
+  });
+
+  it('keeps the history table encrypted, recoverable and retained', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ SSESpecification: { SSEEnabled: true } }) });
+  });
+
+  it('encrypts the results topic with a rotating KMS key and refuses non-TLS publishing', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResultsKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('alarms on its own failures into the results topic, and draws a dashboard', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
+      [
+        'rollback-controller-demo-shop-failed-events',
+        'rollback-controller-demo-shop-orchestrator-errors',
+        ...['test', 'staging', 'production'].flatMap((name) => [`rollback-controller-demo-shop-${name}-rollback-failed`, `rollback-controller-demo-shop-${name}-rollbacks-per-hour`]),
+      ].sort(),
+    );
+    const perHour = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-production-rollbacks-per-hour');
+    expect(perHour).toMatchObject({ MetricName: 'Rollbacks', Namespace: 'RollbackController', Period: 3600, Threshold: 4, Dimensions: expect.arrayContaining([{ Name: 'environment', Value: 'production' }]) });
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ResultsTopic/) }]);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('outputs what rollbackctl reads', () => {
+    for (const name of ['HistoryTableName', 'ResultTopicArn', 'OrchestratorFunctionName', 'ValidatorFunctionName', 'RecorderFunctionName', 'FailedEventsQueueUrl', 'DashboardName']) {
+      template.hasOutput(name, {});
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with every acknowledgement justified (synth would throw on an unacknowledged finding)', () => {
+    const { app } = synthesize(baseConfig, { nag: true });
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('is live: a wildcard policy nobody acknowledged fails synthesis', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Careless', { env: ENV });
+    new Role(stack, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/Validation failed|AwsSolutions-IAM5/);
+  });
+});
+
+describe('everything derives from the configuration', () => {
+  it('adding an environment adds its alarm prefix, pipeline stage, functions and self-alarms — no code change', () => {
+    const raw = structuredClone(baseConfig) as { environments: unknown[] };
+    raw.environments.push({ name: 'eu-production', alarms: { prefixes: ['demo-shop-eu-'] }, lambda: { alias: 'live', functions: ['demo-shop-eu-api'] }, pipeline: { name: 'demo-shop-eu-release', stage: 'DeployEu' } });
+    const { template } = synthesize(parseConfig(raw));
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { $or: Match.arrayWith([{ alarmName: Match.arrayWith([{ prefix: 'demo-shop-eu-' }]) }]) } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { pipeline: ['demo-shop-release', 'demo-shop-eu-release'], stage: Match.arrayWith(['DeployEu']) } } });
+    const statements = statementsOf(template, 'Orchestrator');
+    expect(resourcesFor(statements, 'lambda:UpdateAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:eu-west-1:123456789012:function:demo-shop-eu-api:live']));
+    expect(resourcesFor(statements, 'codepipeline:RollbackStage')).toEqual(expect.arrayContaining(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-eu-release/DeployEu']));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop-eu-production-rollback-failed' });
+  });
+
+  it('refuses an alarm prefix that would make the controller roll back on its own alarms', () => {
+    const raw = structuredClone(baseConfig) as { environments: { alarms: { prefixes: string[] } }[] };
+    raw.environments[0]!.alarms.prefixes = ['rollback-'];
+
+    expect(() => synthesize(parseConfig(raw))).toThrow('alarm prefix "rollback-" would match the controller\'s own alarms');
+  });
+});
