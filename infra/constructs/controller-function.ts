@@ -4,6 +4,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
+import { configDefine, FUNCTION_BUNDLING } from '../function-bundling';
 
 export interface ControllerFunctionProps {
   /** functions/<name>/handler.ts */
@@ -16,10 +17,7 @@ export interface ControllerFunctionProps {
 
 /**
  * Every controller function is built the same way: Node 24 on ARM64, bundled by the local esbuild
- * (no Docker) as minified ESM with source maps, the validated configuration compiled in, and an
- * explicit log group. ESM because the runtime loads it natively and tree-shaking keeps cold starts
- * small; the banner gives CommonJS dependencies the `require` they expect. The AWS SDK v3 stays
- * external: the runtime ships it, which keeps each bundle a few hundred KB.
+ * (no Docker) per FUNCTION_BUNDLING, the validated configuration compiled in, an explicit log group.
  */
 export class ControllerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
@@ -35,13 +33,13 @@ export class ControllerFunction extends NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: props.name, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        define: { ROLLBACK_CONFIG: JSON.stringify(props.config) },
+        target: FUNCTION_BUNDLING.target,
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourcemap,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        banner: FUNCTION_BUNDLING.banner,
+        externalModules: [...FUNCTION_BUNDLING.external],
+        define: configDefine(props.config),
       },
     };
     super(scope, id, functionProps);

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
 import { cloudWatchTimestamp } from './alarm-event';
 
 export const STAGE_STATES = ['STARTED', 'RESUMED', 'SUCCEEDED', 'FAILED', 'STOPPING', 'STOPPED', 'CANCELED', 'SUPERSEDED'] as const;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
 
 const requestedBy = z.string().trim().min(1, 'must say who asked (a person or a bot)').max(200);
 const environment = z.string().trim().min(1, 'must name the environment');

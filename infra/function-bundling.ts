@@ -1,0 +1,21 @@
+/**
+ * How every controller function is bundled — one definition, used by the CDK construct and by the
+ * cold-start benchmark, so what is measured is what is deployed.
+ * ESM: the runtime loads it natively and esbuild tree-shakes it; the banner gives CommonJS
+ * dependencies the `require` they expect. The AWS SDK v3 stays external: the runtime ships it.
+ */
+export const FUNCTION_BUNDLING = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  external: ['@aws-sdk/*'],
+} as const;
+
+/** esbuild `define` that compiles the validated configuration into a bundle. */
+export function configDefine(config: unknown): Record<string, string> {
+  return { ROLLBACK_CONFIG: JSON.stringify(config) };
+}
