@@ -1,12 +1,11 @@
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { requireEnv } from '../../shared/aws/environment-variables';
+import { loadOnce } from '../../shared/aws/load-once';
 import { bundledConfig } from '../../shared/config/bundled-config';
 import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
@@ -18,16 +17,20 @@ import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
 import { systemClock } from '../../shared/time/clock';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 
-// Cold start: config and environment are checked once; clients are built once per container.
+// Cold start: config and environment are checked once; clients are built once per container —
+// CodePipeline and SNS on first use, since nothing before the alias update needs them.
 const { logger, metrics } = createPowertools('orchestrator');
 const config = bundledConfig();
 const lambda = new LambdaClient({});
 const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
   config,
   history: new DynamoHistoryStore({ client: createDocumentClient(), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
-  targets: [new LambdaAliasTarget(lambda), new CodePipelineStageTarget(new CodePipelineClient({}))],
+  targets: [
+    new LambdaAliasTarget(lambda),
+    new CodePipelineStageTarget(loadOnce(async () => new (await import('@aws-sdk/client-codepipeline')).CodePipelineClient({}))),
+  ],
   validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
-  notifier: new SnsNotifier(new SNSClient({}), requireEnv('RESULT_TOPIC_ARN')),
+  notifier: new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({})), requireEnv('RESULT_TOPIC_ARN')),
   clock: systemClock,
   logger,
 };

@@ -1,5 +1,9 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { loadOnce } from '../aws/load-once';
 import type { Notifier, RollbackNotification } from './notifier';
+
+/** Loaded when the first outcome is announced: off the orchestrator's cold start. */
+const snsSdk = loadOnce(() => import('@aws-sdk/client-sns'));
 
 const SUBJECT_LIMIT = 100;
 
@@ -34,14 +38,16 @@ export function messageFor(notification: RollbackNotification): string {
 }
 
 export class SnsNotifier implements Notifier {
+  /** @param sns the client, or how to build it once on first use */
   constructor(
-    private readonly sns: SNSClient,
+    private readonly sns: () => Promise<SNSClient>,
     private readonly topicArn: string,
   ) {}
 
   async notify(notification: RollbackNotification): Promise<void> {
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
-    await this.sns.send(
+    const [{ PublishCommand }, sns] = await Promise.all([snsSdk(), this.sns()]);
+    await sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,
         Subject: subjectFor(notification),

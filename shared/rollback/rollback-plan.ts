@@ -81,6 +81,11 @@ export function planRollback(input: PlanInput): RollbackPlan {
       reason: `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
     };
   }
+  // Another run holds a live claim: answer from the read, without spending a conditional write.
+  const holder = active.status === 'rolling_back' ? active.rollback : undefined;
+  if (holder && holder.runId !== input.runId && holder.leaseExpiresAt !== undefined && holder.leaseExpiresAt > now.toISOString()) {
+    return { decision: 'duplicate', deploymentId: active.deploymentId, reason: `run ${holder.runId} is already rolling back ${active.deploymentId}` };
+  }
   const earlierByThisRun = input.recentRollbacks.find((record) => record.rollback?.runId === input.runId && record.deploymentId !== active.deploymentId);
   if (earlierByThisRun) {
     return {

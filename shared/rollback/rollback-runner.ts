@@ -64,6 +64,8 @@ class RollbackRun {
   readonly #elapsed: () => number;
   readonly #isDrill: boolean;
   #steps: TimelineStep[] = [];
+  /** Steps journaled with the next append rather than on their own (off the critical path). */
+  #unjournaled: TimelineStep[] = [];
   #journalId = '';
   #fullScope: ScopeEntry[] | undefined;
   #pipelineExecutions = new Map<string, string>();
@@ -148,6 +150,8 @@ class RollbackRun {
     logger.info('claimed deployment', { deploymentId: deployment.deploymentId, environment: this.#environmentName, resumed: claim.resumed });
     this.#journalId = deployment.deploymentId;
     this.#steps = [...(claim.deployment.timeline ?? [])];
+    // The claim itself already records the rollback; its timeline entry rides along with the next
+    // step's append, so nothing but the claim stands between the alarm and the alias update.
     await this.#record(
       claim.resumed ? RUN_STEPS.resume : RUN_STEPS.claim,
       'info',
@@ -155,6 +159,7 @@ class RollbackRun {
       claim.resumed
         ? `resumed ${claim.takenOverFrom ? `after the lease of run ${claim.takenOverFrom} expired` : 'the same run after an interruption'}`
         : `claimed ${deployment.deploymentId} (${deployment.version}); restoring ${target.deploymentId} (${target.version})`,
+      { deferJournal: true },
     );
     return this.#drive(deployment, target);
   }
@@ -366,7 +371,7 @@ class RollbackRun {
   }
 
   /** Appends one step to the run's journal (the claimed record), or only to the result when nothing is claimed. */
-  async #record(step: string, outcome: TimelineStep['outcome'], started: Date, detail: string): Promise<void> {
+  async #record(step: string, outcome: TimelineStep['outcome'], started: Date, detail: string, options: { deferJournal?: boolean } = {}): Promise<void> {
     const entry: TimelineStep = {
       at: started.toISOString(),
       step,
@@ -376,13 +381,14 @@ class RollbackRun {
     };
     this.#steps.push(entry);
     this.#deps.onStep?.(entry);
-    if (this.#journalId) {
-      try {
-        await this.#deps.history.appendTimeline(this.#journalId, this.#context.runId, [entry]);
-      } catch (error) {
-        if (step !== RUN_STEPS.notify) throw error;
-        this.#deps.logger.warn('could not journal the notification step', { error: (error as Error).message });
-      }
+    if (!this.#journalId) return;
+    this.#unjournaled.push(entry);
+    if (options.deferJournal) return;
+    try {
+      await this.#deps.history.appendTimeline(this.#journalId, this.#context.runId, this.#unjournaled.splice(0));
+    } catch (error) {
+      if (step !== RUN_STEPS.notify) throw error;
+      this.#deps.logger.warn('could not journal the notification step', { error: (error as Error).message });
     }
   }
 

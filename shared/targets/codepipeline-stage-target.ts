@@ -1,12 +1,9 @@
-import {
-  ConflictException,
-  GetPipelineExecutionCommand,
-  PipelineExecutionNotStoppableException,
-  RollbackStageCommand,
-  StopPipelineExecutionCommand,
-  type CodePipelineClient,
-} from '@aws-sdk/client-codepipeline';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { loadOnce } from '../aws/load-once';
 import type { RestoreRequest, RestoreResult, RollbackTarget } from './rollback-target';
+
+/** Loaded on the first pipeline restore, after the alias update: off the cold start. */
+const codePipelineSdk = loadOnce(() => import('@aws-sdk/client-codepipeline'));
 
 export interface CodePipelineStageTargetOptions {
   /** Waits between ConflictException retries; injected so tests do not wait. */
@@ -25,8 +22,9 @@ export class CodePipelineStageTarget implements RollbackTarget {
   readonly #sleep: (milliseconds: number) => Promise<void>;
   readonly #retryDelays: readonly number[];
 
+  /** @param codePipeline the client, or how to build it once on first use */
   constructor(
-    private readonly codePipeline: CodePipelineClient,
+    private readonly codePipeline: () => Promise<CodePipelineClient>,
     options: CodePipelineStageTargetOptions = {},
   ) {
     this.#sleep = options.sleep ?? realSleep;
@@ -41,9 +39,11 @@ export class CodePipelineStageTarget implements RollbackTarget {
     }
     const bad = request.from.pipeline?.name === pipeline.name ? request.from.pipeline : undefined;
     const fail = (detail: string): RestoreResult => ({ target: this.name, outcome: 'failed', detail: `${pipeline.name}/${pipeline.stage}: ${detail}` });
+    const { ConflictException, GetPipelineExecutionCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand } = await codePipelineSdk();
+    const codePipeline = await this.codePipeline();
 
     try {
-      const target = await this.codePipeline.send(
+      const target = await codePipeline.send(
         new GetPipelineExecutionCommand({ pipelineName: pipeline.name, pipelineExecutionId: good.executionId }),
       );
       if (target.pipelineExecution?.executionType === 'ROLLBACK') {
@@ -63,7 +63,7 @@ export class CodePipelineStageTarget implements RollbackTarget {
     let stopped = '';
     if (bad) {
       try {
-        await this.codePipeline.send(
+        await codePipeline.send(
           new StopPipelineExecutionCommand({
             pipelineName: pipeline.name,
             pipelineExecutionId: bad.executionId,
@@ -79,7 +79,7 @@ export class CodePipelineStageTarget implements RollbackTarget {
 
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const result = await this.codePipeline.send(
+        const result = await codePipeline.send(
           new RollbackStageCommand({ pipelineName: pipeline.name, stageName: pipeline.stage, targetPipelineExecutionId: good.executionId }),
         );
         return {

@@ -91,9 +91,9 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
   const dependencies: RollbackDependencies = {
     config: loadConfig('rollback.config.json'),
     history: history.store,
-    targets: [new LambdaAliasTarget(lambda), new CodePipelineStageTarget(new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })],
+    targets: [new LambdaAliasTarget(lambda), new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })],
     validator: new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION, () => history.clock.now()),
-    notifier: new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN),
+    notifier: new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN),
     clock: history.clock,
     logger,
     remainingTimeMs: () => 890_000,

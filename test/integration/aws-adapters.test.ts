@@ -17,7 +17,7 @@ const request: RestoreRequest = { environment: production, from: asRecord('prod-
 
 describe('CodePipeline stage target', () => {
   const waits: number[] = [];
-  const target = new CodePipelineStageTarget(new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async (ms) => void waits.push(ms) });
+  const target = new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async (ms) => void waits.push(ms) });
 
   beforeEach(() => {
     pipelineMock.reset();
