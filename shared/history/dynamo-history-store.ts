@@ -63,7 +63,7 @@ export class DynamoHistoryStore implements HistoryStore {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#clock = options.clock;
-    this.#pairPageSize = options.pairPageSize ?? 25;
+    this.#pairPageSize = options.pairPageSize ?? 10;
     this.#pairSearchLimit = options.pairSearchLimit ?? 500;
   }
 

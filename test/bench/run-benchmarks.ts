@@ -161,25 +161,29 @@ async function storm(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
   budgets.push({ budget: '1,000 concurrent events -> exactly 1 rollback', measured: `${rolledBack} rollback, ${restores} restore call(s)`, met: rolledBack === 1 && restores === 1 });
   budgets.push({ budget: 'duplicate answer p99 < 50 ms (all 1,000 in flight at once)', measured: `${percentile(duplicates, 0.99)} ms`, met: percentile(duplicates, 0.99) < 50 });
 
-  // The same storm as Lambda sees it: each delivery in its own container, so DynamoDB Local (one
-  // JVM on this 2-core machine) serves them at a steady concurrency rather than all at once.
-  const paced: number[] = [];
-  const pacedStore = await freshStore(dynamoDbLocal, client);
-  await seedProduction(client, pacedStore.tableName, 20);
-  const pacedDeps = dependencies(pacedStore.store, target);
-  const pacedFiredAt = new Date();
-  const queue = Array.from({ length: 1_000 }, () => randomUUID());
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      for (let id = queue.pop(); id; id = queue.pop()) {
-        const started = performance.now();
-        const result = await runRollback(alarm(id, pacedFiredAt), 'bench', pacedDeps);
-        if (result.outcome === 'duplicate') paced.push(performance.now() - started);
-      }
-    }),
-  );
-  console.table([{ 'storm at concurrency 20': '1,000 events', duplicate: paced.length, 'duplicate p50 ms': percentile(paced, 0.5), 'duplicate p99 ms': percentile(paced, 0.99) }]);
-  budgets.push({ budget: 'duplicate answer p99 < 50 ms (at concurrency 20)', measured: `${percentile(paced, 0.99)} ms`, met: percentile(paced, 0.99) < 50 });
+  // The same storm as Lambda sees it: each delivery in its own container. One Node process and one
+  // DynamoDB Local JVM share this machine's 2 cores, so the storm is replayed at fixed concurrency.
+  const rows: Record<string, unknown>[] = [];
+  for (const concurrency of [1, 5, 20]) {
+    const paced: number[] = [];
+    const pacedStore = await freshStore(dynamoDbLocal, client);
+    await seedProduction(client, pacedStore.tableName, 20);
+    const pacedDeps = dependencies(pacedStore.store, target);
+    const pacedFiredAt = new Date();
+    const queue = Array.from({ length: 1_000 }, () => randomUUID());
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let id = queue.pop(); id; id = queue.pop()) {
+          const started = performance.now();
+          const result = await runRollback(alarm(id, pacedFiredAt), 'bench', pacedDeps);
+          if (result.outcome === 'duplicate') paced.push(performance.now() - started);
+        }
+      }),
+    );
+    rows.push({ concurrency, duplicate: paced.length, 'duplicate p50 ms': percentile(paced, 0.5), 'duplicate p99 ms': percentile(paced, 0.99) });
+    budgets.push({ budget: `duplicate answer p99 < 50 ms (1,000 events at concurrency ${concurrency})`, measured: `${percentile(paced, 0.99)} ms`, met: percentile(paced, 0.99) < 50 });
+  }
+  console.table(rows);
 }
 
 async function historyAtScale(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
