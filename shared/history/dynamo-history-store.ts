@@ -96,6 +96,15 @@ export class DynamoHistoryStore implements HistoryStore {
   }
 
   async #recordStarted(record: DeploymentRecord): Promise<RecordDeploymentResult> {
+    const existing = await this.#createUnlessPresent(record);
+    if (!existing) return { outcome: 'created', deployment: record };
+    this.#assertSameDeployment(record, existing);
+    if (record.startedAt < existing.startedAt) return this.#backdateStart(existing, record.startedAt);
+    return { outcome: 'unchanged', deployment: existing };
+  }
+
+  /** Writes a new record; when one already has that id, writes nothing and returns it. */
+  async #createUnlessPresent(record: DeploymentRecord): Promise<DeploymentRecord | undefined> {
     try {
       await this.#call(() =>
         this.#client.send(
@@ -107,12 +116,9 @@ export class DynamoHistoryStore implements HistoryStore {
           }),
         ),
       );
-      return { outcome: 'created', deployment: record };
+      return undefined;
     } catch (error) {
-      const existing = this.#existingFrom(error);
-      this.#assertSameDeployment(record, existing);
-      if (record.startedAt < existing.startedAt) return this.#backdateStart(existing, record.startedAt);
-      return { outcome: 'unchanged', deployment: existing };
+      return this.#existingFrom(error);
     }
   }
 
@@ -424,21 +430,8 @@ export class DynamoHistoryStore implements HistoryStore {
       },
       expiresAt: Math.floor(now.getTime() / 1_000) + input.retentionSeconds,
     });
-    try {
-      await this.#call(() =>
-        this.#client.send(
-          new PutCommand({
-            TableName: this.#tableName,
-            Item: record,
-            ConditionExpression: 'attribute_not_exists(deploymentId)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { deployment: record, resumed: false };
-    } catch (error) {
-      return { deployment: this.#existingFrom(error), resumed: true };
-    }
+    const existing = await this.#createUnlessPresent(record);
+    return existing ? { deployment: existing, resumed: true } : { deployment: record, resumed: false };
   }
 
   async listHistory(query: HistoryQuery): Promise<HistoryPage> {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
+import { localClientConfig } from './history-table';
 
 /** A Lambda Context for invoking handlers in tests, with a controllable time budget. */
 export function fakeContext(options: { functionName?: string; awsRequestId?: string; remainingMs?: number } = {}): Context {
@@ -18,4 +21,20 @@ export function fakeContext(options: { functionName?: string; awsRequestId?: str
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * What the stack gives a function, for importing a handler in a test: the bundled configuration
+ * (a global, as esbuild's define makes it), its table on DynamoDB Local, a region and dummy
+ * credentials, silent Powertools. Undo with vi.unstubAllEnvs() and vi.unstubAllGlobals().
+ */
+export function stubFunctionEnvironment(variables: Record<string, string>): void {
+  vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', localClientConfig().endpoint);
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
 }

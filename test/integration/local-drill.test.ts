@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -14,6 +13,7 @@ import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { temporaryFolder } from '../helpers/temporary-folder';
 
 const config = loadConfig('rollback.config.json');
 
@@ -116,7 +116,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
   });
 
   it('--event with a malformed event prints the rejection and exits 0; an unreadable file exits 2', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'events-'));
+    const folder = temporaryFolder('events');
     writeFileSync(join(folder, 'bad.json'), JSON.stringify({ action: 'rollback', environment: 'production' }));
     const { results, exitCode } = await drill('stage-recovers', { eventFile: join(folder, 'bad.json'), textRun: false });
     const missing: string[] = [];
@@ -133,7 +133,7 @@ describe('npm start: rollbackctl drill --local', () => {
   const execute = promisify(execFile);
 
   it('completes from the command line and exits 0, keeping its history on disk', async () => {
-    const env = { ...process.env, ROLLBACKCTL_HOME: mkdtempSync(join(tmpdir(), 'rollbackctl-drill-')) };
+    const env = { ...process.env, ROLLBACKCTL_HOME: temporaryFolder('rollbackctl-drill') };
 
     const { stdout } = await execute('node', ['cli/bin.mjs', 'drill', '--local'], { env });
     const history = await execute('node', ['cli/bin.mjs', 'history', '--env', 'production', '--local', '--json'], { env });

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { InvokeCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
-import { createTestHistory, localClientConfig } from '../helpers/history-table';
-import { fakeContext } from '../helpers/lambda-context';
+import { createTestHistory } from '../helpers/history-table';
+import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
 import { DEMO_HISTORY, healthy, lambdaMock, sampleEvent, snsMock, TOPIC_ARN, VALIDATOR_FUNCTION } from '../helpers/orchestrator-harness';
 
 type Handler = (event: unknown, context: ReturnType<typeof fakeContext>) => Promise<RollbackRunResult>;
@@ -16,17 +15,7 @@ describe('orchestrator handler', () => {
   beforeAll(async () => {
     history = await createTestHistory();
     for (const { at, ...spec } of DEMO_HISTORY) await history.store.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
-    const local = localClientConfig();
-    vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
-    vi.stubEnv('HISTORY_TABLE_NAME', history.tableName);
-    vi.stubEnv('VALIDATOR_FUNCTION_NAME', VALIDATOR_FUNCTION);
-    vi.stubEnv('RESULT_TOPIC_ARN', TOPIC_ARN);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', local.endpoint);
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    stubFunctionEnvironment({ HISTORY_TABLE_NAME: history.tableName, VALIDATOR_FUNCTION_NAME: VALIDATOR_FUNCTION, RESULT_TOPIC_ARN: TOPIC_ARN });
     ({ handler } = (await import('../../functions/orchestrator/handler')) as unknown as { handler: Handler });
   });
   afterAll(() => {

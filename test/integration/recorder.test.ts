@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderResult } from '../../shared/recording/record-pipeline-event';
-import { createTestHistory, localClientConfig } from '../helpers/history-table';
-import { fakeContext } from '../helpers/lambda-context';
+import { createTestHistory } from '../helpers/history-table';
+import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
 import { sampleEvent } from '../helpers/orchestrator-harness';
 
 const pipelineMock = mockClient(CodePipelineClient);
@@ -22,13 +21,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
   beforeAll(async () => {
     history = await createTestHistory();
-    vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
-    vi.stubEnv('HISTORY_TABLE_NAME', history.tableName);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', localClientConfig().endpoint);
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    stubFunctionEnvironment({ HISTORY_TABLE_NAME: history.tableName });
     ({ handler } = (await import('../../functions/recorder/handler')) as unknown as { handler: Handler });
   });
   afterAll(() => {

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { HistoryPage } from '../../shared/history/history-store';
 import { rollbackctl } from '../helpers/cli-runner';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { temporaryFolder } from '../helpers/temporary-folder';
 
 async function cliTarget() {
   const history = await createTestHistory();
@@ -178,7 +176,7 @@ describe('the rollbackctl binary with --local', () => {
   const execute = promisify(execFile);
 
   it('keeps history on disk between separate runs, and fails without a stack trace', async () => {
-    const env = { ...process.env, ROLLBACKCTL_HOME: mkdtempSync(join(tmpdir(), 'rollbackctl-')) };
+    const env = { ...process.env, ROLLBACKCTL_HOME: temporaryFolder('rollbackctl') };
     const run = (...args: string[]) => execute('node', ['cli/bin.mjs', ...args, '--local'], { env });
 
     await run('record', '--env', 'test', '--version', '0.9.1', '--status', 'succeeded', '--id', 'local-1');

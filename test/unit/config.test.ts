@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
+import { temporaryFolder } from '../helpers/temporary-folder';
 
 const validEnvironment = {
   name: 'production',
@@ -92,7 +92,7 @@ describe('configuration', () => {
   });
 
   it('names the file when it is missing or not JSON', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'config-'));
+    const folder = temporaryFolder('config');
     const broken = join(folder, 'broken.json');
     writeFileSync(broken, '{ "application": ');
 
