@@ -1,3 +1,5 @@
+import { build } from 'esbuild';
+
 /**
  * How every controller function is bundled — one definition, used by the CDK construct and by the
  * cold-start benchmark, so what is measured is what is deployed.
@@ -18,4 +20,20 @@ export const FUNCTION_BUNDLING = {
 /** esbuild `define` that compiles the validated configuration into a bundle. */
 export function configDefine(config: unknown): Record<string, string> {
   return { ROLLBACK_CONFIG: JSON.stringify(config) };
+}
+
+/** Bundles one handler (or any entry) with FUNCTION_BUNDLING, outside CDK: `npm run build` and the benchmarks. */
+export async function bundleFunction(options: { entry: string; outfile: string; config: unknown; sourcemap?: boolean }): Promise<void> {
+  await build({
+    ...FUNCTION_BUNDLING,
+    banner: { js: FUNCTION_BUNDLING.banner },
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    external: [...FUNCTION_BUNDLING.external],
+    sourcemap: options.sourcemap ?? FUNCTION_BUNDLING.sourcemap,
+    entryPoints: [options.entry],
+    bundle: true,
+    outfile: options.outfile,
+    define: configDefine(options.config),
+    logLevel: 'warning',
+  });
 }

@@ -11,8 +11,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { build } from 'esbuild';
-import { configDefine, FUNCTION_BUNDLING } from '../../infra/function-bundling';
+import { bundleFunction } from '../../infra/function-bundling';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
@@ -224,7 +223,7 @@ async function coldStart(): Promise<void> {
   const inits: Record<string, number> = {};
   for (const [name, entry] of Object.entries(entries)) {
     const outfile = join(folder, `${name}.mjs`);
-    await build({ ...FUNCTION_BUNDLING, banner: { js: FUNCTION_BUNDLING.banner }, mainFields: [...FUNCTION_BUNDLING.mainFields], external: [...FUNCTION_BUNDLING.external], entryPoints: [entry], bundle: true, outfile, sourcemap: false, define: configDefine(config) });
+    await bundleFunction({ entry, outfile, config, sourcemap: false });
     const size = readFileSync(outfile).length;
     const samples = Array.from({ length: 15 }, () =>
       Number(execFileSync('node', ['--input-type=module', '-e', `const t = performance.now(); const m = await import(${JSON.stringify(outfile)}); if (typeof m.handler !== 'function') throw new Error('no handler'); console.log(performance.now() - t);`], { env }).toString().trim()),
