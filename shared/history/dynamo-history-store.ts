@@ -67,10 +67,6 @@ export class DynamoHistoryStore implements HistoryStore {
     this.#pairSearchLimit = options.pairSearchLimit ?? 500;
   }
 
-  get tableName(): string {
-    return this.#tableName;
-  }
-
   async recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult> {
     const now = this.#clock.now().toISOString();
     const at = (input.at ?? this.#clock.now()).toISOString();
