@@ -47,8 +47,12 @@ const policySchema = z.strictObject({
   cooldownMinutes: z.number().int().min(0).max(24 * 60).default(10),
   /** Automatic rollbacks per environment per rolling hour; beyond it automation stops and escalates. */
   maxRollbacksPerHour: z.number().int().min(1).max(60).default(3),
-  /** How long a claim on a deployment holds before another run may take it over (a crashed run's lease). */
-  leaseSeconds: z.number().int().min(30).max(3_600).default(900),
+  /**
+   * How long a claim holds before another run may take it over (a crashed run's lease). At least the
+   * orchestrator's 15 minutes: a shorter lease would let a second run take over one still working.
+   * A retry of the same event resumes its own claim at once, whatever the lease.
+   */
+  leaseSeconds: z.number().int().min(900, 'must be at least 900 (the orchestrator may run 15 minutes)').max(3_600).default(900),
   validation: z
     .strictObject({
       // The orchestrator (15 min at most) must outlast two validations plus their margins.

@@ -66,6 +66,8 @@ describe('configuration', () => {
     ['negative cooldown', ['policy'], { cooldownMinutes: -1 }, 'policy.cooldownMinutes: '],
     ['zero hourly limit', ['policy'], { maxRollbacksPerHour: 0 }, 'policy.maxRollbacksPerHour: '],
     ['validation passes', ['policy'], { validation: { consecutivePasses: 0 } }, 'policy.validation.consecutivePasses: '],
+    ['lease shorter than a run', ['policy'], { leaseSeconds: 60 }, 'policy.leaseSeconds: must be at least 900 (the orchestrator may run 15 minutes)'],
+    ['validation too long for two levels', ['policy'], { validation: { timeoutSeconds: 600 } }, 'policy.validation.timeoutSeconds: '],
     ['unknown policy key', ['policy'], { cooldown: 5 }, 'policy: Unrecognized key: "cooldown"'],
     ['notification email', ['notifications'], { emails: ['oncall'] }, 'notifications.emails[0]: must be an email address'],
   ])('rejects a bad %s with an error naming the field', (_, path, value, expected) => {
