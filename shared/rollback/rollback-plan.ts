@@ -10,6 +10,8 @@ export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human
 export type RollbackPlan =
   | { decision: 'proceed'; deployment: DeploymentRecord; target: DeploymentRecord }
   | { decision: 'duplicate'; reason: string; deploymentId: string }
+  /** This very run (a retry of the same event or request) already rolled back that deployment. */
+  | { decision: 'finished_by_this_run'; deployment: DeploymentRecord }
   | { decision: 'skip'; skip: SkipReason; reason: string; severity: NotificationSeverity; deploymentId?: string; until?: string }
   | { decision: 'reject'; reason: string };
 
@@ -87,13 +89,7 @@ export function planRollback(input: PlanInput): RollbackPlan {
     return { decision: 'duplicate', deploymentId: active.deploymentId, reason: `run ${holder.runId} is already rolling back ${active.deploymentId}` };
   }
   const earlierByThisRun = input.recentRollbacks.find((record) => record.rollback?.runId === input.runId && record.deploymentId !== active.deploymentId);
-  if (earlierByThisRun) {
-    return {
-      decision: 'duplicate',
-      deploymentId: earlierByThisRun.deploymentId,
-      reason: `this request already rolled back ${earlierByThisRun.deploymentId} (${earlierByThisRun.version}); a retry does not roll back again`,
-    };
-  }
+  if (earlierByThisRun) return { decision: 'finished_by_this_run', deployment: earlierByThisRun };
   if (input.isAutomatic) {
     const blocked = applyGuards(input, active);
     if (blocked) return blocked;

@@ -107,6 +107,8 @@ class RollbackRun {
         return this.#result({ outcome: 'rejected', reason: plan.reason });
       case 'duplicate':
         return this.#result({ outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId });
+      case 'finished_by_this_run':
+        return this.#finishedEarlier(plan.deployment);
       case 'skip': {
         const active = pair.activeDeployment;
         return this.#announce(
@@ -164,7 +166,10 @@ class RollbackRun {
     return this.#drive(deployment, target);
   }
 
-  /** The deployment is no longer claimable: another run finished it, or this very run did and was cut off before announcing. */
+  /**
+   * The deployment is no longer claimable: another run finished it (a duplicate), or this very run
+   * did — then a retry answers with that run's outcome, and announces it if it was cut off before.
+   */
   async #finishedEarlier(deployment: DeploymentRecord): Promise<RollbackRunResult> {
     const rollback = deployment.rollback;
     const base = { deploymentId: deployment.deploymentId, fromVersion: deployment.version, toVersion: rollback?.targetVersion };

@@ -187,6 +187,35 @@ describe('an alarm in production', () => {
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
+  it('announces on retry when a crash came after the record was completed but before anyone was told', async () => {
+    const harness = await createOrchestratorHarness();
+    const store = harness.dependencies.history;
+    const appendTimeline = store.appendTimeline.bind(store);
+    let crashes = 1;
+    const freezeBeforeJournalingCompletion = async (...args: Parameters<typeof store.appendTimeline>) => {
+      if (crashes > 0 && args[2].some((step) => step.step === 'complete')) {
+        crashes -= 1;
+        throw new Error('container froze');
+      }
+      return appendTimeline(...args);
+    };
+    harness.dependencies.history = new Proxy(store, {
+      get: (target, property) => (property === 'appendTimeline' ? freezeBeforeJournalingCompletion : Reflect.get(target, property).bind(target)),
+    });
+    const event = sampleEvent('alarm-production');
+
+    await expect(harness.run(event)).rejects.toThrow('container froze');
+    expect(await store.getDeployment('prod-140')).toMatchObject({ status: 'rolled_back' });
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    const retried = await harness.run(event);
+    const again = await harness.run(event);
+
+    expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'stage', deploymentId: 'prod-140', toVersion: '1.3.0' });
+    expect(again.outcome).toBe('rolled_back');
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+  });
+
   it('rolls back exactly once when 100 alarm deliveries for the same deployment arrive together', async () => {
     const harness = await createOrchestratorHarness();
 

@@ -49,7 +49,7 @@ describe('planRollback', () => {
     ['ignores the active deployment\'s own claim (a retry resuming)', { recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['lets a person bypass cooldown', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['restores a requested older version', { isAutomatic: false, targetVersion: '0.5', pair: { activeDeployment: active, lastKnownGood: lastGood, requestedTarget: deployment('d-0', '0.5') } }, { decision: 'proceed', target: { version: '0.5' } }],
-    ['answers duplicate for a retried request that already rolled back another deployment', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'duplicate', deploymentId: 'x' }],
+    ['hands a retried request that already rolled back another deployment back to that run\'s outcome', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'finished_by_this_run', deployment: { deploymentId: 'x' } }],
     ['rejects a requested version not in history', { isAutomatic: false, targetVersion: '0.4' }, { decision: 'reject' }],
     ['rejects rolling back to the version already running', { isAutomatic: false, targetVersion: '2.0' }, { decision: 'reject', reason: 'production is already running version 2.0' }],
   ])('%s', (_, change, expected) => {
