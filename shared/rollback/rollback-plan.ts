@@ -51,6 +51,11 @@ export function guardWindowStart(policy: RollbackPolicy, now: Date, alarmFiredAt
 export function planRollback(input: PlanInput): RollbackPlan {
   const { pair, environment, policy, now } = input;
   const active = pair.activeDeployment;
+  // A retry of a run that already finished answers with that run's outcome, whatever is live now.
+  const finishedByThisRun = [active, ...input.recentRollbacks].find(
+    (record) => record?.rollback?.runId === input.runId && (record.status === 'rolled_back' || record.status === 'rollback_failed'),
+  );
+  if (finishedByThisRun) return { decision: 'finished_by_this_run', deployment: finishedByThisRun };
   if (!active) {
     return { decision: 'skip', skip: 'no_active_deployment', severity: 'warning', reason: `no active deployment recorded for ${environment}: nothing to roll back` };
   }
@@ -88,8 +93,6 @@ export function planRollback(input: PlanInput): RollbackPlan {
   if (holder && holder.runId !== input.runId && holder.leaseExpiresAt !== undefined && holder.leaseExpiresAt > now.toISOString()) {
     return { decision: 'duplicate', deploymentId: active.deploymentId, reason: `run ${holder.runId} is already rolling back ${active.deploymentId}` };
   }
-  const earlierByThisRun = input.recentRollbacks.find((record) => record.rollback?.runId === input.runId && record.deploymentId !== active.deploymentId);
-  if (earlierByThisRun) return { decision: 'finished_by_this_run', deployment: earlierByThisRun };
   if (input.isAutomatic) {
     const blocked = applyGuards(input, active);
     if (blocked) return blocked;
