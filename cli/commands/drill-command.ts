@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { DrillPrinter } from '../local-drill/drill-printer';
 import { runLocalDrill } from '../local-drill/local-drill';
-import { SCENARIO_NAMES, type ScenarioName } from '../local-drill/scenarios';
+import type { ScenarioName } from '../local-drill/scenarios';
 
 export interface AwsTargetOptions {
   function?: string;
@@ -17,7 +17,8 @@ export interface AwsTargetOptions {
 }
 
 export interface DrillOptions extends AwsTargetOptions {
-  scenario: string;
+  /** Validated by commander's choices before the action runs. */
+  scenario: ScenarioName;
   event?: string;
   env?: string;
 }
@@ -43,14 +44,11 @@ export function printRemoteResult(context: CliContext, result: RollbackRunResult
 }
 
 export async function drillCommand(context: CliContext, options: DrillOptions): Promise<number> {
-  if (!(SCENARIO_NAMES as readonly string[]).includes(options.scenario)) {
-    throw new UsageError(`invalid --scenario "${options.scenario}": use one of ${SCENARIO_NAMES.join(', ')}`);
-  }
   const config = context.loadConfig();
   if (context.options.local) {
     if (options.env) throw new UsageError('--env is for drills against AWS; a local drill picks its environments from the scenario (or --event)');
     return context.withHistory((connection) =>
-      runLocalDrill(connection, config, { scenario: options.scenario as ScenarioName, eventFile: options.event, json: options.json }, context.io),
+      runLocalDrill(connection, config, { scenario: options.scenario, eventFile: options.event, json: options.json }, context.io),
     );
   }
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');

@@ -1,7 +1,7 @@
 import { findEnvironment } from '../../shared/config';
-import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../../shared/history/deployment-record';
+import { DEPLOYMENT_STATUSES } from '../../shared/history/deployment-record';
 import { parseDuration } from '../../shared/time/duration';
-import { UsageError } from '../cli-errors';
+import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { renderHistory } from '../text-output';
 
@@ -13,13 +13,6 @@ export interface HistoryOptions {
   limit: string;
   cursor?: string;
   json?: boolean;
-}
-
-export function parseStatus(input: string): DeploymentStatus {
-  if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(input)) {
-    throw new UsageError(`invalid --status "${input}": use one of ${DEPLOYMENT_STATUSES.join(', ')}`);
-  }
-  return input as DeploymentStatus;
 }
 
 export function parseLimit(input: string): number {
@@ -49,7 +42,7 @@ export async function historyCommand(context: CliContext, options: HistoryOption
   const query = {
     environment,
     limit: parseLimit(options.limit),
-    status: options.status === undefined ? undefined : parseStatus(options.status),
+    status: options.status === undefined ? undefined : parseChoice('--status', options.status, DEPLOYMENT_STATUSES),
     since: options.since === undefined ? undefined : parsePointInTime('--since', options.since, now),
     until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
     cursor: options.cursor,

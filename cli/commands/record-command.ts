@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
 import { RECORDABLE_STATUSES, type RecordableStatus } from '../../shared/history/deployment-record';
 import type { HistoryStore } from '../../shared/history/history-store';
-import { UsageError } from '../cli-errors';
+import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 
 export interface RecordOptions {
@@ -15,13 +15,6 @@ export interface RecordOptions {
   revision?: string;
   by?: string;
   json?: boolean;
-}
-
-function parseRecordableStatus(input: string): RecordableStatus {
-  if (!(RECORDABLE_STATUSES as readonly string[]).includes(input)) {
-    throw new UsageError(`invalid --status "${input}": a CI system records one of ${RECORDABLE_STATUSES.join(', ')}`);
-  }
-  return input as RecordableStatus;
 }
 
 /** `--lambda fn=42`: each function must be one the environment serves, each version a published number. */
@@ -61,7 +54,7 @@ async function resolveDeploymentId(store: HistoryStore, options: RecordOptions, 
 export async function recordCommand(context: CliContext, options: RecordOptions): Promise<void> {
   const config = context.loadConfig();
   const environment = findEnvironment(config, options.env);
-  const status = parseRecordableStatus(options.status);
+  const status = parseChoice('--status', options.status, RECORDABLE_STATUSES, 'a CI system records one of');
   if (!/^[\w.+\-@/:]{1,128}$/.test(options.version)) {
     throw new UsageError(`invalid --version "${options.version}": letters, digits and . _ - + @ / : only, at most 128`);
   }

@@ -62,33 +62,26 @@ export function resolveRequest(inbound: InboundEvent, config: RollbackConfig, in
         },
       };
     }
-    case 'manual': {
-      const { request } = inbound;
-      const environment = environmentOrRejection(config, request.environment);
-      if (typeof environment === 'string') return { ok: false, outcome: 'rejected', reason: environment };
-      return {
-        ok: true,
-        context: {
-          environment,
-          mode: 'manual',
-          runId: request.requestId ?? invocationId,
-          trigger: { type: 'manual', requestedBy: request.requestedBy },
-          targetVersion: request.targetVersion,
-          reason: `manual rollback by ${request.requestedBy}: ${request.reason}`,
-        },
-      };
-    }
+    case 'manual':
     case 'drill': {
       const { request } = inbound;
       const environment = environmentOrRejection(config, request.environment);
       if (typeof environment === 'string') return { ok: false, outcome: 'rejected', reason: environment };
-      const alarmName = request.alarmName ?? `${environment.alarms.prefixes[0]}drill`;
+      const runId = request.requestId ?? invocationId;
+      if (inbound.kind === 'manual') {
+        const { targetVersion, requestedBy, reason } = inbound.request;
+        return {
+          ok: true,
+          context: { environment, mode: 'manual', runId, trigger: { type: 'manual', requestedBy }, targetVersion, reason: `manual rollback by ${requestedBy}: ${reason}` },
+        };
+      }
+      const alarmName = inbound.request.alarmName ?? `${environment.alarms.prefixes[0]}drill`;
       return {
         ok: true,
         context: {
           environment,
           mode: 'drill',
-          runId: request.requestId ?? invocationId,
+          runId,
           trigger: { type: 'drill', alarmName, requestedBy: request.requestedBy },
           reason: `drill by ${request.requestedBy} (pretending alarm ${alarmName} fired)`,
         },

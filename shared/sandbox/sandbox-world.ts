@@ -96,20 +96,24 @@ export class SandboxWorld {
     return `${this.#require(environment).config.alarms.prefixes[0]}api-5xx`;
   }
 
+  #environmentWhere(matches: (state: EnvironmentState) => boolean): string | undefined {
+    return [...this.#environments.values()].find(matches)?.config.name;
+  }
+
   environmentWithPrefix(prefix: string): string | undefined {
-    return [...this.#environments.values()].find((state) => state.config.alarms.prefixes.includes(prefix))?.config.name;
+    return this.#environmentWhere((state) => state.config.alarms.prefixes.includes(prefix));
   }
 
   environmentWithUrl(url: string): string | undefined {
-    return [...this.#environments.values()].find((state) => state.config.healthChecks.some((check) => check.url === url))?.config.name;
+    return this.#environmentWhere((state) => state.config.healthChecks.some((check) => check.url === url));
   }
 
   environmentWithFunction(functionName: string): string | undefined {
-    return [...this.#environments.values()].find((state) => state.aliases.has(functionName) || state.config.lambda?.functions.includes(functionName))?.config.name;
+    return this.#environmentWhere((state) => state.aliases.has(functionName) || state.config.lambda?.functions.includes(functionName) === true);
   }
 
   environmentWithStage(pipelineName: string, stageName: string): string | undefined {
-    return [...this.#environments.values()].find((state) => state.config.pipeline?.name === pipelineName && state.config.pipeline.stage === stageName)?.config.name;
+    return this.#environmentWhere((state) => state.config.pipeline?.name === pipelineName && state.config.pipeline.stage === stageName);
   }
 
   aliasVersion(functionName: string): string | undefined {

@@ -1,4 +1,5 @@
-import { GetAliasCommand, ResourceNotFoundException, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ResourceNotFoundException, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaAliasReader } from '../validation/checks/aws-check-adapters';
 import type { RestoreRequest, RestoreResult, RollbackTarget } from './rollback-target';
 
 /**
@@ -54,17 +55,15 @@ export class LambdaAliasTarget implements RollbackTarget {
       : { target: this.name, outcome: 'restored', detail: `alias ${alias}: ${summary}, weights cleared` };
   }
 
-  /** Drill: read each alias and say what would move. */
+  /** Drill: read each alias (as the validator does) and say what would move. */
   async #describe(alias: string, moves: readonly { functionName: string; to: string }[]): Promise<RestoreResult> {
+    const reader = new LambdaAliasReader(this.lambda);
     const lines = await Promise.all(
       moves.map(async ({ functionName, to }) => {
-        try {
-          const current = await this.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
-          const weights = Object.keys(current.RoutingConfig?.AdditionalVersionWeights ?? {});
-          return `${functionName} ${current.FunctionVersion}->${to}${weights.length ? ` (clearing weights on ${weights.join(', ')})` : ''}`;
-        } catch (error) {
-          return `${functionName} ?->${to} (cannot read alias: ${(error as Error).message})`;
-        }
+        const current = await reader.readAlias(functionName, alias);
+        if (current.error) return `${functionName} ?->${to} (cannot read alias: ${current.error})`;
+        const weights = current.weightedVersions;
+        return `${functionName} ${current.version}->${to}${weights.length ? ` (clearing weights on ${weights.join(', ')})` : ''}`;
       }),
     );
     return { target: this.name, outcome: 'would_restore', detail: `would move alias ${alias}: ${lines.join(', ')}` };
