@@ -3,7 +3,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../shared/aws/dynamodb-clients';
-import { DynamoHistoryStore } from '../shared/history/dynamo-history-store';
+import { dynamoHistory, type HistoryPorts } from '../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../shared/history/history-table-setup';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../shared/local/dynamodb-local';
 import { systemClock, type Clock } from '../shared/time/clock';
@@ -13,7 +13,8 @@ import { UsageError } from './cli-errors';
 export function localStateDirectory(env: NodeJS.ProcessEnv): string {
   return env.ROLLBACKCTL_HOME ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.rollbackctl');
 }
-export const LOCAL_TABLE_NAME = 'rollback-history';
+/** Versioned with the record format: a local history from an older release (untyped journal steps) is left aside, not misread. */
+export const LOCAL_TABLE_NAME = 'rollback-history-v2';
 
 export interface ConnectionOptions {
   local?: boolean;
@@ -23,13 +24,13 @@ export interface ConnectionOptions {
 }
 
 export interface HistoryConnection {
-  store: DynamoHistoryStore;
+  history: HistoryPorts;
   /** The same table seen through another clock (the local drill runs on sandbox time). */
-  storeWithClock(clock: Clock): DynamoHistoryStore;
+  historyWithClock(clock: Clock): HistoryPorts;
   /** Human-readable: which table, where. */
   description: string;
   /** A throwaway empty table beside this one (local drills); drop it when done. */
-  createScratchTable(clock: Clock): Promise<{ store: DynamoHistoryStore; drop(): Promise<void> }>;
+  createScratchTable(clock: Clock): Promise<{ history: HistoryPorts; drop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -80,7 +81,7 @@ async function connect(
     const setupClient = new DynamoDBClient(clientConfig);
     await ensureHistoryTable(setupClient, scratchName);
     return {
-      store: new DynamoHistoryStore({ client, tableName: scratchName, clock }),
+      history: dynamoHistory({ client, tableName: scratchName, clock }),
       async drop() {
         await setupClient.send(new DeleteTableCommand({ TableName: scratchName }));
         setupClient.destroy();
@@ -89,8 +90,8 @@ async function connect(
   };
   return {
     createScratchTable,
-    store: new DynamoHistoryStore({ client, tableName, clock: systemClock }),
-    storeWithClock: (clock) => new DynamoHistoryStore({ client, tableName, clock }),
+    history: dynamoHistory({ client, tableName, clock: systemClock }),
+    historyWithClock: (clock) => dynamoHistory({ client, tableName, clock }),
     description,
     async close() {
       client.destroy();

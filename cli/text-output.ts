@@ -74,7 +74,9 @@ export function renderDeployment(record: DeploymentRecord): string {
       ['  target', rollback.targetDeploymentId ? `${rollback.targetDeploymentId} (${rollback.targetVersion ?? '?'})` : undefined],
       ['  started', formatTimestamp(rollback.startedAt)],
       ['  finished', rollback.finishedAt ? `${formatTimestamp(rollback.finishedAt)} (took ${elapsed(rollback.startedAt, rollback.finishedAt)})` : 'not yet'],
-      ['  run', rollback.takenOverFrom ? `${rollback.runId} (took over from ${rollback.takenOverFrom})` : rollback.runId],
+      ['  run', `${rollback.runId} (${rollback.mode}${rollback.holder ? `, driven by ${rollback.holder}` : ''}${rollback.leaseExpiresAt ? `, lease until ${formatTimestamp(rollback.leaseExpiresAt)}` : ''})`],
+      ['  part of', rollback.partOf ? `the full rollback journaled on ${rollback.partOf}` : undefined],
+      ['  before', rollback.previousRun ? `run ${rollback.previousRun.runId} ended ${rollback.previousRun.outcome}${rollback.previousRun.reason ? `: ${rollback.previousRun.reason}` : ''}` : undefined],
     );
   }
   const width = Math.max(...fields.map(([name]) => name.length));

@@ -35,6 +35,8 @@ export function orchestratorStatements(config: RollbackConfig, stack: Stack): Po
   return [
     ...statement(['lambda:GetAlias', 'lambda:UpdateAlias'], aliasFunctionArns(config, stack)),
     ...statement(['codepipeline:GetPipelineExecution', 'codepipeline:StopPipelineExecution', 'codepipeline:RollbackStage'], [...pipelineArns(config, stack), ...stageArns(config, stack)]),
+    // A resumed run looks for the rollback execution an earlier attempt may have started.
+    ...statement(['codepipeline:GetPipelineState'], pipelineArns(config, stack)),
   ];
 }
 

@@ -7,6 +7,7 @@ import { ControllerFunction } from './constructs/controller-function';
 import { DeploymentRecording } from './constructs/deployment-recording';
 import { FailedEventsQueue } from './constructs/failed-events-queue';
 import { HistoryTable } from './constructs/history-table';
+import { ReconcilerSchedule } from './constructs/reconciler-schedule';
 import { ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -46,6 +47,7 @@ export class RollbackControllerStack extends Stack {
         HISTORY_TABLE_NAME: this.history.table.tableName,
         VALIDATOR_FUNCTION_NAME: this.validator.functionName,
         RESULT_TOPIC_ARN: this.results.topic.topicArn,
+        FAILED_EVENTS_QUEUE_URL: failedEvents.queueUrl,
       },
     });
     this.recorder = new ControllerFunction(this, 'Recorder', {
@@ -67,10 +69,12 @@ export class RollbackControllerStack extends Stack {
     for (const statement of orchestratorPolicy) this.orchestrator.addToRolePolicy(statement);
     for (const statement of validatorStatements(config, this)) this.validator.addToRolePolicy(statement);
     for (const statement of [...recorderStatements(config, this), historyStatement(tableArn)]) this.recorder.addToRolePolicy(statement);
+    // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
 
     new AlarmTrigger(this, 'AlarmTrigger', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
     new DeploymentRecording(this, 'DeploymentRecording', { config, recorder: this.recorder, deadLetterQueue: failedEvents });
+    new ReconcilerSchedule(this, 'Reconciler', { orchestrator: this.orchestrator });
     const monitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       config,
       orchestrator: this.orchestrator,

@@ -6,7 +6,7 @@ import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-inv
 import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { DrillPrinter } from '../local-drill/drill-printer';
-import { runLocalDrill } from '../local-drill/local-drill';
+import { readEventFile, runLocalDrill } from '../local-drill/local-drill';
 import type { ScenarioName } from '../local-drill/scenarios';
 
 export interface AwsTargetOptions {
@@ -47,9 +47,8 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
   const config = context.loadConfig();
   if (context.options.local) {
     if (options.env) throw new UsageError('--env is for drills against AWS; a local drill picks its environments from the scenario (or --event)');
-    return context.withHistory((connection) =>
-      runLocalDrill(connection, config, { scenario: options.scenario, eventFile: options.event, json: options.json }, context.io),
-    );
+    const event = options.event === undefined ? undefined : readEventFile(options.event, context.io.cwd);
+    return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, json: options.json }, context.io));
   }
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');
   if (!options.env) throw new UsageError('a drill against AWS needs --env ENVIRONMENT (or use --local for the local sandbox)');

@@ -47,7 +47,7 @@ export async function historyCommand(context: CliContext, options: HistoryOption
     until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
     cursor: options.cursor,
   };
-  const page = await context.withHistory((connection) => connection.store.listHistory(query));
+  const page = await context.withHistory((connection) => connection.history.deployments.listHistory(query));
   if (options.json) {
     context.printJson(page);
     return;

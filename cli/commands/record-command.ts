@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
 import { RECORDABLE_STATUSES, type RecordableStatus } from '../../shared/history/deployment-record';
-import type { HistoryStore } from '../../shared/history/history-store';
+import type { DeploymentHistory } from '../../shared/history/deployment-history';
 import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 
@@ -41,7 +41,7 @@ export function parseLambdaVersions(pairs: readonly string[], environment: Envir
  * one this call continues (in_progress) or repeats (a CI retry of the same step), so a CI job can
  * record start and finish without carrying an id, and a retried job records nothing twice.
  */
-async function resolveDeploymentId(store: HistoryStore, options: RecordOptions, status: RecordableStatus, environment: string): Promise<string> {
+async function resolveDeploymentId(store: DeploymentHistory, options: RecordOptions, status: RecordableStatus, environment: string): Promise<string> {
   if (options.id) return options.id;
   const { items: recent } = await store.listHistory({ environment, limit: 20 });
   const sameVersion = recent.find((item) => item.kind === 'deployment' && item.version === options.version);
@@ -62,7 +62,7 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
     throw new UsageError(`invalid --id "${options.id}": letters, digits and . _ - : @ / only, at most 200`);
   }
   const lambdaVersions = parseLambdaVersions(options.lambda ?? [], environment);
-  const result = await context.withHistory(async ({ store }) => {
+  const result = await context.withHistory(async ({ history: { deployments: store } }) => {
     const deploymentId = await resolveDeploymentId(store, options, status, environment.name);
     return store.recordDeployment({
       deploymentId,

@@ -3,7 +3,7 @@ import type { CliContext } from '../cli-context';
 import { renderDeployment } from '../text-output';
 
 export async function showCommand(context: CliContext, deploymentId: string, options: { json?: boolean }): Promise<void> {
-  const record = await context.withHistory((connection) => connection.store.getDeployment(deploymentId));
+  const record = await context.withHistory((connection) => connection.history.deployments.getDeployment(deploymentId));
   if (!record) throw new DeploymentNotFoundError(deploymentId);
   if (options.json) context.printJson(record);
   else context.io.out(renderDeployment(record));

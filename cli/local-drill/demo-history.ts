@@ -1,6 +1,6 @@
 import type { EnvironmentConfig, RollbackConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
-import type { HistoryStore, RecordDeploymentInput } from '../../shared/history/history-store';
+import type { DeploymentHistory, RecordDeploymentInput } from '../../shared/history/deployment-history';
 
 const DAY_MS = 86_400_000;
 
@@ -14,13 +14,13 @@ const DEMO_RELEASES: { version: string; daysAgo: number; status: 'succeeded' | '
 ];
 
 /** Whether the local table has any history for the configured environments yet. */
-export async function isHistoryEmpty(store: HistoryStore, config: RollbackConfig): Promise<boolean> {
+export async function isHistoryEmpty(store: DeploymentHistory, config: RollbackConfig): Promise<boolean> {
   const pages = await Promise.all(config.environments.map((environment) => store.listHistory({ environment: environment.name, limit: 1 })));
   return pages.every((page) => page.items.length === 0);
 }
 
 /** Records the demo releases for every environment, promoted an hour apart (idempotent: fixed ids). */
-export async function seedDemoHistory(store: HistoryStore, config: RollbackConfig, now: Date): Promise<number> {
+export async function seedDemoHistory(store: DeploymentHistory, config: RollbackConfig, now: Date): Promise<number> {
   let count = 0;
   for (const [releaseIndex, release] of DEMO_RELEASES.entries()) {
     for (const [environmentIndex, environment] of config.environments.entries()) {
@@ -44,7 +44,7 @@ export async function seedDemoHistory(store: HistoryStore, config: RollbackConfi
 const DEPLOYMENT_MS = 6 * 60_000;
 
 /** Records a deployment as a pipeline would: started, then finished six minutes later. */
-export async function recordCompletedDeployment(store: HistoryStore, input: RecordDeploymentInput & { at: Date; status: 'succeeded' | 'failed' }): Promise<void> {
+export async function recordCompletedDeployment(store: DeploymentHistory, input: RecordDeploymentInput & { at: Date; status: 'succeeded' | 'failed' }): Promise<void> {
   await store.recordDeployment({ ...input, status: 'in_progress' });
   await store.recordDeployment({ ...input, at: new Date(input.at.getTime() + DEPLOYMENT_MS) });
 }

@@ -1,4 +1,4 @@
-import type { TimelineStep } from '../../shared/history/deployment-record';
+import type { JournalStep } from '../../shared/history/run-journal';
 import type { RollbackNotification } from '../../shared/notify/notifier';
 import { messageFor, subjectFor } from '../../shared/notify/sns-notifier';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
@@ -6,7 +6,7 @@ import type { CheckResult } from '../../shared/validation/validation-contract';
 import type { CliIo } from '../cli-context';
 import { formatDuration } from '../text-output';
 
-const MARK: Record<TimelineStep['outcome'], string> = { ok: '✓', failed: '✗', skipped: '-', info: '•' };
+const MARK: Record<JournalStep['outcome'], string> = { ok: '✓', warning: '!', failed: '✗', info: '•' };
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** Prints a drill for a person at 3 a.m.: each step as it lands, a spinner while validation polls. */
@@ -24,7 +24,7 @@ export class DrillPrinter {
     this.io.out(text);
   }
 
-  step(step: TimelineStep): void {
+  step(step: JournalStep): void {
     this.line(`  ${MARK[step.outcome]} ${step.step.padEnd(17)} ${formatDuration(step.durationMs).padStart(7)}  ${step.detail ?? ''}`);
   }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findEnvironment, type RollbackConfig } from '../../shared/config';
-import type { HistoryStore } from '../../shared/history/history-store';
+import type { DeploymentHistory } from '../../shared/history/deployment-history';
+import type { HistoryPorts } from '../../shared/history/dynamo-history';
 import { RecordingNotifier, SandboxTarget } from '../../shared/sandbox/sandbox-adapters';
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { LocalValidator } from '../../shared/sandbox/local-validator';
@@ -25,8 +26,11 @@ const GAP_AFTER_LATEST_MS = 2 * 3_600_000;
 const LOCAL_INVOCATION_MS = 900_000;
 
 export interface LocalDrillOptions {
+  /** How much faster than wall time validation polling runs in the sandbox (default SANDBOX_COMPRESSION). */
+  compression?: number;
   scenario: ScenarioName;
-  eventFile?: string;
+  /** An event to run instead of a scenario, read (and checked to be JSON) before anything starts. */
+  event?: { file: string; body: unknown };
   json?: boolean;
 }
 
@@ -56,7 +60,8 @@ export function alarmEvent(config: RollbackConfig, environment: string, at: Date
   };
 }
 
-function readEventFile(path: string, cwd: string): unknown {
+/** Reads an event file; a missing or non-JSON file is a usage error, raised before DynamoDB Local starts. */
+export function readEventFile(path: string, cwd: string): { file: string; body: unknown } {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, path), 'utf8');
@@ -64,14 +69,14 @@ function readEventFile(path: string, cwd: string): unknown {
     throw new UsageError(`cannot read event file ${path}: ${(error as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return { file: path, body: JSON.parse(text) };
   } catch (error) {
     throw new UsageError(`event file ${path} is not JSON: ${(error as Error).message}`);
   }
 }
 
 /** Latest thing that happened in the history: new sandbox time starts after it. */
-async function latestActivity(store: HistoryStore, config: RollbackConfig, now: Date): Promise<number> {
+async function latestActivity(store: DeploymentHistory, config: RollbackConfig, now: Date): Promise<number> {
   const times = await Promise.all(
     config.environments.map(async ({ name }) => {
       const [page, rollbacks] = await Promise.all([
@@ -88,7 +93,7 @@ async function latestActivity(store: HistoryStore, config: RollbackConfig, now: 
 }
 
 /** Records the scenario's new bad release (1.4.N) in its environments, minutes before the alarm. */
-async function deployBadRelease(store: HistoryStore, config: RollbackConfig, scenario: Scenario, clock: SandboxClock): Promise<string | undefined> {
+async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, scenario: Scenario, clock: SandboxClock): Promise<string | undefined> {
   if (scenario.deployBadReleaseTo.length === 0) return undefined;
   // Numbered across every environment, so each drill's release is new everywhere.
   const pages = await Promise.all(config.environments.map(({ name }) => store.listHistory({ environment: name, limit: 100 })));
@@ -119,41 +124,43 @@ async function deployBadRelease(store: HistoryStore, config: RollbackConfig, sce
 export async function runLocalDrill(connection: HistoryConnection, config: RollbackConfig, options: LocalDrillOptions, io: CliIo): Promise<number> {
   const wallStart = Date.now();
   const scenario = SCENARIOS[options.scenario];
-  const event = options.eventFile === undefined ? undefined : readEventFile(options.eventFile, io.cwd);
+  const event = options.event?.body;
   const printer = new DrillPrinter(io, options.json === true);
 
-  printer.line(`rollback-controller local drill — ${event ? `event ${options.eventFile}` : `scenario ${scenario.name}: ${scenario.story}`}`);
+  printer.line(`rollback-controller local drill — ${event ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
   printer.line(`  history: ${connection.description}`);
   const realNow = new Date();
-  let history: HistoryStore = connection.store;
+  let history: HistoryPorts = connection.history;
   let scratch: Awaited<ReturnType<HistoryConnection['createScratchTable']>> | undefined;
   const usesEmptyHistory = !event && scenario.usesEmptyHistory;
-  if (!usesEmptyHistory && (await isHistoryEmpty(history, config))) {
-    const seeded = await seedDemoHistory(history, config, realNow);
+  if (!usesEmptyHistory && (await isHistoryEmpty(history.deployments, config))) {
+    const seeded = await seedDemoHistory(history.deployments, config, realNow);
     printer.line(`  seeded a demo history: ${seeded} deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
   }
-  const start = new Date(Math.max(realNow.getTime(), (await latestActivity(history, config, realNow)) + GAP_AFTER_LATEST_MS));
-  const clock = new SandboxClock(start, SANDBOX_COMPRESSION);
+  const start = new Date(Math.max(realNow.getTime(), (await latestActivity(history.deployments, config, realNow)) + GAP_AFTER_LATEST_MS));
+  const compression = options.compression ?? SANDBOX_COMPRESSION;
+  const clock = new SandboxClock(start, compression);
   if (usesEmptyHistory) {
     scratch = await connection.createScratchTable(clock);
-    history = scratch.store;
+    history = scratch.history;
     printer.line('  this scenario runs on an empty scratch table (dropped afterwards), not the accumulated history');
   } else {
-    history = connection.storeWithClock(clock);
+    history = connection.historyWithClock(clock);
   }
   printer.line(
-    `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${SANDBOX_COMPRESSION}x`,
+    `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${compression}x`,
   );
 
   try {
-    const badVersion = event ? undefined : await deployBadRelease(history, config, scenario, clock);
-    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.findRollbackPair(environment.name)).activeDeployment })));
+    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, scenario, clock);
+    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment.name)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
     const faults: SandboxFaults = event
       ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
       : scenario.faults(badVersion ?? '');
     const world = new SandboxWorld(faults, clock);
     for (const { environment, active } of actives) if (active) world.deploy(environment, active);
+    tagEventAlarm(world, event);
     if (badVersion) printer.line(`  sandbox: ${scenario.deployBadReleaseTo.join(' and ')} just deployed ${badVersion}`);
     for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
     printer.line();
@@ -183,7 +190,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     if (environment) {
       printer.line();
       printer.line(`${environment} history, newest first:`);
-      printer.line(renderHistory((await history.listHistory({ environment, limit: 8 })).items));
+      printer.line(renderHistory((await history.deployments.listHistory({ environment, limit: 8 })).items));
     }
     if (options.json) io.out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
     return 0;
@@ -213,10 +220,16 @@ async function runScenario(scenario: Scenario, config: RollbackConfig, dependenc
   return results;
 }
 
+/** An event's alarm routed by its environment tag belongs to that environment in the sandbox too. */
+function tagEventAlarm(world: SandboxWorld, event: unknown): void {
+  const detail = (event as { detail?: { alarmName?: unknown; alarmTags?: { environment?: unknown } } } | undefined)?.detail;
+  if (typeof detail?.alarmName === 'string' && typeof detail.alarmTags?.environment === 'string') world.tagAlarm(detail.alarmName, detail.alarmTags.environment);
+}
+
 /** Many identical outcomes (a storm) are counted on one line; the distinct ones are shown. */
 function summarize(results: readonly RollbackRunResult[], printer: DrillPrinter): RollbackRunResult[] {
   if (results.length <= 2) return [...results];
-  const order: RollbackRunResult['outcome'][] = ['rolled_back', 'rollback_failed', 'skipped', 'duplicate', 'ignored', 'rejected'];
+  const order: RollbackRunResult['outcome'][] = ['rolled_back', 'rollback_failed', 'handed_over', 'skipped', 'duplicate', 'ignored', 'rejected'];
   const counts = order.map((outcome) => [outcome, results.filter((result) => result.outcome === outcome).length] as const).filter(([, count]) => count > 0);
   printer.line(`${results.length} alarm deliveries: ${counts.map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
   return results.filter((result) => result.outcome !== 'duplicate');

@@ -7,30 +7,36 @@ import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { requireEnv } from '../../shared/aws/environment-variables';
 import { loadOnce } from '../../shared/aws/load-once';
 import { bundledConfig } from '../../shared/config/bundled-config';
-import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import { dynamoHistory } from '../../shared/history/dynamo-history';
+import { DeadLetterQueueNotifier, NotifierWithFallback } from '../../shared/notify/fallback-notifier';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { createPowertools } from '../../shared/powertools/powertools';
 import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
-import { metricsFor } from '../../shared/rollback/run-metrics';
+import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
 import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
 import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
 import { systemClock } from '../../shared/time/clock';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 
 // Cold start: config and environment are checked once; clients are built once per container —
-// CodePipeline and SNS on first use, since nothing before the alias update needs them.
+// CodePipeline, SNS and SQS on first use, since nothing before the alias update needs them.
+// Throttling is retried by the SDK with backoff (5 attempts) before a run hands over.
 const { logger, metrics } = createPowertools('orchestrator');
 const config = bundledConfig();
-const lambda = new LambdaClient({});
+const lambda = new LambdaClient({ maxAttempts: 5 });
 const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
   config,
-  history: new DynamoHistoryStore({ client: createDocumentClient(), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
+  history: dynamoHistory({ client: createDocumentClient({ maxAttempts: 5 }), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
   targets: [
     new LambdaAliasTarget(lambda),
     new CodePipelineStageTarget(loadOnce(async () => new (await import('@aws-sdk/client-codepipeline')).CodePipelineClient({}))),
   ],
   validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
-  notifier: new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({})), requireEnv('RESULT_TOPIC_ARN')),
+  notifier: new NotifierWithFallback(
+    new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN')),
+    new DeadLetterQueueNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})), requireEnv('FAILED_EVENTS_QUEUE_URL')),
+    (error) => logger.error('the results topic refused a notification; sending it to the failed-events queue', { error: error.message }),
+  ),
   clock: systemClock,
   logger,
 };
@@ -40,8 +46,13 @@ export const handler = middy()
   .use(logMetrics(metrics))
   .handler(async (event: unknown, context: Context) => {
     const result = await runRollback(event, context.awsRequestId, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() });
-    if (result.environment) metrics.addDimension('environment', result.environment);
-    for (const datum of metricsFor(result)) metrics.addMetric(datum.name, datum.unit, datum.value);
-    logger.info('run finished', { outcome: result.outcome, level: result.level, environment: result.environment, durationMs: result.durationMs });
+    for (const measured of measuredResults(result)) {
+      for (const datum of metricsFor(measured)) {
+        const single = metrics.singleMetric();
+        single.addDimension('environment', measured.environment!);
+        single.addMetric(datum.name, datum.unit, datum.value);
+      }
+    }
+    logger.info('run finished', { outcome: result.outcome, rollbackLevel: result.level, environment: result.environment, durationMs: result.durationMs });
     return result;
   });

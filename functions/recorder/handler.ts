@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { requireEnv } from '../../shared/aws/environment-variables';
 import { bundledConfig } from '../../shared/config/bundled-config';
-import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import { DynamoDeploymentHistory } from '../../shared/history/dynamo-deployment-history';
 import { createPowertools } from '../../shared/powertools/powertools';
 import { CodePipelineExecutionReader } from '../../shared/recording/pipeline-execution-reader';
 import { recordPipelineEvent, type RecorderDependencies } from '../../shared/recording/record-pipeline-event';
@@ -16,7 +16,7 @@ import { LambdaAliasReader } from '../../shared/validation/checks/aws-check-adap
 const { logger } = createPowertools('recorder');
 const dependencies: RecorderDependencies = {
   config: bundledConfig(),
-  history: new DynamoHistoryStore({ client: createDocumentClient(), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
+  history: new DynamoDeploymentHistory({ client: createDocumentClient(), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
   executions: new CodePipelineExecutionReader(new CodePipelineClient({})),
   aliases: new LambdaAliasReader(new LambdaClient({})),
   logger,

@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
+import { METRIC, type MetricName } from '../../shared/powertools/metric-names';
 import { METRICS_NAMESPACE } from '../../shared/powertools/powertools';
 
 export interface SelfMonitoringProps {
@@ -29,7 +30,7 @@ export class SelfMonitoring extends Construct {
     const { config } = props;
     const clash = config.environments.flatMap((environment) => environment.alarms.prefixes).find((prefix) => SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX));
     if (clash) throw new Error(`alarm prefix "${clash}" would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`);
-    const metric = (metricName: string, environment: string, statistic = 'Sum', period = Duration.minutes(1)) =>
+    const metric = (metricName: MetricName, environment: string, statistic = 'Sum', period = Duration.minutes(1)) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'orchestrator', environment }, statistic, period });
     const alarm = (name: string, description: string, measured: IMetric, threshold: number) => {
       const created = new Alarm(this, name, {
@@ -48,27 +49,39 @@ export class SelfMonitoring extends Construct {
     alarm('orchestrator-errors', 'The orchestrator failed (an event will be retried, then dead-lettered)', props.orchestrator.metricErrors({ period: Duration.minutes(1) }), 1);
     alarm('failed-events', 'Events the controller could not handle are waiting in the dead-letter queue', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1);
     for (const { name } of config.environments) {
-      alarm(`${name}-rollback-failed`, `A rollback in ${name} failed: a person must act`, metric('RollbackFailed', name), 1);
-      alarm(`${name}-rollbacks-per-hour`, `More than ${config.policy.maxRollbacksPerHour} rollbacks in ${name} within an hour`, metric('Rollbacks', name, 'Sum', Duration.hours(1)), config.policy.maxRollbacksPerHour + 1);
+      alarm(`${name}-rollback-failed`, `A rollback in ${name} failed: a person must act`, metric(METRIC.rollbackFailed, name), 1);
+      alarm(`${name}-rollbacks-per-hour`, `More than ${config.policy.maxRollbacksPerHour} rollbacks in ${name} within an hour`, metric(METRIC.rollbacks, name, 'Sum', Duration.hours(1)), config.policy.maxRollbacksPerHour + 1);
     }
+    // One alarm for every environment: an outcome the results topic refused went to the failed-events queue, or nowhere.
+    const refused = new MathExpression({
+      expression: config.environments.map((_, index) => `FILL(m${index}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(config.environments.map(({ name }, index) => [`m${index}`, metric(METRIC.notificationFailed, name)])),
+      period: Duration.minutes(1),
+      label: 'notifications the results topic refused',
+    });
+    alarm('notifications-failed', 'The results topic refused an announcement: it is in the failed-events queue (or reached nobody)', refused, 1);
 
-    const perEnvironment = (metricName: string, statistic = 'Sum') => config.environments.map(({ name }) => metric(metricName, name, statistic, Duration.minutes(5)).with({ label: name }));
+    const perEnvironment = (metricName: MetricName, statistic = 'Sum') => config.environments.map(({ name }) => metric(metricName, name, statistic, Duration.minutes(5)).with({ label: name }));
     const functions = Object.entries(props.functions);
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${SELF_ALARM_PREFIX}${config.application}`,
       widgets: [
         [new TextWidget({ markdown: `# Rollback controller — ${config.application}\nEnvironments: ${config.environments.map(({ name }) => name).join(' → ')}`, width: 24, height: 2 })],
         [
-          new GraphWidget({ title: 'Rollbacks by environment', left: perEnvironment('Rollbacks'), width: 8 }),
-          new GraphWidget({ title: 'Outcomes: failed / skipped', left: [...perEnvironment('RollbackFailed'), ...perEnvironment('RollbackSkipped')], width: 8 }),
-          new GraphWidget({ title: 'Rollback duration (ms)', left: perEnvironment('RollbackDuration', 'Maximum'), width: 8 }),
+          new GraphWidget({ title: 'Rollbacks by environment', left: perEnvironment(METRIC.rollbacks), width: 8 }),
+          new GraphWidget({ title: 'Outcomes: failed / skipped', left: [...perEnvironment(METRIC.rollbackFailed), ...perEnvironment(METRIC.rollbackSkipped)], width: 8 }),
+          new GraphWidget({ title: 'Rollback duration (ms)', left: perEnvironment(METRIC.rollbackDuration, 'Maximum'), width: 8 }),
         ],
         [
-          new GraphWidget({ title: 'Validation failures', left: perEnvironment('ValidationFailed'), width: 8 }),
+          new GraphWidget({ title: 'Validation failures', left: perEnvironment(METRIC.validationFailed), width: 8 }),
           new GraphWidget({ title: 'Function errors', left: functions.map(([name, fn]) => fn.metricErrors({ label: name })), width: 8 }),
           new GraphWidget({ title: 'Function duration p99 (ms)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 8 }),
         ],
-        [new GraphWidget({ title: 'Failed events waiting', left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible()], width: 8 })],
+        [
+          new GraphWidget({ title: 'Failed events waiting', left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible()], width: 8 }),
+          new GraphWidget({ title: 'Runs handed over to the reconciler', left: perEnvironment(METRIC.runHandedOver), width: 8 }),
+          new GraphWidget({ title: 'Announcements the topic refused', left: perEnvironment(METRIC.notificationFailed), width: 8 }),
+        ],
       ],
     });
   }

@@ -53,6 +53,12 @@ const policySchema = z.strictObject({
    * A retry of the same event resumes its own claim at once, whatever the lease.
    */
   leaseSeconds: z.number().int().min(900, 'must be at least 900 (the orchestrator may run 15 minutes)').max(3_600).default(900),
+  /**
+   * How many times one run is attempted (the first invocation, then resumes by retries and the
+   * reconciler) before it is completed as rollback_failed and escalated: a dependency that stays
+   * down must reach a person, not loop.
+   */
+  maxRunAttempts: z.number().int().min(1).max(10).default(3),
   validation: z
     .strictObject({
       // The orchestrator (15 min at most) must outlast two validations plus their margins.

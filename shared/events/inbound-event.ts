@@ -6,7 +6,16 @@ import { drillRequestSchema, manualRollbackRequestSchema, type DrillRequest, typ
 export type InboundEvent =
   | { kind: 'alarm'; event: AlarmStateChangeEvent }
   | { kind: 'manual'; request: ManualRollbackRequest }
-  | { kind: 'drill'; request: DrillRequest };
+  | { kind: 'drill'; request: DrillRequest }
+  /** The schedule: find runs whose lease ran out unfinished, and resume or escalate them. */
+  | { kind: 'reconcile' };
+
+/** What a hand-written event may leave out, filled from the invocation. */
+export interface InboundDefaults {
+  /** Stands in for a missing event id: stable across Lambda's own retries of the invocation. */
+  invocationId: string;
+  now: Date;
+}
 
 export type ParsedInbound =
   | { ok: true; inbound: InboundEvent }
@@ -20,10 +29,25 @@ function rejected(what: string, error: z.ZodError): ParsedInbound {
 }
 
 /**
+ * A runbook's hand-written test event names only the alarm and its state: a person invoking the
+ * Lambda with it expects it to act. The id defaults to the invocation's, the times to now.
+ */
+function withAlarmDefaults(candidate: Record<string, unknown>, defaults: InboundDefaults): Record<string, unknown> {
+  const time = typeof candidate.time === 'string' ? candidate.time : defaults.now.toISOString();
+  const detail = candidate.detail;
+  const state = typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>).state : undefined;
+  const filledDetail =
+    typeof state === 'object' && state !== null && !Array.isArray(state) && (state as Record<string, unknown>).timestamp === undefined
+      ? { ...(detail as Record<string, unknown>), state: { ...state, timestamp: time } }
+      : detail;
+  return { ...candidate, id: candidate.id ?? defaults.invocationId, time, detail: filledDetail };
+}
+
+/**
  * Turns whatever invoked the orchestrator into a typed event, or says why not. Never throws:
  * a throw would make Lambda retry an event that can never succeed.
  */
-export function parseInbound(raw: unknown): ParsedInbound {
+export function parseInbound(raw: unknown, defaults: InboundDefaults): ParsedInbound {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, outcome: 'rejected', reason: 'event: expected a JSON object' };
   }
@@ -33,8 +57,12 @@ export function parseInbound(raw: unknown): ParsedInbound {
     if ((OTHER_ALARM_DETAIL_TYPES as readonly unknown[]).includes(detailType)) {
       return { ok: false, outcome: 'ignored', reason: `"${String(detailType)}" is not a state change` };
     }
-    const parsed = alarmStateChangeSchema.safeParse(raw);
+    const parsed = alarmStateChangeSchema.safeParse(withAlarmDefaults(candidate, defaults));
     return parsed.success ? { ok: true, inbound: { kind: 'alarm', event: parsed.data } } : rejected('alarm event', parsed.error);
+  }
+  // The reconciler's schedule: its own input, or a plain EventBridge scheduled event sent here.
+  if (candidate.action === 'reconcile' || (candidate.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event')) {
+    return { ok: true, inbound: { kind: 'reconcile' } };
   }
   switch (candidate.action) {
     case 'rollback': {
@@ -49,7 +77,7 @@ export function parseInbound(raw: unknown): ParsedInbound {
       return {
         ok: false,
         outcome: 'rejected',
-        reason: 'event: expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback" or "drill"',
+        reason: 'event: expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill" or "reconcile"',
       };
   }
 }

@@ -1,5 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
+import { journalStepSchema, ROLLBACK_LEVELS, RUN_MODES } from './run-journal';
 
 export const DEPLOYMENT_STATUSES = [
   'in_progress',
@@ -15,22 +16,9 @@ export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 export const RECORDABLE_STATUSES = ['in_progress', 'succeeded', 'failed'] as const;
 export type RecordableStatus = (typeof RECORDABLE_STATUSES)[number];
 
-export const ROLLBACK_LEVELS = ['stage', 'full', 'manual'] as const;
-export type RollbackLevel = (typeof ROLLBACK_LEVELS)[number];
-
-/** The bounded number of timeline steps kept on one record (DynamoDB items are capped at 400 KB). */
-export const MAX_TIMELINE_STEPS = 100;
+export { MAX_TIMELINE_STEPS, ROLLBACK_LEVELS, type RollbackLevel } from './run-journal';
 
 const isoTimestamp = z.iso.datetime({ offset: false });
-
-export const timelineStepSchema = z.object({
-  at: isoTimestamp,
-  step: z.string(),
-  outcome: z.enum(['ok', 'failed', 'skipped', 'info']),
-  durationMs: z.number().int().nonnegative(),
-  detail: z.string().optional(),
-});
-export type TimelineStep = z.infer<typeof timelineStepSchema>;
 
 export const rollbackTriggerSchema = z.object({
   type: z.enum(['alarm', 'manual', 'drill']),
@@ -40,10 +28,20 @@ export const rollbackTriggerSchema = z.object({
 });
 export type RollbackTrigger = z.infer<typeof rollbackTriggerSchema>;
 
+/** Statuses a rollback may start from: live deployments, and a failed rollback a person retries. */
+export const CLAIMABLE_STATUSES = ['in_progress', 'succeeded', 'failed', 'rollback_failed'] as const;
+
 export const rollbackDetailsSchema = z.object({
   runId: z.string(),
+  mode: z.enum(RUN_MODES),
+  /** The invocation driving the run now: one driver per run. */
+  holder: z.string().optional(),
+  /**
+   * Present while the run is unfinished — until its outcome is announced. Once it is past (or a
+   * run handed over and set it to now), another invocation may resume the run; nobody sooner.
+   */
   leaseExpiresAt: isoTimestamp.optional(),
-  previousStatus: z.enum(['in_progress', 'succeeded']),
+  previousStatus: z.enum(CLAIMABLE_STATUSES),
   trigger: rollbackTriggerSchema,
   startedAt: isoTimestamp,
   level: z.enum(ROLLBACK_LEVELS).optional(),
@@ -51,8 +49,12 @@ export const rollbackDetailsSchema = z.object({
   targetDeploymentId: z.string().optional(),
   targetVersion: z.string().optional(),
   finishedAt: isoTimestamp.optional(),
-  /** Set when a run took over another run's expired lease. */
-  takenOverFrom: z.string().optional(),
+  /** Another environment's record in a full rollback: the record that holds the run's journal. */
+  partOf: z.string().optional(),
+  /** The run before this one on the same deployment (a person acting after automation failed). */
+  previousRun: z
+    .object({ runId: z.string(), outcome: z.string(), level: z.enum(ROLLBACK_LEVELS).optional(), reason: z.string().optional(), finishedAt: isoTimestamp.optional() })
+    .optional(),
 });
 export type RollbackDetails = z.infer<typeof rollbackDetailsSchema>;
 
@@ -87,7 +89,8 @@ export const deploymentRecordSchema = z.object({
   rollback: rollbackDetailsSchema.optional(),
   rollbackEnvironment: z.string().optional(),
   rollbackStartedAt: isoTimestamp.optional(),
-  timeline: z.array(timelineStepSchema).optional(),
+  /** The run journal: typed steps of every run on this record, bounded (see boundTimeline). */
+  timeline: z.array(journalStepSchema).optional(),
   timelineDropped: z.number().int().nonnegative().optional(),
   /** TTL (epoch seconds) — set on drill records only. */
   expiresAt: z.number().int().optional(),

@@ -2,11 +2,23 @@ import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
 
 /** Statuses of a deployment whose version may still be serving traffic. */
 const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
+
+/**
+ * A failed deployment that recorded what it put behind the alias had moved traffic before it failed
+ * (CI moved the alias, then its smoke tests failed): its version is live until something replaces it.
+ */
+export function hasMovedTraffic(record: DeploymentRecord): boolean {
+  return record.status === 'failed' && Object.keys(record.lambdaVersions ?? {}).length > 0;
+}
+
+function mayBeLive(record: DeploymentRecord): boolean {
+  return LIVE_STATUSES.has(record.status) || hasMovedTraffic(record);
+}
 /** A rollback in progress or stuck: live only while nothing was deployed over it since. */
 const STUCK_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['rolling_back', 'rollback_failed']);
 
 export interface RollbackPair {
-  /** The newest deployment whose version may be live (drills and failed/rolled-back ones never are). */
+  /** The newest deployment whose version may be live (never a drill, a rolled-back one, or a failed one that moved no traffic). */
   activeDeployment?: DeploymentRecord;
   /** The newest older deployment that succeeded with a different version: what to restore. */
   lastKnownGood?: DeploymentRecord;
@@ -26,8 +38,8 @@ export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord
     if (!pair.activeDeployment) {
       // A rolled-back or later deployment replaced a stuck one: a restore never goes back to it.
       const isSuperseded = STUCK_STATUSES.has(record.status) && hasNewerDeployment;
-      if (LIVE_STATUSES.has(record.status) && !isSuperseded) pair.activeDeployment = record;
-      if (record.status !== 'failed') hasNewerDeployment = true;
+      if (mayBeLive(record) && !isSuperseded) pair.activeDeployment = record;
+      if (record.status !== 'failed' || hasMovedTraffic(record)) hasNewerDeployment = true;
       continue;
     }
     if (record.status !== 'succeeded' || record.version === pair.activeDeployment.version) continue;

@@ -1,13 +1,17 @@
-import type { RollbackLevel, TimelineStep } from '../history/deployment-record';
+import type { JournalStep, RollbackLevel } from '../history/run-journal';
 
 export type NotificationSeverity = 'info' | 'warning' | 'critical';
 
+export const NOTIFICATION_TYPES = ['rollback_result', 'rollback_skipped', 'rollback_escalation', 'rollback_handover'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
 /** What people are told about one run; the SNS adapter turns it into Subject, body and attributes. */
 export interface RollbackNotification {
-  type: 'rollback_result' | 'rollback_skipped' | 'rollback_escalation';
+  type: NotificationType;
   severity: NotificationSeverity;
   environment: string;
   deploymentId?: string;
+  runId?: string;
   fromVersion?: string;
   toVersion?: string;
   level?: RollbackLevel;
@@ -17,9 +21,13 @@ export interface RollbackNotification {
   requestedBy?: string;
   durationMs: number;
   drill: boolean;
-  timeline: TimelineStep[];
+  timeline: JournalStep[];
 }
 
+/** How it got out: to the results topic, or (the topic failing) to the fallback where the failed-events alarm sees it. */
+export type Delivery = 'published' | 'fallback';
+
 export interface Notifier {
-  notify(notification: RollbackNotification): Promise<void>;
+  /** Throws when the notification reached nobody. */
+  notify(notification: RollbackNotification): Promise<Delivery>;
 }

@@ -8,7 +8,7 @@ export interface NotificationContext {
   skipSeverity?: NotificationSeverity;
 }
 
-/** The notification for a finished run, or undefined when nobody needs telling (ignored, rejected, duplicate). Pure. */
+/** The notification for a run's answer, or undefined when nobody needs telling (ignored, rejected, duplicate, reconciled). Pure. */
 export function notificationFor(result: RollbackRunResult, context: NotificationContext): RollbackNotification | undefined {
   if (!result.environment) return undefined;
   let type: RollbackNotification['type'];
@@ -26,9 +26,14 @@ export function notificationFor(result: RollbackRunResult, context: Notification
       severity = context.skipSeverity ?? 'warning';
       type = severity === 'critical' ? 'rollback_escalation' : 'rollback_skipped';
       break;
+    case 'handed_over':
+      type = 'rollback_handover';
+      severity = 'warning';
+      break;
     case 'duplicate':
     case 'ignored':
     case 'rejected':
+    case 'reconciled':
       return undefined;
     default: {
       const exhaustive: never = result.outcome;
@@ -41,6 +46,7 @@ export function notificationFor(result: RollbackRunResult, context: Notification
     severity: result.drill ? 'info' : severity,
     environment: result.environment,
     deploymentId: result.deploymentId,
+    runId: result.runId,
     fromVersion: result.fromVersion,
     toVersion: result.toVersion,
     level: result.level,

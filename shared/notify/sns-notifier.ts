@@ -1,6 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { loadOnce } from '../aws/load-once';
-import type { Notifier, RollbackNotification } from './notifier';
+import type { Delivery, Notifier, RollbackNotification } from './notifier';
 
 /** Loaded when the first outcome is announced: off the orchestrator's cold start. */
 const snsSdk = loadOnce(() => import('@aws-sdk/client-sns'));
@@ -24,6 +24,7 @@ export function messageFor(notification: RollbackNotification): string {
     severity: notification.severity,
     environment: notification.environment,
     deployment: notification.deploymentId,
+    runId: notification.runId,
     fromVersion: notification.fromVersion,
     toVersion: notification.toVersion,
     level: notification.level,
@@ -33,7 +34,8 @@ export function messageFor(notification: RollbackNotification): string {
     requestedBy: notification.requestedBy,
     durationMs: notification.durationMs,
     drill: notification.drill,
-    timeline: notification.timeline,
+    // The journal's facts are for resumed runs; readers get the steps as a person reads them.
+    timeline: notification.timeline.map(({ at, step, outcome, durationMs, detail }) => ({ at, step, outcome, durationMs, detail })),
   });
 }
 
@@ -44,7 +46,7 @@ export class SnsNotifier implements Notifier {
     private readonly topicArn: string,
   ) {}
 
-  async notify(notification: RollbackNotification): Promise<void> {
+  async notify(notification: RollbackNotification): Promise<Delivery> {
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
     const [{ PublishCommand }, sns] = await Promise.all([snsSdk(), this.sns()]);
     await sns.send(
@@ -60,5 +62,6 @@ export class SnsNotifier implements Notifier {
         },
       }),
     );
+    return 'published';
   }
 }

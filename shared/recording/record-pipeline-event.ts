@@ -2,14 +2,14 @@ import type { EnvironmentConfig, RollbackConfig } from '../config';
 import { describeIssues } from '../config/load-config';
 import { stageExecutionEventSchema, type StageState } from '../events/pipeline-event';
 import type { RecordableStatus } from '../history/deployment-record';
-import type { HistoryStore } from '../history/history-store';
-import type { RunLogger } from '../rollback/rollback-runner';
+import type { DeploymentHistory } from '../history/deployment-history';
+import type { RunLogger } from '../rollback/run-dependencies';
 import type { AliasReader } from '../validation/checks/check-ports';
 import type { PipelineExecutionReader } from './pipeline-execution-reader';
 
 export interface RecorderDependencies {
   config: RollbackConfig;
-  history: HistoryStore;
+  history: DeploymentHistory;
   executions: PipelineExecutionReader;
   aliases: AliasReader;
   logger: RunLogger;

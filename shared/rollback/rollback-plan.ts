@@ -2,16 +2,20 @@ import type { RollbackPolicy } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { RollbackPair } from '../history/rollback-selection';
 import type { NotificationSeverity } from '../notify/notifier';
+import type { RunMode } from '../history/run-journal';
 
 const HOUR_MS = 3_600_000;
 
 export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited';
 
 export type RollbackPlan =
+  /** Claim the active deployment and restore the target. */
   | { decision: 'proceed'; deployment: DeploymentRecord; target: DeploymentRecord }
+  /** An unfinished run's lease ran out (it crashed or handed over): drive that run on from its journal. */
+  | { decision: 'resume'; deployment: DeploymentRecord }
+  /** This very run (a retry of the same event or request) already finished: its outcome is the answer. */
+  | { decision: 'answer'; deployment: DeploymentRecord }
   | { decision: 'duplicate'; reason: string; deploymentId: string }
-  /** This very run (a retry of the same event or request) already rolled back that deployment. */
-  | { decision: 'finished_by_this_run'; deployment: DeploymentRecord }
   | { decision: 'skip'; skip: SkipReason; reason: string; severity: NotificationSeverity; deploymentId?: string; until?: string }
   | { decision: 'reject'; reason: string };
 
@@ -24,8 +28,8 @@ export interface PlanInput {
   runId: string;
   policy: RollbackPolicy;
   now: Date;
-  /** Alarms are guarded by cooldown and the hourly limit; people and drills asking by hand are not blocked by them. */
-  isAutomatic: boolean;
+  /** Alarms are guarded by cooldown and the hourly limit; people and drills asking by hand are not. */
+  mode: RunMode;
   /** When the alarm went into ALARM: an alarm older than the last rollback is already answered by it. */
   alarmFiredAt?: string;
   targetVersion?: string;
@@ -44,28 +48,30 @@ export function guardWindowStart(policy: RollbackPolicy, now: Date, alarmFiredAt
 }
 
 /**
- * Primary course: the active deployment and its last known good are found; the guards (automatic
- * runs only) find no recent rollback in cooldown and fewer than the hourly limit; proceed to claim.
- * Everything else is an answer as data, never an exception. Pure.
+ * Primary course: the active deployment and its last known good are found; the guards (alarms only)
+ * find no recent rollback in cooldown and fewer than the hourly limit; proceed to claim. A run that
+ * already claimed something is continued or answered instead. Everything is an answer as data. Pure.
  */
 export function planRollback(input: PlanInput): RollbackPlan {
-  const { pair, environment, policy, now } = input;
+  const { pair, environment, now, mode } = input;
   const active = pair.activeDeployment;
-  // A retry of a run that already finished answers with that run's outcome, whatever is live now.
-  const finishedByThisRun = [active, ...input.recentRollbacks].find(
-    (record) => record?.rollback?.runId === input.runId && (record.status === 'rolled_back' || record.status === 'rollback_failed'),
-  );
-  if (finishedByThisRun) return { decision: 'finished_by_this_run', deployment: finishedByThisRun };
+  // A retry of this run goes back to what it claimed, whatever is live now.
+  const ownRecord = [active, ...input.recentRollbacks].find((record) => record?.rollback?.runId === input.runId && record.rollback.partOf === undefined);
+  const own = ownRecord && mode !== 'drill' ? planForRunOn(ownRecord, input.runId, now) : undefined;
+  if (own) return own;
   if (!active) {
     return { decision: 'skip', skip: 'no_active_deployment', severity: 'warning', reason: `no active deployment recorded for ${environment}: nothing to roll back` };
   }
-  if (active.status === 'rollback_failed') {
+  // Another run is on it. A drill only reads, so it goes on regardless.
+  const running = mode !== 'drill' && active.rollback?.leaseExpiresAt !== undefined ? planForRunOn(active, input.runId, now) : undefined;
+  if (running) return running;
+  if (active.status === 'rollback_failed' && mode === 'automatic') {
     return {
       decision: 'skip',
       skip: 'needs_human',
       severity: 'critical',
       deploymentId: active.deploymentId,
-      reason: `a rollback of ${active.deploymentId} (${active.version}) already failed; automation will not retry it — a person must act`,
+      reason: `a rollback of ${active.deploymentId} (${active.version}) already failed; automation will not retry it — a person must act (rollbackctl rollback)`,
     };
   }
   let target = pair.lastKnownGood;
@@ -88,16 +94,45 @@ export function planRollback(input: PlanInput): RollbackPlan {
       reason: `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
     };
   }
-  // Another run holds a live claim: answer from the read, without spending a conditional write.
-  const holder = active.status === 'rolling_back' ? active.rollback : undefined;
-  if (holder && holder.runId !== input.runId && holder.leaseExpiresAt !== undefined && holder.leaseExpiresAt > now.toISOString()) {
-    return { decision: 'duplicate', deploymentId: active.deploymentId, reason: `run ${holder.runId} is already rolling back ${active.deploymentId}` };
-  }
-  if (input.isAutomatic) {
+  if (mode === 'automatic') {
     const blocked = applyGuards(input, active);
     if (blocked) return blocked;
   }
   return { decision: 'proceed', deployment: active, target };
+}
+
+/**
+ * A record a run holds or held: this run's finished one is answered; a live lease means another
+ * invocation drives it (a duplicate); an expired or released lease means it is resumed from its
+ * journal; another environment's record in a full rollback is only ever driven through its run.
+ * Undefined when no run is on it. Pure.
+ */
+export function planForRunOn(record: DeploymentRecord, runId: string, now: Date): RollbackPlan | undefined {
+  const rollback = record.rollback;
+  if (!rollback) return undefined;
+  const isOwn = rollback.runId === runId;
+  if (rollback.leaseExpiresAt === undefined) return isOwn ? { decision: 'answer', deployment: record } : undefined;
+  if (rollback.partOf && !isOwn) {
+    return { decision: 'duplicate', deploymentId: record.deploymentId, reason: `${record.deploymentId} is part of the full rollback by run ${rollback.runId} (journaled on ${rollback.partOf})` };
+  }
+  if (rollback.leaseExpiresAt > now.toISOString()) {
+    const by = isOwn ? `invocation ${rollback.holder ?? '?'}` : `run ${rollback.runId}`;
+    return { decision: 'duplicate', deploymentId: record.deploymentId, reason: `${by} is already rolling back ${record.deploymentId} (lease until ${rollback.leaseExpiresAt})` };
+  }
+  return { decision: 'resume', deployment: record };
+}
+
+/** The shortest window in which a repeated skip is announced only once. */
+const MIN_NOTICE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * How long one announcement of a skip covers: until the cooldown or hourly limit it names lifts,
+ * else a cooldown's length. The key is per environment, reason and deployment. Pure.
+ */
+export function skipNoticeFor(plan: Extract<RollbackPlan, { decision: 'skip' }>, environment: string, policy: RollbackPolicy, now: Date): { key: string; until: Date } {
+  const window = Math.max(policy.cooldownMinutes * 60_000, MIN_NOTICE_WINDOW_MS);
+  const until = plan.until ? new Date(Math.max(Date.parse(plan.until), now.getTime() + 1)) : new Date(now.getTime() + window);
+  return { key: `${environment}#${plan.skip}#${plan.deploymentId ?? '-'}`, until };
 }
 
 function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan | undefined {
@@ -127,14 +162,17 @@ function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan |
     }
   }
   const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
-  const automaticLastHour = others.filter((record) => record.rollback?.trigger.type === 'alarm' && record.rollbackStartedAt! >= hourAgo).length;
-  if (automaticLastHour >= policy.maxRollbacksPerHour) {
+  const automaticLastHour = others.filter((record) => record.rollback?.trigger.type === 'alarm' && record.rollbackStartedAt! >= hourAgo);
+  if (automaticLastHour.length >= policy.maxRollbacksPerHour) {
+    // The limit lifts when the oldest of them is an hour old.
+    const oldest = Math.min(...automaticLastHour.map((record) => Date.parse(record.rollbackStartedAt!)));
     return {
       decision: 'skip',
       skip: 'rate_limited',
       severity: 'critical',
       deploymentId: active.deploymentId,
-      reason: `${environment} had ${automaticLastHour} automatic rollbacks in the last hour (limit ${policy.maxRollbacksPerHour}): automation stopped, a person must decide`,
+      until: new Date(oldest + HOUR_MS).toISOString(),
+      reason: `${environment} had ${automaticLastHour.length} automatic rollbacks in the last hour (limit ${policy.maxRollbacksPerHour}): automation stopped, a person must decide`,
     };
   }
   return undefined;

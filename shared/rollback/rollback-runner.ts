@@ -1,38 +1,15 @@
-import type { RollbackConfig } from '../config';
 import { parseInbound } from '../events/inbound-event';
-import type { DeploymentRecord, TimelineStep } from '../history/deployment-record';
-import type { HistoryStore } from '../history/history-store';
-import type { Notifier } from '../notify/notifier';
-import { notificationFor, type NotificationContext } from '../notify/rollback-notification';
-import type { RestoreResult, RollbackTarget } from '../targets/rollback-target';
-import type { Clock } from '../time/clock';
-import type { Validator } from '../validation/validation-contract';
-import { guardWindowStart, planRollback } from './rollback-plan';
+import type { DeploymentRecord } from '../history/deployment-record';
+import type { NotificationDelivery, StepOf } from '../history/run-journal';
+import type { NotificationSeverity } from '../notify/notifier';
+import { notificationFor } from '../notify/rollback-notification';
+import { reconcileRuns } from './reconciler';
+import { guardWindowStart, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
+import { answerFromRecord, resumeRun, RollbackRun } from './rollback-run';
 import { resolveRequest, type RollbackRunResult, type RunContext } from './run-context';
-import { nextAction, progressFromTimeline, RUN_STEPS, type NextAction } from './run-progress';
-import { validationBudgetMs, validationRequestFor, type ScopeEntry } from './validation-scope';
+import type { RollbackDependencies } from './run-dependencies';
 
-/** The few logger methods the run uses (Powertools Logger satisfies it). */
-export interface RunLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
-export interface RollbackDependencies {
-  config: RollbackConfig;
-  history: HistoryStore;
-  /** Applied in order for each environment: the Lambda alias first, it is the instant traffic fix. */
-  targets: readonly RollbackTarget[];
-  validator: Validator;
-  notifier: Notifier;
-  clock: Clock;
-  logger: RunLogger;
-  /** What is left of the invocation's time; bounds validation. */
-  remainingTimeMs(): number;
-  /** Told each step as it is journaled (the local drill prints them live). */
-  onStep?(step: TimelineStep): void;
-}
+export type { RollbackDependencies, RunLogger } from './run-dependencies';
 
 /** Drill records are kept a week, then DynamoDB's TTL removes them. */
 const DRILL_RETENTION_SECONDS = 7 * 24 * 3_600;
@@ -40,364 +17,185 @@ const DRILL_RETENTION_SECONDS = 7 * 24 * 3_600;
 /**
  * Primary course: parse → environment → active + last good (one Query, guards read alongside) →
  * claim → stage rollback → validate → (not valid) full rollback → validate → complete → notify.
- * Expected outcomes come back as data; only the unexpected throws (and a retry then resumes).
+ * The reconciler's schedule resumes what was left unfinished. Every answer is data; nothing here
+ * throws for a reason a retry could not fix.
  */
 export async function runRollback(raw: unknown, invocationId: string, deps: RollbackDependencies): Promise<RollbackRunResult> {
   const startedAt = deps.clock.now().getTime();
   const elapsed = () => deps.clock.now().getTime() - startedAt;
-  const parsed = parseInbound(raw);
+  const parsed = parseInbound(raw, { invocationId, now: deps.clock.now() });
   if (!parsed.ok) {
     deps.logger.info(`event ${parsed.outcome}`, { reason: parsed.reason });
     return { outcome: parsed.outcome, reason: parsed.reason, drill: false, timeline: [], durationMs: elapsed() };
   }
+  if (parsed.inbound.kind === 'reconcile') return reconcileRuns(invocationId, deps, elapsed);
   const resolved = resolveRequest(parsed.inbound, deps.config, invocationId);
   if (!resolved.ok) {
     deps.logger.info(`event ${resolved.outcome}`, { reason: resolved.reason });
     return { outcome: resolved.outcome, reason: resolved.reason, drill: parsed.inbound.kind === 'drill', timeline: [], durationMs: elapsed() };
   }
-  return new RollbackRun(resolved.context, deps, elapsed).execute();
+  return answerRequest(resolved.context, invocationId, deps, elapsed);
 }
 
-class RollbackRun {
-  readonly #context: RunContext;
-  readonly #deps: RollbackDependencies;
-  readonly #elapsed: () => number;
-  readonly #isDrill: boolean;
-  #steps: TimelineStep[] = [];
-  /** Steps journaled with the next append rather than on their own (off the critical path). */
-  #unjournaled: TimelineStep[] = [];
-  #journalId = '';
-  #fullScope: ScopeEntry[] | undefined;
-  #pipelineExecutions = new Map<string, string>();
-
-  constructor(context: RunContext, deps: RollbackDependencies, elapsed: () => number) {
-    this.#context = context;
-    this.#deps = deps;
-    this.#elapsed = elapsed;
-    this.#isDrill = context.mode === 'drill';
-  }
-
-  get #environmentName(): string {
-    return this.#context.environment.name;
-  }
-
-  async execute(): Promise<RollbackRunResult> {
-    const { history, config, clock, logger } = this.#deps;
-    const context = this.#context;
-    const now = clock.now();
-    // Independent reads in parallel: the claim is then the only other call before the alias update.
-    const [pair, recentRollbacks] = await Promise.all([
-      history.findRollbackPair(this.#environmentName, { targetVersion: context.targetVersion }),
-      history.listRollbacksSince(this.#environmentName, guardWindowStart(config.policy, now, context.alarmFiredAt)),
-    ]);
-    const plan = planRollback({
-      environment: this.#environmentName,
-      pair,
-      recentRollbacks,
-      runId: context.runId,
-      policy: config.policy,
-      now,
-      isAutomatic: context.mode !== 'manual',
-      alarmFiredAt: context.alarmFiredAt,
-      targetVersion: context.targetVersion,
-    });
-    logger.info('rollback planned', { environment: this.#environmentName, runId: context.runId, decision: plan.decision });
-    switch (plan.decision) {
-      case 'reject':
-        return this.#result({ outcome: 'rejected', reason: plan.reason });
-      case 'duplicate':
-        return this.#result({ outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId });
-      case 'finished_by_this_run':
-        return this.#finishedEarlier(plan.deployment);
-      case 'skip': {
-        const active = pair.activeDeployment;
-        return this.#announce(
-          this.#result({ outcome: 'skipped', reason: plan.reason, deploymentId: plan.deploymentId, fromVersion: active?.version }),
-          plan.severity,
-        );
-      }
-      case 'proceed':
-        return this.#isDrill ? this.#startDrill(plan.deployment, plan.target) : this.#claim(plan.deployment, plan.target);
-      default: {
-        const exhaustive: never = plan;
-        throw new Error(`unhandled plan ${JSON.stringify(exhaustive)}`);
-      }
+async function answerRequest(context: RunContext, invocationId: string, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
+  const { config, history, clock, logger } = deps;
+  const environment = context.environment.name;
+  const now = clock.now();
+  // Independent reads in parallel: the claim is then the only other call before the restore.
+  const [pair, recentRollbacks] = await Promise.all([
+    history.deployments.findRollbackPair(environment, { targetVersion: context.targetVersion }),
+    context.mode === 'drill' ? Promise.resolve([]) : history.deployments.listRollbacksSince(environment, guardWindowStart(config.policy, now, context.alarmFiredAt)),
+  ]);
+  const plan = planRollback({
+    environment,
+    pair,
+    recentRollbacks,
+    runId: context.runId,
+    policy: config.policy,
+    now,
+    mode: context.mode,
+    alarmFiredAt: context.alarmFiredAt,
+    targetVersion: context.targetVersion,
+  });
+  logger.info('rollback planned', { environment, runId: context.runId, decision: plan.decision });
+  const base = { environment, drill: context.mode === 'drill', runId: context.runId, timeline: [], durationMs: 0 };
+  switch (plan.decision) {
+    case 'reject':
+      return { ...base, outcome: 'rejected', reason: plan.reason, durationMs: elapsed() };
+    case 'duplicate':
+      return { ...base, outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId, durationMs: elapsed() };
+    case 'answer':
+      return answerFromRecord(plan.deployment, elapsed);
+    case 'skip':
+      return announceSkip(plan, context, pair.activeDeployment, deps, elapsed);
+    case 'resume':
+      return resumeRun(plan.deployment, invocationId, deps, elapsed);
+    case 'proceed':
+      return claimAndDrive(context, plan.deployment, plan.target, invocationId, deps, elapsed);
+    default: {
+      const exhaustive: never = plan;
+      throw new Error(`unhandled plan ${JSON.stringify(exhaustive)}`);
     }
   }
+}
 
-  async #claim(deployment: DeploymentRecord, target: DeploymentRecord): Promise<RollbackRunResult> {
-    const { history, config, logger } = this.#deps;
-    const claimStarted = this.#deps.clock.now();
-    const claim = await history.claimForRollback({
-      observed: deployment,
-      runId: this.#context.runId,
-      trigger: this.#context.trigger,
-      leaseSeconds: config.policy.leaseSeconds,
-    });
-    const identity = { deploymentId: deployment.deploymentId, fromVersion: deployment.version, toVersion: target.version };
-    switch (claim.outcome) {
-      case 'already_claimed':
-        return this.#result({ outcome: 'duplicate', ...identity, reason: `run ${claim.holderRunId} is already rolling back ${deployment.deploymentId}` });
-      case 'not_found':
-        return this.#result({ outcome: 'skipped', ...identity, reason: `deployment ${deployment.deploymentId} disappeared from the history before it could be claimed` });
-      case 'not_claimable':
-        return this.#finishedEarlier(claim.deployment);
-      case 'claimed':
-        break;
-      default: {
-        const exhaustive: never = claim;
-        throw new Error(`unhandled claim ${JSON.stringify(exhaustive)}`);
-      }
-    }
-    logger.info('claimed deployment', { deploymentId: deployment.deploymentId, environment: this.#environmentName, resumed: claim.resumed });
-    this.#journalId = deployment.deploymentId;
-    this.#steps = [...(claim.deployment.timeline ?? [])];
-    // The claim itself already records the rollback; its timeline entry rides along with the next
-    // step's append, so nothing but the claim stands between the alarm and the alias update.
-    await this.#record(
-      claim.resumed ? RUN_STEPS.resume : RUN_STEPS.claim,
-      'info',
-      claimStarted,
-      claim.resumed
-        ? `resumed ${claim.takenOverFrom ? `after the lease of run ${claim.takenOverFrom} expired` : 'the same run after an interruption'}`
-        : `claimed ${deployment.deploymentId} (${deployment.version}); restoring ${target.deploymentId} (${target.version})`,
-      { deferJournal: true },
-    );
-    return this.#drive(deployment, target);
+function claimStepFor(context: RunContext, invocationId: string, from: DeploymentRecord, to: DeploymentRecord, at: Date): StepOf<'claim'> {
+  const isDrill = context.mode === 'drill';
+  return {
+    step: 'claim',
+    at: at.toISOString(),
+    runId: context.runId,
+    outcome: 'info',
+    durationMs: 0,
+    detail: isDrill
+      ? `drill: would claim ${from.deploymentId} (${from.version}) and restore ${to.deploymentId} (${to.version}); nothing will be changed`
+      : `claimed ${from.deploymentId} (${from.version}); restoring ${to.deploymentId} (${to.version})`,
+    facts: {
+      invocationId,
+      mode: context.mode,
+      environment: context.environment.name,
+      fromDeploymentId: from.deploymentId,
+      fromVersion: from.version,
+      toDeploymentId: to.deploymentId,
+      toVersion: to.version,
+      reason: context.reason,
+      ...(context.alarmName ? { alarmName: context.alarmName } : {}),
+      ...(context.alarmFiredAt ? { alarmFiredAt: context.alarmFiredAt } : {}),
+      ...(context.trigger.requestedBy ? { requestedBy: context.trigger.requestedBy } : {}),
+    },
+  };
+}
+
+/** The claim is the one write before the restore: it carries the journal's first step. */
+async function claimAndDrive(
+  context: RunContext,
+  from: DeploymentRecord,
+  to: DeploymentRecord,
+  invocationId: string,
+  deps: RollbackDependencies,
+  elapsed: () => number,
+): Promise<RollbackRunResult> {
+  const { history, config, clock } = deps;
+  const claimStep = claimStepFor(context, invocationId, from, to, clock.now());
+  const isDrill = context.mode === 'drill';
+  const claimed = isDrill
+    ? await history.runs.startDrill({
+        runId: context.runId,
+        invocationId,
+        environment: context.environment.name,
+        from,
+        trigger: context.trigger,
+        leaseSeconds: config.policy.leaseSeconds,
+        claimStep,
+        retentionSeconds: DRILL_RETENTION_SECONDS,
+      })
+    : await history.runs.claim({ observed: from, runId: context.runId, invocationId, mode: context.mode, trigger: context.trigger, leaseSeconds: config.policy.leaseSeconds, claimStep });
+  const isOurs = 'created' in claimed ? claimed.created : claimed.outcome === 'claimed';
+  if (isOurs && 'deployment' in claimed) {
+    deps.onStep?.(claimStep);
+    deps.logger.info('claimed deployment', { deploymentId: claimed.deployment.deploymentId, environment: context.environment.name, runId: context.runId });
+    const ref = { deploymentId: claimed.deployment.deploymentId, runId: context.runId, invocationId };
+    return new RollbackRun(ref, deps, claimed.deployment, elapsed, [from, to]).drive();
   }
-
-  /**
-   * The deployment is no longer claimable: another run finished it (a duplicate), or this very run
-   * did — then a retry answers with that run's outcome, and announces it if it was cut off before.
-   */
-  async #finishedEarlier(deployment: DeploymentRecord): Promise<RollbackRunResult> {
-    const rollback = deployment.rollback;
-    const base = { deploymentId: deployment.deploymentId, fromVersion: deployment.version, toVersion: rollback?.targetVersion };
-    if (rollback?.runId !== this.#context.runId || (deployment.status !== 'rolled_back' && deployment.status !== 'rollback_failed')) {
-      return this.#result({ outcome: 'duplicate', ...base, reason: `deployment ${deployment.deploymentId} is already ${deployment.status}` });
-    }
-    this.#journalId = deployment.deploymentId;
-    this.#steps = [...(deployment.timeline ?? [])];
-    const result = this.#result({ outcome: deployment.status, level: rollback.level, reason: rollback.reason, ...base });
-    return progressFromTimeline(this.#steps).isNotified ? result : this.#announce(result);
+  if (!('deployment' in claimed)) {
+    return { outcome: 'skipped', reason: `deployment ${claimed.deploymentId} disappeared from the history before it could be claimed`, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
   }
-
-  async #startDrill(deployment: DeploymentRecord, target: DeploymentRecord): Promise<RollbackRunResult> {
-    const started = this.#deps.clock.now();
-    const drill = await this.#deps.history.startDrill({
-      runId: this.#context.runId,
-      environment: this.#environmentName,
-      version: deployment.version,
-      trigger: this.#context.trigger,
-      target: { deploymentId: target.deploymentId, version: target.version },
-      retentionSeconds: DRILL_RETENTION_SECONDS,
-    });
-    this.#journalId = drill.deployment.deploymentId;
-    this.#steps = [...(drill.deployment.timeline ?? [])];
-    if (drill.deployment.status !== 'rolling_back') return this.#finishedEarlier(drill.deployment);
-    await this.#record(
-      drill.resumed ? RUN_STEPS.resume : RUN_STEPS.claim,
-      'info',
-      started,
-      `drill: would claim ${deployment.deploymentId} (${deployment.version}) and restore ${target.deploymentId} (${target.version}); nothing will be changed`,
-    );
-    return this.#drive(deployment, target);
+  // Someone got there first (a copy of this very event, or another run): decide from what is there now.
+  const record = claimed.deployment;
+  const plan: RollbackPlan = planForRunOn(record, context.runId, clock.now()) ?? {
+    decision: 'duplicate',
+    deploymentId: record.deploymentId,
+    reason: `deployment ${record.deploymentId} is already ${record.status}`,
+  };
+  switch (plan.decision) {
+    case 'answer':
+      return answerFromRecord(record, elapsed);
+    case 'resume':
+      return resumeRun(record, invocationId, deps, elapsed);
+    case 'duplicate':
+      return { outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
+    default:
+      throw new Error(`unexpected plan after a lost claim: ${plan.decision}`);
   }
+}
 
-  /** Runs the state machine to completion, journaling each step before taking the next. */
-  async #drive(bad: DeploymentRecord, good: DeploymentRecord): Promise<RollbackRunResult> {
-    const stageScope: ScopeEntry[] = [{ environment: this.#context.environment, from: bad, to: good }];
-    for (;;) {
-      const action: NextAction = nextAction(progressFromTimeline(this.#steps), this.#context.mode);
-      this.#deps.logger.info('next step', { action: action.action, deploymentId: bad.deploymentId, runId: this.#context.runId });
-      switch (action.action) {
-        case 'stage-rollback':
-          await this.#rollBack(RUN_STEPS.stageRollback, stageScope);
-          break;
-        case 'full-rollback':
-          this.#fullScope = await this.#findFullScope(bad, good);
-          await this.#rollBack(RUN_STEPS.fullRollback, this.#fullScope);
-          break;
-        case 'validate': {
-          const scope = action.level === 'stage' ? stageScope : (this.#fullScope ??= await this.#findFullScope(bad, good));
-          await this.#validate(action.level, scope);
-          break;
-        }
-        case 'complete':
-          return this.#complete(action, bad, good);
-        default: {
-          const exhaustive: never = action;
-          throw new Error(`unhandled action ${JSON.stringify(exhaustive)}`);
-        }
-      }
-    }
-  }
+/** A skip is announced once per deployment, reason and window: fifty deliveries of one alarm page people once. */
+async function announceSkip(
+  plan: Extract<RollbackPlan, { decision: 'skip' }>,
+  context: RunContext,
+  active: DeploymentRecord | undefined,
+  deps: RollbackDependencies,
+  elapsed: () => number,
+): Promise<RollbackRunResult> {
+  const environment = context.environment.name;
+  const result: RollbackRunResult = {
+    outcome: 'skipped',
+    reason: plan.reason,
+    environment,
+    deploymentId: plan.deploymentId,
+    fromVersion: active?.version,
+    runId: context.runId,
+    drill: context.mode === 'drill',
+    timeline: [],
+    durationMs: elapsed(),
+  };
+  const notice = skipNoticeFor(plan, environment, deps.config.policy, deps.clock.now());
+  const isFirst = await deps.history.notices.isFirstNotice(notice.key, notice.until).catch((error: Error) => {
+    // Better told twice than not at all.
+    deps.logger.warn('could not check whether the skip was announced', { error: error.message });
+    return true;
+  });
+  if (!isFirst) return result;
+  const notification = notificationFor(result, { alarm: context.trigger.alarmName, requestedBy: context.trigger.requestedBy, skipSeverity: plan.severity })!;
+  const delivery = await deliver(deps, notification.type, notification);
+  return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery }, durationMs: elapsed() };
+}
 
-  async #rollBack(step: string, scope: readonly ScopeEntry[]): Promise<void> {
-    const started = this.#deps.clock.now();
-    const outcomes = await Promise.all(scope.map((entry) => this.#restoreEnvironment(entry)));
-    const passed = outcomes.every((outcome) => outcome.passed);
-    const detail = outcomes.map((outcome, index) => `${scope[index]!.environment.name}: ${outcome.detail}`).join(' | ');
-    await this.#record(step, passed ? 'ok' : 'failed', started, detail);
-  }
-
-  async #restoreEnvironment(entry: ScopeEntry): Promise<{ passed: boolean; detail: string }> {
-    const request = { environment: entry.environment, from: entry.from, to: entry.to, reason: this.#context.reason, simulate: this.#isDrill };
-    const results: RestoreResult[] = [];
-    for (const target of this.#deps.targets) {
-      try {
-        results.push(await target.restore(request));
-      } catch (error) {
-        // A target's own bug must not stop the other targets or the next level.
-        results.push({ target: target.name, outcome: 'failed', detail: `unexpected error: ${(error as Error).message}` });
-      }
-    }
-    const applicable = results.filter((result) => result.outcome !== 'not_applicable');
-    const pipelineExecutionId = results.find((result) => result.pipelineExecutionId)?.pipelineExecutionId;
-    if (pipelineExecutionId) this.#pipelineExecutions.set(entry.environment.name, pipelineExecutionId);
-    if (applicable.length === 0) {
-      return { passed: false, detail: `nothing to restore: ${entry.to.deploymentId} records no Lambda versions and no pipeline execution for the configured targets` };
-    }
-    return {
-      passed: applicable.every((result) => result.outcome !== 'failed'),
-      detail: applicable.map((result) => `${result.target} ${result.detail}`).join('; '),
-    };
-  }
-
-  /**
-   * Every environment running the bad version, each back to its own last known good. Other
-   * environments' deployments are claimed by this same run, so their own alarms answer "duplicate".
-   */
-  async #findFullScope(bad: DeploymentRecord, good: DeploymentRecord): Promise<ScopeEntry[]> {
-    const { config, history } = this.#deps;
-    const others = config.environments.filter((environment) => environment.name !== this.#environmentName);
-    const pairs = await Promise.all(others.map((environment) => history.findRollbackPair(environment.name)));
-    const scope: ScopeEntry[] = [{ environment: this.#context.environment, from: bad, to: good }];
-    const notes: string[] = [];
-    await Promise.all(
-      others.map(async (environment, index) => {
-        const { activeDeployment, lastKnownGood } = pairs[index]!;
-        if (activeDeployment?.version !== bad.version) return;
-        if (!lastKnownGood) {
-          notes.push(`${environment.name} runs ${bad.version} but has no known-good deployment to restore`);
-          return;
-        }
-        if (!this.#isDrill) {
-          const claim = await history.claimForRollback({
-            observed: activeDeployment,
-            runId: this.#context.runId,
-            trigger: this.#context.trigger,
-            leaseSeconds: config.policy.leaseSeconds,
-          });
-          if (claim.outcome !== 'claimed') {
-            notes.push(`${environment.name}: ${activeDeployment.deploymentId} is ${claim.outcome.replace('_', ' ')}, left to its own run`);
-            return;
-          }
-        }
-        scope.push({ environment, from: activeDeployment, to: lastKnownGood });
-      }),
-    );
-    const order = (entry: ScopeEntry) => config.environments.findIndex((environment) => environment.name === entry.environment.name);
-    scope.sort((left, right) => order(left) - order(right));
-    if (notes.length > 0) await this.#record('full-scope', 'info', this.#deps.clock.now(), notes.join(' | '));
-    return scope;
-  }
-
-  async #validate(level: 'stage' | 'full', scope: readonly ScopeEntry[]): Promise<void> {
-    const { config, validator } = this.#deps;
-    const step = level === 'stage' ? RUN_STEPS.stageValidation : RUN_STEPS.fullValidation;
-    const started = this.#deps.clock.now();
-    const validationsLeft = level === 'stage' && this.#context.mode !== 'manual' ? 2 : 1;
-    const budgetMs = validationBudgetMs(config.policy, this.#deps.remainingTimeMs(), validationsLeft);
-    if (budgetMs < config.policy.validation.pollIntervalSeconds * 1_000) {
-      await this.#record(step, 'failed', started, `not enough time left in this invocation to validate (${Math.max(budgetMs, 0)} ms)`);
-      return;
-    }
-    const withExecutions = scope.map((entry) => ({ ...entry, pipelineExecutionId: this.#pipelineExecutions.get(entry.environment.name) }));
-    const result = await validator.validate(validationRequestFor(withExecutions, config.policy, budgetMs, this.#isDrill));
-    const detail = result.success
-      ? `${scope.map((entry) => entry.environment.name).join(', ')} healthy after ${result.rounds} round(s)`
-      : (result.reason ?? 'validation failed');
-    await this.#record(step, result.success ? 'ok' : 'failed', started, detail);
-  }
-
-  async #complete(action: Extract<NextAction, { action: 'complete' }>, bad: DeploymentRecord, good: DeploymentRecord): Promise<RollbackRunResult> {
-    const started = this.#deps.clock.now();
-    const completions = [{ from: bad, to: good, deploymentId: this.#journalId }];
-    if (action.level === 'full' && !this.#isDrill) {
-      const scope = this.#fullScope ?? [];
-      completions.push(
-        ...scope.filter((entry) => entry.from.deploymentId !== bad.deploymentId).map((entry) => ({ from: entry.from, to: entry.to, deploymentId: entry.from.deploymentId })),
-      );
-    }
-    await Promise.all(
-      completions.map(({ deploymentId, to }) =>
-        this.#deps.history.completeRollback({
-          deploymentId,
-          runId: this.#context.runId,
-          outcome: action.outcome,
-          level: action.level,
-          reason: deploymentId === this.#journalId ? action.reason : `${action.reason} (full rollback started by ${bad.deploymentId})`,
-          targetDeploymentId: to.deploymentId,
-          targetVersion: to.version,
-        }),
-      ),
-    );
-    this.#deps.logger.info('rollback complete', { deploymentId: bad.deploymentId, outcome: action.outcome, level: action.level });
-    await this.#record(RUN_STEPS.complete, action.outcome === 'rolled_back' ? 'ok' : 'failed', started, `${action.outcome} at level ${action.level}`);
-    const result = this.#result({
-      outcome: action.outcome,
-      level: action.level,
-      reason: action.reason,
-      deploymentId: this.#journalId,
-      fromVersion: bad.version,
-      toVersion: good.version,
-    });
-    return this.#announce(result);
-  }
-
-  /** Publishes the outcome; a failure to notify is recorded and logged, never allowed to stop the run. */
-  async #announce(result: RollbackRunResult, skipSeverity?: NotificationContext['skipSeverity']): Promise<RollbackRunResult> {
-    const notification = notificationFor(result, {
-      alarm: this.#context.trigger.alarmName,
-      requestedBy: this.#context.trigger.requestedBy,
-      skipSeverity,
-    });
-    if (!notification) return result;
-    const started = this.#deps.clock.now();
-    try {
-      await this.#deps.notifier.notify(notification);
-      await this.#record(RUN_STEPS.notify, 'ok', started, `${notification.type} (${notification.severity})`);
-    } catch (error) {
-      this.#deps.logger.error('notification failed', { error: (error as Error).message, deploymentId: result.deploymentId });
-      await this.#record(RUN_STEPS.notify, 'failed', started, `notification failed: ${(error as Error).message}`);
-    }
-    return { ...result, timeline: [...this.#steps], durationMs: this.#elapsed() };
-  }
-
-  /** Appends one step to the run's journal (the claimed record), or only to the result when nothing is claimed. */
-  async #record(step: string, outcome: TimelineStep['outcome'], started: Date, detail: string, options: { deferJournal?: boolean } = {}): Promise<void> {
-    const entry: TimelineStep = {
-      at: started.toISOString(),
-      step,
-      outcome,
-      durationMs: Math.max(0, this.#deps.clock.now().getTime() - started.getTime()),
-      detail: detail.slice(0, 1_000),
-    };
-    this.#steps.push(entry);
-    this.#deps.onStep?.(entry);
-    if (!this.#journalId) return;
-    this.#unjournaled.push(entry);
-    if (options.deferJournal) return;
-    try {
-      await this.#deps.history.appendTimeline(this.#journalId, this.#context.runId, this.#unjournaled.splice(0));
-    } catch (error) {
-      if (step !== RUN_STEPS.notify) throw error;
-      this.#deps.logger.warn('could not journal the notification step', { error: (error as Error).message });
-    }
-  }
-
-  #result(fields: Omit<RollbackRunResult, 'drill' | 'timeline' | 'durationMs' | 'environment'>): RollbackRunResult {
-    return { ...fields, environment: this.#environmentName, drill: this.#isDrill, timeline: [...this.#steps], durationMs: this.#elapsed() };
+async function deliver(deps: RollbackDependencies, what: string, notification: Parameters<RollbackDependencies['notifier']['notify']>[0]): Promise<NotificationDelivery> {
+  try {
+    return await deps.notifier.notify(notification);
+  } catch (error) {
+    deps.logger.error('notification reached nobody', { notification: what, error: (error as Error).message });
+    return 'failed';
   }
 }

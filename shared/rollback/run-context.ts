@@ -1,8 +1,8 @@
 import { findEnvironment, UnknownEnvironmentError, type EnvironmentConfig, type RollbackConfig } from '../config';
 import type { InboundEvent } from '../events/inbound-event';
-import type { RollbackLevel, RollbackTrigger, TimelineStep } from '../history/deployment-record';
+import type { RollbackTrigger } from '../history/deployment-record';
+import type { JournalStep, NotificationDelivery, RollbackLevel, RunMode } from '../history/run-journal';
 import { routeAlarm } from './alarm-routing';
-import type { RunMode } from './run-progress';
 
 /** Everything a run needs to know about why it runs, resolved from the inbound event. */
 export interface RunContext {
@@ -12,11 +12,13 @@ export interface RunContext {
   runId: string;
   trigger: RollbackTrigger;
   alarmFiredAt?: string;
+  /** The alarm that fired, watched by name during validation (routed by its tag, it matches no prefix). */
+  alarmName?: string;
   targetVersion?: string;
   reason: string;
 }
 
-export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped';
+export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'handed_over' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
 
 /** What the orchestrator returns and `rollbackctl --json` prints. */
 export interface RollbackRunResult {
@@ -28,8 +30,15 @@ export interface RollbackRunResult {
   deploymentId?: string;
   fromVersion?: string;
   toVersion?: string;
-  timeline: TimelineStep[];
+  /** The run this answer belongs to (the event or request id that claimed it). */
+  runId?: string;
+  /** This run's journal steps. */
+  timeline: JournalStep[];
   durationMs: number;
+  /** How the outcome reached people, when it was announced in this invocation. */
+  notification?: { type: string; severity: string; delivery: NotificationDelivery };
+  /** The reconciler: what each run it resumed came to. */
+  runs?: RollbackRunResult[];
 }
 
 export type ResolvedRequest = { ok: true; context: RunContext } | { ok: false; outcome: 'ignored' | 'rejected'; reason: string };
@@ -44,7 +53,7 @@ function environmentOrRejection(config: RollbackConfig, name: string): Environme
 }
 
 /** Which environment, which mode, which run id — or why there is nothing to do. Pure. */
-export function resolveRequest(inbound: InboundEvent, config: RollbackConfig, invocationId: string): ResolvedRequest {
+export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile' }>, config: RollbackConfig, invocationId: string): ResolvedRequest {
   switch (inbound.kind) {
     case 'alarm': {
       const routing = routeAlarm(config, inbound.event);
@@ -58,6 +67,7 @@ export function resolveRequest(inbound: InboundEvent, config: RollbackConfig, in
           runId: inbound.event.id,
           trigger: { type: 'alarm', alarmName, eventId: inbound.event.id },
           alarmFiredAt: state.timestamp,
+          alarmName,
           reason: `alarm ${alarmName}: ${state.reason || 'in ALARM'}`.slice(0, 500),
         },
       };
@@ -75,7 +85,8 @@ export function resolveRequest(inbound: InboundEvent, config: RollbackConfig, in
           context: { environment, mode: 'manual', runId, trigger: { type: 'manual', requestedBy }, targetVersion, reason: `manual rollback by ${requestedBy}: ${reason}` },
         };
       }
-      const alarmName = inbound.request.alarmName ?? `${environment.alarms.prefixes[0]}drill`;
+      const named = inbound.request.alarmName;
+      const alarmName = named ?? `${environment.alarms.prefixes[0]}drill`;
       return {
         ok: true,
         context: {
@@ -83,6 +94,8 @@ export function resolveRequest(inbound: InboundEvent, config: RollbackConfig, in
           mode: 'drill',
           runId,
           trigger: { type: 'drill', alarmName, requestedBy: request.requestedBy },
+          // Only a real alarm the drill names is worth watching; the default name is made up.
+          ...(named ? { alarmName: named } : {}),
           reason: `drill by ${request.requestedBy} (pretending alarm ${alarmName} fired)`,
         },
       };

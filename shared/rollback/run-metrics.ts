@@ -1,21 +1,31 @@
+import { METRIC, type MetricName } from '../powertools/metric-names';
 import type { RollbackRunResult } from './run-context';
 
 export interface MetricDatum {
-  name: string;
+  name: MetricName;
   unit: 'Count' | 'Milliseconds';
   value: number;
 }
 
-/** The metrics one run emits (dimension: environment); the self-alarms and dashboard read these. Pure. */
+/** The metrics one run's answer emits (dimension: its environment); the self-alarms and dashboard read these. Pure. */
 export function metricsFor(result: RollbackRunResult): MetricDatum[] {
   if (result.drill || !result.environment) return [];
   const data: MetricDatum[] = [];
+  const count = (name: MetricName, value = 1) => data.push({ name, unit: 'Count', value });
   if (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed') {
-    data.push({ name: 'Rollbacks', unit: 'Count', value: 1 }, { name: 'RollbackDuration', unit: 'Milliseconds', value: result.durationMs });
+    count(METRIC.rollbacks);
+    data.push({ name: METRIC.rollbackDuration, unit: 'Milliseconds', value: result.durationMs });
   }
-  if (result.outcome === 'rollback_failed') data.push({ name: 'RollbackFailed', unit: 'Count', value: 1 });
-  if (result.outcome === 'skipped') data.push({ name: 'RollbackSkipped', unit: 'Count', value: 1 });
-  const validationFailures = result.timeline.filter((step) => step.step.endsWith('-validation') && step.outcome === 'failed').length;
-  if (validationFailures > 0) data.push({ name: 'ValidationFailed', unit: 'Count', value: validationFailures });
+  if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);
+  if (result.outcome === 'skipped') count(METRIC.rollbackSkipped);
+  if (result.outcome === 'handed_over') count(METRIC.runHandedOver);
+  if (result.notification && result.notification.delivery !== 'published') count(METRIC.notificationFailed);
+  const validationFailures = result.timeline.filter((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && !step.facts.passed).length;
+  if (validationFailures > 0) count(METRIC.validationFailed, validationFailures);
   return data;
+}
+
+/** A reconciler's answer carries the runs it resumed: each is measured on its own. */
+export function measuredResults(result: RollbackRunResult): RollbackRunResult[] {
+  return [result, ...(result.runs ?? [])].filter((each) => each.environment !== undefined);
 }

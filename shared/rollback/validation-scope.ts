@@ -1,14 +1,8 @@
-import type { EnvironmentConfig, RollbackPolicy } from '../config';
-import type { DeploymentRecord } from '../history/deployment-record';
+import { findEnvironment, type RollbackConfig, type RollbackPolicy } from '../config';
+import type { EnvironmentRestore } from '../history/run-journal';
+import { targetExpectationSchema } from '../validation/target-expectations';
 import type { ValidationRequest } from '../validation/validation-contract';
-
-/** One environment a level rolls back: what it runs now, and what it goes back to. */
-export interface ScopeEntry {
-  environment: EnvironmentConfig;
-  from: DeploymentRecord;
-  to: DeploymentRecord;
-  pipelineExecutionId?: string;
-}
+import type { RunState } from './run-state';
 
 /** Time kept back from validation for completing the record and notifying. */
 export const COMPLETION_RESERVE_MS = 15_000;
@@ -22,34 +16,54 @@ export function validationBudgetMs(policy: RollbackPolicy, remainingMs: number, 
   return Math.min(policy.validation.timeoutSeconds * 1_000, fairShare);
 }
 
-/** What the validator must see for these environments to count as restored. Pure. */
-export function validationRequestFor(scope: readonly ScopeEntry[], policy: RollbackPolicy, budgetMs: number, drill: boolean): ValidationRequest {
+/** The least time in which a validation could possibly pass: its consecutive passing rounds. Pure. */
+export function minimumValidationMs(policy: RollbackPolicy): number {
+  return policy.validation.consecutivePasses * policy.validation.pollIntervalSeconds * 1_000;
+}
+
+/**
+ * The environments a level validates, each with the restore that put it back: at full level the
+ * origin environment keeps its stage restore when that one already took.
+ */
+function restoresFor(state: RunState, level: 'stage' | 'full'): EnvironmentRestore[] {
+  const stage = state.stageRestore?.facts.environments ?? [];
+  if (level === 'stage') return stage;
+  return (state.fullRestore?.facts.environments ?? []).map((restore) =>
+    restore.verdict === 'already_restored' ? (stage.find((earlier) => earlier.environment === restore.environment) ?? restore) : restore,
+  );
+}
+
+const TOOK_EFFECT: ReadonlySet<string> = new Set(['restored', 'unchanged']);
+
+/**
+ * What the validator must see for a level to count as restored, from the journal alone: each
+ * environment's alarms (and the alarm that fired, by name), its health endpoints on the restored
+ * version, and what each target that took effect promised. A target that refused promises nothing. Pure.
+ */
+export function validationRequestFor(input: { config: RollbackConfig; state: RunState; level: 'stage' | 'full'; budgetMs: number }): ValidationRequest {
+  const { config, state, level, budgetMs } = input;
   return {
-    environments: scope.map(({ environment, to, pipelineExecutionId }) => ({
-      name: environment.name,
-      alarmPrefixes: environment.alarms.prefixes,
-      healthChecks: environment.healthChecks.map((check) => ({
-        url: check.url,
-        timeoutMs: check.timeoutMs,
-        ...(check.versionField ? { versionField: check.versionField, expectedVersion: to.version } : {}),
-      })),
-      ...(environment.lambda && to.lambdaVersions
-        ? {
-            lambda: {
-              alias: environment.lambda.alias,
-              expectedVersions: Object.fromEntries(
-                environment.lambda.functions.filter((name) => to.lambdaVersions?.[name]).map((name) => [name, to.lambdaVersions![name]!]),
-              ),
-            },
-          }
-        : {}),
-      ...(environment.pipeline
-        ? { pipeline: { name: environment.pipeline.name, stage: environment.pipeline.stage, ...(pipelineExecutionId ? { expectedExecutionId: pipelineExecutionId } : {}) } }
-        : {}),
-    })),
+    environments: restoresFor(state, level).map((restore) => {
+      const environment = findEnvironment(config, restore.environment);
+      const isOrigin = restore.environment === state.claim.environment;
+      return {
+        name: environment.name,
+        alarmPrefixes: environment.alarms.prefixes,
+        alarmNames: isOrigin && state.claim.alarmName ? [state.claim.alarmName] : [],
+        healthChecks: environment.healthChecks.map((check) => ({
+          url: check.url,
+          timeoutMs: check.timeoutMs,
+          ...(check.versionField ? { versionField: check.versionField, expectedVersion: restore.toVersion } : {}),
+        })),
+        expectations: restore.targets
+          .filter((target) => TOOK_EFFECT.has(target.outcome))
+          .flatMap((target) => target.expectations)
+          .map((expectation) => targetExpectationSchema.parse(expectation)),
+      };
+    }),
     budgetMs,
-    pollIntervalMs: policy.validation.pollIntervalSeconds * 1_000,
-    consecutivePasses: policy.validation.consecutivePasses,
-    drill,
+    pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000,
+    consecutivePasses: config.policy.validation.consecutivePasses,
+    drill: state.claim.mode === 'drill',
   };
 }

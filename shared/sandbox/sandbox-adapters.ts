@@ -1,4 +1,4 @@
-import type { Notifier, RollbackNotification } from '../notify/notifier';
+import type { Delivery, Notifier, RollbackNotification } from '../notify/notifier';
 import type { RestoreRequest, RestoreResult, RollbackTarget } from '../targets/rollback-target';
 import type { AlarmObservation, CheckPorts } from '../validation/checks/check-ports';
 import type { SandboxWorld } from './sandbox-world';
@@ -6,6 +6,7 @@ import type { SandboxWorld } from './sandbox-world';
 /** Restores a sandbox environment the way the alias and pipeline targets restore a real one. */
 export class SandboxTarget implements RollbackTarget {
   readonly name = 'sandbox';
+  readonly movesTraffic = true;
 
   constructor(private readonly world: SandboxWorld) {}
 
@@ -16,12 +17,17 @@ export class SandboxTarget implements RollbackTarget {
     }
     try {
       const { aliasMoves, pipelineExecutionId } = this.world.restore(environment, request.to);
-      const alias = request.environment.lambda?.alias ?? 'live';
+      const { lambda, pipeline } = request.environment;
+      const alias = lambda?.alias ?? 'live';
       return {
         target: this.name,
         outcome: 'restored',
-        detail: `alias ${alias}: ${aliasMoves.join(', ') || 'no functions'}, weights cleared${request.environment.pipeline ? `; stage ${request.environment.pipeline.stage} rolling back (${pipelineExecutionId})` : ''}`,
-        ...(request.environment.pipeline ? { pipelineExecutionId } : {}),
+        detail: `alias ${alias}: ${aliasMoves.join(', ') || 'no functions'}, weights cleared${pipeline ? `; stage ${pipeline.stage} rolling back (${pipelineExecutionId})` : ''}`,
+        // What the real alias and pipeline targets would promise the validator.
+        expectations: [
+          ...(lambda && request.to.lambdaVersions ? [{ target: 'lambda-alias' as const, alias, versions: request.to.lambdaVersions }] : []),
+          ...(pipeline ? [{ target: 'codepipeline-stage' as const, pipeline: pipeline.name, stage: pipeline.stage, executionId: pipelineExecutionId }] : []),
+        ],
       };
     } catch (error) {
       return { target: this.name, outcome: 'failed', detail: (error as Error).message };
@@ -33,13 +39,20 @@ export class SandboxTarget implements RollbackTarget {
 export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
   return {
     alarms: {
-      async alarmsWithPrefixes(prefixes) {
-        return prefixes.flatMap((prefix): AlarmObservation[] => {
-          const environment = world.environmentWithPrefix(prefix);
-          if (!environment) return [];
+      async readAlarms({ prefixes, names }) {
+        const observe = (name: string, environment: string): AlarmObservation => {
           const alarming = world.isAlarming(environment);
-          return [{ name: world.alarmNameFor(environment), type: 'metric', state: alarming ? 'ALARM' : 'OK', reason: alarming ? 'Threshold Crossed (sandbox)' : '' }];
+          return { name, type: 'metric', state: alarming ? 'ALARM' : 'OK', reason: alarming ? 'Threshold Crossed (sandbox)' : '' };
+        };
+        const byPrefix = prefixes.flatMap((prefix) => {
+          const environment = world.environmentWithPrefix(prefix);
+          return environment ? [observe(world.alarmNameFor(environment), environment)] : [];
         });
+        const byName = names.flatMap((name) => {
+          const environment = world.environmentOfAlarm(name);
+          return environment ? [observe(name, environment)] : [];
+        });
+        return [...new Map([...byPrefix, ...byName].map((alarm) => [alarm.name, alarm])).values()];
       },
     },
     health: {
@@ -69,7 +82,8 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
 export class RecordingNotifier implements Notifier {
   readonly published: RollbackNotification[] = [];
 
-  async notify(notification: RollbackNotification): Promise<void> {
+  async notify(notification: RollbackNotification): Promise<Delivery> {
     this.published.push(notification);
+    return 'published';
   }
 }

@@ -31,6 +31,8 @@ interface EnvironmentState {
  */
 export class SandboxWorld {
   readonly #environments = new Map<string, EnvironmentState>();
+  /** Alarms outside every prefix (routed by their environment tag), by name. */
+  readonly #taggedAlarms = new Map<string, string>();
   readonly restores: { environment: string; from: string; to: string }[] = [];
 
   constructor(
@@ -90,6 +92,16 @@ export class SandboxWorld {
     if (this.#isFaulty(environment)) return true;
     const healedAt = this.#require(environment).healedAt;
     return healedAt !== undefined && this.clock.now().getTime() < healedAt + this.faults.recoveryMs;
+  }
+
+  /** An alarm that belongs to an environment by its tag rather than its name. */
+  tagAlarm(alarmName: string, environment: string): void {
+    this.#taggedAlarms.set(alarmName, environment);
+  }
+
+  /** The environment an alarm name belongs to: by a prefix, else by its tag. */
+  environmentOfAlarm(alarmName: string): string | undefined {
+    return this.#environmentWhere((state) => state.config.alarms.prefixes.some((prefix) => alarmName.startsWith(prefix))) ?? this.#taggedAlarms.get(alarmName);
   }
 
   alarmNameFor(environment: string): string {

@@ -19,6 +19,7 @@ const realSleep = (milliseconds: number) => new Promise<void>((resume) => setTim
  */
 export class CodePipelineStageTarget implements RollbackTarget {
   readonly name = 'codepipeline-stage';
+  readonly movesTraffic = false;
   readonly #sleep: (milliseconds: number) => Promise<void>;
   readonly #retryDelays: readonly number[];
 
@@ -39,7 +40,8 @@ export class CodePipelineStageTarget implements RollbackTarget {
     }
     const bad = request.from.pipeline?.name === pipeline.name ? request.from.pipeline : undefined;
     const fail = (detail: string): RestoreResult => ({ target: this.name, outcome: 'failed', detail: `${pipeline.name}/${pipeline.stage}: ${detail}` });
-    const { ConflictException, GetPipelineExecutionCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand } = await codePipelineSdk();
+    const { ConflictException, GetPipelineExecutionCommand, GetPipelineStateCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand } =
+      await codePipelineSdk();
     const codePipeline = await this.codePipeline();
 
     try {
@@ -58,6 +60,28 @@ export class CodePipelineStageTarget implements RollbackTarget {
         outcome: 'would_restore',
         detail: `would ${bad ? `stop execution ${bad.executionId} and ` : ''}roll ${pipeline.name}/${pipeline.stage} back to execution ${good.executionId}`,
       };
+    }
+
+    const restored = (detail: string, executionId: string | undefined): RestoreResult => ({
+      target: this.name,
+      outcome: 'restored',
+      detail,
+      ...(executionId ? { expectations: [{ target: 'codepipeline-stage', pipeline: pipeline.name, stage: pipeline.stage, executionId }] } : {}),
+    });
+    // RollbackStage is not idempotent: a resumed run first looks for the rollback an earlier attempt started.
+    if (request.resumed) {
+      try {
+        const state = await codePipeline.send(new GetPipelineStateCommand({ name: pipeline.name }));
+        const latest = state.stageStates?.find((stage) => stage.stageName === pipeline.stage)?.latestExecution?.pipelineExecutionId;
+        if (latest) {
+          const { pipelineExecution } = await codePipeline.send(new GetPipelineExecutionCommand({ pipelineName: pipeline.name, pipelineExecutionId: latest }));
+          if (pipelineExecution?.executionType === 'ROLLBACK' && pipelineExecution.rollbackMetadata?.rollbackTargetPipelineExecutionId === good.executionId) {
+            return restored(`${pipeline.name}/${pipeline.stage} already rolling back to ${good.executionId} (execution ${latest}, started by an earlier attempt)`, latest);
+          }
+        }
+      } catch (error) {
+        return fail(`cannot tell whether an earlier attempt already rolled the stage back: ${(error as Error).name}: ${(error as Error).message}`);
+      }
     }
 
     let stopped = '';
@@ -82,12 +106,7 @@ export class CodePipelineStageTarget implements RollbackTarget {
         const result = await codePipeline.send(
           new RollbackStageCommand({ pipelineName: pipeline.name, stageName: pipeline.stage, targetPipelineExecutionId: good.executionId }),
         );
-        return {
-          target: this.name,
-          outcome: 'restored',
-          detail: `${stopped}${pipeline.name}/${pipeline.stage} rolling back to ${good.executionId} (execution ${result.pipelineExecutionId})`,
-          pipelineExecutionId: result.pipelineExecutionId,
-        };
+        return restored(`${stopped}${pipeline.name}/${pipeline.stage} rolling back to ${good.executionId} (execution ${result.pipelineExecutionId})`, result.pipelineExecutionId);
       } catch (error) {
         // Conflict: another execution is still settling in the stage (often the one just stopped).
         const delay = this.#retryDelays[attempt];

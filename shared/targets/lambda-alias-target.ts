@@ -8,6 +8,7 @@ import type { RestoreRequest, RestoreResult, RollbackTarget } from './rollback-t
  */
 export class LambdaAliasTarget implements RollbackTarget {
   readonly name = 'lambda-alias';
+  readonly movesTraffic = true;
 
   constructor(private readonly lambda: LambdaClient) {}
 
@@ -52,7 +53,12 @@ export class LambdaAliasTarget implements RollbackTarget {
     const summary = moves.map(({ functionName, from, to }) => `${functionName} ${from}->${to}`).join(', ');
     return failures.length > 0
       ? { target: this.name, outcome: 'failed', detail: `alias ${alias}: ${failures.join('; ')}` }
-      : { target: this.name, outcome: 'restored', detail: `alias ${alias}: ${summary}, weights cleared` };
+      : {
+          target: this.name,
+          outcome: 'restored',
+          detail: `alias ${alias}: ${summary}, weights cleared`,
+          expectations: [{ target: 'lambda-alias', alias, versions: Object.fromEntries(moves.map(({ functionName, to }) => [functionName, to])) }],
+        };
   }
 
   /** Drill: read each alias (as the validator does) and say what would move. */

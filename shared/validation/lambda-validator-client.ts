@@ -1,23 +1,18 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { validationResultSchema, type ValidationRequest, type ValidationResult, type Validator } from './validation-contract';
+import { validationResultSchema, ValidatorUnavailableError, type ValidationRequest, type ValidationResult, type Validator } from './validation-contract';
 
-/** Invokes the validator Lambda synchronously; a crashed or timed-out validator is a failed validation. */
+/**
+ * Invokes the validator Lambda synchronously. Its verdict is evidence; anything else — the invoke
+ * refused (throttled after the SDK's retries, denied), timed out, the validator crashed or answered
+ * nonsense — is no evidence at all, and throws ValidatorUnavailableError for the run to hand over.
+ */
 export class LambdaValidatorClient implements Validator {
   constructor(
     private readonly lambda: LambdaClient,
     private readonly functionName: string,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async validate(request: ValidationRequest): Promise<ValidationResult> {
-    const failed = (reason: string): ValidationResult => ({
-      success: false,
-      reason,
-      timestamp: this.now().toISOString(),
-      checks: [],
-      rounds: 0,
-      durationMs: 0,
-    });
     let response;
     try {
       response = await this.lambda.send(
@@ -28,19 +23,16 @@ export class LambdaValidatorClient implements Validator {
         }),
       );
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'AbortError') {
-        return failed(`validator did not answer in time (${name})`);
-      }
-      throw error;
+      throw new ValidatorUnavailableError(`validator unavailable: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
     }
     const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
     if (response.FunctionError) {
       const message = safeJson(text) as { errorType?: string; errorMessage?: string } | undefined;
-      return failed(`validator failed (${response.FunctionError}): ${message?.errorType ?? ''} ${message?.errorMessage ?? text}`.trim());
+      throw new ValidatorUnavailableError(`validator failed (${response.FunctionError}): ${message?.errorType ?? ''} ${message?.errorMessage ?? text}`.trim());
     }
     const parsed = validationResultSchema.safeParse(safeJson(text));
-    return parsed.success ? parsed.data : failed(`validator returned an unreadable result: ${text.slice(0, 200)}`);
+    if (!parsed.success) throw new ValidatorUnavailableError(`validator returned an unreadable result: ${text.slice(0, 200)}`);
+    return parsed.data;
   }
 }
 

@@ -1,5 +1,9 @@
 import type { AlarmObservation, AliasObservation, HealthObservation, StageObservation } from './checks/check-ports';
+import type { LambdaAliasExpectation, PipelineStageExpectation } from './target-expectations';
 import type { CheckResult, ParsedValidationRequest } from './validation-contract';
+
+/** What was read for one expectation, in the same order as the request's expectations. */
+export type TargetObservation = { target: 'lambda-alias'; aliases: AliasObservation[] } | { target: 'codepipeline-stage'; stage: StageObservation };
 
 export interface EnvironmentObservations {
   name: string;
@@ -7,8 +11,7 @@ export interface EnvironmentObservations {
   /** The alarms could not be read (e.g. AccessDenied): the alarm check fails with this. */
   alarmsError?: string;
   health: HealthObservation[];
-  aliases: AliasObservation[];
-  stage?: StageObservation;
+  targets: TargetObservation[];
 }
 
 /** Stage execution states that mean the rolled-back execution has not failed (yet). */
@@ -78,39 +81,43 @@ function checksFor(request: ParsedValidationRequest, observed: readonly Environm
       });
     }
 
-    if (environment.lambda && !request.drill) {
-      const problems = observations.aliases.flatMap((alias) => {
-        const expected = environment.lambda!.expectedVersions[alias.functionName];
-        if (alias.error) return [`${alias.functionName}: ${alias.error}`];
-        if (alias.version !== expected) return [`${alias.functionName}:${environment.lambda!.alias} is ${alias.version}, expected ${expected}`];
-        if (alias.weightedVersions.length > 0) return [`${alias.functionName}:${environment.lambda!.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}`];
-        return [];
-      });
-      checks.push({
-        check: 'versions',
-        environment: environment.name,
-        passed: problems.length === 0,
-        detail: problems.length === 0 ? `${observations.aliases.length} alias(es) on the expected version` : problems.join(', '),
-      });
-    }
-
-    if (environment.pipeline && !request.drill) {
-      const { expectedExecutionId } = environment.pipeline;
-      const stage = observations.stage ?? {};
-      const problem = stage.error
-        ? stage.error
-        : expectedExecutionId && stage.executionId !== expectedExecutionId
-          ? `latest execution is ${stage.executionId ?? 'none'}, expected the rollback ${expectedExecutionId}`
-          : !HEALTHY_STAGE_STATES.has(stage.status ?? '')
-            ? `latest execution ${stage.executionId ?? ''} is ${stage.status ?? 'unknown'}`
-            : undefined;
-      checks.push({
-        check: 'pipeline',
-        environment: environment.name,
-        passed: problem === undefined,
-        detail: problem ?? `${environment.pipeline.stage}: ${stage.executionId} ${stage.status}`,
-      });
-    }
+    // In a drill nothing was changed: there is nothing a target promised to check.
+    if (request.drill) return checks;
+    environment.expectations.forEach((expectation, expectationIndex) => {
+      const observation = observations.targets[expectationIndex];
+      if (expectation.target === 'lambda-alias' && observation?.target === 'lambda-alias') {
+        checks.push(aliasCheck(environment.name, expectation, observation.aliases));
+      } else if (expectation.target === 'codepipeline-stage' && observation?.target === 'codepipeline-stage') {
+        checks.push(stageCheck(environment.name, expectation, observation.stage));
+      }
+    });
     return checks;
   });
+}
+
+function aliasCheck(environment: string, expectation: LambdaAliasExpectation, aliases: readonly AliasObservation[]): CheckResult {
+  const problems = aliases.flatMap((alias) => {
+    const expected = expectation.versions[alias.functionName];
+    if (alias.error) return [`${alias.functionName}: ${alias.error}`];
+    if (alias.version !== expected) return [`${alias.functionName}:${expectation.alias} is ${alias.version}, expected ${expected}`];
+    if (alias.weightedVersions.length > 0) return [`${alias.functionName}:${expectation.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}`];
+    return [];
+  });
+  return {
+    check: 'versions',
+    environment,
+    passed: problems.length === 0,
+    detail: problems.length === 0 ? `${aliases.length} alias(es) on the expected version` : problems.join(', '),
+  };
+}
+
+function stageCheck(environment: string, expectation: PipelineStageExpectation, stage: StageObservation): CheckResult {
+  const problem = stage.error
+    ? stage.error
+    : stage.executionId !== expectation.executionId
+      ? `latest execution is ${stage.executionId ?? 'none'}, expected the rollback ${expectation.executionId}`
+      : !HEALTHY_STAGE_STATES.has(stage.status ?? '')
+        ? `latest execution ${stage.executionId} is ${stage.status ?? 'unknown'}`
+        : undefined;
+  return { check: 'pipeline', environment, passed: problem === undefined, detail: problem ?? `${expectation.stage}: ${stage.executionId} ${stage.status}` };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../time/clock';
 import type { CheckPorts } from './checks/check-ports';
-import { evaluateRound, type EnvironmentObservations, type RoundEvaluation } from './round-evaluation';
+import { evaluateRound, type EnvironmentObservations, type RoundEvaluation, type TargetObservation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
 import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
 
@@ -21,17 +21,27 @@ export const VERDICT_RESERVE_MS = 2_000;
 async function observe(request: ParsedValidationRequest, ports: CheckPorts): Promise<EnvironmentObservations[]> {
   return Promise.all(
     request.environments.map(async (environment) => {
-      const [alarms, health, aliases, stage] = await Promise.all([
-        ports.alarms.alarmsWithPrefixes(environment.alarmPrefixes).catch((error: Error) => `${error.name}: ${error.message}`),
+      const [alarms, health, targets] = await Promise.all([
+        ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames }).catch((error: Error) => `${error.name}: ${error.message}`),
         Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
-        environment.lambda && !request.drill
-          ? Promise.all(Object.keys(environment.lambda.expectedVersions).map((name) => ports.aliases.readAlias(name, environment.lambda!.alias)))
-          : Promise.resolve([]),
-        environment.pipeline && !request.drill ? ports.pipelines.latestStageExecution(environment.pipeline.name, environment.pipeline.stage) : Promise.resolve(undefined),
+        Promise.all(
+          (request.drill ? [] : environment.expectations).map(async (expectation): Promise<TargetObservation> => {
+            switch (expectation.target) {
+              case 'lambda-alias':
+                return { target: expectation.target, aliases: await Promise.all(Object.keys(expectation.versions).map((name) => ports.aliases.readAlias(name, expectation.alias))) };
+              case 'codepipeline-stage':
+                return { target: expectation.target, stage: await ports.pipelines.latestStageExecution(expectation.pipeline, expectation.stage) };
+              default: {
+                const exhaustive: never = expectation;
+                throw new Error(`unhandled expectation ${JSON.stringify(exhaustive)}`);
+              }
+            }
+          }),
+        ),
       ]);
       return typeof alarms === 'string'
-        ? { name: environment.name, alarms: [], alarmsError: alarms, health, aliases, stage }
-        : { name: environment.name, alarms, health, aliases, stage };
+        ? { name: environment.name, alarms: [], alarmsError: alarms, health, targets }
+        : { name: environment.name, alarms, health, targets };
     }),
   );
 }

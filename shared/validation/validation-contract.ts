@@ -1,5 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
+import { targetExpectationSchema } from './target-expectations';
 
 /** What the orchestrator asks the validator to prove, per environment, within a time budget. */
 export const validationRequestSchema = z.object({
@@ -8,6 +9,8 @@ export const validationRequestSchema = z.object({
       z.object({
         name: z.string().min(1),
         alarmPrefixes: z.array(z.string().min(1)).min(1),
+        /** Alarms watched by name as well: the one that fired may match no prefix (routed by its environment tag). */
+        alarmNames: z.array(z.string().min(1).max(255)).max(100).default([]),
         healthChecks: z
           .array(
             z.object({
@@ -18,19 +21,15 @@ export const validationRequestSchema = z.object({
             }),
           )
           .default([]),
-        lambda: z
-          .object({ alias: z.string().min(1), expectedVersions: z.record(z.string(), z.string()) })
-          .optional(),
-        pipeline: z
-          .object({ name: z.string().min(1), stage: z.string().min(1), expectedExecutionId: z.string().min(1).optional() })
-          .optional(),
+        /** What each target that restored this environment must be seen doing (read-only checks). */
+        expectations: z.array(targetExpectationSchema).default([]),
       }),
     )
     .min(1, 'needs at least one environment'),
   budgetMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive(),
   consecutivePasses: z.number().int().positive(),
-  /** Drill: nothing was changed, so only alarms and health are checked (versions cannot match yet). */
+  /** Drill: nothing was changed, so only alarms and health are checked (the running version cannot match yet). */
   drill: z.boolean().default(false),
 });
 export type ValidationRequest = z.input<typeof validationRequestSchema>;
@@ -62,7 +61,18 @@ export const validationResultSchema = z.object({
 });
 export type ValidationResult = z.output<typeof validationResultSchema>;
 
-/** Proves (or disproves) that a rollback took. */
+/** Proves (or disproves) that a rollback took. Throws ValidatorUnavailableError when it cannot judge at all. */
 export interface Validator {
   validate(request: ValidationRequest): Promise<ValidationResult>;
+}
+
+/**
+ * The validator could not be asked or did not answer (throttled, denied, crashed, unreadable): no
+ * evidence either way, so it is never treated as a failed validation — the run hands over instead.
+ */
+export class ValidatorUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ValidatorUnavailableError';
+  }
 }

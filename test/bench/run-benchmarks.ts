@@ -15,7 +15,7 @@ import { bundleFunction } from '../../infra/function-bundling';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
-import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import { dynamoHistory, type HistoryPorts } from '../../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../../shared/history/history-table-setup';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../shared/local/dynamodb-local';
 import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
@@ -39,7 +39,7 @@ async function freshStore(dynamoDbLocal: RunningDynamoDbLocal, client: DynamoDBD
   const raw = new DynamoDBClient(dynamoDbLocal.clientConfig);
   await ensureHistoryTable(raw, tableName);
   raw.destroy();
-  return { tableName, store: new DynamoHistoryStore({ client, tableName, clock: systemClock }) };
+  return { tableName, store: dynamoHistory({ client, tableName, clock: systemClock }) };
 }
 
 /** Production with `count` deployments a minute apart (every 7th failed), written 25 per batch. */
@@ -93,13 +93,13 @@ function sequentialDepth(calls: readonly { start: number; end: number }[]): numb
   return depth;
 }
 
-function dependencies(store: DynamoHistoryStore, target: RollbackTarget): RollbackDependencies {
+function dependencies(store: HistoryPorts, target: RollbackTarget): RollbackDependencies {
   return {
     config,
     history: store,
     targets: [target],
     validator: { validate: async () => ({ success: true, timestamp: new Date().toISOString(), checks: [], rounds: 3, durationMs: 0 }) },
-    notifier: { notify: async () => undefined },
+    notifier: { notify: async () => 'published' as const },
     clock: systemClock,
     logger: quietLogger,
     remainingTimeMs: () => 900_000,
@@ -124,7 +124,7 @@ async function criticalPath(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     await seedProduction(client, tableName, 20);
     calls.length = 0;
     let restoreAt = Number.NaN;
-    const target: RollbackTarget = { name: 'alias-recorder', restore: async () => ((restoreAt = performance.now()), { target: 'alias-recorder', outcome: 'restored', detail: '' }) };
+    const target: RollbackTarget = { name: 'alias-recorder', movesTraffic: true, restore: async () => ((restoreAt = performance.now()), { target: 'alias-recorder', outcome: 'restored', detail: '' }) };
     const started = performance.now();
     await runRollback(alarm(randomUUID()), 'bench', dependencies(store, target));
     const before = calls.filter((call) => call.start < restoreAt);
@@ -143,7 +143,7 @@ async function storm(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
   const { tableName, store } = await freshStore(dynamoDbLocal, client);
   await seedProduction(client, tableName, 20);
   let restores = 0;
-  const target: RollbackTarget = { name: 'counter', restore: async () => (restores += 1, { target: 'counter', outcome: 'restored', detail: '' }) };
+  const target: RollbackTarget = { name: 'counter', movesTraffic: true, restore: async () => (restores += 1, { target: 'counter', outcome: 'restored', detail: '' }) };
   const deps = dependencies(store, target);
   const firedAt = new Date();
   const results = await Promise.all(
@@ -194,8 +194,8 @@ async function historyAtScale(dynamoDbLocal: RunningDynamoDbLocal): Promise<void
     const seeded = performance.now();
     await seedProduction(client, tableName, size);
     console.log(`   seeded ${size} deployments in ${Math.round(performance.now() - seeded)} ms`);
-    rows.push(await measure(`active + last known good @ ${size}`, 200, () => store.findRollbackPair('production')));
-    rows.push(await measure(`history --limit 20 @ ${size}`, 200, () => store.listHistory({ environment: 'production', limit: 20 })));
+    rows.push(await measure(`active + last known good @ ${size}`, 200, () => store.deployments.findRollbackPair('production')));
+    rows.push(await measure(`history --limit 20 @ ${size}`, 200, () => store.deployments.listHistory({ environment: 'production', limit: 20 })));
   }
   printTable('3. History at scale (sequential calls, DynamoDB Local)', rows);
   const p50 = (name: string) => rows.find((row) => row.name === name)!.p50Ms;
@@ -242,7 +242,7 @@ async function coldStart(): Promise<void> {
 async function timeToVerdict(): Promise<void> {
   const clock = new ManualClock('2026-11-23T10:00:00.000Z');
   const request = validationRequestSchema.parse({ environments: [{ name: 'production', alarmPrefixes: ['demo-shop-prod-'] }], budgetMs: 300_000, pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000, consecutivePasses: config.policy.validation.consecutivePasses });
-  const healthy = { alarmsWithPrefixes: async () => [{ name: 'demo-shop-prod-api-5xx', type: 'metric' as const, state: 'OK' as const, reason: '' }] };
+  const healthy = { readAlarms: async () => [{ name: 'demo-shop-prod-api-5xx', type: 'metric' as const, state: 'OK' as const, reason: '' }] };
   const result = await validateRollback(request, {
     ports: { alarms: healthy, health: { probe: async () => ({ url: '' }) }, aliases: { readAlias: async (functionName) => ({ functionName, weightedVersions: [] }) }, pipelines: { latestStageExecution: async () => ({}) } },
     clock,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
-import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import { dynamoHistory } from '../../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../../shared/history/history-table-setup';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../shared/local/dynamodb-local';
 import { ManualClock } from '../../shared/time/clock';
@@ -12,7 +12,7 @@ export function localClientConfig() {
   return { endpoint: inject('dynamoDbLocalEndpoint'), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 }
 
-/** A fresh, uniquely named history table on DynamoDB Local, with a store over it and a clock the test moves. */
+/** A fresh, uniquely named history table on DynamoDB Local, with its ports over it and a clock the test moves. */
 export async function createTestHistory(options: { start?: string; pairPageSize?: number } = {}) {
   const tableName = `history-${randomUUID()}`;
   const config = localClientConfig();
@@ -21,6 +21,6 @@ export async function createTestHistory(options: { start?: string; pairPageSize?
   rawClient.destroy();
   const client = createDocumentClient(config);
   const clock = new ManualClock(options.start ?? '2026-11-01T12:00:00.000Z');
-  const store = new DynamoHistoryStore({ client, tableName, clock, pairPageSize: options.pairPageSize });
-  return { tableName, client, clock, store };
+  const ports = dynamoHistory({ client, tableName, clock, pairPageSize: options.pairPageSize });
+  return { tableName, client, clock, ports, ...ports };
 }

@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { CodePipelineClient, GetPipelineExecutionCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config';
-import type { RecordDeploymentInput } from '../../shared/history/history-store';
+import type { RecordDeploymentInput } from '../../shared/history/deployment-history';
+import type { Journal } from '../../shared/history/run-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
 import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
 import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
-import type { ValidationResult } from '../../shared/validation/validation-contract';
+import type { ValidationRequest, ValidationResult } from '../../shared/validation/validation-contract';
 import { createTestHistory } from './history-table';
 
 export const lambdaMock = mockClient(LambdaClient);
@@ -42,6 +43,20 @@ export const unhealthy = validatorPayload({
   failedAlarms: [{ name: 'demo-shop-prod-api-5xx', state: 'ALARM', reason: 'Threshold Crossed' }],
 });
 
+/** The UpdateAlias inputs that put production and staging back on 1.3.0 (the demo history's last known good). */
+const aliasRestore = (environment: string, versions: [string, string]) =>
+  (['api', 'worker'] as const).map((role, index) => ({
+    FunctionName: `demo-shop-${environment}-${role}`,
+    Name: 'live',
+    FunctionVersion: versions[index],
+    RoutingConfig: { AdditionalVersionWeights: {} },
+  }));
+export const prodAliasRestore = aliasRestore('prod', ['41', '16']);
+export const stagingAliasRestore = aliasRestore('staging', ['31', '11']);
+
+/** Orders UpdateAlias inputs by function, for comparing calls made in parallel. */
+export const byFunction = (left: { FunctionName?: string }, right: { FunctionName?: string }) => (left.FunctionName ?? '').localeCompare(right.FunctionName ?? '');
+
 /** Records log lines instead of printing them. */
 export function recordingLogger(): RunLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -69,11 +84,19 @@ export const DEMO_HISTORY: Spec[] = [
     lambdaVersions: { 'demo-shop-test-api': '8', 'demo-shop-test-worker': '8' } },
 ];
 
-/** A fresh table with the demo history, real adapters over mocked AWS clients, and a clock at alarm time + 30 s. */
+/** What a dead container's every call meets, and what its caller hears instead of an answer. */
+const DIED = 'the container died';
+const throttled = () => Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException' });
+
+/**
+ * A fresh table with the demo history, real adapters over mocked AWS clients, and a clock at alarm
+ * time + 30 s. Faults are injected at the ports: a crash right after a given journal write (every
+ * later call of that invocation fails, as in a dead container), or a journal that cannot be written.
+ */
 export async function createOrchestratorHarness(options: { history?: Spec[] } = {}) {
   const history = await createTestHistory({ start: '2026-11-23T10:15:30.000Z' });
   for (const { at, ...spec } of options.history ?? DEMO_HISTORY) {
-    await history.store.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
+    await history.deployments.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
   }
   lambdaMock.reset();
   pipelineMock.reset();
@@ -81,30 +104,105 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
   lambdaMock.on(UpdateAliasCommand).resolves({});
   lambdaMock.on(GetAliasCommand).callsFake((input: { FunctionName: string }) => ({ FunctionVersion: input.FunctionName.endsWith('api') ? '42' : '17' }));
   lambdaMock.on(InvokeCommand).resolves(healthy);
-  pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'STANDARD', status: 'Succeeded' } });
+  pipelineMock.on(GetPipelineExecutionCommand).callsFake((input: { pipelineExecutionId: string }) =>
+    input.pipelineExecutionId.startsWith('exec-rollback')
+      ? { pipelineExecution: { executionType: 'ROLLBACK', status: 'InProgress', rollbackMetadata: { rollbackTargetPipelineExecutionId: 'exec-130' } } }
+      : { pipelineExecution: { executionType: 'STANDARD', status: 'Succeeded' } },
+  );
+  // The stage's latest execution: the rollback once RollbackStage started one.
+  pipelineMock.on(GetPipelineStateCommand).callsFake(() => ({
+    stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: pipelineMock.commandCalls(RollbackStageCommand).length > 0 ? 'exec-rollback-1' : 'exec-140', status: 'InProgress' } }],
+  }));
   pipelineMock.on(StopPipelineExecutionCommand).resolves({});
   pipelineMock.on(RollbackStageCommand).resolves({ pipelineExecutionId: 'exec-rollback-1' });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+
+  let isDead = false;
+  let crashAfter: string | undefined;
+  let isJournalBroken = false;
+  const alive = () => {
+    if (isDead) throw new Error(DIED);
+  };
+  /** Every call through a port first checks the container is alive. */
+  const guarded = <Port extends object>(port: Port, after?: (name: string, args: unknown[]) => void, before?: (name: string) => void): Port =>
+    new Proxy(port, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          alive();
+          before?.(String(property));
+          const result = await value.apply(target, args);
+          after?.(String(property), args);
+          return result;
+        };
+      },
+    });
+  const JOURNAL_WRITES = new Set(['writeJournal', 'complete', 'handOver', 'release']);
+  const runs = guarded(
+    history.runs,
+    (name, args) => {
+      const written = name === 'claim' ? (args[0] as { claimStep?: { step: string } }).claimStep : JOURNAL_WRITES.has(name) ? (args.at(-1) as Journal).timeline.at(-1) : undefined;
+      if (crashAfter && written?.step === crashAfter) {
+        crashAfter = undefined;
+        isDead = true;
+      }
+    },
+    (name) => {
+      if (isJournalBroken && JOURNAL_WRITES.has(name)) throw throttled();
+    },
+  );
 
   const logger = recordingLogger();
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const dependencies: RollbackDependencies = {
     config: loadConfig('rollback.config.json'),
-    history: history.store,
-    targets: [new LambdaAliasTarget(lambda), new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })],
-    validator: new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION, () => history.clock.now()),
-    notifier: new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN),
+    history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices) },
+    targets: [
+      guarded(new LambdaAliasTarget(lambda)),
+      guarded(new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })),
+    ],
+    validator: guarded(new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION)),
+    notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN)),
     clock: history.clock,
     logger,
     remainingTimeMs: () => 890_000,
   };
   let invocation = 0;
-  const run = (event: unknown, invocationId = `aws-request-${(invocation += 1)}`) => runRollback(event, invocationId, dependencies);
+  /** One invocation; a container that died in it gives its caller no answer. */
+  const run = async (event: unknown, invocationId = `aws-request-${(invocation += 1)}`) => {
+    isDead = false;
+    const result = await runRollback(event, invocationId, dependencies);
+    if (isDead) throw new Error(DIED);
+    return result;
+  };
   const published = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
   const aliasUpdates = () => lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input);
   const mutatingCalls = () =>
     lambdaMock.commandCalls(UpdateAliasCommand).length +
     pipelineMock.commandCalls(StopPipelineExecutionCommand).length +
     pipelineMock.commandCalls(RollbackStageCommand).length;
-  return { history, dependencies, logger, run, published, aliasUpdates, mutatingCalls };
+  const validatorRequests = (): ValidationRequest[] =>
+    lambdaMock.commandCalls(InvokeCommand).map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)));
+  return {
+    history,
+    dependencies,
+    logger,
+    run,
+    published,
+    aliasUpdates,
+    mutatingCalls,
+    validatorRequests,
+    clock: history.clock,
+    record: (deploymentId: string) => history.deployments.getDeployment(deploymentId),
+    /** The container dies right after the journal write that holds this step. */
+    crashAfterJournaling: (step: string) => {
+      crashAfter = step;
+    },
+    /** Journal writes fail (DynamoDB throttling that outlasts the SDK's retries) until repaired. */
+    breakJournal: (isBroken = true) => {
+      isJournalBroken = isBroken;
+    },
+    reconcile: () => run({ action: 'reconcile' }),
+  };
 }

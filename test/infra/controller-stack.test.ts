@@ -9,9 +9,9 @@ import { loadConfig, parseConfig, type RollbackConfig } from '../../shared/confi
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const baseConfig = loadConfig('rollback.config.json');
 
-/** Synthesizes the stack; bundling is skipped unless asked (it is exercised by `npm run synth`). */
-function synthesize(config: RollbackConfig, options: { bundle?: boolean; nag?: boolean } = {}) {
-  const app = new App({ context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+/** Synthesizes the stack without bundling the functions (`npm run synth` and `npm run build` bundle them). */
+function synthesize(config: RollbackConfig, options: { nag?: boolean } = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RollbackControllerStack(app, 'Controller', { config, env: ENV });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, template: Template.fromStack(stack) };
@@ -47,10 +47,10 @@ function resourcesFor(statements: Statement[], action: string): string[] {
 describe('the controller stack', () => {
   let template: Template;
   beforeAll(() => {
-    ({ template } = synthesize(baseConfig, { bundle: true }));
+    ({ template } = synthesize(baseConfig));
   });
 
-  it('builds three ARM64 Node 24 functions from local esbuild bundles, with timeouts that fit two validations', () => {
+  it('builds three ARM64 Node 24 functions, with timeouts that fit two validations', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     const byPrefix = (prefix: string) => Object.entries(functions).find(([id]) => id.startsWith(prefix))![1].Properties;
     for (const prefix of ['Orchestrator', 'Validator', 'Recorder']) {
@@ -61,7 +61,14 @@ describe('the controller stack', () => {
     expect(orchestrator.Timeout).toBe(900);
     expect(validator.Timeout).toBe(330);
     expect(orchestrator.Timeout).toBeGreaterThan(2 * validator.Timeout);
-    expect(Object.keys(orchestrator.Environment.Variables).sort()).toEqual(['HISTORY_TABLE_NAME', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'RESULT_TOPIC_ARN', 'VALIDATOR_FUNCTION_NAME']);
+    expect(Object.keys(orchestrator.Environment.Variables).sort()).toEqual([
+      'FAILED_EVENTS_QUEUE_URL',
+      'HISTORY_TABLE_NAME',
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'RESULT_TOPIC_ARN',
+      'VALIDATOR_FUNCTION_NAME',
+    ]);
     expect(orchestrator.LoggingConfig.LogGroup).toBeDefined();
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
@@ -91,6 +98,14 @@ describe('the controller stack', () => {
     });
   });
 
+  it('runs the reconciler every two minutes with its own input, not retried (the next tick reads the same index)', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(2 minutes)' } }));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^Orchestrator/), 'Arn'] }, Input: '{"action":"reconcile"}', RetryPolicy: { MaximumRetryAttempts: 0 } }),
+    ]);
+  });
+
   it('feeds the configured pipeline stages to the recorder', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -114,6 +129,8 @@ describe('the controller stack', () => {
     expect(resourcesFor(statements, 'dynamodb:Scan')).toEqual([]);
     expect(resourcesFor(statements, 'lambda:InvokeFunction')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["Validator\w+","Arn"\]\}$/)]);
     expect(resourcesFor(statements, 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/)]);
+    expect(resourcesFor(statements, 'sqs:SendMessage')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["FailedEventsQueue\w+","Arn"\]\}$/)]);
+    expect(resourcesFor(statements, 'codepipeline:GetPipelineState')).toEqual(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-release']);
     expect(statements.flatMap((statement) => [statement.Resource].flat())).not.toContain('*');
   });
 
@@ -142,12 +159,18 @@ describe('the controller stack', () => {
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
       [
         'rollback-controller-demo-shop-failed-events',
+        'rollback-controller-demo-shop-notifications-failed',
         'rollback-controller-demo-shop-orchestrator-errors',
         ...['test', 'staging', 'production'].flatMap((name) => [`rollback-controller-demo-shop-${name}-rollback-failed`, `rollback-controller-demo-shop-${name}-rollbacks-per-hour`]),
       ].sort(),
     );
     const perHour = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-production-rollbacks-per-hour');
     expect(perHour).toMatchObject({ MetricName: 'Rollbacks', Namespace: 'RollbackController', Period: 3600, Threshold: 4, Dimensions: expect.arrayContaining([{ Name: 'environment', Value: 'production' }]) });
+    const refused = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-notifications-failed');
+    expect(refused.Metrics[0]).toMatchObject({ Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)' });
+    expect(refused.Metrics.slice(1).map((entry: { MetricStat: { Metric: { MetricName: string; Dimensions: { Value: string }[] } } }) => [entry.MetricStat.Metric.MetricName, entry.MetricStat.Metric.Dimensions.map((dimension) => dimension.Value)])).toEqual(
+      ['test', 'staging', 'production'].map((environment) => ['NotificationFailed', [environment, 'orchestrator']]),
+    );
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ResultsTopic/) }]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });

@@ -1,19 +1,25 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config';
 import { historyTableDefinition } from '../../shared/history/history-table-setup';
 import { RollbackControllerStack } from '../../infra/rollback-controller-stack';
 
+/** The template without bundling the functions: `npm run synth` and `npm run build` bundle them. */
 function synthesize(): Template {
-  const stack = new RollbackControllerStack(new App(), 'Test', { config: loadConfig('rollback.config.json') });
+  const stack = new RollbackControllerStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', { config: loadConfig('rollback.config.json') });
   return Template.fromStack(stack);
 }
 
 describe('history table in the stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesize();
+  });
+
   it('has exactly the keys and indexes of the shared schema that the local table uses', () => {
     const local = historyTableDefinition('any');
-    const [logicalId, table] = Object.entries(synthesize().findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+    const [logicalId, table] = Object.entries(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
     const properties = table.Properties as Record<string, unknown>;
 
     expect(logicalId).toMatch(/^HistoryTable/);
@@ -28,8 +34,6 @@ describe('history table in the stack', () => {
   });
 
   it('is on-demand, encrypted, recoverable to a point in time, expires drill records, and outlives the stack', () => {
-    const template = synthesize();
-
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({

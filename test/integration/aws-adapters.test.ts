@@ -1,4 +1,5 @@
-import { CodePipelineClient, ConflictException, GetPipelineExecutionCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, ConflictException, GetPipelineExecutionCommand, GetPipelineStateCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
+import { TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, findEnvironment } from '../../shared/config';
@@ -6,6 +7,7 @@ import { subjectFor } from '../../shared/notify/sns-notifier';
 import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
 import type { RestoreRequest } from '../../shared/targets/rollback-target';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
+import { ValidatorUnavailableError } from '../../shared/validation/validation-contract';
 import { DEMO_HISTORY, lambdaMock, pipelineMock } from '../helpers/orchestrator-harness';
 
 const production = findEnvironment(loadConfig('rollback.config.json'), 'production');
@@ -13,7 +15,7 @@ const asRecord = (id: string) => {
   const { at, ...spec } = DEMO_HISTORY.find((entry) => entry.deploymentId === id)!;
   return { ...spec, kind: 'deployment' as const, startedAt: at, updatedAt: at, source: 'test', status: 'succeeded' as const };
 };
-const request: RestoreRequest = { environment: production, from: asRecord('prod-140'), to: asRecord('prod-130'), reason: 'alarm x', simulate: false };
+const request: RestoreRequest = { environment: production, from: asRecord('prod-140'), to: asRecord('prod-130'), reason: 'alarm x', simulate: false, resumed: false };
 
 describe('CodePipeline stage target', () => {
   const waits: number[] = [];
@@ -31,7 +33,7 @@ describe('CodePipeline stage target', () => {
 
     const result = await target.restore(request);
 
-    expect(result).toMatchObject({ outcome: 'restored', pipelineExecutionId: 'exec-rb' });
+    expect(result).toMatchObject({ outcome: 'restored', expectations: [{ target: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-rb' }] });
     expect(waits).toEqual([1_000, 2_000]);
     expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(3);
   });
@@ -71,6 +73,28 @@ describe('CodePipeline stage target', () => {
     expect(await target.restore(request)).toMatchObject({ outcome: 'restored', detail: 'demo-shop-release/DeployProduction rolling back to exec-130 (execution exec-rb)' });
   });
 
+  it('on a resumed run, finds the rollback an earlier attempt started instead of starting a second one', async () => {
+    pipelineMock.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: 'exec-rb-earlier', status: 'InProgress' } }] });
+    pipelineMock.on(GetPipelineExecutionCommand, { pipelineName: 'demo-shop-release', pipelineExecutionId: 'exec-rb-earlier' }).resolves({
+      pipelineExecution: { executionType: 'ROLLBACK', rollbackMetadata: { rollbackTargetPipelineExecutionId: 'exec-130' } },
+    });
+
+    const result = await target.restore({ ...request, resumed: true });
+
+    expect(result).toMatchObject({ outcome: 'restored', expectations: [{ executionId: 'exec-rb-earlier' }], detail: expect.stringContaining('started by an earlier attempt') });
+    expect(pipelineMock.commandCalls(GetPipelineStateCommand)[0]?.args[0].input).toEqual({ name: 'demo-shop-release' });
+    expect(pipelineMock.commandCalls(StopPipelineExecutionCommand)).toHaveLength(0);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(0);
+  });
+
+  it('on a resumed run whose earlier attempt never got to RollbackStage, rolls the stage back', async () => {
+    pipelineMock.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: 'exec-140', status: 'Succeeded' } }] });
+    pipelineMock.on(RollbackStageCommand).resolves({ pipelineExecutionId: 'exec-rb' });
+
+    expect(await target.restore({ ...request, resumed: true })).toMatchObject({ outcome: 'restored', expectations: [{ executionId: 'exec-rb' }] });
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+  });
+
   it('does not apply when the known-good deployment has no execution for this stage', async () => {
     expect(await target.restore({ ...request, to: { ...request.to, pipeline: undefined } })).toMatchObject({ outcome: 'not_applicable' });
     expect(pipelineMock.calls()).toHaveLength(0);
@@ -78,28 +102,31 @@ describe('CodePipeline stage target', () => {
 });
 
 describe('validator client', () => {
-  const validator = new LambdaValidatorClient(new LambdaClient({ region: 'eu-west-1' }), 'validator', () => new Date('2026-11-23T10:00:00.000Z'));
+  const validator = new LambdaValidatorClient(new LambdaClient({ region: 'eu-west-1' }), 'validator');
   const validationRequest = { environments: [{ name: 'production', alarmPrefixes: ['p-'] }], budgetMs: 1000, pollIntervalMs: 100, consecutivePasses: 1 };
   const payload = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)) as never;
 
   beforeEach(() => lambdaMock.reset());
 
-  it('treats a crashed validator (FunctionError) as a failed validation with its message', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'Runtime.ExitError', errorMessage: 'Task timed out after 300.00 seconds' }) });
+  it('returns the verdict the validator gave', async () => {
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ success: false, reason: 'alarm A is ALARM', timestamp: '2026-11-23T10:00:00.000Z' }) });
 
-    expect(await validator.validate(validationRequest)).toMatchObject({ success: false, reason: 'validator failed (Unhandled): Runtime.ExitError Task timed out after 300.00 seconds' });
+    expect(await validator.validate(validationRequest)).toMatchObject({ success: false, reason: 'alarm A is ALARM' });
+    expect(lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input).toMatchObject({ FunctionName: 'validator', InvocationType: 'RequestResponse' });
   });
 
-  it('treats a client-side timeout as a failed validation', async () => {
-    lambdaMock.on(InvokeCommand).rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+  it.each([
+    ['crashed (FunctionError)', () => lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'Runtime.ExitError', errorMessage: 'Task timed out after 300.00 seconds' }) }), 'validator failed (Unhandled): Runtime.ExitError Task timed out after 300.00 seconds'],
+    ['timed out on the client', () => lambdaMock.on(InvokeCommand).rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })), 'validator unavailable: TimeoutError: socket timed out'],
+    ['throttled', () => lambdaMock.on(InvokeCommand).rejects(new TooManyRequestsException({ message: 'Rate Exceeded.', $metadata: {} })), 'validator unavailable: TooManyRequestsException: Rate Exceeded.'],
+    ['answered nonsense', () => lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"ok":true}') }), 'validator returned an unreadable result: {"ok":true}'],
+  ])('is unavailable, not a failed validation, when it %s', async (_, arrange, message) => {
+    arrange();
 
-    expect(await validator.validate(validationRequest)).toMatchObject({ success: false, reason: 'validator did not answer in time (TimeoutError)' });
-  });
+    const failure = await validator.validate(validationRequest).catch((error: unknown) => error);
 
-  it('treats an unreadable answer as a failed validation', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"ok":true}') });
-
-    expect((await validator.validate(validationRequest)).reason).toMatch(/^validator returned an unreadable result/);
+    expect(failure).toBeInstanceOf(ValidatorUnavailableError);
+    expect((failure as Error).message).toBe(message);
   });
 });
 

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
-import type { DeploymentRecord, TimelineStep } from '../../shared/history/deployment-record';
-import { MAX_TIMELINE_STEPS } from '../../shared/history/deployment-record';
-import { DynamoHistoryStore } from '../../shared/history/dynamo-history-store';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { RecordDeploymentInput } from '../../shared/history/deployment-history';
+import { DynamoDeploymentHistory } from '../../shared/history/dynamo-deployment-history';
 import {
   ClaimLostError,
   DeploymentConflictError,
   HistoryTableMissingError,
   InvalidCursorError,
 } from '../../shared/history/history-errors';
-import type { RecordDeploymentInput } from '../../shared/history/history-store';
+import { boundTimeline, MAX_TIMELINE_STEPS, type JournalStep, type StepOf } from '../../shared/history/run-journal';
+import { drillPartition, type Journal } from '../../shared/history/run-store';
 import { ManualClock } from '../../shared/time/clock';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
 
@@ -23,7 +24,7 @@ async function seed(history: History, environment: string, specs: readonly [stri
   const records: DeploymentRecord[] = [];
   for (const [index, [version, status]] of specs.entries()) {
     history.clock.advance(MINUTE);
-    const result = await history.store.recordDeployment({
+    const result = await history.deployments.recordDeployment({
       deploymentId: `${environment}-${index}-${version}`,
       environment,
       version,
@@ -35,36 +36,26 @@ async function seed(history: History, environment: string, specs: readonly [stri
   return records;
 }
 
-async function claim(history: History, deploymentId: string, runId: string, leaseSeconds = 60) {
-  const observed = await history.store.getDeployment(deploymentId);
-  if (!observed) throw new Error(`test setup: ${deploymentId} missing`);
-  return history.store.claimForRollback({ observed, runId, trigger: alarmTrigger, leaseSeconds });
-}
-
-function step(name: string): TimelineStep {
-  return { at: '2026-11-01T12:00:00.000Z', step: name, outcome: 'ok', durationMs: 5 };
-}
-
 describe('recording deployments', () => {
   it('creates a deployment once and leaves it unchanged when the same start is recorded again', async () => {
     const history = await createTestHistory();
     const input = { deploymentId: 'exec-1', environment: 'production', version: '1.4.0', status: 'in_progress', source: 'codepipeline' } as const;
 
-    const first = await history.store.recordDeployment(input);
+    const first = await history.deployments.recordDeployment(input);
     history.clock.advance(MINUTE);
-    const second = await history.store.recordDeployment(input);
+    const second = await history.deployments.recordDeployment(input);
 
     expect(first.outcome).toBe('created');
     expect(second.outcome).toBe('unchanged');
-    expect(await history.store.getDeployment('exec-1')).toEqual(first.deployment);
+    expect(await history.deployments.getDeployment('exec-1')).toEqual(first.deployment);
   });
 
   it('moves an in_progress deployment to succeeded, keeping its start time and adding the alias versions', async () => {
     const history = await createTestHistory();
-    await history.store.recordDeployment({ deploymentId: 'exec-2', environment: 'production', version: '1.5.0', status: 'in_progress', source: 'cli' });
+    await history.deployments.recordDeployment({ deploymentId: 'exec-2', environment: 'production', version: '1.5.0', status: 'in_progress', source: 'cli' });
     history.clock.advance(5 * MINUTE);
 
-    const result = await history.store.recordDeployment({
+    const result = await history.deployments.recordDeployment({
       deploymentId: 'exec-2',
       environment: 'production',
       version: '1.5.0',
@@ -74,7 +65,7 @@ describe('recording deployments', () => {
     });
 
     expect(result.outcome).toBe('updated');
-    const stored = await history.store.getDeployment('exec-2');
+    const stored = await history.deployments.getDeployment('exec-2');
     expect(stored).toMatchObject({
       status: 'succeeded',
       startedAt: '2026-11-01T12:00:00.000Z',
@@ -88,12 +79,12 @@ describe('recording deployments', () => {
     const history = await createTestHistory();
     const base = { deploymentId: 'exec-3', environment: 'staging', version: '2.0.0', source: 'codepipeline' } as const;
 
-    const finished = await history.store.recordDeployment({ ...base, status: 'succeeded' });
-    const lateStart = await history.store.recordDeployment({ ...base, status: 'in_progress' });
+    const finished = await history.deployments.recordDeployment({ ...base, status: 'succeeded' });
+    const lateStart = await history.deployments.recordDeployment({ ...base, status: 'in_progress' });
 
     expect(finished.outcome).toBe('created');
     expect(lateStart.outcome).toBe('unchanged');
-    expect((await history.store.getDeployment('exec-3'))?.status).toBe('succeeded');
+    expect((await history.deployments.getDeployment('exec-3'))?.status).toBe('succeeded');
   });
 
   it('does not let a late status overwrite a deployment that is being or was rolled back', async () => {
@@ -102,23 +93,23 @@ describe('recording deployments', () => {
     await claim(history, deployment!.deploymentId, 'run-1');
 
     const { deploymentId, environment, version } = deployment!;
-    const late = await history.store.recordDeployment({ deploymentId, environment, version, status: 'failed', source: 'test' });
+    const late = await history.deployments.recordDeployment({ deploymentId, environment, version, status: 'failed', source: 'test' });
 
     expect(late.outcome).toBe('unchanged');
-    expect((await history.store.getDeployment(deployment!.deploymentId))?.status).toBe('rolling_back');
+    expect((await history.deployments.getDeployment(deployment!.deploymentId))?.status).toBe('rolling_back');
   });
 
   it('refuses to reuse a deployment id for another environment or version, writing nothing', async () => {
     const history = await createTestHistory();
-    await history.store.recordDeployment({ deploymentId: 'exec-4', environment: 'test', version: '1.0.0', status: 'in_progress', source: 'cli' });
+    await history.deployments.recordDeployment({ deploymentId: 'exec-4', environment: 'test', version: '1.0.0', status: 'in_progress', source: 'cli' });
 
     await expect(
-      history.store.recordDeployment({ deploymentId: 'exec-4', environment: 'production', version: '1.0.0', status: 'succeeded', source: 'cli' }),
+      history.deployments.recordDeployment({ deploymentId: 'exec-4', environment: 'production', version: '1.0.0', status: 'succeeded', source: 'cli' }),
     ).rejects.toBeInstanceOf(DeploymentConflictError);
     await expect(
-      history.store.recordDeployment({ deploymentId: 'exec-4', environment: 'test', version: '9.9.9', status: 'in_progress', source: 'cli' }),
+      history.deployments.recordDeployment({ deploymentId: 'exec-4', environment: 'test', version: '9.9.9', status: 'in_progress', source: 'cli' }),
     ).rejects.toThrow(/already recorded for environment "test" version "1.0.0"/);
-    expect(await history.store.getDeployment('exec-4')).toMatchObject({ environment: 'test', version: '1.0.0', status: 'in_progress' });
+    expect(await history.deployments.getDeployment('exec-4')).toMatchObject({ environment: 'test', version: '1.0.0', status: 'in_progress' });
   });
 });
 
@@ -134,7 +125,7 @@ describe('finding the active deployment and the last known good', () => {
     const history = await createTestHistory();
     await seed(history, 'production', specs);
 
-    const pair = await history.store.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair('production');
 
     expect(pair.activeDeployment?.version).toBe(active);
     expect(pair.lastKnownGood?.version).toBe(lastGood);
@@ -143,10 +134,10 @@ describe('finding the active deployment and the last known good', () => {
   it('after a rollback, the restored version is active again and the rolled-back one is skipped', async () => {
     const history = await createTestHistory();
     const [, , bad] = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
-    await claim(history, bad!.deploymentId, 'run-1');
-    await history.store.completeRollback({ deploymentId: bad!.deploymentId, runId: 'run-1', outcome: 'rolled_back', level: 'stage', reason: 'alarm' });
+    const claimed = await claim(history, bad!.deploymentId, 'run-1');
+    await history.runs.complete(refOf(bad!.deploymentId, 'run-1'), completion, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
 
-    const pair = await history.store.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair('production');
 
     expect(pair.activeDeployment?.version).toBe('1.1');
     expect(pair.lastKnownGood?.version).toBe('1.0');
@@ -157,7 +148,7 @@ describe('finding the active deployment and the last known good', () => {
     await seed(history, 'production', [['1.0', 'succeeded'], ...Array.from({ length: 8 }, (_, i) => [`1.1-rc${i}`, 'failed'] as [string, 'failed']), ['1.1', 'succeeded']]);
     await seed(history, 'staging', [['9.0', 'succeeded'], ['9.1', 'succeeded']]);
 
-    const pair = await history.store.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair('production');
 
     expect(pair.activeDeployment?.version).toBe('1.1');
     expect(pair.lastKnownGood?.version).toBe('1.0');
@@ -167,89 +158,115 @@ describe('finding the active deployment and the last known good', () => {
     const history = await createTestHistory();
     await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded'], ['1.3', 'succeeded']]);
 
-    const pair = await history.store.findRollbackPair('production', { targetVersion: '1.0' });
+    const pair = await history.deployments.findRollbackPair('production', { targetVersion: '1.0' });
 
     expect(pair.lastKnownGood?.version).toBe('1.2');
     expect(pair.requestedTarget?.version).toBe('1.0');
-    expect((await history.store.findRollbackPair('production', { targetVersion: '0.9' })).requestedTarget).toBeUndefined();
+    expect((await history.deployments.findRollbackPair('production', { targetVersion: '0.9' })).requestedTarget).toBeUndefined();
   });
 });
 
-describe('claiming a deployment for rollback', () => {
-  it('lets exactly one of 50 concurrent claimants win; the rest are told who holds it', async () => {
+const invocation = (name: string) => `invocation-${name}`;
+
+function claimStep(runId: string, at = '2026-11-01T12:00:00.000Z'): StepOf<'claim'> {
+  return {
+    step: 'claim',
+    at,
+    runId,
+    outcome: 'info',
+    durationMs: 0,
+    detail: 'claimed',
+    facts: { invocationId: invocation(runId), mode: 'automatic', environment: 'production', fromDeploymentId: 'x', fromVersion: '1.0', toDeploymentId: 'y', toVersion: '0.9', reason: 'alarm' },
+  };
+}
+
+function noteStep(runId: string, detail: string): JournalStep {
+  return { step: 'handover', at: '2026-11-01T12:00:00.000Z', runId, outcome: 'warning', durationMs: 0, detail, facts: { cause: 'interrupted', resumeAfter: '2026-11-01T12:00:00.000Z' } };
+}
+
+/** Claims as `runId`, driven by its own invocation, with its claim step. */
+async function claim(history: History, deploymentId: string, runId: string, leaseSeconds = 60) {
+  const observed = await history.deployments.getDeployment(deploymentId);
+  if (!observed) throw new Error(`test setup: ${deploymentId} missing`);
+  return history.runs.claim({ observed, runId, invocationId: invocation(runId), mode: 'automatic', trigger: alarmTrigger, leaseSeconds, claimStep: claimStep(runId) });
+}
+
+const refOf = (deploymentId: string, runId: string, invocationId = invocation(runId)) => ({ deploymentId, runId, invocationId });
+const journalOf = (record: DeploymentRecord | undefined): Journal => ({ timeline: record?.timeline ?? [], dropped: record?.timelineDropped ?? 0 });
+const completion = { outcome: 'rolled_back', level: 'stage', reason: 'alarm demo-shop-prod-5xx', targetDeploymentId: 'production-0-1.0', targetVersion: '1.0' } as const;
+
+describe('claiming a deployment for a run', () => {
+  it('lets exactly one of 50 concurrent claimants win, writing its claim step with the claim; the rest find it held', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
 
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
-        history.store.claimForRollback({ observed: deployment!, runId: `run-${index}`, trigger: alarmTrigger, leaseSeconds: 60 }),
+        history.runs.claim({ observed: deployment!, runId: `run-${index}`, invocationId: `i-${index}`, mode: 'automatic', trigger: alarmTrigger, leaseSeconds: 60, claimStep: claimStep(`run-${index}`) }),
       ),
     );
 
     const winners = results.filter((result) => result.outcome === 'claimed');
     expect(winners).toHaveLength(1);
-    const winner = winners[0]!;
-    expect(results.filter((result) => result.outcome === 'already_claimed')).toHaveLength(49);
-    for (const result of results) {
-      if (result.outcome === 'already_claimed') expect(result.holderRunId).toBe(winner.deployment.rollback?.runId);
-    }
-    expect(await history.store.getDeployment(deployment!.deploymentId)).toMatchObject({
+    const winner = winners[0]!.deployment.rollback!;
+    expect(results.filter((result) => result.outcome === 'held')).toHaveLength(49);
+    for (const result of results) if (result.outcome === 'held') expect(result.deployment.rollback?.holder).toBe(winner.holder);
+    const stored = await history.deployments.getDeployment(deployment!.deploymentId);
+    expect(stored).toMatchObject({
       status: 'rolling_back',
       rollbackEnvironment: 'production',
       rollbackStartedAt: '2026-11-01T12:01:00.000Z',
-      rollback: { runId: winner.deployment.rollback?.runId, previousStatus: 'succeeded', leaseExpiresAt: '2026-11-01T12:02:00.000Z', trigger: alarmTrigger },
+      rollback: { runId: winner.runId, mode: 'automatic', holder: winner.holder, previousStatus: 'succeeded', leaseExpiresAt: '2026-11-01T12:02:00.000Z', trigger: alarmTrigger },
     });
+    expect(stored?.timeline?.map((step) => [step.step, step.runId])).toEqual([['claim', winner.runId]]);
   });
 
-  it('lets the same run resume its own claim before the lease expires', async () => {
+  it('finds another invocation of the same run (a copy of one event) holding a live lease', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
     await claim(history, deployment!.deploymentId, 'run-a');
-    history.clock.advance(10_000);
+    const observed = (await history.deployments.getDeployment(deployment!.deploymentId))!;
 
-    const again = await claim(history, deployment!.deploymentId, 'run-a');
+    const copy = await history.runs.resume({ observed, invocationId: 'the-copy', leaseSeconds: 60 });
 
-    expect(again).toMatchObject({ outcome: 'claimed', resumed: true });
-    expect(again.outcome === 'claimed' && again.takenOverFrom).toBeFalsy();
+    expect(copy).toMatchObject({ outcome: 'held', deployment: { rollback: { holder: invocation('run-a') } } });
   });
 
-  it('takes over an expired lease exactly once when 50 runs try together', async () => {
+  it('resumes an expired lease exactly once when 50 invocations try together', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
     await claim(history, deployment!.deploymentId, 'crashed-run', 60);
     history.clock.advance(61_000);
-    const observed = (await history.store.getDeployment(deployment!.deploymentId))!;
+    const observed = (await history.deployments.getDeployment(deployment!.deploymentId))!;
 
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, index) =>
-        history.store.claimForRollback({ observed, runId: `retry-${index}`, trigger: alarmTrigger, leaseSeconds: 60 }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, index) => history.runs.resume({ observed, invocationId: `retry-${index}`, leaseSeconds: 60 })));
 
-    const winners = results.filter((result) => result.outcome === 'claimed');
+    const winners = results.filter((result) => result.outcome === 'resumed');
     expect(winners).toHaveLength(1);
-    expect(winners[0]).toMatchObject({ resumed: true, takenOverFrom: 'crashed-run' });
-    const stored = await history.store.getDeployment(deployment!.deploymentId);
-    expect(stored?.rollback).toMatchObject({ takenOverFrom: 'crashed-run', previousStatus: 'succeeded' });
+    expect(results.filter((result) => result.outcome === 'held')).toHaveLength(49);
+    const stored = await history.deployments.getDeployment(deployment!.deploymentId);
+    expect(stored?.rollback).toMatchObject({ runId: 'crashed-run', holder: winners[0]!.deployment.rollback?.holder, leaseExpiresAt: '2026-11-01T12:03:01.000Z' });
   });
 
-  it('answers already_claimed while another run holds a live lease', async () => {
+  it('lets a run be resumed at once after its driver handed it over, and not before', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
-    await claim(history, deployment!.deploymentId, 'holder', 60);
-    history.clock.advance(30_000);
+    const claimed = await claim(history, deployment!.deploymentId, 'run-1', 900);
+    const observed = (await history.deployments.getDeployment(deployment!.deploymentId))!;
+    expect((await history.runs.resume({ observed, invocationId: 'early', leaseSeconds: 900 })).outcome).toBe('held');
 
-    const result = await claim(history, deployment!.deploymentId, 'latecomer');
+    await history.runs.handOver(refOf(deployment!.deploymentId, 'run-1'), history.clock.now(), { timeline: [...claimed.outcome === 'claimed' ? claimed.deployment.timeline! : [], noteStep('run-1', 'validator unavailable')], dropped: 0 });
+    const released = (await history.deployments.getDeployment(deployment!.deploymentId))!;
 
-    expect(result).toMatchObject({ outcome: 'already_claimed', holderRunId: 'holder', leaseExpiresAt: '2026-11-01T12:02:00.000Z' });
+    expect(await history.runs.resume({ observed: released, invocationId: 'reconciler', leaseSeconds: 900 })).toMatchObject({ outcome: 'resumed', deployment: { rollback: { holder: 'reconciler' } } });
   });
 
-  it('re-decides from the true state when the record changed after it was read', async () => {
+  it('re-decides from the true state when the deployment finished after it was read', async () => {
     const history = await createTestHistory();
-    const started = await history.store.recordDeployment({ deploymentId: 'exec-9', environment: 'production', version: '2.0', status: 'in_progress', source: 'cli' });
-    await history.store.recordDeployment({ deploymentId: 'exec-9', environment: 'production', version: '2.0', status: 'succeeded', source: 'cli' });
+    const started = await history.deployments.recordDeployment({ deploymentId: 'exec-9', environment: 'production', version: '2.0', status: 'in_progress', source: 'cli' });
+    await history.deployments.recordDeployment({ deploymentId: 'exec-9', environment: 'production', version: '2.0', status: 'succeeded', source: 'cli' });
 
-    const result = await history.store.claimForRollback({ observed: started.deployment, runId: 'run-x', trigger: alarmTrigger, leaseSeconds: 60 });
+    const result = await history.runs.claim({ observed: started.deployment, runId: 'run-x', invocationId: 'i-x', mode: 'automatic', trigger: alarmTrigger, leaseSeconds: 60 });
 
     expect(result).toMatchObject({ outcome: 'claimed', deployment: { rollback: { previousStatus: 'succeeded' } } });
   });
@@ -257,38 +274,57 @@ describe('claiming a deployment for rollback', () => {
   it('will not claim a rolled-back deployment or one that does not exist', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
-    await claim(history, deployment!.deploymentId, 'run-1');
-    await history.store.completeRollback({ deploymentId: deployment!.deploymentId, runId: 'run-1', outcome: 'rolled_back', level: 'stage', reason: 'alarm' });
+    const claimed = await claim(history, deployment!.deploymentId, 'run-1');
+    const ref = refOf(deployment!.deploymentId, 'run-1');
+    const record = await history.runs.complete(ref, completion, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
+    await history.runs.release(ref, journalOf(record));
 
     expect((await claim(history, deployment!.deploymentId, 'run-2')).outcome).toBe('not_claimable');
     const ghost = { ...deployment!, deploymentId: 'never-recorded' };
-    expect(await history.store.claimForRollback({ observed: ghost, runId: 'run-3', trigger: alarmTrigger, leaseSeconds: 60 })).toEqual({
+    expect(await history.runs.claim({ observed: ghost, runId: 'run-3', invocationId: 'i-3', mode: 'automatic', trigger: alarmTrigger, leaseSeconds: 60 })).toEqual({
       outcome: 'not_found',
       deploymentId: 'never-recorded',
     });
   });
+
+  it('lets a new run claim a deployment whose rollback failed, keeping the failed run as the previous one', async () => {
+    const history = await createTestHistory();
+    const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
+    const claimed = await claim(history, deployment!.deploymentId, 'automatic-run');
+    const ref = refOf(deployment!.deploymentId, 'automatic-run');
+    const failed = await history.runs.complete(ref, { ...completion, outcome: 'rollback_failed', reason: 'still in ALARM' }, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
+    await history.runs.release(ref, journalOf(failed));
+    const observed = (await history.deployments.getDeployment(deployment!.deploymentId))!;
+
+    const manual = await history.runs.claim({ observed, runId: 'manual-run', invocationId: 'i-m', mode: 'manual', trigger: { type: 'manual', requestedBy: 'ana' }, leaseSeconds: 60, claimStep: claimStep('manual-run') });
+
+    expect(manual).toMatchObject({
+      outcome: 'claimed',
+      deployment: {
+        status: 'rolling_back',
+        rollback: { runId: 'manual-run', mode: 'manual', previousStatus: 'rollback_failed', previousRun: { runId: 'automatic-run', outcome: 'rollback_failed', reason: 'still in ALARM' } },
+      },
+    });
+    expect(manual.outcome === 'claimed' && manual.deployment.timeline?.map((step) => step.runId)).toEqual(['automatic-run', 'manual-run']);
+  });
 });
 
-describe('completing a rollback and its timeline', () => {
-  it('records outcome, level, reason and target, and releases the lease', async () => {
+describe('completing a run and its journal', () => {
+  it('records outcome, level, reason and target with the journal, and keeps the lease until the run is released', async () => {
     const history = await createTestHistory();
     const [good, bad] = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded']]);
-    await claim(history, bad!.deploymentId, 'run-1');
+    const claimed = await claim(history, bad!.deploymentId, 'run-1');
     history.clock.advance(42_000);
+    const ref = refOf(bad!.deploymentId, 'run-1');
 
-    const completed = await history.store.completeRollback({
-      deploymentId: bad!.deploymentId,
-      runId: 'run-1',
-      outcome: 'rolled_back',
-      level: 'stage',
-      reason: 'alarm demo-shop-prod-5xx',
-      targetDeploymentId: good!.deploymentId,
-      targetVersion: '1.0',
-    });
+    const completed = await history.runs.complete(ref, { ...completion, targetDeploymentId: good!.deploymentId }, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
 
     expect(completed.status).toBe('rolled_back');
     expect(completed.rollback).toEqual({
       runId: 'run-1',
+      mode: 'automatic',
+      holder: invocation('run-1'),
+      leaseExpiresAt: '2026-11-01T12:03:00.000Z',
       previousStatus: 'succeeded',
       trigger: alarmTrigger,
       startedAt: '2026-11-01T12:02:00.000Z',
@@ -298,36 +334,60 @@ describe('completing a rollback and its timeline', () => {
       targetDeploymentId: good!.deploymentId,
       targetVersion: '1.0',
     });
+    await history.runs.release(ref, journalOf(completed));
+    const released = await history.deployments.getDeployment(bad!.deploymentId);
+    expect(released?.rollback?.leaseExpiresAt).toBeUndefined();
+    expect(released?.rollback?.holder).toBeUndefined();
   });
 
-  it('refuses completion and timeline writes from a run that lost the claim', async () => {
+  it('refuses journal, completion and release writes from an invocation that no longer drives the run', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
     await claim(history, deployment!.deploymentId, 'slow-run', 60);
     history.clock.advance(61_000);
-    await claim(history, deployment!.deploymentId, 'new-run', 60);
+    const observed = (await history.deployments.getDeployment(deployment!.deploymentId))!;
+    await history.runs.resume({ observed, invocationId: 'the-reconciler', leaseSeconds: 60 });
+    const slow = refOf(deployment!.deploymentId, 'slow-run');
 
-    await expect(history.store.appendTimeline(deployment!.deploymentId, 'slow-run', [step('late')])).rejects.toBeInstanceOf(ClaimLostError);
-    await expect(
-      history.store.completeRollback({ deploymentId: deployment!.deploymentId, runId: 'slow-run', outcome: 'rolled_back', level: 'stage', reason: 'x' }),
-    ).rejects.toThrow(/no longer holds the rollback claim .* \(held by new-run\)/);
-    expect((await history.store.getDeployment(deployment!.deploymentId))?.status).toBe('rolling_back');
+    await expect(history.runs.writeJournal(slow, journalOf(observed))).rejects.toBeInstanceOf(ClaimLostError);
+    await expect(history.runs.complete(slow, completion, journalOf(observed))).rejects.toThrow(/no longer holds the rollback claim .* \(held by the-reconciler\)/);
+    await expect(history.runs.release(slow, journalOf(observed))).rejects.toBeInstanceOf(ClaimLostError);
+    expect((await history.deployments.getDeployment(deployment!.deploymentId))?.status).toBe('rolling_back');
   });
 
-  it('keeps the timeline in order up to its bound and counts the steps beyond it', async () => {
+  it('completes another environment\'s joined record once, and again as a no-op for the same run', async () => {
+    const history = await createTestHistory();
+    const [staging] = await seed(history, 'staging', [['1.1', 'succeeded']]);
+    await history.runs.claim({ observed: staging!, runId: 'run-1', invocationId: 'i-1', mode: 'automatic', trigger: alarmTrigger, leaseSeconds: 60, partOf: 'prod-journal' });
+    const input = { deploymentId: staging!.deploymentId, runId: 'run-1', partOf: 'prod-journal', ...completion, level: 'full' as const };
+
+    const first = await history.runs.completeJoined(input);
+    const again = await history.runs.completeJoined(input);
+
+    expect(first).toMatchObject({ status: 'rolled_back', rollback: { level: 'full', partOf: 'prod-journal' } });
+    expect(first.rollback?.leaseExpiresAt).toBeUndefined();
+    expect(again).toEqual(first);
+    await expect(history.runs.completeJoined({ ...input, runId: 'someone-else' })).rejects.toBeInstanceOf(ClaimLostError);
+  });
+
+  it('keeps the first and the newest steps when the journal passes its bound, and counts what it dropped', async () => {
     const history = await createTestHistory();
     const [deployment] = await seed(history, 'production', [['1.0', 'succeeded']]);
-    await claim(history, deployment!.deploymentId, 'run-1');
+    const claimed = await claim(history, deployment!.deploymentId, 'run-1');
+    const ref = refOf(deployment!.deploymentId, 'run-1');
+    let journal = journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined);
 
-    await history.store.appendTimeline(deployment!.deploymentId, 'run-1', [step('claim'), step('stage-rollback')]);
-    for (let index = 0; index < MAX_TIMELINE_STEPS; index += 1) {
-      await history.store.appendTimeline(deployment!.deploymentId, 'run-1', [step(`poll-${index}`)]);
+    for (let index = 0; index < MAX_TIMELINE_STEPS + 20; index += 1) {
+      const bounded = boundTimeline([...journal.timeline, noteStep('run-1', `step-${index}`)], journal.dropped);
+      journal = { timeline: bounded.timeline, dropped: bounded.dropped };
+      await history.runs.writeJournal(ref, journal);
     }
 
-    const stored = await history.store.getDeployment(deployment!.deploymentId);
+    const stored = await history.deployments.getDeployment(deployment!.deploymentId);
     expect(stored?.timeline).toHaveLength(MAX_TIMELINE_STEPS);
-    expect(stored?.timeline?.slice(0, 3).map((entry) => entry.step)).toEqual(['claim', 'stage-rollback', 'poll-0']);
-    expect(stored?.timelineDropped).toBe(2);
+    expect(stored?.timeline?.[0]?.step).toBe('claim');
+    expect(stored?.timeline?.at(-1)?.detail).toBe(`step-${MAX_TIMELINE_STEPS + 19}`);
+    expect(stored?.timelineDropped).toBe(21);
   });
 
   it('lists the rollbacks of an environment since a time, newest first, from the sparse index', async () => {
@@ -342,11 +402,41 @@ describe('completing a rollback and its timeline', () => {
     await claim(history, records[3]!.deploymentId, 'run-new');
     await claim(history, `staging-0-1.3`, 'run-staging');
 
-    const all = await history.store.listRollbacksSince('production', windowStart);
-    const recent = await history.store.listRollbacksSince('production', new Date(windowStart.getTime() + 30_000));
+    const all = await history.deployments.listRollbacksSince('production', windowStart);
+    const recent = await history.deployments.listRollbacksSince('production', new Date(windowStart.getTime() + 30_000));
 
     expect(all.map((record) => record.rollback?.runId)).toEqual(['run-new', 'run-mid', 'run-old']);
     expect(recent.map((record) => record.rollback?.runId)).toEqual(['run-new', 'run-mid']);
+  });
+
+  it('finds only unfinished runs for the reconciler, drills in their own partition of the index', async () => {
+    const history = await createTestHistory();
+    const [finished, open] = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded']]);
+    const done = await claim(history, finished!.deploymentId, 'done-run');
+    const doneRef = refOf(finished!.deploymentId, 'done-run');
+    await history.runs.release(doneRef, journalOf(await history.runs.complete(doneRef, completion, journalOf(done.outcome === 'claimed' ? done.deployment : undefined))));
+    await claim(history, open!.deploymentId, 'open-run');
+    await history.runs.startDrill({ runId: 'drill-1', invocationId: 'i-d', environment: 'production', from: open!, trigger: { type: 'drill' }, leaseSeconds: 60, claimStep: claimStep('drill-1'), retentionSeconds: 3_600 });
+    const since = new Date('2026-11-01T00:00:00.000Z');
+
+    expect((await history.runs.findOpenRuns('production', since)).map((record) => record.deploymentId)).toEqual([open!.deploymentId]);
+    expect((await history.runs.findOpenRuns(drillPartition('production'), since)).map((record) => record.deploymentId)).toEqual(['drill-production-drill-1']);
+    expect((await history.deployments.listRollbacksSince('production', since)).map((record) => record.deploymentId).sort()).toEqual([finished!.deploymentId, open!.deploymentId].sort());
+  });
+});
+
+describe('notices', () => {
+  it('lets the first of 20 concurrent callers announce within a window, and the next after it', async () => {
+    const history = await createTestHistory();
+    const until = new Date('2026-11-01T12:10:00.000Z');
+
+    const first = await Promise.all(Array.from({ length: 20 }, () => history.notices.isFirstNotice('production#cooldown#d-1', until)));
+    history.clock.set('2026-11-01T12:10:00.000Z');
+    const after = await history.notices.isFirstNotice('production#cooldown#d-1', new Date('2026-11-01T12:20:00.000Z'));
+
+    expect(first.filter(Boolean)).toHaveLength(1);
+    expect(after).toBe(true);
+    expect(await history.notices.isFirstNotice('production#cooldown#d-2', until)).toBe(true);
   });
 });
 
@@ -366,7 +456,7 @@ describe('listing history', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await history.store.listHistory({ environment: 'production', limit: 3, cursor });
+      const page = await history.deployments.listHistory({ environment: 'production', limit: 3, cursor });
       seen.push(...page.items.map((item) => item.version));
       cursor = page.nextCursor;
       pages += 1;
@@ -379,8 +469,8 @@ describe('listing history', () => {
   it('filters by status across pages and still fills each page', async () => {
     const { history } = await seededHistory();
 
-    const first = await history.store.listHistory({ environment: 'production', status: 'succeeded', limit: 2 });
-    const second = await history.store.listHistory({ environment: 'production', status: 'succeeded', limit: 2, cursor: first.nextCursor });
+    const first = await history.deployments.listHistory({ environment: 'production', status: 'succeeded', limit: 2 });
+    const second = await history.deployments.listHistory({ environment: 'production', status: 'succeeded', limit: 2, cursor: first.nextCursor });
 
     expect(first.items.map((item) => item.version)).toEqual(['1.6', '1.4']);
     expect(second.items.map((item) => item.version)).toEqual(['1.2', '1.0']);
@@ -389,7 +479,7 @@ describe('listing history', () => {
   it('filters by a time range on the start time', async () => {
     const { history, records } = await seededHistory();
 
-    const page = await history.store.listHistory({
+    const page = await history.deployments.listHistory({
       environment: 'production',
       since: new Date(records[2]!.startedAt),
       until: new Date(records[4]!.startedAt),
@@ -402,19 +492,19 @@ describe('listing history', () => {
 
   it('rejects a cursor that was tampered with or belongs to another environment', async () => {
     const { history } = await seededHistory();
-    const page = await history.store.listHistory({ environment: 'production', limit: 2 });
+    const page = await history.deployments.listHistory({ environment: 'production', limit: 2 });
 
-    await expect(history.store.listHistory({ environment: 'staging', limit: 2, cursor: page.nextCursor })).rejects.toThrow(
+    await expect(history.deployments.listHistory({ environment: 'staging', limit: 2, cursor: page.nextCursor })).rejects.toThrow(
       /pages environment "production", not "staging"/,
     );
-    await expect(history.store.listHistory({ environment: 'production', limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+    await expect(history.deployments.listHistory({ environment: 'production', limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
       InvalidCursorError,
     );
   });
 });
 
 it('names the missing table instead of failing with a bare ResourceNotFoundException', async () => {
-  const store = new DynamoHistoryStore({ client: createDocumentClient(localClientConfig()), tableName: 'no-such-table', clock: new ManualClock() });
+  const store = new DynamoDeploymentHistory({ client: createDocumentClient(localClientConfig()), tableName: 'no-such-table', clock: new ManualClock() });
 
   await expect(store.getDeployment('x')).rejects.toBeInstanceOf(HistoryTableMissingError);
   await expect(store.findRollbackPair('production')).rejects.toThrow(/"no-such-table" does not exist/);

@@ -1,10 +1,15 @@
 import { InvokeCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { createTestHistory } from '../helpers/history-table';
 import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
 import { DEMO_HISTORY, healthy, lambdaMock, sampleEvent, snsMock, TOPIC_ARN, VALIDATOR_FUNCTION } from '../helpers/orchestrator-harness';
+
+const FAILED_EVENTS_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/rollback-failed-events';
+const sqsMock = mockClient(SQSClient);
 
 type Handler = (event: unknown, context: ReturnType<typeof fakeContext>) => Promise<RollbackRunResult>;
 
@@ -14,8 +19,13 @@ describe('orchestrator handler', () => {
 
   beforeAll(async () => {
     history = await createTestHistory();
-    for (const { at, ...spec } of DEMO_HISTORY) await history.store.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
-    stubFunctionEnvironment({ HISTORY_TABLE_NAME: history.tableName, VALIDATOR_FUNCTION_NAME: VALIDATOR_FUNCTION, RESULT_TOPIC_ARN: TOPIC_ARN });
+    for (const { at, ...spec } of DEMO_HISTORY) await history.deployments.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
+    stubFunctionEnvironment({
+      HISTORY_TABLE_NAME: history.tableName,
+      VALIDATOR_FUNCTION_NAME: VALIDATOR_FUNCTION,
+      RESULT_TOPIC_ARN: TOPIC_ARN,
+      FAILED_EVENTS_QUEUE_URL: FAILED_EVENTS_QUEUE_URL,
+    });
     ({ handler } = (await import('../../functions/orchestrator/handler')) as unknown as { handler: Handler });
   });
   afterAll(() => {
@@ -45,6 +55,35 @@ describe('orchestrator handler', () => {
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'manual', environment: 'staging', deploymentId: 'stag-140', toVersion: '1.3.0' });
     expect(lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input.FunctionVersion).sort()).toEqual(['11', '31']);
     expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(TOPIC_ARN);
-    expect((await history.store.getDeployment('stag-140'))?.status).toBe('rolled_back');
+    expect((await history.deployments.getDeployment('stag-140'))?.status).toBe('rolled_back');
+  });
+
+  it('sends the outcome to the failed-events queue when the results topic refuses it, and says so in the answer', async () => {
+    lambdaMock.reset();
+    snsMock.reset();
+    sqsMock.reset();
+    lambdaMock.on(UpdateAliasCommand).resolves({});
+    lambdaMock.on(InvokeCommand).resolves(healthy);
+    snsMock.on(PublishCommand).rejects(Object.assign(new Error('KMS key is disabled'), { name: 'KMSDisabledException' }));
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
+
+    const result = await handler({ ...sampleEvent('manual-rollback'), environment: 'test', requestId: 'manual-sns-down' }, fakeContext({ remainingMs: 900_000 }));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', environment: 'test', notification: { type: 'rollback_result', delivery: 'fallback' } });
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(sent).toMatchObject({
+      QueueUrl: FAILED_EVENTS_QUEUE_URL,
+      MessageAttributes: { kind: { DataType: 'String', StringValue: 'undelivered-notification' }, severity: { DataType: 'String', StringValue: 'warning' } },
+    });
+    expect(JSON.parse(sent!.MessageBody!)).toMatchObject({
+      undeliveredNotification: { subject: 'test rolled_back (manual) 1.5.0 -> 1.4.0', message: { type: 'rollback_result', environment: 'test', outcome: 'rolled_back' } },
+    });
+    expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'ok', facts: { delivery: 'fallback' } });
+  });
+
+  it('reconciles on its schedule: the rule’s input finds no unfinished run and changes nothing', async () => {
+    const result = await handler({ action: 'reconcile' }, fakeContext());
+
+    expect(result).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed', runs: [] });
   });
 });

@@ -1,33 +1,25 @@
+import { readdirSync } from 'node:fs';
 import { GetPipelineExecutionCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, InvokeCommand, ResourceNotFoundException, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import type { ValidationRequest } from '../../shared/validation/validation-contract';
 import {
   alarmDelivery,
+  byFunction,
   createOrchestratorHarness,
   healthy,
   lambdaMock,
   pipelineMock,
+  prodAliasRestore,
   sampleEvent,
+  stagingAliasRestore,
   snsMock,
   TOPIC_ARN,
   unhealthy,
   VALIDATOR_FUNCTION,
 } from '../helpers/orchestrator-harness';
 
-const prodAliasRestore = [
-  { FunctionName: 'demo-shop-prod-api', Name: 'live', FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} } },
-  { FunctionName: 'demo-shop-prod-worker', Name: 'live', FunctionVersion: '16', RoutingConfig: { AdditionalVersionWeights: {} } },
-];
-const stagingAliasRestore = [
-  { FunctionName: 'demo-shop-staging-api', Name: 'live', FunctionVersion: '31', RoutingConfig: { AdditionalVersionWeights: {} } },
-  { FunctionName: 'demo-shop-staging-worker', Name: 'live', FunctionVersion: '11', RoutingConfig: { AdditionalVersionWeights: {} } },
-];
 
-function validatorRequests(): ValidationRequest[] {
-  return lambdaMock.commandCalls(InvokeCommand).map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)));
-}
 
 describe('an alarm in production', () => {
   it('rolls the stage back, proves it, records it and announces it once', async () => {
@@ -65,15 +57,18 @@ describe('an alarm in production', () => {
       { pipelineName: 'demo-shop-release', stageName: 'DeployProduction', targetPipelineExecutionId: 'exec-130' },
     ]);
     expect(lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input).toMatchObject({ FunctionName: VALIDATOR_FUNCTION, InvocationType: 'RequestResponse' });
-    expect(validatorRequests()).toEqual([
+    expect(harness.validatorRequests()).toEqual([
       {
         environments: [
           {
             name: 'production',
             alarmPrefixes: ['demo-shop-prod-'],
+            alarmNames: ['demo-shop-prod-api-5xx'],
             healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, versionField: 'version', expectedVersion: '1.3.0' }],
-            lambda: { alias: 'live', expectedVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' } },
-            pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', expectedExecutionId: 'exec-rollback-1' },
+            expectations: [
+              { target: 'lambda-alias', alias: 'live', versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' } },
+              { target: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-rollback-1' },
+            ],
           },
         ],
         budgetMs: 300_000,
@@ -95,11 +90,12 @@ describe('an alarm in production', () => {
       },
       body: { type: 'rollback_result', environment: 'production', deployment: 'prod-140', fromVersion: '1.4.0', toVersion: '1.3.0', level: 'stage', outcome: 'rolled_back', alarm: 'demo-shop-prod-api-5xx', drill: false },
     });
-    const stored = await harness.history.store.getDeployment('prod-140');
+    const stored = await harness.record('prod-140');
     expect(stored).toMatchObject({
       status: 'rolled_back',
-      rollback: { level: 'stage', targetDeploymentId: 'prod-130', targetVersion: '1.3.0', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-api-5xx' } },
+      rollback: { level: 'stage', mode: 'automatic', targetDeploymentId: 'prod-130', targetVersion: '1.3.0', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-api-5xx' } },
     });
+    expect(stored?.rollback?.leaseExpiresAt).toBeUndefined();
     expect(stored?.timeline?.map((step) => step.step)).toEqual(['claim', 'stage-rollback', 'stage-validation', 'complete', 'notify']);
   });
 
@@ -110,10 +106,13 @@ describe('an alarm in production', () => {
     const result = await harness.run(sampleEvent('alarm-production'));
 
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'full', fromVersion: '1.4.0', toVersion: '1.3.0' });
-    expect(harness.aliasUpdates().sort(byFunction)).toEqual([...prodAliasRestore, ...prodAliasRestore, ...stagingAliasRestore].sort(byFunction));
-    expect(validatorRequests()[1]?.environments.map((environment) => environment.name)).toEqual(['staging', 'production']);
-    expect(await harness.history.store.getDeployment('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full', targetVersion: '1.3.0' } });
-    expect(await harness.history.store.getDeployment('test-150')).toMatchObject({ status: 'succeeded' });
+    // Production was already restored at stage level: the full rollback adds staging, and restores production only once.
+    expect(harness.aliasUpdates().sort(byFunction)).toEqual([...prodAliasRestore, ...stagingAliasRestore].sort(byFunction));
+    expect(result.timeline.find((step) => step.step === 'full-scope')?.detail).toBe('full rollback of staging, production');
+    expect(harness.validatorRequests()[1]?.environments.map((environment) => environment.name)).toEqual(['staging', 'production']);
+    expect(harness.validatorRequests()[1]?.environments[1]?.expectations).toHaveLength(2);
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full', targetVersion: '1.3.0', partOf: 'prod-140' } });
+    expect(await harness.record('test-150')).toMatchObject({ status: 'succeeded' });
     expect(harness.published().map((message) => message.body.level)).toEqual(['full']);
   });
 
@@ -131,8 +130,8 @@ describe('an alarm in production', () => {
       MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' } },
       body: { type: 'rollback_escalation', severity: 'critical' },
     });
-    expect((await harness.history.store.getDeployment('prod-140'))?.status).toBe('rollback_failed');
-    expect((await harness.history.store.getDeployment('stag-140'))?.status).toBe('rollback_failed');
+    expect((await harness.record('prod-140'))?.status).toBe('rollback_failed');
+    expect((await harness.record('stag-140'))?.status).toBe('rollback_failed');
   });
 
   it('treats a failed UpdateAlias as a failed stage and takes the full path', async () => {
@@ -158,60 +157,64 @@ describe('an alarm in production', () => {
     const result = await harness.run(sampleEvent('alarm-production'));
 
     expect(result.outcome).toBe('rolled_back');
-    expect(validatorRequests().map((request) => request.budgetMs)).toEqual([100_000, 200_000]);
+    expect(harness.validatorRequests().map((request) => request.budgetMs)).toEqual([100_000, 200_000]);
   });
 
-  it('keeps rolling back when SNS fails, and records the failed notification in the timeline', async () => {
+  it('keeps the rollback when SNS fails, journals that nobody was told, and leaves the announcement to the reconciler', async () => {
     const harness = await createOrchestratorHarness();
     snsMock.on(PublishCommand).rejects(new Error('SNS is down'));
 
     const result = await harness.run(sampleEvent('alarm-production'));
 
-    expect(result.outcome).toBe('rolled_back');
-    expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'failed', detail: 'notification failed: SNS is down' });
-    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'rolled_back' });
+    expect(result).toMatchObject({ outcome: 'rolled_back', notification: { type: 'rollback_result', delivery: 'failed' } });
+    expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'failed', detail: 'rollback_result (warning) reached nobody; the reconciler tries again' });
+    const stored = await harness.record('prod-140');
+    expect(stored).toMatchObject({ status: 'rolled_back' });
+    expect(stored?.rollback?.leaseExpiresAt).toBeDefined();
+
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    harness.clock.advance(2 * 60_000);
+    await harness.reconcile();
+
+    // The refused attempt, then the reconciler's delivered one.
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_result', 'rollback_result']);
+    expect((await harness.record('prod-140'))?.timeline?.filter((step) => step.step === 'notify').map((step) => step.outcome)).toEqual(['failed', 'ok']);
+    expect((await harness.record('prod-140'))?.rollback?.leaseExpiresAt).toBeUndefined();
   });
 
-  it('resumes after a crash following the alias update, completes, and notifies exactly once', async () => {
+  it('hands over when the validator connection drops; the retried event resumes it, restores nothing twice, and announces once', async () => {
     const harness = await createOrchestratorHarness();
     lambdaMock.on(InvokeCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'NetworkingError' })).resolves(healthy);
     const event = sampleEvent('alarm-production');
 
-    await expect(harness.run(event)).rejects.toThrow('socket hang up');
-    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'rolling_back' });
+    const first = await harness.run(event);
+    expect(first).toMatchObject({ outcome: 'handed_over', reason: expect.stringContaining('validator unavailable: NetworkingError: socket hang up') });
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolling_back' });
     const retried = await harness.run(event);
 
     expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
-    expect(retried.timeline.map((step) => step.step)).toEqual(['claim', 'stage-rollback', 'resume', 'stage-validation', 'complete', 'notify']);
+    expect(retried.timeline.map((step) => step.step)).toEqual(['claim', 'stage-rollback', 'handover', 'resume', 'stage-validation', 'complete', 'notify']);
     expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_handover', 'rollback_result']);
   });
 
-  it('announces on retry when a crash came after the record was completed but before anyone was told', async () => {
+  it('announces on retry when the container died after the record was completed but before anyone was told', async () => {
     const harness = await createOrchestratorHarness();
-    const store = harness.dependencies.history;
-    const appendTimeline = store.appendTimeline.bind(store);
-    let crashes = 1;
-    const freezeBeforeJournalingCompletion = async (...args: Parameters<typeof store.appendTimeline>) => {
-      if (crashes > 0 && args[2].some((step) => step.step === 'complete')) {
-        crashes -= 1;
-        throw new Error('container froze');
-      }
-      return appendTimeline(...args);
-    };
-    harness.dependencies.history = new Proxy(store, {
-      get: (target, property) => (property === 'appendTimeline' ? freezeBeforeJournalingCompletion : Reflect.get(target, property).bind(target)),
-    });
+    harness.crashAfterJournaling('complete');
     const event = sampleEvent('alarm-production');
 
-    await expect(harness.run(event)).rejects.toThrow('container froze');
-    expect(await store.getDeployment('prod-140')).toMatchObject({ status: 'rolled_back' });
+    await expect(harness.run(event)).rejects.toThrow('the container died');
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back' });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    // Within the lease the run may still be announcing: a copy of the event leaves it alone.
+    expect((await harness.run(event)).outcome).toBe('duplicate');
+    harness.clock.advance(16 * 60_000);
     const retried = await harness.run(event);
     const again = await harness.run(event);
 
     expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'stage', deploymentId: 'prod-140', toVersion: '1.3.0' });
-    expect(again.outcome).toBe('rolled_back');
+    expect(again).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
     expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
   });
@@ -260,11 +263,11 @@ describe('when it must not act', () => {
 
   it('stops automation and escalates once the hourly limit of rollbacks is reached', async () => {
     const harness = await createOrchestratorHarness();
-    const { store, clock } = harness.history;
+    const { deployments, runs, clock } = harness.history;
     for (let index = 0; index < 3; index += 1) {
-      const { deployment } = await store.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
+      const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
       clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
-      await store.claimForRollback({ observed: deployment, runId: `earlier-run-${index}`, trigger: { type: 'alarm' }, leaseSeconds: 60 });
+      await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
     }
     clock.set('2026-11-23T10:15:30.000Z');
 
@@ -283,13 +286,13 @@ describe('drills and manual requests', () => {
 
     const result = await harness.run(sampleEvent('drill'));
 
-    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', drill: true, deploymentId: 'drill-drill-2026-11-23-001', fromVersion: '1.4.0', toVersion: '1.3.0' });
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', drill: true, deploymentId: 'drill-production-drill-2026-11-23-001', fromVersion: '1.4.0', toVersion: '1.3.0' });
     expect(harness.mutatingCalls()).toBe(0);
     expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(2);
     expect(result.timeline.find((step) => step.step === 'stage-rollback')?.detail).toContain('would move alias live: demo-shop-prod-api 42->41');
-    expect(validatorRequests()[0]).toMatchObject({ drill: true });
-    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ status: 'succeeded' });
-    expect(await harness.history.store.getDeployment('drill-drill-2026-11-23-001')).toMatchObject({
+    expect(harness.validatorRequests()[0]).toMatchObject({ drill: true, environments: [{ alarmNames: [], expectations: [] }] });
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'succeeded' });
+    expect(await harness.record('drill-production-drill-2026-11-23-001')).toMatchObject({
       kind: 'drill',
       status: 'rolled_back',
       expiresAt: Math.floor(Date.parse('2026-11-23T10:15:30.000Z') / 1000) + 7 * 24 * 3600,
@@ -307,7 +310,7 @@ describe('drills and manual requests', () => {
     const result = await harness.run(sampleEvent('manual-rollback'));
 
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'manual', toVersion: '1.3.0' });
-    expect(await harness.history.store.getDeployment('prod-140')).toMatchObject({ rollback: { trigger: { type: 'manual', requestedBy: 'ana.oncall' } } });
+    expect(await harness.record('prod-140')).toMatchObject({ rollback: { mode: 'manual', trigger: { type: 'manual', requestedBy: 'ana.oncall' } } });
   });
 
   it('a manual rollback to a named version restores that version', async () => {
@@ -326,7 +329,7 @@ describe('drills and manual requests', () => {
 
     expect(result).toMatchObject({ outcome: 'rejected', reason: "version 0.9.0 is not a succeeded deployment in production's history before the active one (1.4.0)" });
     expect(harness.mutatingCalls()).toBe(0);
-    expect((await harness.history.store.getDeployment('prod-140'))?.status).toBe('succeeded');
+    expect((await harness.record('prod-140'))?.status).toBe('succeeded');
   });
 });
 
@@ -375,7 +378,7 @@ describe('events that are not a reason to act', () => {
 
   it.each([
     ['not an object', 'just text', 'event: expected a JSON object'],
-    ['an unknown shape', { hello: 'world' }, 'expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback" or "drill"'],
+    ['an unknown shape', { hello: 'world' }, 'expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill" or "reconcile"'],
     ['an alarm without detail', { ...sampleEvent('alarm-production'), detail: undefined }, 'alarm event: detail:'],
     ['an alarm with a bad state', { ...sampleEvent('alarm-production'), detail: { ...(sampleEvent('alarm-production').detail as object), state: { value: 'RED', timestamp: 'x' } } }, 'detail.state.value'],
     ['an alarm with a bad timestamp', { ...sampleEvent('alarm-production'), time: 'yesterday' }, 'time: not a timestamp: "yesterday"'],
@@ -387,35 +390,41 @@ describe('events that are not a reason to act', () => {
     ['a drill with a bad request id', { ...sampleEvent('drill'), requestId: 'has spaces' }, 'requestId: must be letters'],
   ])('rejects %s with a reason naming the field, writing nothing', async (_, event, reason) => {
     const harness = await createOrchestratorHarness();
-    const before = await harness.history.store.listHistory({ environment: 'production', limit: 20 });
+    const before = await harness.history.deployments.listHistory({ environment: 'production', limit: 20 });
 
     const result = await harness.run(event);
 
     expect(result.outcome).toBe('rejected');
     expect(result.reason).toContain(reason);
     expect(harness.mutatingCalls() + snsMock.calls().length).toBe(0);
-    expect(await harness.history.store.listHistory({ environment: 'production', limit: 20 })).toEqual(before);
+    expect(await harness.history.deployments.listHistory({ environment: 'production', limit: 20 })).toEqual(before);
   });
 });
 
+const DOCUMENTED_OUTCOMES: Record<string, Record<string, unknown>> = {
+  'alarm-production': { outcome: 'rolled_back', environment: 'production', level: 'stage' },
+  'alarm-staging': { outcome: 'rolled_back', environment: 'staging', toVersion: '1.3.0' },
+  'alarm-test': { outcome: 'rolled_back', environment: 'test', toVersion: '1.4.0' },
+  'alarm-composite-production': { outcome: 'rolled_back', environment: 'production' },
+  'alarm-composite-suppressed': { outcome: 'ignored' },
+  'alarm-ok': { outcome: 'ignored' },
+  'alarm-minimal': { outcome: 'rolled_back', environment: 'production', level: 'stage' },
+  'manual-rollback': { outcome: 'rolled_back', level: 'manual' },
+  'manual-rollback-to-version': { outcome: 'rolled_back', toVersion: '1.2.0' },
+  drill: { outcome: 'rolled_back', drill: true },
+  reconcile: { outcome: 'reconciled', runs: [] },
+};
+
 describe('every sample event in events/', () => {
-  it.each([
-    ['alarm-production', { outcome: 'rolled_back', environment: 'production', level: 'stage' }],
-    ['alarm-staging', { outcome: 'rolled_back', environment: 'staging', toVersion: '1.3.0' }],
-    ['alarm-test', { outcome: 'rolled_back', environment: 'test', toVersion: '1.4.0' }],
-    ['alarm-composite-production', { outcome: 'rolled_back', environment: 'production' }],
-    ['alarm-composite-suppressed', { outcome: 'ignored' }],
-    ['alarm-ok', { outcome: 'ignored' }],
-    ['manual-rollback', { outcome: 'rolled_back', level: 'manual' }],
-    ['manual-rollback-to-version', { outcome: 'rolled_back', toVersion: '1.2.0' }],
-    ['drill', { outcome: 'rolled_back', drill: true }],
-  ])('%s is handled as documented', async (name, expected) => {
+  it('has a documented outcome for each orchestrator event in the folder', () => {
+    const files = readdirSync('events').filter((file) => file.endsWith('.json') && !file.startsWith('codepipeline-'));
+
+    expect(files.map((file) => file.replace(/\.json$/, '')).sort()).toEqual(Object.keys(DOCUMENTED_OUTCOMES).sort());
+  });
+
+  it.each(Object.entries(DOCUMENTED_OUTCOMES))('%s is handled as documented', async (name, expected) => {
     const harness = await createOrchestratorHarness();
 
     expect(await harness.run(sampleEvent(name))).toMatchObject(expected);
   });
 });
-
-function byFunction(left: { FunctionName?: string }, right: { FunctionName?: string }): number {
-  return (left.FunctionName ?? '').localeCompare(right.FunctionName ?? '');
-}

@@ -54,7 +54,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
       { FunctionName: 'demo-shop-prod-api', Name: 'live' },
       { FunctionName: 'demo-shop-prod-worker', Name: 'live' },
     ]);
-    expect(await history.store.getDeployment(DEPLOYMENT_ID)).toMatchObject({
+    expect(await history.deployments.getDeployment(DEPLOYMENT_ID)).toMatchObject({
       kind: 'deployment',
       environment: 'production',
       version: '9f1c2ab77d0e',
@@ -68,12 +68,12 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
   });
 
   it('changes nothing when the same event is delivered twice', async () => {
-    const before = await history.store.getDeployment(DEPLOYMENT_ID);
+    const before = await history.deployments.getDeployment(DEPLOYMENT_ID);
 
     const again = await invoke('codepipeline-stage-succeeded');
 
     expect(again).toMatchObject({ outcome: 'unchanged' });
-    expect(await history.store.getDeployment(DEPLOYMENT_ID)).toEqual(before);
+    expect(await history.deployments.getDeployment(DEPLOYMENT_ID)).toEqual(before);
   });
 
   it('leaves the right record when SUCCEEDED arrives before STARTED', async () => {
@@ -84,7 +84,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     const late = await invoke('codepipeline-stage-started', setExecution);
 
     expect([first.outcome, late.outcome]).toEqual(['created', 'unchanged']);
-    expect(await history.store.getDeployment(`demo-shop-release/DeployProduction/${execution}`)).toMatchObject({
+    expect(await history.deployments.getDeployment(`demo-shop-release/DeployProduction/${execution}`)).toMatchObject({
       status: 'succeeded',
       startedAt: '2026-11-23T08:00:00.000Z',
       finishedAt: '2026-11-23T08:06:00.000Z',
@@ -101,19 +101,19 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     }
 
     expect(results.map((result) => 'status' in result && result.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
-    expect(await history.store.getDeployment('demo-shop-release/DeployProduction/aaaaaaaa-0000-4000-8000-000000000001')).toMatchObject({ status: 'failed', stageState: 'STOPPED' });
+    expect(await history.deployments.getDeployment('demo-shop-release/DeployProduction/aaaaaaaa-0000-4000-8000-000000000001')).toMatchObject({ status: 'failed', stageState: 'STOPPED' });
     expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(0);
   });
 
   it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment', async () => {
     pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'ROLLBACK', rollbackMetadata: { rollbackTargetPipelineExecutionId: EXECUTION }, artifactRevisions: [{ revisionId: '9f1c2ab77d0e44aa' }] } });
-    await history.store.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), lambdaVersions: { 'demo-shop-prod-api': '43' } });
+    await history.deployments.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), lambdaVersions: { 'demo-shop-prod-api': '43' } });
 
     const restore = await invoke('codepipeline-stage-rollback-succeeded');
 
     expect(restore).toMatchObject({ outcome: 'created', kind: 'restore', deploymentId: `demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}` });
-    expect(await history.store.getDeployment(`demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}`)).toMatchObject({ kind: 'restore', version: '9f1c2ab77d0e', restoreOf: DEPLOYMENT_ID });
-    expect((await history.store.findRollbackPair('production')).activeDeployment?.deploymentId).toBe('newer-bad');
+    expect(await history.deployments.getDeployment(`demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}`)).toMatchObject({ kind: 'restore', version: '9f1c2ab77d0e', restoreOf: DEPLOYMENT_ID });
+    expect((await history.deployments.findRollbackPair('production')).activeDeployment?.deploymentId).toBe('newer-bad');
   });
 
   it.each([

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
-import type { HistoryPage } from '../../shared/history/history-store';
+import type { HistoryPage } from '../../shared/history/deployment-history';
+import type { JournalStep } from '../../shared/history/run-journal';
 import { rollbackctl } from '../helpers/cli-runner';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
@@ -11,7 +12,7 @@ async function cliTarget() {
   const history = await createTestHistory();
   const target = { endpoint: localClientConfig().endpoint, tableName: history.tableName };
   const cli = (...args: string[]) => rollbackctl(args, target);
-  const isEmpty = async () => (await history.store.listHistory({ environment: 'production', limit: 1 })).items.length === 0;
+  const isEmpty = async () => (await history.deployments.listHistory({ environment: 'production', limit: 1 })).items.length === 0;
   return { history, cli, isEmpty };
 }
 
@@ -28,7 +29,7 @@ describe('rollbackctl record', () => {
     expect(started.stdout).toMatch(/^recorded gitlab-production-\w+: production 1\.4\.0 in_progress$/);
     expect(finished.stdout).toMatch(/production 1\.4\.0 succeeded \(was in_progress\)$/);
     expect(retried.stdout).toMatch(/^already recorded, nothing changed/);
-    const { items } = await history.store.listHistory({ environment: 'production', limit: 10 });
+    const { items } = await history.deployments.listHistory({ environment: 'production', limit: 10 });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
       source: 'gitlab',
@@ -75,7 +76,7 @@ describe('rollbackctl record', () => {
 
     expect(clash.exitCode).toBe(2);
     expect(clash.stderr).toContain('deployment "job-7" is already recorded for environment "staging"');
-    expect(await history.store.getDeployment('job-7')).toMatchObject({ environment: 'staging', status: 'in_progress' });
+    expect(await history.deployments.getDeployment('job-7')).toMatchObject({ environment: 'staging', status: 'in_progress' });
   });
 });
 
@@ -86,17 +87,35 @@ describe('rollbackctl history and show', () => {
     const statuses = ['succeeded', 'failed', 'succeeded', 'succeeded'] as const;
     for (const [index, status] of statuses.entries()) {
       target.history.clock.set(new Date(base + index * 3_600_000));
-      await target.history.store.recordDeployment({ deploymentId: `cp-${index}`, environment: 'production', version: `1.${index}`, status, source: 'codepipeline' });
+      await target.history.deployments.recordDeployment({ deploymentId: `cp-${index}`, environment: 'production', version: `1.${index}`, status, source: 'codepipeline' });
     }
-    const bad = (await target.history.store.getDeployment('cp-3'))!;
+    const bad = (await target.history.deployments.getDeployment('cp-3'))!;
     target.history.clock.set('2026-11-20T11:30:00.000Z');
-    await target.history.store.claimForRollback({ observed: bad, runId: 'run-1', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-5xx' }, leaseSeconds: 60 });
-    await target.history.store.appendTimeline('cp-3', 'run-1', [
-      { at: '2026-11-20T11:30:00.000Z', step: 'claim', outcome: 'ok', durationMs: 12 },
-      { at: '2026-11-20T11:30:00.100Z', step: 'stage-rollback', outcome: 'ok', durationMs: 340, detail: 'alias live -> 2' },
-    ]);
+    const claim = {
+      step: 'claim',
+      at: '2026-11-20T11:30:00.000Z',
+      runId: 'run-1',
+      outcome: 'info',
+      durationMs: 12,
+      detail: 'claimed cp-3 (1.3); restoring cp-2 (1.2)',
+      facts: { invocationId: 'i-1', mode: 'automatic', environment: 'production', fromDeploymentId: 'cp-3', fromVersion: '1.3', toDeploymentId: 'cp-2', toVersion: '1.2', reason: 'alarm demo-shop-prod-5xx' },
+    } satisfies JournalStep;
+    await target.history.runs.claim({ observed: bad, runId: 'run-1', invocationId: 'i-1', mode: 'automatic', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-5xx' }, leaseSeconds: 60, claimStep: claim });
+    const ref = { deploymentId: 'cp-3', runId: 'run-1', invocationId: 'i-1' };
+    const restored = {
+      step: 'stage-rollback',
+      at: '2026-11-20T11:30:00.100Z',
+      runId: 'run-1',
+      outcome: 'ok',
+      durationMs: 340,
+      detail: 'alias live -> 2',
+      facts: { environments: [{ environment: 'production', fromDeploymentId: 'cp-3', toDeploymentId: 'cp-2', toVersion: '1.2', verdict: 'restored', targets: [] }] },
+    } satisfies JournalStep;
+    const journal = { timeline: [claim, restored] as JournalStep[], dropped: 0 };
+    await target.history.runs.writeJournal(ref, journal);
     target.history.clock.set('2026-11-20T11:31:05.000Z');
-    await target.history.store.completeRollback({ deploymentId: 'cp-3', runId: 'run-1', outcome: 'rolled_back', level: 'stage', reason: 'alarm demo-shop-prod-5xx', targetDeploymentId: 'cp-2', targetVersion: '1.2' });
+    await target.history.runs.complete(ref, { outcome: 'rolled_back', level: 'stage', reason: 'alarm demo-shop-prod-5xx', targetDeploymentId: 'cp-2', targetVersion: '1.2' }, journal);
+    await target.history.runs.release(ref, journal);
     return target;
   }
 

@@ -51,7 +51,7 @@ describe('alarm reader (DescribeAlarms)', () => {
       .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-edge-' })
       .resolves({ MetricAlarms: [{ AlarmName: 'shop-edge-latency', StateValue: 'INSUFFICIENT_DATA' }] });
 
-    const alarms = await new CloudWatchAlarmReader(new CloudWatchClient({ region: 'eu-west-1' })).alarmsWithPrefixes(['shop-prod-', 'shop-edge-']);
+    const alarms = await new CloudWatchAlarmReader(new CloudWatchClient({ region: 'eu-west-1' })).readAlarms({ prefixes: ['shop-prod-', 'shop-edge-'], names: [] });
 
     expect(cloudWatchMock.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
       { AlarmNamePrefix: 'shop-prod-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
@@ -62,6 +62,25 @@ describe('alarm reader (DescribeAlarms)', () => {
       { name: 'shop-prod-5xx', type: 'metric', state: 'OK', reason: 'fine' },
       { name: 'shop-prod-checkout', type: 'composite', state: 'ALARM', reason: 'child in ALARM' },
       { name: 'shop-edge-latency', type: 'metric', state: 'INSUFFICIENT_DATA', reason: '' },
+    ]);
+  });
+
+  it('reads alarms by name as well (an alarm routed by its tag matches no prefix), each alarm once', async () => {
+    cloudWatchMock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-prod-' })
+      .resolves({ MetricAlarms: [{ AlarmName: 'shop-prod-5xx', StateValue: 'OK', StateReason: 'fine' }] })
+      .on(DescribeAlarmsCommand, { AlarmNames: ['checkout-latency', 'shop-prod-5xx'] })
+      .resolves({ MetricAlarms: [{ AlarmName: 'checkout-latency', StateValue: 'ALARM', StateReason: 'p99 high' }, { AlarmName: 'shop-prod-5xx', StateValue: 'OK', StateReason: 'fine' }] });
+
+    const alarms = await new CloudWatchAlarmReader(new CloudWatchClient({ region: 'eu-west-1' })).readAlarms({ prefixes: ['shop-prod-'], names: ['checkout-latency', 'shop-prod-5xx'] });
+
+    expect(cloudWatchMock.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
+      { AlarmNamePrefix: 'shop-prod-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
+      { AlarmNames: ['checkout-latency', 'shop-prod-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
+    ]);
+    expect(alarms.map((alarm) => [alarm.name, alarm.state])).toEqual([
+      ['shop-prod-5xx', 'OK'],
+      ['checkout-latency', 'ALARM'],
     ]);
   });
 });
@@ -100,7 +119,7 @@ function scriptedPorts(options: { alarmRounds?: AlarmObservation[][]; healthStat
   let alarmRound = 0;
   let healthRound = 0;
   const ports: CheckPorts = {
-    alarms: { alarmsWithPrefixes: async () => options.alarmRounds?.[Math.min(alarmRound++, options.alarmRounds.length - 1)] ?? [] },
+    alarms: { readAlarms: async () => options.alarmRounds?.[Math.min(alarmRound++, options.alarmRounds.length - 1)] ?? [] },
     health: { probe: async (check) => ({ url: check.url, status: options.healthStatus?.(healthRound++) ?? 200, version: '1.3.0' }) },
     aliases: { readAlias: async (functionName) => ({ functionName, version: options.aliasVersion ?? '41', weightedVersions: options.weights ?? [] }) },
     pipelines: { latestStageExecution: async () => options.stage ?? { executionId: 'exec-rb', status: 'Succeeded' } },
@@ -117,8 +136,10 @@ const request = validationRequestSchema.parse({
       name: 'production',
       alarmPrefixes: ['shop-prod-'],
       healthChecks: [{ url: 'https://shop.example.com/health', timeoutMs: 2_000, versionField: 'version', expectedVersion: '1.3.0' }],
-      lambda: { alias: 'live', expectedVersions: { 'shop-prod-api': '41' } },
-      pipeline: { name: 'release', stage: 'DeployProduction', expectedExecutionId: 'exec-rb' },
+      expectations: [
+        { target: 'lambda-alias', alias: 'live', versions: { 'shop-prod-api': '41' } },
+        { target: 'codepipeline-stage', pipeline: 'release', stage: 'DeployProduction', executionId: 'exec-rb' },
+      ],
     },
   ],
   budgetMs: 60_000,

@@ -47,6 +47,7 @@ describe('configuration', () => {
       cooldownMinutes: 10,
       maxRollbacksPerHour: 3,
       leaseSeconds: 900,
+      maxRunAttempts: 3,
       validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3 },
     });
     expect(config.environments[0]?.healthChecks).toEqual([]);

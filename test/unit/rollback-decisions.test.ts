@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
-import type { DeploymentRecord, TimelineStep } from '../../shared/history/deployment-record';
-import { guardWindowStart, planRollback, type PlanInput } from '../../shared/rollback/rollback-plan';
-import { nextAction, progressFromTimeline, type RunMode } from '../../shared/rollback/run-progress';
-import { validationBudgetMs } from '../../shared/rollback/validation-scope';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { EnvironmentRestore, JournalStep, RunMode } from '../../shared/history/run-journal';
+import { guardWindowStart, planRollback, skipNoticeFor, type PlanInput } from '../../shared/rollback/rollback-plan';
+import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
+import { minimumValidationMs, validationBudgetMs } from '../../shared/rollback/validation-scope';
 
 const policy = parseConfig({ application: 'shop', environments: [{ name: 'production', alarms: { prefixes: ['p-'] }, pipeline: { name: 'p', stage: 's' } }] }).policy;
 
@@ -16,7 +17,7 @@ function rollbackOf(id: string, startedAt: string, type: 'alarm' | 'manual' = 'a
     status: 'rolled_back',
     rollbackEnvironment: 'production',
     rollbackStartedAt: startedAt,
-    rollback: { runId: `run-${id}`, previousStatus: 'succeeded', trigger: { type }, startedAt, finishedAt },
+    rollback: { runId: `run-${id}`, mode: type === 'alarm' ? 'automatic' : 'manual', previousStatus: 'succeeded', trigger: { type }, startedAt, finishedAt },
   });
 }
 
@@ -28,7 +29,7 @@ const base: PlanInput = {
   recentRollbacks: [],
   policy,
   now: new Date('2026-11-23T10:00:00.000Z'),
-  isAutomatic: true,
+  mode: 'automatic',
   alarmFiredAt: '2026-11-23T09:59:00.000Z',
   runId: 'run-now',
 };
@@ -39,54 +40,112 @@ describe('planRollback', () => {
     ['skips when nothing is active', { pair: {} }, { decision: 'skip', skip: 'no_active_deployment', severity: 'warning' }],
     ['escalates when there is no known good', { pair: { activeDeployment: active } }, { decision: 'skip', skip: 'no_known_good', severity: 'critical' }],
     ['escalates instead of retrying a failed rollback', { pair: { activeDeployment: { ...active, status: 'rollback_failed' }, lastKnownGood: lastGood } }, { decision: 'skip', skip: 'needs_human' }],
-    ['answers duplicate from the read while another run holds a live lease', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:59:50.000Z', leaseExpiresAt: '2026-11-23T10:10:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'duplicate', reason: 'run other is already rolling back d-2' }],
-    ['goes on to claim (and take over) when that lease has expired', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:00:00.000Z', leaseExpiresAt: '2026-11-23T09:15:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'proceed' }],
+    ['answers duplicate from the read while another run holds a live lease', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:59:50.000Z', leaseExpiresAt: '2026-11-23T10:10:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'duplicate', reason: 'run other is already rolling back d-2 (lease until 2026-11-23T10:10:00.000Z)' }],
+    ['resumes that run from its journal when its lease has expired', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:00:00.000Z', leaseExpiresAt: '2026-11-23T09:15:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'resume', deployment: { deploymentId: 'd-2' } }],
+    ['never takes over another environment\'s record in a full rollback: that run drives it', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:00:00.000Z', leaseExpiresAt: '2026-11-23T09:15:00.000Z', partOf: 'prod-9' } }, lastKnownGood: lastGood } }, { decision: 'duplicate', reason: 'd-2 is part of the full rollback by run other (journaled on prod-9)' }],
+    ['answers a copy of this very event while another invocation drives it', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'run-now', mode: 'automatic', holder: 'invocation-1', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:59:50.000Z', leaseExpiresAt: '2026-11-23T10:10:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'duplicate', reason: 'invocation invocation-1 is already rolling back d-2 (lease until 2026-11-23T10:10:00.000Z)' }],
+    ['resumes this very run once a handover released its lease', { pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'run-now', mode: 'automatic', holder: 'invocation-1', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:59:50.000Z', leaseExpiresAt: '2026-11-23T10:00:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'resume' }],
+    ['lets a person roll back after automation failed', { mode: 'manual', alarmFiredAt: undefined, pair: { activeDeployment: { ...active, status: 'rollback_failed', rollback: { runId: 'auto', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:50:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'proceed', target: lastGood }],
+    ['lets a drill rehearse while another run holds the deployment', { mode: 'drill', alarmFiredAt: undefined, pair: { activeDeployment: { ...active, status: 'rolling_back', rollback: { runId: 'other', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:59:50.000Z', leaseExpiresAt: '2026-11-23T10:10:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'proceed' }],
     ['answers duplicate for an alarm older than the last rollback', { recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'duplicate', deploymentId: 'x' }],
     ['skips in cooldown, counted from when the last rollback finished', { recentRollbacks: [rollbackOf('x', '2026-11-23T09:40:00.000Z', 'alarm', '2026-11-23T09:55:00.000Z')] }, { decision: 'skip', skip: 'cooldown', until: '2026-11-23T10:05:00.000Z' }],
     ['proceeds once the cooldown is over', { recentRollbacks: [rollbackOf('x', '2026-11-23T09:40:00.000Z', 'alarm', '2026-11-23T09:45:00.000Z')] }, { decision: 'proceed' }],
-    ['stops at the hourly limit of automatic rollbacks', { recentRollbacks: ['09:30', '09:20', '09:10'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`)) }, { decision: 'skip', skip: 'rate_limited', severity: 'critical' }],
+    ['stops at the hourly limit of automatic rollbacks, until the oldest of them is an hour old', { recentRollbacks: ['09:30', '09:20', '09:10'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`)) }, { decision: 'skip', skip: 'rate_limited', severity: 'critical', until: '2026-11-23T10:10:00.000Z' }],
     ['does not count manual rollbacks toward the hourly limit', { recentRollbacks: ['09:30', '09:20', '09:10'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`, index === 0 ? 'manual' : 'alarm')) }, { decision: 'proceed' }],
     ['ignores the active deployment\'s own claim (a retry resuming)', { recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
-    ['lets a person bypass cooldown', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
-    ['restores a requested older version', { isAutomatic: false, targetVersion: '0.5', pair: { activeDeployment: active, lastKnownGood: lastGood, requestedTarget: deployment('d-0', '0.5') } }, { decision: 'proceed', target: { version: '0.5' } }],
-    ['hands a retried request that already rolled back another deployment back to that run\'s outcome', { isAutomatic: false, alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'finished_by_this_run', deployment: { deploymentId: 'x' } }],
-    ['answers a retry with its own outcome even when no known good is left', { pair: { activeDeployment: lastGood }, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T09:00:00.000Z'), rollback: { ...rollbackOf('x', '2026-11-23T09:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'finished_by_this_run', deployment: { deploymentId: 'x' } }],
-    ['answers a retry of its own failed rollback with that outcome, not a new escalation', { pair: { activeDeployment: { ...active, status: 'rollback_failed', rollback: { runId: 'run-now', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:50:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'finished_by_this_run', deployment: { deploymentId: 'd-2' } }],
-    ['rejects a requested version not in history', { isAutomatic: false, targetVersion: '0.4' }, { decision: 'reject' }],
-    ['rejects rolling back to the version already running', { isAutomatic: false, targetVersion: '2.0' }, { decision: 'reject', reason: 'production is already running version 2.0' }],
+    ['lets a person bypass cooldown', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
+    ['restores a requested older version', { mode: 'manual', targetVersion: '0.5', pair: { activeDeployment: active, lastKnownGood: lastGood, requestedTarget: deployment('d-0', '0.5') } }, { decision: 'proceed', target: { version: '0.5' } }],
+    ['hands a retried request that already rolled back another deployment back to that run\'s outcome', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
+    ['answers a retry with its own outcome even when no known good is left', { pair: { activeDeployment: lastGood }, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T09:00:00.000Z'), rollback: { ...rollbackOf('x', '2026-11-23T09:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
+    ['answers a retry of its own failed rollback with that outcome, not a new escalation', { pair: { activeDeployment: { ...active, status: 'rollback_failed', rollback: { runId: 'run-now', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:50:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'answer', deployment: { deploymentId: 'd-2' } }],
+    ['rejects a requested version not in history', { mode: 'manual', targetVersion: '0.4' }, { decision: 'reject' }],
+    ['rejects rolling back to the version already running', { mode: 'manual', targetVersion: '2.0' }, { decision: 'reject', reason: 'production is already running version 2.0' }],
   ])('%s', (_, change, expected) => {
     expect(planRollback({ ...base, ...change })).toMatchObject(expected);
   });
 });
 
-function step(name: string, outcome: TimelineStep['outcome'], detail = name): TimelineStep {
-  return { at: '2026-11-23T10:00:00.000Z', step: name, outcome, durationMs: 1, detail };
+const RUN = 'run-1';
+const at = '2026-11-23T10:00:00.000Z';
+const claim: JournalStep = {
+  step: 'claim',
+  at,
+  runId: RUN,
+  outcome: 'info',
+  durationMs: 0,
+  detail: 'claimed',
+  facts: { invocationId: 'i-1', mode: 'automatic', environment: 'production', fromDeploymentId: 'd-2', fromVersion: '2.0', toDeploymentId: 'd-1', toVersion: '1.0', reason: 'alarm' },
+};
+const restoredIn = (environment: string, verdict: EnvironmentRestore['verdict'] = 'restored'): EnvironmentRestore => ({
+  environment,
+  fromDeploymentId: `${environment}-bad`,
+  toDeploymentId: `${environment}-good`,
+  toVersion: '1.0',
+  verdict,
+  targets: [],
+});
+function restore(level: 'stage' | 'full', verdict: EnvironmentRestore['verdict'], detail = `${level} rollback`): JournalStep {
+  return { step: `${level}-rollback`, at, runId: RUN, outcome: verdict === 'failed' ? 'failed' : 'ok', durationMs: 1, detail, facts: { environments: [restoredIn('production', verdict)] } } as JournalStep;
 }
+function validation(level: 'stage' | 'full', passed: boolean, detail = `${level} validation`): JournalStep {
+  return { step: `${level}-validation`, at, runId: RUN, outcome: passed ? 'ok' : 'failed', durationMs: 1, detail, facts: { passed, rounds: 3 } } as JournalStep;
+}
+const scope: JournalStep = { step: 'full-scope', at, runId: RUN, outcome: 'info', durationMs: 1, detail: 'full', facts: { entries: [], left: [] } };
+const resume = (attempt: number): JournalStep => ({ step: 'resume', at, runId: RUN, outcome: 'info', durationMs: 0, detail: 'resumed', facts: { invocationId: `i-${attempt}`, attempt } });
+const handover: JournalStep = { step: 'handover', at, runId: RUN, outcome: 'warning', durationMs: 0, detail: 'validator unavailable: ThrottlingException', facts: { cause: 'validator_unavailable', resumeAfter: at } };
+const complete: JournalStep = { step: 'complete', at, runId: RUN, outcome: 'ok', durationMs: 1, detail: 'done', facts: { outcome: 'rolled_back', level: 'stage', reason: 'valid', deploymentIds: ['d-2'] } };
+const notified = (delivery: 'published' | 'failed'): JournalStep => ({ step: 'notify', at, runId: RUN, outcome: delivery === 'failed' ? 'failed' : 'ok', durationMs: 1, detail: 'notified', facts: { type: 'rollback_result', severity: 'warning', delivery } });
+const withMode = (mode: RunMode): JournalStep => ({ ...claim, facts: { ...(claim as Extract<JournalStep, { step: 'claim' }>).facts, mode } }) as JournalStep;
+const limits = { maxAttempts: 3 };
 
 describe('the run state machine', () => {
-  it.each<[string, RunMode, TimelineStep[], Record<string, unknown>]>([
-    ['starts with the stage rollback', 'automatic', [step('claim', 'info')], { action: 'stage-rollback' }],
-    ['validates a stage that rolled back', 'automatic', [step('stage-rollback', 'ok')], { action: 'validate', level: 'stage' }],
-    ['completes at stage level when valid', 'automatic', [step('stage-rollback', 'ok'), step('stage-validation', 'ok')], { action: 'complete', outcome: 'rolled_back', level: 'stage' }],
-    ['goes full when the stage rollback failed', 'automatic', [step('stage-rollback', 'failed')], { action: 'full-rollback' }],
-    ['goes full when the stage did not validate', 'automatic', [step('stage-rollback', 'ok'), step('stage-validation', 'failed')], { action: 'full-rollback' }],
-    ['validates the full rollback', 'automatic', [step('stage-rollback', 'failed'), step('full-rollback', 'ok')], { action: 'validate', level: 'full' }],
-    ['completes at full level when valid', 'automatic', [step('stage-rollback', 'failed'), step('full-rollback', 'ok'), step('full-validation', 'ok')], { action: 'complete', outcome: 'rolled_back', level: 'full' }],
-    ['fails when the full rollback does not validate', 'automatic', [step('stage-rollback', 'failed'), step('full-rollback', 'ok'), step('full-validation', 'failed')], { action: 'complete', outcome: 'rollback_failed', level: 'full' }],
-    ['fails when the full rollback itself fails', 'drill', [step('stage-rollback', 'failed'), step('full-rollback', 'failed')], { action: 'complete', outcome: 'rollback_failed', level: 'full' }],
-    ['never widens a manual request', 'manual', [step('stage-rollback', 'ok'), step('stage-validation', 'failed')], { action: 'complete', outcome: 'rollback_failed', level: 'manual' }],
-    ['completes a manual request at level manual', 'manual', [step('stage-rollback', 'ok'), step('stage-validation', 'ok')], { action: 'complete', outcome: 'rolled_back', level: 'manual' }],
-    ['resumes after a crash from the journal (resume steps are info)', 'automatic', [step('claim', 'info'), step('stage-rollback', 'ok'), step('resume', 'info')], { action: 'validate', level: 'stage' }],
-  ])('%s', (_, mode, timeline, expected) => {
-    expect(nextAction(progressFromTimeline(timeline), mode)).toMatchObject(expected);
+  it.each<[string, RunMode, JournalStep[], Record<string, unknown>]>([
+    ['starts with the stage rollback', 'automatic', [], { action: 'restore', level: 'stage' }],
+    ['validates a stage that rolled back', 'automatic', [restore('stage', 'restored')], { action: 'validate', level: 'stage' }],
+    ['validates a stage restored with a warning (a later target refused after the alias moved)', 'automatic', [restore('stage', 'restored_with_warnings')], { action: 'validate', level: 'stage' }],
+    ['completes at stage level when valid', 'automatic', [restore('stage', 'restored'), validation('stage', true)], { action: 'complete', outcome: 'rolled_back', level: 'stage' }],
+    ['plans the full scope when the stage rollback failed', 'automatic', [restore('stage', 'failed')], { action: 'plan-full-scope' }],
+    ['plans the full scope when the stage did not validate', 'automatic', [restore('stage', 'restored'), validation('stage', false)], { action: 'plan-full-scope' }],
+    ['restores the full scope once it is journaled', 'automatic', [restore('stage', 'failed'), scope], { action: 'restore', level: 'full' }],
+    ['validates the full rollback', 'automatic', [restore('stage', 'failed'), scope, restore('full', 'restored')], { action: 'validate', level: 'full' }],
+    ['completes at full level when valid', 'automatic', [restore('stage', 'failed'), scope, restore('full', 'restored'), validation('full', true)], { action: 'complete', outcome: 'rolled_back', level: 'full' }],
+    ['fails when the full rollback does not validate', 'automatic', [restore('stage', 'failed'), scope, restore('full', 'restored'), validation('full', false)], { action: 'complete', outcome: 'rollback_failed', level: 'full' }],
+    ['fails when the full rollback itself fails', 'drill', [restore('stage', 'failed'), scope, restore('full', 'failed')], { action: 'complete', outcome: 'rollback_failed', level: 'full' }],
+    ['never widens a manual request', 'manual', [restore('stage', 'restored'), validation('stage', false)], { action: 'complete', outcome: 'rollback_failed', level: 'manual' }],
+    ['completes a manual request at level manual', 'manual', [restore('stage', 'restored'), validation('stage', true)], { action: 'complete', outcome: 'rolled_back', level: 'manual' }],
+    ['resumes after a crash from the journal', 'automatic', [restore('stage', 'restored'), resume(2)], { action: 'validate', level: 'stage' }],
+    ['validates again after a handover (a handover is no verdict)', 'automatic', [restore('stage', 'restored'), handover, resume(2)], { action: 'validate', level: 'stage' }],
+    ['gives up after its attempts, saying why, at the level it reached', 'automatic', [restore('stage', 'restored'), handover, resume(2), handover, resume(3), handover, resume(4)], { action: 'complete', outcome: 'rollback_failed', level: 'stage', reason: 'gave up after 3 attempts: validator unavailable: ThrottlingException' }],
+    ['announces a completed run', 'automatic', [restore('stage', 'restored'), validation('stage', true), complete], { action: 'notify' }],
+    ['announces again when nobody could be told', 'automatic', [restore('stage', 'restored'), validation('stage', true), complete, notified('failed')], { action: 'notify' }],
+    ['finishes once announced', 'automatic', [restore('stage', 'restored'), validation('stage', true), complete, notified('published')], { action: 'finish' }],
+    ['finishes unannounced after its attempts to announce', 'automatic', [complete, notified('failed'), notified('failed'), notified('failed')], { action: 'finish' }],
+  ])('%s', (_, mode, steps, expected) => {
+    expect(nextAction(runStateFrom([withMode(mode), ...steps], RUN), limits)).toMatchObject(expected);
   });
 
   it('says why a failed run failed, level by level', () => {
     const action = nextAction(
-      progressFromTimeline([step('stage-rollback', 'ok'), step('stage-validation', 'failed', 'alarm A in ALARM'), step('full-rollback', 'failed', 'UpdateAlias denied')]),
-      'automatic',
+      runStateFrom([claim, restore('stage', 'restored'), validation('stage', false, 'alarm A in ALARM'), scope, restore('full', 'failed', 'UpdateAlias denied')], RUN),
+      limits,
     );
     expect(action).toEqual({ action: 'complete', outcome: 'rollback_failed', level: 'full', reason: 'stage validation failed: alarm A in ALARM; full rollback failed: UpdateAlias denied' });
+  });
+
+  it('reads only its own run from a journal other runs wrote to', () => {
+    const earlierRun = [{ ...claim, runId: 'run-0' }, { ...restore('stage', 'restored'), runId: 'run-0' }, { ...validation('stage', false), runId: 'run-0' }] as JournalStep[];
+    expect(nextAction(runStateFrom([...earlierRun, withMode('manual')], RUN), limits)).toEqual({ action: 'restore', level: 'stage' });
+  });
+});
+
+describe('skip notices', () => {
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['a cooldown is announced once until it lifts', { skip: 'cooldown', until: '2026-11-23T10:05:00.000Z', deploymentId: 'd-2' }, 'production#cooldown#d-2', '2026-11-23T10:05:00.000Z'],
+    ['the hourly limit once until a slot frees', { skip: 'rate_limited', until: '2026-11-23T10:40:00.000Z', deploymentId: 'd-2' }, 'production#rate_limited#d-2', '2026-11-23T10:40:00.000Z'],
+    ['nothing to roll back once per cooldown length', { skip: 'no_active_deployment' }, 'production#no_active_deployment#-', '2026-11-23T10:10:00.000Z'],
+  ])('%s', (_, plan, key, until) => {
+    const notice = skipNoticeFor({ decision: 'skip', reason: 'r', severity: 'warning', ...plan } as never, 'production', policy, new Date('2026-11-23T10:00:00.000Z'));
+    expect(notice).toEqual({ key, until: new Date(until) });
   });
 });
 
@@ -98,6 +157,10 @@ describe('guard window', () => {
 });
 
 describe('validation budget', () => {
+  it('needs at least the consecutive passing rounds to validate at all', () => {
+    expect(minimumValidationMs(policy)).toBe(30_000);
+  });
+
   it.each([
     ['the configured timeout when time is plentiful', 900_000, 2, 300_000],
     ['half of what is left (less the completion reserve) before a stage validation', 415_000, 2, 200_000],

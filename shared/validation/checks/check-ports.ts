@@ -7,9 +7,15 @@ export interface AlarmObservation {
   reason: string;
 }
 
+export interface AlarmSelection {
+  prefixes: readonly string[];
+  /** Alarms read by exact name as well (DescribeAlarms takes names or a prefix, never both in one call). */
+  names: readonly string[];
+}
+
 export interface AlarmReader {
-  /** Every metric and composite alarm whose name starts with one of the prefixes. */
-  alarmsWithPrefixes(prefixes: readonly string[]): Promise<AlarmObservation[]>;
+  /** Every metric and composite alarm whose name starts with one of the prefixes or is one of the names, each once. */
+  readAlarms(selection: AlarmSelection): Promise<AlarmObservation[]>;
 }
 
 export interface HealthObservation {

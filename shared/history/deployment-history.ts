@@ -1,0 +1,53 @@
+import type { DeploymentRecord, RecordableStatus } from './deployment-record';
+import type { RollbackPair } from './rollback-selection';
+
+export interface RecordDeploymentInput {
+  deploymentId: string;
+  /** Default deployment; a restore is a rollback's own re-execution, kept in history but never active. */
+  kind?: 'deployment' | 'restore';
+  environment: string;
+  version: string;
+  status: RecordableStatus;
+  /** When the reported state change happened (the pipeline event time); defaults to now. */
+  at?: Date;
+  source: string;
+  recordedBy?: string;
+  lambdaVersions?: Record<string, string>;
+  pipeline?: { name: string; stage: string; executionId: string };
+  sourceRevision?: string;
+  stageState?: string;
+  restoreOf?: string;
+}
+
+export type RecordDeploymentResult =
+  | { outcome: 'created'; deployment: DeploymentRecord }
+  | { outcome: 'updated'; deployment: DeploymentRecord; previousStatus: RecordableStatus }
+  /** Already recorded with this or a later status: nothing was written. */
+  | { outcome: 'unchanged'; deployment: DeploymentRecord };
+
+export interface HistoryQuery {
+  environment: string;
+  status?: DeploymentRecord['status'];
+  since?: Date;
+  until?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  items: DeploymentRecord[];
+  /** Opaque; pass it back to get the next (older) page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** The deployment history: what ran where, and every rollback of it. Reads and CI/pipeline writes only. */
+export interface DeploymentHistory {
+  /** Idempotent: recording the same deployment and status again changes nothing. */
+  recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult>;
+  /** The active deployment and the last known good one, from one Query of the environment. */
+  findRollbackPair(environment: string, options?: { targetVersion?: string }): Promise<RollbackPair>;
+  listHistory(query: HistoryQuery): Promise<HistoryPage>;
+  getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
+  /** Deployments of the environment claimed for a rollback at or after `since`, newest first. */
+  listRollbacksSince(environment: string, since: Date): Promise<DeploymentRecord[]>;
+}

@@ -1,0 +1,240 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { deploymentRecordSchema, type DeploymentRecord, type RecordableStatus } from './deployment-record';
+import type { DeploymentHistory, HistoryPage, HistoryQuery, RecordDeploymentInput, RecordDeploymentResult } from './deployment-history';
+import { decodeCursor, encodeCursor } from './history-cursor';
+import { DeploymentConflictError } from './history-errors';
+import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
+import { isSettled, selectRollbackPair, type RollbackPair } from './rollback-selection';
+import { HISTORY_TABLE } from './table-schema';
+
+export interface DynamoDeploymentHistoryOptions extends HistoryTableOptions {
+  /** Records read per page while looking for the active deployment and last known good. */
+  pairPageSize?: number;
+  /** Stop looking for a last known good after this many records of the environment. */
+  pairSearchLimit?: number;
+}
+
+/** The deployment history on DynamoDB: every status change is a conditional write; no Scan. */
+export class DynamoDeploymentHistory implements DeploymentHistory {
+  readonly #table: HistoryTableAccess;
+  readonly #pairPageSize: number;
+  readonly #pairSearchLimit: number;
+
+  constructor(options: DynamoDeploymentHistoryOptions) {
+    this.#table = new HistoryTableAccess(options);
+    this.#pairPageSize = options.pairPageSize ?? 10;
+    this.#pairSearchLimit = options.pairSearchLimit ?? 500;
+  }
+
+  async recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult> {
+    const now = this.#table.clock.now().toISOString();
+    const at = (input.at ?? this.#table.clock.now()).toISOString();
+    const record = deploymentRecordSchema.parse({
+      deploymentId: input.deploymentId,
+      kind: input.kind ?? 'deployment',
+      environment: input.environment,
+      version: input.version,
+      status: input.status,
+      startedAt: at,
+      finishedAt: input.status === 'in_progress' ? undefined : at,
+      updatedAt: now,
+      source: input.source,
+      recordedBy: input.recordedBy,
+      lambdaVersions: input.lambdaVersions,
+      pipeline: input.pipeline,
+      sourceRevision: input.sourceRevision,
+      stageState: input.stageState,
+      restoreOf: input.restoreOf,
+    });
+    if (input.status === 'in_progress') return this.#recordStarted(record);
+    return this.#recordFinished(record, input.status);
+  }
+
+  async #recordStarted(record: DeploymentRecord): Promise<RecordDeploymentResult> {
+    const existing = await this.#table.createUnlessPresent(record);
+    if (!existing) return { outcome: 'created', deployment: record };
+    this.#assertSameDeployment(record, existing);
+    if (record.startedAt < existing.startedAt) return this.#backdateStart(existing, record.startedAt);
+    return { outcome: 'unchanged', deployment: existing };
+  }
+
+  /** A start reported after the finish (events out of order) still gives the record its real start time. */
+  async #backdateStart(existing: DeploymentRecord, startedAt: string): Promise<RecordDeploymentResult> {
+    try {
+      const result = await this.#table.call(() =>
+        this.#table.client.send(
+          new UpdateCommand({
+            TableName: this.#table.tableName,
+            Key: { deploymentId: existing.deploymentId },
+            UpdateExpression: 'SET startedAt = :startedAt',
+            ConditionExpression: 'startedAt = :seen',
+            ExpressionAttributeValues: { ':startedAt': startedAt, ':seen': existing.startedAt },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return { outcome: 'unchanged', deployment: deploymentRecordSchema.parse(result.Attributes) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { outcome: 'unchanged', deployment: existing };
+      throw error;
+    }
+  }
+
+  /**
+   * A terminal status lands on a new record or on an in_progress one. Events can arrive out of order
+   * (SUCCEEDED before STARTED), so the start fields are only written where they are still missing.
+   */
+  async #recordFinished(record: DeploymentRecord, status: Exclude<RecordableStatus, 'in_progress'>): Promise<RecordDeploymentResult> {
+    const optional = {
+      recordedBy: record.recordedBy,
+      lambdaVersions: record.lambdaVersions,
+      pipeline: record.pipeline,
+      sourceRevision: record.sourceRevision,
+      stageState: record.stageState,
+      restoreOf: record.restoreOf,
+    };
+    const present = Object.entries(optional).filter(([, value]) => value !== undefined);
+    const sets = [
+      '#status = :status',
+      'finishedAt = :finishedAt',
+      'updatedAt = :updatedAt',
+      'kind = if_not_exists(kind, :kind)',
+      'environment = if_not_exists(environment, :environment)',
+      'version = if_not_exists(version, :version)',
+      'startedAt = if_not_exists(startedAt, :startedAt)',
+      '#source = if_not_exists(#source, :source)',
+      ...present.map(([name]) => `${name} = :${name}`),
+    ];
+    try {
+      const result = await this.#table.call(() =>
+        this.#table.client.send(
+          new UpdateCommand({
+            TableName: this.#table.tableName,
+            Key: { deploymentId: record.deploymentId },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression:
+              'attribute_not_exists(deploymentId) OR (#status = :inProgress AND environment = :environment AND version = :version)',
+            ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ':inProgress': 'in_progress',
+              ':finishedAt': record.finishedAt,
+              ':updatedAt': record.updatedAt,
+              ':kind': record.kind,
+              ':environment': record.environment,
+              ':version': record.version,
+              ':startedAt': record.startedAt,
+              ':source': record.source,
+              ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])),
+            },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      if (!result.Attributes) return { outcome: 'created', deployment: record };
+      const started = deploymentRecordSchema.parse(result.Attributes);
+      const deployment = deploymentRecordSchema.parse({
+        ...started,
+        ...Object.fromEntries(present),
+        status,
+        finishedAt: record.finishedAt,
+        updatedAt: record.updatedAt,
+      });
+      return { outcome: 'updated', deployment, previousStatus: 'in_progress' };
+    } catch (error) {
+      const existing = this.#table.existingFrom(error);
+      this.#assertSameDeployment(record, existing);
+      return { outcome: 'unchanged', deployment: existing };
+    }
+  }
+
+  #assertSameDeployment(attempted: DeploymentRecord, existing: DeploymentRecord): void {
+    if (existing.environment !== attempted.environment || existing.version !== attempted.version) {
+      throw new DeploymentConflictError(attempted.deploymentId, existing);
+    }
+  }
+
+  async findRollbackPair(environment: string, options: { targetVersion?: string } = {}): Promise<RollbackPair> {
+    const records: DeploymentRecord[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    let pair: RollbackPair = {};
+    do {
+      const page = await this.#table.query({
+        IndexName: HISTORY_TABLE.byEnvironment.indexName,
+        KeyConditionExpression: 'environment = :environment',
+        FilterExpression: 'kind = :deployment',
+        ExpressionAttributeValues: { ':environment': environment, ':deployment': 'deployment' },
+        ScanIndexForward: false,
+        Limit: this.#pairPageSize,
+        ExclusiveStartKey: exclusiveStartKey,
+      });
+      records.push(...page.items);
+      exclusiveStartKey = page.lastEvaluatedKey;
+      pair = selectRollbackPair(records, options.targetVersion);
+    } while (!isSettled(pair, options.targetVersion) && exclusiveStartKey && records.length < this.#pairSearchLimit);
+    return pair;
+  }
+
+  async listHistory(query: HistoryQuery): Promise<HistoryPage> {
+    const values: Record<string, unknown> = { ':environment': query.environment };
+    let keyCondition = 'environment = :environment';
+    if (query.since || query.until) {
+      keyCondition += ' AND startedAt BETWEEN :since AND :until';
+      values[':since'] = (query.since ?? new Date(0)).toISOString();
+      values[':until'] = (query.until ?? new Date('9999-12-31T23:59:59.999Z')).toISOString();
+    }
+    if (query.status) values[':status'] = query.status;
+    const items: DeploymentRecord[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined = query.cursor
+      ? decodeCursor(query.cursor, query.environment)
+      : undefined;
+    // Read one item past the page: DynamoDB hands back a LastEvaluatedKey whenever a read is exactly
+    // full, so only the extra item proves older entries exist. A filter applies after Limit, so keep
+    // reading until the page (plus one) is full or the range is exhausted.
+    do {
+      const page = await this.#table.query({
+        IndexName: HISTORY_TABLE.byEnvironment.indexName,
+        KeyConditionExpression: keyCondition,
+        FilterExpression: query.status ? '#status = :status' : undefined,
+        ExpressionAttributeNames: query.status ? { '#status': 'status' } : undefined,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: query.limit + 1 - items.length,
+        ExclusiveStartKey: exclusiveStartKey,
+      });
+      items.push(...page.items);
+      exclusiveStartKey = page.lastEvaluatedKey;
+    } while (items.length <= query.limit && exclusiveStartKey);
+    if (items.length <= query.limit) return { items };
+    const pageItems = items.slice(0, query.limit);
+    const last = pageItems.at(-1)!;
+    const lastKey = { deploymentId: last.deploymentId, environment: last.environment, startedAt: last.startedAt };
+    return { items: pageItems, nextCursor: encodeCursor(query.environment, lastKey) };
+  }
+
+  async getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined> {
+    const result = await this.#table.call(() =>
+      this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId }, ConsistentRead: true })),
+    );
+    return result.Item ? deploymentRecordSchema.parse(result.Item) : undefined;
+  }
+
+  async listRollbacksSince(environment: string, since: Date): Promise<DeploymentRecord[]> {
+    const records: DeploymentRecord[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#table.query({
+        IndexName: HISTORY_TABLE.rollbacksByEnvironment.indexName,
+        KeyConditionExpression: 'rollbackEnvironment = :environment AND rollbackStartedAt >= :since',
+        ExpressionAttributeValues: { ':environment': environment, ':since': since.toISOString() },
+        ScanIndexForward: false,
+        ExclusiveStartKey: exclusiveStartKey,
+      });
+      records.push(...page.items);
+      exclusiveStartKey = page.lastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return records;
+  }
+}

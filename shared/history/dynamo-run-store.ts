@@ -1,0 +1,280 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { CLAIMABLE_STATUSES, deploymentRecordSchema, type DeploymentRecord, type RollbackDetails } from './deployment-record';
+import { ClaimLostError } from './history-errors';
+import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
+import type { ClaimInput, ClaimResult, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
+import { drillPartition } from './run-store';
+import { HISTORY_TABLE } from './table-schema';
+
+/** Statuses a recorder may move a deployment between while an alarm is being answered. */
+const DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set(['in_progress', 'succeeded', 'failed']);
+const MAX_CLAIM_ATTEMPTS = 3;
+const NAMES = { '#status': 'status', '#rollback': 'rollback' };
+
+/** The record is free for a new run: a claimable status and no run holding a lease on it. */
+function isFreshlyClaimable(record: DeploymentRecord): boolean {
+  return (CLAIMABLE_STATUSES as readonly string[]).includes(record.status) && record.rollback?.leaseExpiresAt === undefined;
+}
+
+/** Rollback runs on the history table: one claim per deployment, one driver per run, lease-conditioned writes. */
+export class DynamoRunStore implements RunStore {
+  readonly #table: HistoryTableAccess;
+
+  constructor(options: HistoryTableOptions) {
+    this.#table = new HistoryTableAccess(options);
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    let current = input.observed;
+    for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
+      if (!isFreshlyClaimable(current)) break;
+      try {
+        return { outcome: 'claimed', deployment: await this.#claimFresh(current, input) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
+        if (!error.Item) return { outcome: 'not_found', deploymentId: current.deploymentId };
+        const changed = deploymentRecordSchema.parse(unmarshall(error.Item));
+        // A deployment that finished meanwhile is claimed as it is now; anything else is another run's.
+        const isStillADeployment = DEPLOYMENT_STATUSES.has(current.status) && DEPLOYMENT_STATUSES.has(changed.status);
+        current = changed;
+        if (!isStillADeployment) break;
+      }
+    }
+    return current.rollback?.leaseExpiresAt !== undefined ? { outcome: 'held', deployment: current } : { outcome: 'not_claimable', deployment: current };
+  }
+
+  async #claimFresh(observed: DeploymentRecord, input: ClaimInput): Promise<DeploymentRecord> {
+    const now = this.#table.clock.now();
+    const previous = observed.rollback;
+    const rollback: RollbackDetails = {
+      runId: input.runId,
+      mode: input.mode,
+      holder: input.invocationId,
+      leaseExpiresAt: new Date(now.getTime() + input.leaseSeconds * 1_000).toISOString(),
+      previousStatus: observed.status as RollbackDetails['previousStatus'],
+      trigger: input.trigger,
+      startedAt: now.toISOString(),
+      ...(input.partOf ? { partOf: input.partOf } : {}),
+      ...(previous
+        ? { previousRun: { runId: previous.runId, outcome: observed.status, level: previous.level, reason: previous.reason, finishedAt: previous.finishedAt } }
+        : {}),
+    };
+    const sets = ['#status = :rollingBack', '#rollback = :rollback', 'rollbackEnvironment = environment', 'rollbackStartedAt = :now', 'updatedAt = :now'];
+    if (input.claimStep) sets.push('timeline = list_append(if_not_exists(timeline, :empty), :claimStep)');
+    const result = await this.#table.client.send(
+      new UpdateCommand({
+        TableName: this.#table.tableName,
+        Key: { deploymentId: observed.deploymentId },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        // Unchanged since it was read, and no run holds it; a failed run is retaken only as the one seen.
+        ConditionExpression: `#status = :observedStatus AND attribute_not_exists(#rollback.leaseExpiresAt)${previous ? ' AND #rollback.runId = :previousRunId' : ''}`,
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: {
+          ':rollingBack': 'rolling_back',
+          ':rollback': rollback,
+          ':now': now.toISOString(),
+          ':observedStatus': observed.status,
+          ...(previous ? { ':previousRunId': previous.runId } : {}),
+          ...(input.claimStep ? { ':empty': [], ':claimStep': [input.claimStep] } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return deploymentRecordSchema.parse(result.Attributes);
+  }
+
+  async resume(input: { observed: DeploymentRecord; invocationId: string; leaseSeconds: number }): Promise<ResumeResult> {
+    const { observed } = input;
+    const lease = observed.rollback?.leaseExpiresAt;
+    if (!observed.rollback || lease === undefined) return { outcome: 'not_claimable', deployment: observed };
+    const now = this.#table.clock.now();
+    if (lease > now.toISOString()) return { outcome: 'held', deployment: observed };
+    try {
+      const result = await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: observed.deploymentId },
+          UpdateExpression: 'SET #rollback.holder = :holder, #rollback.leaseExpiresAt = :lease, updatedAt = :now',
+          ConditionExpression: '#rollback.runId = :runId AND #rollback.leaseExpiresAt <= :now',
+          ExpressionAttributeNames: { '#rollback': 'rollback' },
+          ExpressionAttributeValues: {
+            ':holder': input.invocationId,
+            ':lease': new Date(now.getTime() + input.leaseSeconds * 1_000).toISOString(),
+            ':now': now.toISOString(),
+            ':runId': observed.rollback.runId,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'resumed', deployment: deploymentRecordSchema.parse(result.Attributes) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && !error.Item) return { outcome: 'not_found', deploymentId: observed.deploymentId };
+      const current = this.#table.existingFrom(error);
+      return current.rollback?.leaseExpiresAt !== undefined ? { outcome: 'held', deployment: current } : { outcome: 'not_claimable', deployment: current };
+    }
+  }
+
+  async startDrill(input: StartDrillInput): Promise<{ created: boolean; deployment: DeploymentRecord }> {
+    const now = this.#table.clock.now();
+    const record = deploymentRecordSchema.parse({
+      // Scoped to the environment: the same request id drilling another environment is another drill.
+      deploymentId: `drill-${input.environment}-${input.runId}`,
+      kind: 'drill',
+      environment: input.environment,
+      version: input.from.version,
+      status: 'rolling_back',
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      source: 'drill',
+      rollback: {
+        runId: input.runId,
+        mode: 'drill',
+        holder: input.invocationId,
+        leaseExpiresAt: new Date(now.getTime() + input.leaseSeconds * 1_000).toISOString(),
+        previousStatus: 'succeeded',
+        trigger: input.trigger,
+        startedAt: now.toISOString(),
+        targetDeploymentId: input.claimStep.facts.toDeploymentId,
+        targetVersion: input.claimStep.facts.toVersion,
+      },
+      // Its own partition of the rollbacks index: the reconciler finds a stuck drill, the guards never count one.
+      rollbackEnvironment: drillPartition(input.environment),
+      rollbackStartedAt: now.toISOString(),
+      timeline: [input.claimStep],
+      expiresAt: Math.floor(now.getTime() / 1_000) + input.retentionSeconds,
+    });
+    const existing = await this.#table.createUnlessPresent(record);
+    return existing ? { created: false, deployment: existing } : { created: true, deployment: record };
+  }
+
+  async writeJournal(ref: RunRef, journal: Journal): Promise<void> {
+    await this.#updateHeld(ref, journal, { sets: [] });
+  }
+
+  async complete(ref: RunRef, completion: RunCompletion, journal: Journal): Promise<DeploymentRecord> {
+    return this.#updateHeld(ref, journal, {
+      sets: [
+        '#status = :outcome',
+        '#rollback.finishedAt = :now',
+        '#rollback.#level = :level',
+        '#rollback.reason = :reason',
+        '#rollback.targetDeploymentId = :targetDeploymentId',
+        '#rollback.targetVersion = :targetVersion',
+      ],
+      condition: '#status = :rollingBack',
+      names: { '#level': 'level' },
+      values: {
+        ':outcome': completion.outcome,
+        ':level': completion.level,
+        ':reason': completion.reason,
+        ':targetDeploymentId': completion.targetDeploymentId,
+        ':targetVersion': completion.targetVersion,
+        ':rollingBack': 'rolling_back',
+      },
+    });
+  }
+
+  async completeJoined(input: { deploymentId: string; runId: string; partOf: string } & RunCompletion): Promise<DeploymentRecord> {
+    try {
+      const result = await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: input.deploymentId },
+          UpdateExpression:
+            'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason, ' +
+            '#rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion REMOVE #rollback.leaseExpiresAt, #rollback.holder',
+          ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
+          ExpressionAttributeNames: { ...NAMES, '#level': 'level' },
+          ExpressionAttributeValues: {
+            ':outcome': input.outcome,
+            ':now': this.#table.clock.now().toISOString(),
+            ':level': input.level,
+            ':reason': input.reason,
+            ':targetDeploymentId': input.targetDeploymentId,
+            ':targetVersion': input.targetVersion,
+            ':rollingBack': 'rolling_back',
+            ':runId': input.runId,
+            ':partOf': input.partOf,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return deploymentRecordSchema.parse(result.Attributes);
+    } catch (error) {
+      const existing = this.#table.existingFrom(error);
+      // A resumed run completing it again: the first attempt already did.
+      if (existing.rollback?.runId === input.runId && existing.rollback.partOf === input.partOf && existing.status !== 'rolling_back') return existing;
+      throw new ClaimLostError(input.deploymentId, input.runId, existing.rollback?.runId);
+    }
+  }
+
+  async handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void> {
+    await this.#updateHeld(ref, journal, { sets: ['#rollback.leaseExpiresAt = :resumeAfter'], values: { ':resumeAfter': resumeAfter.toISOString() } });
+  }
+
+  async release(ref: RunRef, journal: Journal): Promise<void> {
+    await this.#updateHeld(ref, journal, { sets: [], removes: ['#rollback.leaseExpiresAt', '#rollback.holder'] });
+  }
+
+  async findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]> {
+    const records: DeploymentRecord[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#table.query({
+        IndexName: HISTORY_TABLE.rollbacksByEnvironment.indexName,
+        KeyConditionExpression: 'rollbackEnvironment = :partition AND rollbackStartedAt >= :since',
+        FilterExpression: 'attribute_exists(#rollback.leaseExpiresAt)',
+        ExpressionAttributeNames: { '#rollback': 'rollback' },
+        ExpressionAttributeValues: { ':partition': partition, ':since': since.toISOString() },
+        ExclusiveStartKey: exclusiveStartKey,
+      });
+      records.push(...page.items);
+      exclusiveStartKey = page.lastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return records;
+  }
+
+  /** One update of the run's record, with its journal, only while this invocation holds the run's lease. */
+  async #updateHeld(
+    ref: RunRef,
+    journal: Journal,
+    change: { sets: string[]; removes?: string[]; condition?: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  ): Promise<DeploymentRecord> {
+    const sets = ['timeline = :timeline', 'updatedAt = :now', ...change.sets, ...(journal.dropped > 0 ? ['timelineDropped = :dropped'] : [])];
+    const removes = change.removes ?? [];
+    const condition = ['#rollback.runId = :runId', '#rollback.holder = :holder', 'attribute_exists(#rollback.leaseExpiresAt)', ...(change.condition ? [change.condition] : [])].join(' AND ');
+    const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    // DynamoDB refuses names an expression does not use.
+    const names = Object.fromEntries(Object.entries({ ...NAMES, ...change.names }).filter(([name]) => `${update} ${condition}`.includes(name)));
+    try {
+      const result = await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: ref.deploymentId },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':timeline': journal.timeline,
+            ':now': this.#table.clock.now().toISOString(),
+            ':runId': ref.runId,
+            ':holder': ref.invocationId,
+            ...(journal.dropped > 0 ? { ':dropped': journal.dropped } : {}),
+            ...change.values,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return deploymentRecordSchema.parse(result.Attributes);
+    } catch (error) {
+      const existing = this.#table.existingFrom(error);
+      throw new ClaimLostError(ref.deploymentId, ref.runId, existing.rollback?.holder ?? existing.rollback?.runId);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
+
+/**
+ * The run journal: every decision a rollback run takes, typed, on the record it claimed, written
+ * before the run acts on it. A resumed run (a retry, the reconciler) reads it back and knows
+ * everything the first one knew; the next action is a pure function of it.
+ */
+
+const isoTimestamp = z.iso.datetime({ offset: false });
+
+export const ROLLBACK_LEVELS = ['stage', 'full', 'manual'] as const;
+export type RollbackLevel = (typeof ROLLBACK_LEVELS)[number];
+
+/** automatic: an alarm; manual: a person asked; drill: every read for real, every write simulated. */
+export const RUN_MODES = ['automatic', 'manual', 'drill'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+export const STEP_OUTCOMES = ['ok', 'warning', 'failed', 'info'] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
+export const RESTORE_OUTCOMES = ['restored', 'would_restore', 'unchanged', 'not_applicable', 'failed'] as const;
+export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
+
+/**
+ * What the validator must observe for one target to count as restored. Each target defines its own
+ * fields (see shared/targets); the journal keeps them as the target wrote them.
+ */
+export const expectationSchema = z.looseObject({ target: z.string().min(1) });
+export type Expectation = z.infer<typeof expectationSchema>;
+
+/** What one target did in one environment: enough for a resumed run to validate it. */
+export const targetRestoreSchema = z.object({
+  target: z.string(),
+  outcome: z.enum(RESTORE_OUTCOMES),
+  detail: z.string(),
+  /** Targets that move live traffic go first; a later target's refusal after them is only a warning. */
+  movesTraffic: z.boolean(),
+  expectations: z.array(expectationSchema).default([]),
+});
+export type TargetRestore = z.output<typeof targetRestoreSchema>;
+
+export const ENVIRONMENT_RESTORE_VERDICTS = ['restored', 'restored_with_warnings', 'failed', 'already_restored'] as const;
+export type EnvironmentRestoreVerdict = (typeof ENVIRONMENT_RESTORE_VERDICTS)[number];
+
+export const environmentRestoreSchema = z.object({
+  environment: z.string(),
+  fromDeploymentId: z.string(),
+  toDeploymentId: z.string(),
+  toVersion: z.string(),
+  verdict: z.enum(ENVIRONMENT_RESTORE_VERDICTS),
+  targets: z.array(targetRestoreSchema),
+});
+export type EnvironmentRestore = z.output<typeof environmentRestoreSchema>;
+
+export const HANDOVER_CAUSES = ['validator_unavailable', 'out_of_time', 'interrupted'] as const;
+export type HandoverCause = (typeof HANDOVER_CAUSES)[number];
+
+export const NOTIFICATION_DELIVERIES = ['published', 'fallback', 'failed'] as const;
+export type NotificationDelivery = (typeof NOTIFICATION_DELIVERIES)[number];
+
+const stepBase = {
+  at: isoTimestamp,
+  /** Several runs may journal on one record (a person after automation failed): each step names its run. */
+  runId: z.string(),
+  outcome: z.enum(STEP_OUTCOMES),
+  durationMs: z.number().int().nonnegative(),
+  /** One line a person reads (CLI, notification); the facts below are what the code reads. */
+  detail: z.string(),
+};
+
+export const claimFactsSchema = z.object({
+  invocationId: z.string(),
+  mode: z.enum(RUN_MODES),
+  environment: z.string(),
+  fromDeploymentId: z.string(),
+  fromVersion: z.string(),
+  toDeploymentId: z.string(),
+  toVersion: z.string(),
+  reason: z.string(),
+  alarmName: z.string().optional(),
+  alarmFiredAt: isoTimestamp.optional(),
+  requestedBy: z.string().optional(),
+});
+export type ClaimFacts = z.output<typeof claimFactsSchema>;
+
+export const fullScopeFactsSchema = z.object({
+  /** Environments the full rollback covers, in promotion order; the origin environment is always first in spirit, listed in order. */
+  entries: z.array(z.object({ environment: z.string(), fromDeploymentId: z.string(), toDeploymentId: z.string(), toVersion: z.string() })),
+  /** Environments running the bad version that could not join, and why. */
+  left: z.array(z.object({ environment: z.string(), why: z.string() })),
+});
+export type FullScopeFacts = z.output<typeof fullScopeFactsSchema>;
+
+export const completionFactsSchema = z.object({
+  outcome: z.enum(['rolled_back', 'rollback_failed']),
+  level: z.enum(ROLLBACK_LEVELS),
+  reason: z.string(),
+  /** Every record this run completed (the journal's own and, for a full rollback, the others it claimed). */
+  deploymentIds: z.array(z.string()),
+});
+export type CompletionFacts = z.output<typeof completionFactsSchema>;
+
+const claimStep = z.object({ ...stepBase, step: z.literal('claim'), facts: claimFactsSchema });
+const resumeStep = z.object({ ...stepBase, step: z.literal('resume'), facts: z.object({ invocationId: z.string(), attempt: z.number().int().min(2) }) });
+const restoreFacts = z.object({ environments: z.array(environmentRestoreSchema) });
+const stageRollbackStep = z.object({ ...stepBase, step: z.literal('stage-rollback'), facts: restoreFacts });
+const fullRollbackStep = z.object({ ...stepBase, step: z.literal('full-rollback'), facts: restoreFacts });
+const fullScopeStep = z.object({ ...stepBase, step: z.literal('full-scope'), facts: fullScopeFactsSchema });
+const validationFacts = z.object({ passed: z.boolean(), rounds: z.number().int().nonnegative() });
+const stageValidationStep = z.object({ ...stepBase, step: z.literal('stage-validation'), facts: validationFacts });
+const fullValidationStep = z.object({ ...stepBase, step: z.literal('full-validation'), facts: validationFacts });
+const handoverStep = z.object({
+  ...stepBase,
+  step: z.literal('handover'),
+  facts: z.object({ cause: z.enum(HANDOVER_CAUSES), resumeAfter: isoTimestamp }),
+});
+const completeStep = z.object({ ...stepBase, step: z.literal('complete'), facts: completionFactsSchema });
+const notifyStep = z.object({
+  ...stepBase,
+  step: z.literal('notify'),
+  facts: z.object({ type: z.string(), severity: z.string(), delivery: z.enum(NOTIFICATION_DELIVERIES) }),
+});
+
+export const journalStepSchema = z.discriminatedUnion('step', [
+  claimStep,
+  resumeStep,
+  stageRollbackStep,
+  fullRollbackStep,
+  fullScopeStep,
+  stageValidationStep,
+  fullValidationStep,
+  handoverStep,
+  completeStep,
+  notifyStep,
+]);
+export type JournalStep = z.output<typeof journalStepSchema>;
+export type JournalStepName = JournalStep['step'];
+/** One step of a kind, e.g. `StepOf<'claim'>`. */
+export type StepOf<Name extends JournalStepName> = Extract<JournalStep, { step: Name }>;
+
+/** The bounded number of steps kept on one record (DynamoDB items are capped at 400 KB). */
+export const MAX_TIMELINE_STEPS = 100;
+/** When the bound is hit, this many of the oldest steps stay (how it started), the rest are the newest. */
+const KEPT_FROM_START = 10;
+
+/**
+ * Bounds a timeline to MAX_TIMELINE_STEPS keeping its first steps and its newest ones, dropping from
+ * the middle: a reader always sees how it started and how it ended. Pure.
+ */
+export function boundTimeline(steps: readonly JournalStep[], alreadyDropped = 0): { timeline: JournalStep[]; dropped: number } {
+  if (steps.length <= MAX_TIMELINE_STEPS) return { timeline: [...steps], dropped: alreadyDropped };
+  const excess = steps.length - MAX_TIMELINE_STEPS;
+  return {
+    timeline: [...steps.slice(0, KEPT_FROM_START), ...steps.slice(KEPT_FROM_START + excess)],
+    dropped: alreadyDropped + excess,
+  };
+}
+
+/** The steps of one run, in order. */
+export function stepsOfRun(timeline: readonly JournalStep[], runId: string): JournalStep[] {
+  return timeline.filter((step) => step.runId === runId);
+}

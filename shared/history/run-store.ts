@@ -1,0 +1,101 @@
+import type { DeploymentRecord, RollbackTrigger } from './deployment-record';
+import type { JournalStep, RollbackLevel, RunMode, StepOf } from './run-journal';
+
+/** A run acting on the record that holds its journal, as the invocation driving it. */
+export interface RunRef {
+  deploymentId: string;
+  runId: string;
+  invocationId: string;
+}
+
+/** The journal as the runner keeps it: the bounded steps of every run on the record, and how many were dropped. */
+export interface Journal {
+  timeline: JournalStep[];
+  dropped: number;
+}
+
+export interface ClaimInput {
+  /** The deployment as the caller read it: the claim is conditional on it being unchanged. */
+  observed: DeploymentRecord;
+  runId: string;
+  invocationId: string;
+  mode: RunMode;
+  trigger: RollbackTrigger;
+  leaseSeconds: number;
+  /** The run's first journal step, written with the claim itself: nothing else stands before the restore. */
+  claimStep?: StepOf<'claim'>;
+  /** Another environment's record joining a full rollback: the record that holds the run's journal. */
+  partOf?: string;
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed'; deployment: DeploymentRecord }
+  /** Another invocation drives a run on it now (its lease is live). */
+  | { outcome: 'held'; deployment: DeploymentRecord }
+  /** It changed into something this claim cannot take (finished, superseded). */
+  | { outcome: 'not_claimable'; deployment: DeploymentRecord }
+  | { outcome: 'not_found'; deploymentId: string };
+
+export type ResumeResult =
+  | { outcome: 'resumed'; deployment: DeploymentRecord }
+  | { outcome: 'held'; deployment: DeploymentRecord }
+  /** The run finished and let go of it: nothing to resume. */
+  | { outcome: 'not_claimable'; deployment: DeploymentRecord }
+  | { outcome: 'not_found'; deploymentId: string };
+
+export interface StartDrillInput {
+  runId: string;
+  invocationId: string;
+  environment: string;
+  /** The active deployment the drill pretends to roll back. */
+  from: DeploymentRecord;
+  trigger: RollbackTrigger;
+  leaseSeconds: number;
+  claimStep: StepOf<'claim'>;
+  /** Drill records expire (DynamoDB TTL) after this long. */
+  retentionSeconds: number;
+}
+
+export interface RunCompletion {
+  outcome: 'rolled_back' | 'rollback_failed';
+  level: RollbackLevel;
+  reason: string;
+  targetDeploymentId: string;
+  targetVersion: string;
+}
+
+/**
+ * Rollback runs on the history table: one claim per deployment, one driver per run, and every
+ * write after the claim conditional on the writer holding the run's lease.
+ */
+export interface RunStore {
+  /** A fresh claim: the observed status → rolling_back, with a lease held by this invocation. */
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  /** Drives on a run whose lease expired or was released, as this invocation. */
+  resume(input: { observed: DeploymentRecord; invocationId: string; leaseSeconds: number }): Promise<ResumeResult>;
+  /** A drill's own record (kind drill, expiring), created with its claim; an existing one is returned as it is. */
+  startDrill(input: StartDrillInput): Promise<{ created: boolean; deployment: DeploymentRecord }>;
+  /** Replaces the journal (bounded by the caller). Throws ClaimLostError when this invocation no longer drives the run. */
+  writeJournal(ref: RunRef, journal: Journal): Promise<void>;
+  /** Ends the run's own record with its outcome and the journal's complete step; keeps the lease until it is announced. */
+  complete(ref: RunRef, completion: RunCompletion, journal: Journal): Promise<DeploymentRecord>;
+  /** Ends another environment's record that the run claimed for a full rollback; a repeat by the same run is a no-op. */
+  completeJoined(input: { deploymentId: string; runId: string; partOf: string } & RunCompletion): Promise<DeploymentRecord>;
+  /** Stops driving: the lease runs out at `resumeAfter`, when the reconciler (or a retry) may resume the run. */
+  handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void>;
+  /** The run is over and announced: the lease is removed. */
+  release(ref: RunRef, journal: Journal): Promise<void>;
+  /** Records of a rollbacks-index partition with an unfinished run (a lease present), claimed at or after `since`. */
+  findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]>;
+}
+
+/** Remembers what was announced, so a storm of identical answers pages people once. */
+export interface NoticeLedger {
+  /** True for the first caller with this key until `until`; false for everyone else until then. */
+  isFirstNotice(key: string, until: Date): Promise<boolean>;
+}
+
+/** The rollbacks-index partition of an environment's drill records: the reconciler reads it, the guards never do. */
+export function drillPartition(environment: string): string {
+  return `drill#${environment}`;
+}

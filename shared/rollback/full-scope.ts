@@ -1,0 +1,57 @@
+import type { EnvironmentConfig } from '../config';
+import type { DeploymentRecord } from '../history/deployment-record';
+import type { RollbackPair } from '../history/rollback-selection';
+
+export interface FullScopeCandidate {
+  environment: string;
+  from: DeploymentRecord;
+  to: DeploymentRecord;
+  /** Another environment's deployment the run must claim before it may touch it. */
+  needsClaim: boolean;
+}
+
+export interface FullScopeDecision {
+  /** In promotion order, the origin environment among them. */
+  candidates: FullScopeCandidate[];
+  left: { environment: string; why: string }[];
+}
+
+export interface FullScopeInput {
+  /** Every configured environment, in promotion order. */
+  environments: readonly EnvironmentConfig[];
+  origin: { environment: string; from: DeploymentRecord; to: DeploymentRecord };
+  /** Each other environment's active deployment and last known good (one Query each). */
+  pairs: ReadonlyMap<string, RollbackPair>;
+  runId: string;
+}
+
+/**
+ * Who joins a full rollback: every environment whose active deployment runs the bad version and has
+ * a known good to go back to, unless another run is already on it. An environment this run already
+ * claimed (an earlier attempt got that far) joins without a new claim. Pure.
+ */
+export function decideFullScope(input: FullScopeInput): FullScopeDecision {
+  const badVersion = input.origin.from.version;
+  const decision: FullScopeDecision = { candidates: [], left: [] };
+  for (const { name } of input.environments) {
+    if (name === input.origin.environment) {
+      decision.candidates.push({ environment: name, from: input.origin.from, to: input.origin.to, needsClaim: false });
+      continue;
+    }
+    const { activeDeployment: active, lastKnownGood } = input.pairs.get(name) ?? {};
+    if (active?.version !== badVersion) continue;
+    const rollback = active.rollback;
+    if (!lastKnownGood) {
+      decision.left.push({ environment: name, why: `runs ${badVersion} but has no known-good deployment to restore` });
+    } else if (rollback?.runId === input.runId) {
+      decision.candidates.push({ environment: name, from: active, to: lastKnownGood, needsClaim: false });
+    } else if (rollback?.leaseExpiresAt !== undefined) {
+      decision.left.push({ environment: name, why: `${active.deploymentId} is being rolled back by run ${rollback.runId}` });
+    } else if (active.status === 'rollback_failed') {
+      decision.left.push({ environment: name, why: `the rollback of ${active.deploymentId} already failed; a person must act there` });
+    } else {
+      decision.candidates.push({ environment: name, from: active, to: lastKnownGood, needsClaim: true });
+    }
+  }
+  return decision;
+}

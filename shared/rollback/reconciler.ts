@@ -1,0 +1,48 @@
+import type { DeploymentRecord } from '../history/deployment-record';
+import { drillPartition } from '../history/run-store';
+import { resumeRun } from './rollback-run';
+import type { RollbackRunResult } from './run-context';
+import type { RollbackDependencies } from './run-dependencies';
+
+/**
+ * How far back the reconciler looks for unfinished runs. It runs every few minutes, so anything
+ * older means it was itself down that long; a fortnight covers that without reading the whole index.
+ */
+export const RECONCILE_LOOKBACK_MS = 14 * 86_400_000;
+
+/**
+ * Primary course: read every environment's (and its drills') unfinished runs from the sparse
+ * rollbacks index — no Scan — keep those whose lease ran out, and resume each through the record
+ * holding its journal. A resumed run past its attempts completes as rollback_failed and escalates.
+ */
+export async function reconcileRuns(invocationId: string, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
+  const { config, history, clock, logger } = deps;
+  const now = clock.now();
+  const since = new Date(now.getTime() - RECONCILE_LOOKBACK_MS);
+  const partitions = config.environments.flatMap(({ name }) => [name, drillPartition(name)]);
+  const open = (await Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since)))).flat();
+  const due = open.filter((record) => record.rollback!.leaseExpiresAt! <= now.toISOString());
+  // Each run once, through its journal's record, even when several of its records are due.
+  const byRun = new Map<string, DeploymentRecord>();
+  for (const record of due) {
+    const journalId = record.rollback!.partOf ?? record.deploymentId;
+    if (!byRun.has(journalId) || record.rollback!.partOf === undefined) byRun.set(journalId, record);
+  }
+  const runs = await Promise.all(
+    [...byRun.values()].map((record) =>
+      resumeRun(record, invocationId, deps, elapsed).catch((error: Error): RollbackRunResult => {
+        logger.error('could not resume run', { deploymentId: record.deploymentId, error: error.message });
+        return { outcome: 'handed_over', environment: record.environment, deploymentId: record.deploymentId, reason: `could not resume: ${error.message}`, drill: record.kind === 'drill', timeline: [], durationMs: elapsed() };
+      }),
+    ),
+  );
+  logger.info('reconciled', { open: open.length, due: due.length, resumed: runs.length });
+  return {
+    outcome: 'reconciled',
+    reason: `${open.length} unfinished run(s), ${due.length} past their lease, ${runs.length} resumed`,
+    drill: false,
+    timeline: [],
+    durationMs: elapsed(),
+    runs,
+  };
+}

@@ -1,0 +1,37 @@
+import type { EnvironmentRestore, EnvironmentRestoreVerdict, StepOutcome, TargetRestore } from '../history/run-journal';
+
+const TOOK_EFFECT: ReadonlySet<TargetRestore['outcome']> = new Set(['restored', 'would_restore', 'unchanged']);
+
+/**
+ * How one environment's restore went, from its targets' results. Traffic targets decide: if they all
+ * took effect, a later target's refusal (CodePipeline declining RollbackStage after the alias already
+ * moved traffic back) is a warning and the run goes on to validate. With no traffic target, every
+ * applicable target must take effect. Nothing applicable is a failure: nothing was restored. Pure.
+ */
+export function judgeEnvironmentRestore(results: readonly TargetRestore[]): EnvironmentRestoreVerdict {
+  const applicable = results.filter((result) => result.outcome !== 'not_applicable');
+  if (applicable.length === 0) return 'failed';
+  const traffic = applicable.filter((result) => result.movesTraffic);
+  const failedOthers = applicable.filter((result) => !result.movesTraffic && result.outcome === 'failed');
+  if (traffic.some((result) => result.outcome === 'failed')) return 'failed';
+  if (failedOthers.length === 0) return 'restored';
+  return traffic.length > 0 ? 'restored_with_warnings' : 'failed';
+}
+
+/** The journal step's outcome for a set of environment restores. Pure. */
+export function restoreStepOutcome(environments: readonly EnvironmentRestore[]): StepOutcome {
+  if (environments.some((environment) => environment.verdict === 'failed')) return 'failed';
+  return environments.some((environment) => environment.verdict === 'restored_with_warnings') ? 'warning' : 'ok';
+}
+
+/** "production: lambda-alias alias live: …; codepipeline-stage … | staging: …" — what a person reads. Pure. */
+export function describeRestores(environments: readonly EnvironmentRestore[]): string {
+  return environments
+    .map((environment) => {
+      if (environment.verdict === 'already_restored') return `${environment.environment}: already restored at stage level`;
+      const applicable = environment.targets.filter((target) => target.outcome !== 'not_applicable');
+      if (applicable.length === 0) return `${environment.environment}: nothing to restore: ${environment.toDeploymentId} records nothing the configured targets can restore`;
+      return `${environment.environment}: ${applicable.map((target) => `${target.target} ${target.detail}`).join('; ')}`;
+    })
+    .join(' | ');
+}

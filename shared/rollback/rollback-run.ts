@@ -1,0 +1,451 @@
+import { findEnvironment } from '../config';
+import type { DeploymentRecord, RollbackTrigger } from '../history/deployment-record';
+import { ClaimLostError } from '../history/history-errors';
+import {
+  boundTimeline,
+  stepsOfRun,
+  type ClaimFacts,
+  type EnvironmentRestore,
+  type HandoverCause,
+  type JournalStep,
+  type NotificationDelivery,
+  type StepOf,
+  type TargetRestore,
+} from '../history/run-journal';
+import type { Journal, RunRef } from '../history/run-store';
+import type { RollbackNotification } from '../notify/notifier';
+import { notificationFor } from '../notify/rollback-notification';
+import type { RestoreResult } from '../targets/rollback-target';
+import { ValidatorUnavailableError, type ValidationResult } from '../validation/validation-contract';
+import { decideFullScope, type FullScopeCandidate } from './full-scope';
+import { describeRestores, judgeEnvironmentRestore, restoreStepOutcome } from './restore-verdict';
+import type { RollbackRunResult } from './run-context';
+import type { RollbackDependencies } from './run-dependencies';
+import { isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
+import { minimumValidationMs, validationBudgetMs, validationRequestFor } from './validation-scope';
+
+/** Writing the journal failed for a reason other than losing the run (DynamoDB throttled or down). */
+export class JournalWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`the journal could not be written: ${(cause as Error).name}: ${(cause as Error).message}`, { cause });
+    this.name = 'JournalWriteError';
+  }
+}
+
+/** The trigger a claim step describes, for the other records a full rollback claims. */
+export function triggerOf(claim: ClaimFacts): RollbackTrigger {
+  const type = claim.mode === 'automatic' ? 'alarm' : claim.mode;
+  return { type, ...(claim.alarmName ? { alarmName: claim.alarmName } : {}), ...(claim.requestedBy ? { requestedBy: claim.requestedBy } : {}) };
+}
+
+type Answer = RollbackRunResult | undefined;
+
+/**
+ * Drives one claimed run to its end. It holds nothing but the journal (and a cache of the records
+ * it read): each turn it folds the journal into the run's state, asks `nextAction` what to do,
+ * does it, and journals the outcome before the next turn. Whatever stops it — the validator out
+ * of reach, the journal unwritable, the invocation's time — ends in a handover the reconciler picks
+ * up, never in a throw.
+ */
+export class RollbackRun {
+  #journal: Journal;
+  readonly #records = new Map<string, DeploymentRecord>();
+  readonly #leaseExpiresAt?: string;
+
+  constructor(
+    private readonly ref: RunRef,
+    private readonly deps: RollbackDependencies,
+    journalRecord: DeploymentRecord,
+    private readonly elapsed: () => number,
+    alreadyRead: readonly DeploymentRecord[] = [],
+  ) {
+    this.#journal = { timeline: journalRecord.timeline ?? [], dropped: journalRecord.timelineDropped ?? 0 };
+    this.#leaseExpiresAt = journalRecord.rollback?.leaseExpiresAt;
+    for (const record of [journalRecord, ...alreadyRead]) this.#records.set(record.deploymentId, record);
+  }
+
+  get #state(): RunState {
+    return runStateFrom(this.#journal.timeline, this.ref.runId);
+  }
+
+  /** Runs the state machine from wherever the journal says it is, after journaling that this invocation took it over. */
+  async resume(): Promise<RollbackRunResult> {
+    return this.#guarded(async () => {
+      const state = this.#state;
+      const lastHandover = state.handovers.at(-1);
+      const attempt = state.attempt + 1;
+      await this.#write(
+        this.#step('resume', 'info', this.deps.clock.now(), `attempt ${attempt}, as invocation ${this.ref.invocationId}, after ${lastHandover ? `a handover (${lastHandover.facts.cause})` : 'its lease expired'}`, {
+          invocationId: this.ref.invocationId,
+          attempt,
+        }),
+      );
+      return this.#drive();
+    });
+  }
+
+  async drive(): Promise<RollbackRunResult> {
+    return this.#guarded(() => this.#drive());
+  }
+
+  async #guarded(work: () => Promise<RollbackRunResult>): Promise<RollbackRunResult> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ClaimLostError) {
+        this.deps.logger.warn('run taken over by another invocation', { runId: this.ref.runId, error: error.message });
+        return this.#result({ outcome: 'duplicate', reason: `another invocation drives run ${this.ref.runId} now: ${error.message}` });
+      }
+      const why = error instanceof JournalWriteError ? error.message : `interrupted by an unexpected error: ${(error as Error).name}: ${(error as Error).message}`;
+      this.deps.logger.error('run interrupted', { runId: this.ref.runId, error: (error as Error).message });
+      return this.#handOver('interrupted', why);
+    }
+  }
+
+  async #drive(): Promise<RollbackRunResult> {
+    const limits = { maxAttempts: this.deps.config.policy.maxRunAttempts };
+    for (;;) {
+      const state = this.#state;
+      const action = nextAction(state, limits);
+      this.deps.logger.info('next step', { action: action.action, deploymentId: this.ref.deploymentId, runId: this.ref.runId, attempt: state.attempt });
+      const answer = await this.#take(action, state);
+      if (answer) return answer;
+    }
+  }
+
+  async #take(action: NextAction, state: RunState): Promise<Answer> {
+    switch (action.action) {
+      case 'restore':
+        return this.#restore(action.level, state);
+      case 'plan-full-scope':
+        return this.#planFullScope(state);
+      case 'validate':
+        return this.#validate(action.level, state);
+      case 'complete':
+        return this.#complete(action, state);
+      case 'notify':
+        return this.#notify(state);
+      case 'finish':
+        return this.#finish(state);
+      default: {
+        const exhaustive: never = action;
+        throw new Error(`unhandled action ${JSON.stringify(exhaustive)}`);
+      }
+    }
+  }
+
+  async #restore(level: 'stage' | 'full', state: RunState): Promise<Answer> {
+    const started = this.deps.clock.now();
+    const { claim } = state;
+    const origin = { environment: claim.environment, fromDeploymentId: claim.fromDeploymentId, toDeploymentId: claim.toDeploymentId, toVersion: claim.toVersion };
+    const entries = level === 'stage' ? [origin] : state.fullScope!.facts.entries;
+    const isStageRestored = state.stageRestore !== undefined && isRestored(state.stageRestore.facts.environments);
+    const environments = await Promise.all(
+      entries.map(async (entry): Promise<EnvironmentRestore> => {
+        // The origin environment is already back if the stage restore took: restoring it twice helps nobody.
+        if (level === 'full' && entry.environment === claim.environment && isStageRestored) return { ...entry, verdict: 'already_restored', targets: [] };
+        return this.#restoreEnvironment(entry, state);
+      }),
+    );
+    const name = level === 'stage' ? 'stage-rollback' : 'full-rollback';
+    await this.#write(this.#step(name, restoreStepOutcome(environments), started, describeRestores(environments), { environments }));
+    return undefined;
+  }
+
+  async #restoreEnvironment(entry: Omit<EnvironmentRestore, 'verdict' | 'targets'>, state: RunState): Promise<EnvironmentRestore> {
+    const [from, to] = await Promise.all([this.#record(entry.fromDeploymentId), this.#record(entry.toDeploymentId)]);
+    const request = {
+      environment: findEnvironment(this.deps.config, entry.environment),
+      from,
+      to,
+      reason: state.claim.reason,
+      simulate: state.claim.mode === 'drill',
+      // An earlier attempt may have restored before it could journal it.
+      resumed: state.attempt > 1,
+    };
+    const targets: TargetRestore[] = [];
+    for (const target of [...this.deps.targets].sort((left, right) => Number(right.movesTraffic) - Number(left.movesTraffic))) {
+      let result: RestoreResult;
+      try {
+        result = await target.restore(request);
+      } catch (error) {
+        // A target's own bug must not stop the other targets or the next level.
+        result = { target: target.name, outcome: 'failed', detail: `unexpected error: ${(error as Error).message}` };
+      }
+      targets.push({ ...result, movesTraffic: target.movesTraffic, expectations: result.expectations ?? [] });
+    }
+    return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
+  }
+
+  /**
+   * Every environment running the bad version joins, each claimed by this run before anything is
+   * touched, so their own alarms answer "duplicate"; the scope is journaled before the restore.
+   */
+  async #planFullScope(state: RunState): Promise<Answer> {
+    const started = this.deps.clock.now();
+    const { claim } = state;
+    const { config, history } = this.deps;
+    const others = config.environments.filter((environment) => environment.name !== claim.environment);
+    const pairs = new Map(await Promise.all(others.map(async (environment) => [environment.name, await history.deployments.findRollbackPair(environment.name)] as const)));
+    const [from, to] = await Promise.all([this.#record(claim.fromDeploymentId), this.#record(claim.toDeploymentId)]);
+    const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, runId: this.ref.runId });
+    const left = [...decision.left];
+    const joined = await Promise.all(
+      decision.candidates.map(async (candidate): Promise<FullScopeCandidate | undefined> => {
+        if (candidate.needsClaim && claim.mode !== 'drill') {
+          const claimed = await history.runs.claim({
+            observed: candidate.from,
+            runId: this.ref.runId,
+            invocationId: this.ref.invocationId,
+            mode: claim.mode,
+            trigger: triggerOf(claim),
+            leaseSeconds: config.policy.leaseSeconds,
+            partOf: this.ref.deploymentId,
+          });
+          if (claimed.outcome !== 'claimed') {
+            left.push({ environment: candidate.environment, why: `${candidate.from.deploymentId} could not be claimed (${claimed.outcome.replace('_', ' ')})` });
+            return undefined;
+          }
+          this.#records.set(candidate.from.deploymentId, claimed.deployment);
+        } else {
+          this.#records.set(candidate.from.deploymentId, candidate.from);
+        }
+        this.#records.set(candidate.to.deploymentId, candidate.to);
+        return candidate;
+      }),
+    );
+    const entries = joined
+      .filter((candidate): candidate is FullScopeCandidate => candidate !== undefined)
+      .map((candidate) => ({ environment: candidate.environment, fromDeploymentId: candidate.from.deploymentId, toDeploymentId: candidate.to.deploymentId, toVersion: candidate.to.version }));
+    const detail = `full rollback of ${entries.map((entry) => entry.environment).join(', ')}${left.length > 0 ? `; left out: ${left.map((entry) => `${entry.environment} (${entry.why})`).join(', ')}` : ''}`;
+    await this.#write(this.#step('full-scope', 'info', started, detail, { entries, left }));
+    return undefined;
+  }
+
+  async #validate(level: 'stage' | 'full', state: RunState): Promise<Answer> {
+    const started = this.deps.clock.now();
+    const { policy } = this.deps.config;
+    const remainingMs = this.deps.remainingTimeMs();
+    const validationsLeft = level === 'stage' && state.claim.mode !== 'manual' ? 2 : 1;
+    const budgetMs = validationBudgetMs(policy, remainingMs, validationsLeft);
+    const neededMs = minimumValidationMs(policy);
+    if (budgetMs < neededMs) {
+      return this.#handOver('out_of_time', `${Math.max(0, remainingMs)} ms of invocation time left: not enough to validate (it takes at least ${neededMs} ms)`);
+    }
+    const request = validationRequestFor({ config: this.deps.config, state, level, budgetMs });
+    let result: ValidationResult;
+    try {
+      result = await this.deps.validator.validate(request);
+    } catch (error) {
+      if (error instanceof ValidatorUnavailableError) return this.#handOver('validator_unavailable', error.message);
+      throw error;
+    }
+    const names = request.environments.map((environment) => environment.name).join(', ');
+    const detail = result.success ? `${names} healthy after ${result.rounds} round(s)` : (result.reason ?? 'validation failed');
+    const name = level === 'stage' ? 'stage-validation' : 'full-validation';
+    await this.#write(this.#step(name, result.success ? 'ok' : 'failed', started, detail, { passed: result.success, rounds: result.rounds }));
+    return undefined;
+  }
+
+  /** Ends the other environments' records first, then the journal's own with its complete step: a resume finds either all or the rest. */
+  async #complete(action: Extract<NextAction, { action: 'complete' }>, state: RunState): Promise<Answer> {
+    const started = this.deps.clock.now();
+    const { claim } = state;
+    const { runs } = this.deps.history;
+    const joined = action.level === 'full' && claim.mode !== 'drill' ? (state.fullScope?.facts.entries ?? []).filter((entry) => entry.environment !== claim.environment) : [];
+    await Promise.all(
+      joined.map((entry) =>
+        runs.completeJoined({
+          deploymentId: entry.fromDeploymentId,
+          runId: this.ref.runId,
+          partOf: this.ref.deploymentId,
+          outcome: action.outcome,
+          level: action.level,
+          reason: `${action.reason} (full rollback started by ${this.ref.deploymentId})`,
+          targetDeploymentId: entry.toDeploymentId,
+          targetVersion: entry.toVersion,
+        }),
+      ),
+    );
+    const deploymentIds = [this.ref.deploymentId, ...joined.map((entry) => entry.fromDeploymentId)];
+    const step = this.#step('complete', action.outcome === 'rolled_back' ? 'ok' : 'failed', started, `${action.outcome} at level ${action.level}`, {
+      outcome: action.outcome,
+      level: action.level,
+      reason: action.reason,
+      deploymentIds,
+    });
+    await this.#write(step, (journal) =>
+      runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal),
+    );
+    this.deps.logger.info('rollback complete', { deploymentId: this.ref.deploymentId, outcome: action.outcome, rollbackLevel: action.level });
+    return undefined;
+  }
+
+  /**
+   * Publishes the outcome, then journals that it did and lets go of the run in the same write. A
+   * crash between the two announces it again on resume (at least once); nothing reached means the
+   * lease is handed over so the reconciler tries again.
+   */
+  async #notify(state: RunState): Promise<Answer> {
+    const started = this.deps.clock.now();
+    const result = this.#outcome(state);
+    const notification = this.#notificationFor(result);
+    const delivery = await this.#deliver(notification);
+    const detail = {
+      published: `${notification.type} (${notification.severity})`,
+      fallback: `${notification.type} (${notification.severity}) to the failed-events queue: the results topic refused it`,
+      failed: `${notification.type} (${notification.severity}) reached nobody; the reconciler tries again`,
+    }[delivery];
+    const step = this.#step('notify', delivery === 'failed' ? 'failed' : 'ok', started, detail, { type: notification.type, severity: notification.severity, delivery });
+    const { runs } = this.deps.history;
+    try {
+      await this.#write(step, (journal) => (delivery === 'failed' ? runs.handOver(this.ref, this.deps.clock.now(), journal) : runs.release(this.ref, journal)));
+    } catch (error) {
+      // Already announced: a second announcement on resume is better than a handover notice now.
+      this.deps.logger.warn('could not journal the announcement', { deploymentId: this.ref.deploymentId, error: (error as Error).message });
+    }
+    return { ...this.#outcome(this.#state), notification: { type: notification.type, severity: notification.severity, delivery } };
+  }
+
+  /** Out of attempts to announce (or already announced): the run is over either way. */
+  async #finish(state: RunState): Promise<Answer> {
+    await this.#write(undefined, (journal) => this.deps.history.runs.release(this.ref, journal));
+    const delivered = state.notifications.some((notification) => notification.facts.delivery !== 'failed');
+    if (!delivered) this.deps.logger.error('outcome never announced', { deploymentId: this.ref.deploymentId, runId: this.ref.runId });
+    return delivered ? this.#outcome(state) : { ...this.#outcome(state), notification: { type: 'rollback_result', severity: 'critical', delivery: 'failed' } };
+  }
+
+  /**
+   * Stops driving and lets the lease go now, journaling why, so the reconciler (or a retry) resumes
+   * the run. The first handover of a run is announced; the reconciler's escalation after its last
+   * attempt is the next thing anyone hears.
+   */
+  async #handOver(cause: HandoverCause, detail: string): Promise<RollbackRunResult> {
+    const now = this.deps.clock.now();
+    const isFirst = this.#state.handovers.length === 0;
+    let next = 'the reconciler resumes it within minutes';
+    try {
+      await this.#write(this.#step('handover', 'warning', now, detail, { cause, resumeAfter: now.toISOString() }), (journal) => this.deps.history.runs.handOver(this.ref, now, journal));
+    } catch (error) {
+      if (error instanceof ClaimLostError) return this.#result({ outcome: 'duplicate', reason: `another invocation drives run ${this.ref.runId} now` });
+      next = `the journal could not be written either (${(error as Error).name}): the reconciler resumes it once its lease expires${this.#leaseExpiresAt ? ` at ${this.#leaseExpiresAt}` : ''}`;
+    }
+    this.deps.logger.warn('run handed over', { deploymentId: this.ref.deploymentId, runId: this.ref.runId, cause, detail });
+    const result = this.#result({ outcome: 'handed_over', reason: `${detail}; ${next}` });
+    if (!isFirst) return result;
+    const notification = this.#notificationFor(result);
+    const delivery = await this.#deliver(notification);
+    return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
+  }
+
+  async #deliver(notification: RollbackNotification): Promise<NotificationDelivery> {
+    try {
+      return await this.deps.notifier.notify(notification);
+    } catch (error) {
+      this.deps.logger.error('notification reached nobody', { deploymentId: this.ref.deploymentId, error: (error as Error).message });
+      return 'failed';
+    }
+  }
+
+  #notificationFor(result: RollbackRunResult): RollbackNotification {
+    const { claim } = this.#state;
+    const notification = notificationFor(result, { alarm: claim.alarmName, requestedBy: claim.requestedBy });
+    if (!notification) throw new Error(`no notification for outcome ${result.outcome}`);
+    return notification;
+  }
+
+  /** Appends a step (bounded), tells the listener, and writes the journal (by default as a plain journal write). */
+  async #write(step: JournalStep | undefined, write: (journal: Journal) => Promise<unknown> = (journal) => this.deps.history.runs.writeJournal(this.ref, journal)): Promise<void> {
+    // The journal reflects what happened even if writing it fails: a handover then writes it whole.
+    if (step) {
+      const bounded = boundTimeline([...this.#journal.timeline, step], this.#journal.dropped);
+      this.#journal = { timeline: bounded.timeline, dropped: bounded.dropped };
+      this.deps.onStep?.(step);
+    }
+    try {
+      await write(this.#journal);
+    } catch (error) {
+      if (error instanceof ClaimLostError) throw error;
+      throw new JournalWriteError(error);
+    }
+  }
+
+  #step<Name extends JournalStep['step']>(name: Name, outcome: JournalStep['outcome'], started: Date, detail: string, facts: StepOf<Name>['facts']): StepOf<Name> {
+    const durationMs = Math.max(0, this.deps.clock.now().getTime() - started.getTime());
+    return { step: name, at: started.toISOString(), runId: this.ref.runId, outcome, durationMs, detail: detail.slice(0, 1_000), facts } as StepOf<Name>;
+  }
+
+  async #record(deploymentId: string): Promise<DeploymentRecord> {
+    const known = this.#records.get(deploymentId);
+    if (known) return known;
+    const record = await this.deps.history.deployments.getDeployment(deploymentId);
+    if (!record) throw new Error(`deployment ${deploymentId} is no longer in the history`);
+    this.#records.set(deploymentId, record);
+    return record;
+  }
+
+  /** The run's answer once complete. */
+  #outcome(state: RunState): RollbackRunResult {
+    const completion = state.completion!.facts;
+    return this.#result({ outcome: completion.outcome, level: completion.level, reason: completion.reason });
+  }
+
+  #result(fields: Pick<RollbackRunResult, 'outcome'> & Partial<RollbackRunResult>): RollbackRunResult {
+    const { claim } = this.#state;
+    return {
+      environment: claim.environment,
+      deploymentId: this.ref.deploymentId,
+      fromVersion: claim.fromVersion,
+      toVersion: claim.toVersion,
+      runId: this.ref.runId,
+      drill: claim.mode === 'drill',
+      timeline: stepsOfRun(this.#journal.timeline, this.ref.runId),
+      durationMs: this.elapsed(),
+      ...fields,
+    };
+  }
+}
+
+/** Drives on a run whose lease ran out, through the record that holds its journal. */
+export async function resumeRun(observed: DeploymentRecord, invocationId: string, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
+  const { history, config } = deps;
+  const partOf = observed.rollback?.partOf;
+  const journalRecord = partOf ? await history.deployments.getDeployment(partOf) : observed;
+  const base = { environment: observed.environment, drill: observed.kind === 'drill', runId: observed.rollback?.runId, timeline: [], durationMs: 0 };
+  if (!journalRecord) return { ...base, outcome: 'skipped', reason: `the record holding the journal of ${observed.deploymentId} (${partOf}) is gone`, durationMs: elapsed() };
+  const resumed = await history.runs.resume({ observed: journalRecord, invocationId, leaseSeconds: config.policy.leaseSeconds });
+  switch (resumed.outcome) {
+    case 'resumed': {
+      const record = resumed.deployment;
+      deps.logger.info('resuming run', { deploymentId: record.deploymentId, runId: record.rollback!.runId });
+      return new RollbackRun({ deploymentId: record.deploymentId, runId: record.rollback!.runId, invocationId }, deps, record, elapsed).resume();
+    }
+    case 'held':
+      return { ...base, outcome: 'duplicate', deploymentId: journalRecord.deploymentId, reason: `another invocation resumed run ${journalRecord.rollback?.runId} first`, durationMs: elapsed() };
+    case 'not_claimable':
+      return answerFromRecord(resumed.deployment, elapsed);
+    case 'not_found':
+      return { ...base, outcome: 'skipped', reason: `deployment ${resumed.deploymentId} is gone`, durationMs: elapsed() };
+    default: {
+      const exhaustive: never = resumed;
+      throw new Error(`unhandled resume ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+/** A finished run's answer, read from its record: a retry of the same event hears the same outcome. */
+export function answerFromRecord(record: DeploymentRecord, elapsed: () => number): RollbackRunResult {
+  const rollback = record.rollback;
+  const isFinished = record.status === 'rolled_back' || record.status === 'rollback_failed';
+  const base = { environment: record.environment, deploymentId: record.deploymentId, fromVersion: record.version, drill: record.kind === 'drill', durationMs: elapsed() };
+  if (!rollback || !isFinished) return { ...base, outcome: 'duplicate', reason: `deployment ${record.deploymentId} is ${record.status}`, timeline: [] };
+  return {
+    ...base,
+    outcome: record.status as 'rolled_back' | 'rollback_failed',
+    level: rollback.level,
+    reason: rollback.reason,
+    toVersion: rollback.targetVersion,
+    runId: rollback.runId,
+    timeline: stepsOfRun(record.timeline ?? [], rollback.runId),
+  };
+}

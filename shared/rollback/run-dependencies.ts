@@ -1,0 +1,30 @@
+import type { RollbackConfig } from '../config';
+import type { HistoryPorts } from '../history/dynamo-history';
+import type { JournalStep } from '../history/run-journal';
+import type { Notifier } from '../notify/notifier';
+import type { RollbackTarget } from '../targets/rollback-target';
+import type { Clock } from '../time/clock';
+import type { Validator } from '../validation/validation-contract';
+
+/** The few logger methods the run uses (Powertools Logger satisfies it). */
+export interface RunLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** Every port a rollback run uses; the handler (or the local drill, or a test) wires them. */
+export interface RollbackDependencies {
+  config: RollbackConfig;
+  history: HistoryPorts;
+  /** Applied in order for each environment, traffic targets first (the alias is the instant fix). */
+  targets: readonly RollbackTarget[];
+  validator: Validator;
+  notifier: Notifier;
+  clock: Clock;
+  logger: RunLogger;
+  /** What is left of the invocation's time; bounds validation, and a run hands over before it runs out. */
+  remainingTimeMs(): number;
+  /** Told each step as it is journaled (the local drill prints them live). */
+  onStep?(step: JournalStep): void;
+}

@@ -1,0 +1,258 @@
+import { PipelineExecutionOutdatedException, RollbackStageCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
+import { InvokeCommand, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import {
+  alarmDelivery,
+  byFunction,
+  createOrchestratorHarness,
+  DEMO_HISTORY,
+  healthy,
+  lambdaMock,
+  pipelineMock,
+  prodAliasRestore,
+  sampleEvent,
+  stagingAliasRestore,
+  unhealthy,
+} from '../helpers/orchestrator-harness';
+
+/** Past the 900 s lease of a run that died without handing over. */
+const LEASE_EXPIRED_MS = 16 * 60_000;
+
+
+describe('a run stays right after a crash', () => {
+  it('a retry after a crash between the full validation and its completion completes every record the run claimed', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+    harness.crashAfterJournaling('full-validation');
+    const event = sampleEvent('alarm-production');
+
+    await expect(harness.run(event)).rejects.toThrow('the container died');
+    harness.clock.advance(LEASE_EXPIRED_MS);
+    const retried = await harness.run(event);
+
+    expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'full' });
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_result']);
+  });
+
+  it('a resumed run validates the pipeline stage execution that its restore started', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.crashAfterJournaling('stage-rollback');
+    const event = sampleEvent('alarm-production');
+
+    await expect(harness.run(event)).rejects.toThrow('the container died');
+    harness.clock.advance(LEASE_EXPIRED_MS);
+    const retried = await harness.run(event);
+
+    expect(retried).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+    expect(harness.validatorRequests()).toHaveLength(1);
+    expect(JSON.stringify(harness.validatorRequests()[0])).toContain('"exec-rollback-1"');
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+  });
+
+  it.each(['claim', 'stage-rollback', 'stage-validation', 'full-scope', 'full-rollback', 'full-validation', 'complete', 'notify'])(
+    'a crash right after journaling %s, then the reconciler, ends with one restore per target, every record completed, one notification',
+    async (step) => {
+      const harness = await createOrchestratorHarness();
+      lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+      harness.crashAfterJournaling(step);
+
+      await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
+      harness.clock.advance(LEASE_EXPIRED_MS);
+      await harness.reconcile();
+
+      expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+      expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+      expect(harness.aliasUpdates().sort(byFunction)).toEqual([...prodAliasRestore, ...stagingAliasRestore].sort(byFunction));
+      expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+      expect(harness.validatorRequests()).toHaveLength(2);
+      expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_result']);
+    },
+  );
+});
+
+describe('one driver per run', () => {
+  it('50 concurrent copies of one event id make one restore per target and one validator call', async () => {
+    const harness = await createOrchestratorHarness();
+    const event = sampleEvent('alarm-production');
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => harness.run(event)));
+
+    expect(results.filter((result) => result.outcome === 'rolled_back')).toHaveLength(1);
+    expect(results.filter((result) => result.outcome === 'duplicate')).toHaveLength(49);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+    expect(harness.validatorRequests()).toHaveLength(1);
+    expect((await harness.record('prod-140'))?.timeline?.map((entry) => entry.step)).toContain('complete');
+    expect(harness.published()).toHaveLength(1);
+  });
+});
+
+describe('nothing stuck, everyone told', () => {
+  it.each([
+    ['throttled', new TooManyRequestsException({ message: 'Rate Exceeded.', $metadata: {}, Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' })],
+    ['denied', Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), { name: 'AccessDeniedException' })],
+  ])('a validator that stays %s hands the run over, tells people, and the reconciler escalates it after its attempts', async (_, failure) => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).rejects(failure);
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'handed_over', environment: 'production' });
+    expect(harness.published().map((message) => [message.body.type, message.body.severity])).toEqual([['rollback_handover', 'warning']]);
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolling_back' });
+    for (let round = 0; round < 5; round += 1) {
+      harness.clock.advance(3 * 60_000);
+      await harness.reconcile();
+    }
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rollback_failed' });
+    expect(harness.published().map((message) => [message.body.type, message.body.severity])).toEqual([
+      ['rollback_handover', 'warning'],
+      ['rollback_escalation', 'critical'],
+    ]);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+  });
+
+  it('a journal that cannot be written ends in a handover someone is told about, and the reconciler finishes the run', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.breakJournal();
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result.outcome).toBe('handed_over');
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_handover']);
+    expect(harness.published()[0]?.body.reason).toMatch(/journal/);
+    harness.breakJournal(false);
+    harness.clock.advance(LEASE_EXPIRED_MS);
+    await harness.reconcile();
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage' } });
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_handover', 'rollback_result']);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
+  });
+
+  it('with less than a validation’s worth of invocation time left, the run hands over instead of failing validation', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.dependencies.remainingTimeMs = () => 30_000;
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result.outcome).toBe('handed_over');
+    expect(result.timeline.map((entry) => entry.step)).toEqual(['claim', 'stage-rollback', 'handover']);
+    expect(harness.validatorRequests()).toHaveLength(0);
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'succeeded' });
+    harness.dependencies.remainingTimeMs = () => 890_000;
+    harness.clock.advance(2 * 60_000);
+    await harness.reconcile();
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage' } });
+  });
+});
+
+describe('validate what was restored', () => {
+  it.each([
+    ['UnableToRollbackStageException', new UnableToRollbackStageException({ message: 'Unable to roll back the stage', $metadata: {} })],
+    ['PipelineExecutionOutdatedException', new PipelineExecutionOutdatedException({ message: 'The execution is outdated', $metadata: {} })],
+  ])('CodePipeline refusing RollbackStage (%s) after the alias restore is a warning: the run validates and stays at stage level', async (name, refusal) => {
+    const harness = await createOrchestratorHarness();
+    pipelineMock.on(RollbackStageCommand).rejects(refusal);
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+    expect(result.timeline.find((entry) => entry.step === 'stage-rollback')).toMatchObject({ outcome: 'warning', detail: expect.stringContaining(name) });
+    expect(harness.validatorRequests()).toHaveLength(1);
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'succeeded' });
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+  });
+
+  it('an alarm routed by its environment tag is validated by its name', async () => {
+    const harness = await createOrchestratorHarness();
+    const event = sampleEvent('alarm-production') as { detail: Record<string, unknown> };
+    event.detail.alarmName = 'checkout-latency';
+    event.detail.alarmTags = { environment: 'staging' };
+
+    await harness.run(event);
+
+    expect(JSON.stringify(harness.validatorRequests()[0])).toContain('"checkout-latency"');
+  });
+});
+
+describe('policy', () => {
+  it.each([
+    ['to its last known good', {}, '1.3.0'],
+    ['to a named version', { targetVersion: '1.2.0' }, '1.2.0'],
+  ])('a person can roll back by hand after automation’s rollback failed, %s', async (_, change, toVersion) => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolves(unhealthy);
+    expect((await harness.run(sampleEvent('alarm-production'))).outcome).toBe('rollback_failed');
+    lambdaMock.on(InvokeCommand).resolves(healthy);
+
+    const manual = await harness.run({ ...sampleEvent('manual-rollback'), ...change, reason: 'automation gave up; restoring by hand' });
+
+    expect(manual).toMatchObject({ outcome: 'rolled_back', level: 'manual', deploymentId: 'prod-140', toVersion });
+    expect(await harness.record('prod-140')).toMatchObject({
+      status: 'rolled_back',
+      rollback: { level: 'manual', targetVersion: toVersion, trigger: { type: 'manual', requestedBy: 'ana.oncall' } },
+    });
+  });
+
+  it('50 deliveries of an alarm inside the cooldown send one skipped notification', async () => {
+    const harness = await createOrchestratorHarness();
+    await harness.run(sampleEvent('alarm-production'));
+    const announced = harness.published().length;
+    harness.clock.advance(4 * 60_000);
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => {
+        const event = alarmDelivery('alarm-production', `cooldown-${index}`) as { detail: { state: { timestamp: string } } };
+        event.detail.state.timestamp = '2026-11-23T10:19:00.000+0000';
+        return harness.run(event);
+      }),
+    );
+
+    expect(results.every((result) => result.outcome === 'skipped')).toBe(true);
+    expect(harness.published().slice(announced).map((message) => message.body.type)).toEqual(['rollback_skipped']);
+  });
+
+  it('a drill request id reused for another environment drills that environment', async () => {
+    const harness = await createOrchestratorHarness();
+    const production = await harness.run(sampleEvent('drill'));
+
+    const staging = await harness.run({ ...sampleEvent('drill'), environment: 'staging' });
+
+    expect(production).toMatchObject({ environment: 'production', drill: true });
+    expect(staging).toMatchObject({ outcome: 'rolled_back', environment: 'staging', drill: true, fromVersion: '1.4.0', toVersion: '1.3.0' });
+    expect(staging.deploymentId).not.toBe(production.deploymentId);
+  });
+
+  it('a failed deployment that had already moved traffic is the one rolled back, not the good one before it', async () => {
+    const harness = await createOrchestratorHarness({
+      history: [
+        ...DEMO_HISTORY,
+        {
+          deploymentId: 'prod-150',
+          environment: 'production',
+          version: '1.5.0',
+          status: 'failed',
+          at: '2026-11-23T09:00:00.000Z',
+          lambdaVersions: { 'demo-shop-prod-api': '43', 'demo-shop-prod-worker': '18' },
+        },
+      ],
+    });
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', deploymentId: 'prod-150', fromVersion: '1.5.0', toVersion: '1.4.0' });
+    expect(harness.aliasUpdates().map((input) => input.FunctionVersion).sort()).toEqual(['17', '42']);
+  });
+
+  it('the minimal hand-written alarm event from a runbook acts, keyed on the invocation id', async () => {
+    const harness = await createOrchestratorHarness();
+    const minimal = { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: { alarmName: 'demo-shop-prod-api-5xx', state: { value: 'ALARM' } } };
+
+    const result = await harness.run(minimal, 'console-test-invocation');
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', environment: 'production', level: 'stage' });
+    expect(await harness.record('prod-140')).toMatchObject({ rollback: { runId: 'console-test-invocation', trigger: { alarmName: 'demo-shop-prod-api-5xx' } } });
+  });
+});
