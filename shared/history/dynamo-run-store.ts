@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CLAIMABLE_STATUSES, deploymentRecordSchema, type DeploymentRecord, type RollbackDetails } from './deployment-record';
 import { ClaimLostError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
-import type { ClaimInput, ClaimResult, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
+import type { ClaimInput, ClaimResult, JoinedCompletion, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
 import { drillPartition } from './run-store';
 import { HISTORY_TABLE } from './table-schema';
 
@@ -178,15 +178,16 @@ export class DynamoRunStore implements RunStore {
     });
   }
 
-  async completeJoined(input: { deploymentId: string; runId: string; partOf: string } & RunCompletion): Promise<DeploymentRecord> {
+  async completeJoined(input: JoinedCompletion): Promise<DeploymentRecord> {
+    const target = input.targetDeploymentId !== undefined && input.targetVersion !== undefined;
     try {
       const result = await this.#table.client.send(
         new UpdateCommand({
           TableName: this.#table.tableName,
           Key: { deploymentId: input.deploymentId },
           UpdateExpression:
-            'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason, ' +
-            '#rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion REMOVE #rollback.leaseExpiresAt, #rollback.holder',
+            'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason' +
+            `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE #rollback.leaseExpiresAt, #rollback.holder`,
           ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
           ExpressionAttributeNames: { ...NAMES, '#level': 'level' },
           ExpressionAttributeValues: {
@@ -194,8 +195,7 @@ export class DynamoRunStore implements RunStore {
             ':now': this.#table.clock.now().toISOString(),
             ':level': input.level,
             ':reason': input.reason,
-            ':targetDeploymentId': input.targetDeploymentId,
-            ':targetVersion': input.targetVersion,
+            ...(target ? { ':targetDeploymentId': input.targetDeploymentId, ':targetVersion': input.targetVersion } : {}),
             ':rollingBack': 'rolling_back',
             ':runId': input.runId,
             ':partOf': input.partOf,

@@ -145,16 +145,19 @@ export const MAX_TIMELINE_STEPS = 100;
 const KEPT_FROM_START = 10;
 
 /**
- * Bounds a timeline to MAX_TIMELINE_STEPS keeping its first steps and its newest ones, dropping from
- * the middle: a reader always sees how it started and how it ended. Pure.
+ * Bounds a timeline to MAX_TIMELINE_STEPS keeping its first steps and its newest ones, dropping the
+ * oldest of the middle: a reader always sees how it started and how it ended. A claim step is never
+ * dropped: a resumed run is rebuilt from it. Pure.
  */
 export function boundTimeline(steps: readonly JournalStep[], alreadyDropped = 0): { timeline: JournalStep[]; dropped: number } {
-  if (steps.length <= MAX_TIMELINE_STEPS) return { timeline: [...steps], dropped: alreadyDropped };
-  const excess = steps.length - MAX_TIMELINE_STEPS;
-  return {
-    timeline: [...steps.slice(0, KEPT_FROM_START), ...steps.slice(KEPT_FROM_START + excess)],
-    dropped: alreadyDropped + excess,
-  };
+  let excess = steps.length - MAX_TIMELINE_STEPS;
+  if (excess <= 0) return { timeline: [...steps], dropped: alreadyDropped };
+  const timeline = steps.filter((step, index) => {
+    const isDropped = excess > 0 && index >= KEPT_FROM_START && step.step !== 'claim';
+    if (isDropped) excess -= 1;
+    return !isDropped;
+  });
+  return { timeline, dropped: alreadyDropped + steps.length - timeline.length };
 }
 
 /** The steps of one run, in order. */

@@ -64,6 +64,10 @@ export interface RunCompletion {
   targetVersion: string;
 }
 
+/** Completing another environment's record a full rollback claimed; its target is unknown when its run ended without journaling it. */
+export type JoinedCompletion = { deploymentId: string; runId: string; partOf: string } & Omit<RunCompletion, 'targetDeploymentId' | 'targetVersion'> &
+  Partial<Pick<RunCompletion, 'targetDeploymentId' | 'targetVersion'>>;
+
 /**
  * Rollback runs on the history table: one claim per deployment, one driver per run, and every
  * write after the claim conditional on the writer holding the run's lease.
@@ -80,7 +84,7 @@ export interface RunStore {
   /** Ends the run's own record with its outcome and the journal's complete step; keeps the lease until it is announced. */
   complete(ref: RunRef, completion: RunCompletion, journal: Journal): Promise<DeploymentRecord>;
   /** Ends another environment's record that the run claimed for a full rollback; a repeat by the same run is a no-op. */
-  completeJoined(input: { deploymentId: string; runId: string; partOf: string } & RunCompletion): Promise<DeploymentRecord>;
+  completeJoined(input: JoinedCompletion): Promise<DeploymentRecord>;
   /** Stops driving: the lease runs out at `resumeAfter`, when the reconciler (or a retry) may resume the run. */
   handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void>;
   /** The run is over and announced: the lease is removed. */

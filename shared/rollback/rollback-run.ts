@@ -412,6 +412,17 @@ export async function resumeRun(observed: DeploymentRecord, invocationId: string
   const partOf = observed.rollback?.partOf;
   const journalRecord = partOf ? await history.deployments.getDeployment(partOf) : observed;
   const base = { environment: observed.environment, drill: observed.kind === 'drill', runId: observed.rollback?.runId, timeline: [], durationMs: 0 };
+  // A record claimed for a full rollback whose run is over without it (it died between claiming it and journaling the scope).
+  const isOrphan = partOf !== undefined && (journalRecord?.rollback?.runId !== observed.rollback!.runId || journalRecord.rollback.leaseExpiresAt === undefined);
+  if (isOrphan) {
+    const reason = `claimed for the full rollback of run ${observed.rollback!.runId} (on ${partOf}), which ended without restoring it: a person must check ${observed.environment}`;
+    const closed = await history.runs.completeJoined({ deploymentId: observed.deploymentId, runId: observed.rollback!.runId, partOf: partOf!, outcome: 'rollback_failed', level: 'full', reason });
+    deps.logger.error('closed a record its run left claimed', { deploymentId: closed.deploymentId, partOf });
+    const result: RollbackRunResult = { ...base, outcome: 'rollback_failed', level: 'full', deploymentId: closed.deploymentId, fromVersion: closed.version, reason, durationMs: elapsed() };
+    const notification = notificationFor(result, {})!;
+    const delivery = await deps.notifier.notify(notification).catch((): NotificationDelivery => 'failed');
+    return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
+  }
   if (!journalRecord) return { ...base, outcome: 'skipped', reason: `the record holding the journal of ${observed.deploymentId} (${partOf}) is gone`, durationMs: elapsed() };
   const resumed = await history.runs.resume({ observed: journalRecord, invocationId, leaseSeconds: config.policy.leaseSeconds });
   switch (resumed.outcome) {

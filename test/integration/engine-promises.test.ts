@@ -256,3 +256,21 @@ describe('policy', () => {
     expect(await harness.record('prod-140')).toMatchObject({ rollback: { runId: 'console-test-invocation', trigger: { alarmName: 'demo-shop-prod-api-5xx' } } });
   });
 });
+
+describe('the reconciler’s safety net', () => {
+  it('closes, and escalates, another environment’s record a run claimed and then ended without', async () => {
+    const harness = await createOrchestratorHarness();
+    const { deployments, runs } = harness.history;
+    const staging = (await deployments.getDeployment('stag-140'))!;
+    // The run on prod-140 claimed staging for its full rollback, died before journaling the scope, and was later given up.
+    await runs.claim({ observed: staging, runId: 'lost-run', invocationId: 'gone', mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 900, partOf: 'prod-140' });
+    harness.clock.advance(LEASE_EXPIRED_MS);
+
+    const reconciled = await harness.reconcile();
+
+    expect(reconciled.runs).toEqual([expect.objectContaining({ outcome: 'rollback_failed', deploymentId: 'stag-140' })]);
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'rollback_failed', rollback: { partOf: 'prod-140', reason: expect.stringContaining('a person must check staging') } });
+    expect((await harness.record('stag-140'))?.rollback?.leaseExpiresAt).toBeUndefined();
+    expect(harness.published().map((message) => [message.body.type, message.body.severity, message.body.environment])).toEqual([['rollback_escalation', 'critical', 'staging']]);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
-import type { EnvironmentRestore, JournalStep, RunMode } from '../../shared/history/run-journal';
+import { boundTimeline, MAX_TIMELINE_STEPS, type EnvironmentRestore, type JournalStep, type RunMode } from '../../shared/history/run-journal';
 import { guardWindowStart, planRollback, skipNoticeFor, type PlanInput } from '../../shared/rollback/rollback-plan';
 import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
 import { minimumValidationMs, validationBudgetMs } from '../../shared/rollback/validation-scope';
@@ -135,6 +135,22 @@ describe('the run state machine', () => {
   it('reads only its own run from a journal other runs wrote to', () => {
     const earlierRun = [{ ...claim, runId: 'run-0' }, { ...restore('stage', 'restored'), runId: 'run-0' }, { ...validation('stage', false), runId: 'run-0' }] as JournalStep[];
     expect(nextAction(runStateFrom([...earlierRun, withMode('manual')], RUN), limits)).toEqual({ action: 'restore', level: 'stage' });
+  });
+});
+
+describe('the bounded journal', () => {
+  it('keeps the first steps, every claim, and the newest steps, counting what it dropped', () => {
+    const note = (index: number): JournalStep => ({ ...handover, detail: `note ${index}` });
+    const laterClaim = { ...claim, runId: 'run-2' } as JournalStep;
+    const steps = [claim, ...Array.from({ length: 60 }, (_, index) => note(index)), laterClaim, ...Array.from({ length: 60 }, (_, index) => note(60 + index))];
+
+    const { timeline, dropped } = boundTimeline(steps, 3);
+
+    expect(timeline).toHaveLength(MAX_TIMELINE_STEPS);
+    expect(dropped).toBe(3 + steps.length - MAX_TIMELINE_STEPS);
+    expect(timeline.slice(0, 10)).toEqual(steps.slice(0, 10));
+    expect(timeline).toContain(laterClaim);
+    expect(timeline.at(-1)).toEqual(steps.at(-1));
   });
 });
 
