@@ -11,6 +11,7 @@ import { SCENARIO_NAMES } from './local-drill/scenarios';
 import { OrchestratorInvocationError } from './aws/orchestrator-invoker';
 import { recordCommand } from './commands/record-command';
 import { showCommand } from './commands/show-command';
+import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -50,19 +51,23 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--json', 'print the stored record as JSON')
     .action(withContext((context, deploymentId: string, options: { json?: boolean }) => showCommand(context, deploymentId, options)));
 
-  program
+  const record = program
     .command('record')
     .description('record a deployment from any CI system (CodePipeline is recorded automatically)')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .requiredOption('--version <version>', 'the version deployed (tag, build number or commit)')
     .requiredOption('--status <status>', 'in_progress, succeeded or failed')
     .option('--id <deploymentId>', 'stable id for this deployment (default: finish the newest in_progress of this version, or a new id)')
-    .option('--lambda <function=version>', 'Lambda version now behind the alias; repeat per function', collect)
+    .option('--capture', 'read what every target of the environment serves now (AWS credentials needed) as the restore point')
     .option('--source <name>', 'the CI system recording it', 'cli')
     .option('--revision <revision>', 'source revision (commit) deployed')
     .option('--by <who>', 'person or bot that deployed (default: $GITLAB_USER_LOGIN or $GITHUB_ACTOR)')
-    .option('--json', 'print the result as JSON')
-    .action(withContext((context, options) => recordCommand(context, options)));
+    .option('--json', 'print the result as JSON');
+  // Each target says how its restore point is given by hand.
+  for (const plugin of TARGET_PLUGINS) {
+    if (plugin.recordFlag) record.addOption(new Option(plugin.recordFlag.flags, `${plugin.title}: ${plugin.recordFlag.description}`).argParser(collect));
+  }
+  record.action(withContext((context, options) => recordCommand(context, options)));
 
   program
     .command('drill')

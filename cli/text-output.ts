@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../shared/history/deployment-record';
+import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 
 /** Plain-text columns, left-aligned, two spaces apart: readable in any terminal and in CI logs. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -51,6 +52,15 @@ export function renderHistory(records: readonly DeploymentRecord[]): string {
   );
 }
 
+/** One line per target restore point the deployment recorded, named and worded by its target. */
+function restorePointLines(record: DeploymentRecord): [string, string][] {
+  return Object.entries(record.restorePoints ?? {}).map(([type, point]) => {
+    const plugin = TARGET_PLUGINS.find((candidate) => candidate.type === type);
+    const parsed = plugin?.restorePointSchema.safeParse(point);
+    return [type, plugin && parsed?.success ? plugin.describeRestorePoint(parsed.data) : JSON.stringify(point)];
+  });
+}
+
 export function renderDeployment(record: DeploymentRecord): string {
   const fields: [string, string | undefined][] = [
     ['deployment', record.kind === 'deployment' ? record.deploymentId : `${record.deploymentId} [${record.kind}]`],
@@ -63,7 +73,7 @@ export function renderDeployment(record: DeploymentRecord): string {
     ['source', record.recordedBy ? `${record.source} (${record.recordedBy})` : record.source],
     ['revision', record.sourceRevision],
     ['pipeline', record.pipeline ? `${record.pipeline.name} / ${record.pipeline.stage} / ${record.pipeline.executionId}` : undefined],
-    ['lambda', record.lambdaVersions ? Object.entries(record.lambdaVersions).map(([name, version]) => `${name}=${version}`).join(', ') : undefined],
+    ...restorePointLines(record),
   ];
   const rollback = record.rollback;
   if (rollback) {

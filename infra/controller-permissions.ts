@@ -1,61 +1,66 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RollbackConfig } from '../shared/config';
 import { HISTORY_TABLE } from '../shared/history/table-schema';
+import type { ArnBuilder, IamStatement, TargetIam, TargetLocation } from '../shared/targets/target-plugin';
+import { targetPlugin } from '../shared/targets/target-registry';
 
-/** Function ARNs (and their configured alias) of every environment: nothing else may be touched. */
-export function aliasFunctionArns(config: RollbackConfig, stack: Stack): string[] {
-  return config.environments.flatMap((environment) =>
-    (environment.lambda?.functions ?? []).flatMap((name) => {
-      const functionArn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      return [functionArn, `${functionArn}:${environment.lambda!.alias}`];
-    }),
+/** A wildcard resource a target needs, and why AWS allows nothing narrower (cdk-nag is told). */
+export interface WildcardGrant {
+  resource: string;
+  reason: string;
+}
+
+export interface Grants {
+  statements: PolicyStatement[];
+  wildcards: WildcardGrant[];
+}
+
+/** ARNs in the stack's partition and account, in the target's region unless the plugin says otherwise ('' for global services). */
+function arnBuilder(stack: Stack, location: TargetLocation): ArnBuilder {
+  return (service, resource, options = {}) =>
+    Arn.format({ partition: stack.partition, service, region: options.region ?? location.region ?? stack.region, account: options.account ?? stack.account, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+}
+
+/** Statements with the same actions and conditions become one, over every resource they name (each once, sorted). Pure. */
+export function mergeStatements(statements: readonly IamStatement[]): IamStatement[] {
+  const merged = new Map<string, IamStatement>();
+  for (const statement of statements) {
+    const key = JSON.stringify([[...statement.actions].sort(), statement.conditions ?? null]);
+    const existing = merged.get(key);
+    merged.set(key, existing ? { ...existing, resources: [...new Set([...existing.resources, ...statement.resources])] } : { ...statement, actions: [...statement.actions].sort() });
+  }
+  return [...merged.values()].map((statement) => ({ ...statement, resources: [...statement.resources].sort() }));
+}
+
+function toStatement(statement: IamStatement): PolicyStatement {
+  return new PolicyStatement({ actions: statement.actions, resources: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) });
+}
+
+/**
+ * What one controller function needs for every configured target: each target's own statements
+ * for `purpose`, built from config. A target in another account is reached through its role, so
+ * the function may only assume that role (the role's own policy in that account grants the rest).
+ */
+export function targetGrants(config: RollbackConfig, stack: Stack, purpose: keyof TargetIam): Grants {
+  const statements: IamStatement[] = [];
+  const roles = new Set<string>();
+  for (const environment of config.environments) {
+    for (const target of environment.targets) {
+      if (target.roleArn) {
+        roles.add(target.roleArn);
+        continue;
+      }
+      const plugin = targetPlugin(target.type);
+      statements.push(...plugin.iam(plugin.configSchema.parse(target), arnBuilder(stack, target))[purpose]);
+    }
+  }
+  if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });
+  const merged = mergeStatements(statements);
+  const wildcards = merged.flatMap((statement) =>
+    statement.wildcardReason ? statement.resources.filter((resource) => resource.includes('*')).map((resource) => ({ resource, reason: statement.wildcardReason! })) : [],
   );
-}
-
-/** Pipeline ARNs of every configured pipeline, each once. */
-export function pipelineArns(config: RollbackConfig, stack: Stack): string[] {
-  const names = [...new Set(config.environments.flatMap((environment) => (environment.pipeline ? [environment.pipeline.name] : [])))];
-  return names.map((name) => stack.formatArn({ service: 'codepipeline', resource: name }));
-}
-
-/** Pipeline stage ARNs RollbackStage acts on. */
-export function stageArns(config: RollbackConfig, stack: Stack): string[] {
-  return config.environments.flatMap((environment) =>
-    environment.pipeline ? [stack.formatArn({ service: 'codepipeline', resource: environment.pipeline.name, resourceName: environment.pipeline.stage })] : [],
-  );
-}
-
-function statement(actions: string[], resources: string[]): PolicyStatement[] {
-  return resources.length > 0 ? [new PolicyStatement({ actions, resources })] : [];
-}
-
-/** The orchestrator restores aliases and pipeline stages — only the configured ones. */
-export function orchestratorStatements(config: RollbackConfig, stack: Stack): PolicyStatement[] {
-  return [
-    ...statement(['lambda:GetAlias', 'lambda:UpdateAlias'], aliasFunctionArns(config, stack)),
-    ...statement(['codepipeline:GetPipelineExecution', 'codepipeline:StopPipelineExecution', 'codepipeline:RollbackStage'], [...pipelineArns(config, stack), ...stageArns(config, stack)]),
-    // A resumed run looks for the rollback execution an earlier attempt may have started.
-    ...statement(['codepipeline:GetPipelineState'], pipelineArns(config, stack)),
-  ];
-}
-
-/** The validator only reads: aliases and stage state of the configured resources, and alarms. */
-export function validatorStatements(config: RollbackConfig, stack: Stack): PolicyStatement[] {
-  return [
-    ...statement(['lambda:GetAlias'], aliasFunctionArns(config, stack)),
-    ...statement(['codepipeline:GetPipelineState'], pipelineArns(config, stack)),
-    // AWS constraint: DescribeAlarms returns composite alarms only when granted on "*".
-    new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
-  ];
-}
-
-/** The recorder reads what a finished stage deployed. */
-export function recorderStatements(config: RollbackConfig, stack: Stack): PolicyStatement[] {
-  return [
-    ...statement(['lambda:GetAlias'], aliasFunctionArns(config, stack)),
-    ...statement(['codepipeline:GetPipelineExecution'], pipelineArns(config, stack)),
-  ];
+  return { statements: merged.map(toStatement), wildcards };
 }
 
 /** The history operations the functions perform — no Scan, no delete — on the table and its two indexes only. */
@@ -72,4 +77,9 @@ export function publishStatements(topicArn: string, keyArn: string): PolicyState
     new PolicyStatement({ actions: ['sns:Publish'], resources: [topicArn] }),
     new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [keyArn] }),
   ];
+}
+
+/** The validator's alarm reads. AWS constraint: DescribeAlarms returns composite alarms only when granted on "*". */
+export function alarmReadStatement(): PolicyStatement {
+  return new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] });
 }

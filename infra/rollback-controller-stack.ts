@@ -11,7 +11,7 @@ import { ReconcilerSchedule } from './constructs/reconciler-schedule';
 import { ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { historyStatement, orchestratorStatements, publishStatements, recorderStatements, validatorStatements } from './controller-permissions';
+import { alarmReadStatement, historyStatement, publishStatements, targetGrants, type Grants } from './controller-permissions';
 
 export interface RollbackControllerStackProps extends StackProps {
   /** The validated rollback.config.json; everything environment-specific derives from it. */
@@ -58,17 +58,16 @@ export class RollbackControllerStack extends Stack {
       environment: { HISTORY_TABLE_NAME: this.history.table.tableName },
     });
 
-    // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*).
+    // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*); each
+    // target's statements come from its plugin, built from config: restore, check, capture.
     const tableArn = this.history.table.tableArn;
-    const orchestratorPolicy = [
-      ...orchestratorStatements(config, this),
+    this.#grant(this.orchestrator, targetGrants(config, this, 'restore'), [
       historyStatement(tableArn),
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.validator.functionArn] }),
       ...publishStatements(this.results.topic.topicArn, this.results.key.keyArn),
-    ];
-    for (const statement of orchestratorPolicy) this.orchestrator.addToRolePolicy(statement);
-    for (const statement of validatorStatements(config, this)) this.validator.addToRolePolicy(statement);
-    for (const statement of [...recorderStatements(config, this), historyStatement(tableArn)]) this.recorder.addToRolePolicy(statement);
+    ]);
+    this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()]);
+    this.#grant(this.recorder, targetGrants(config, this, 'capture'), [historyStatement(tableArn)]);
     // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
 
@@ -91,6 +90,14 @@ export class RollbackControllerStack extends Stack {
     new CfnOutput(this, 'RecorderFunctionName', { value: this.recorder.functionName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: failedEvents.queueUrl, description: 'events the controller could not handle' });
     new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+  }
+
+  /** A function's statements; each wildcard a target needs is acknowledged with the reason AWS allows nothing narrower. */
+  #grant(fn: ControllerFunction, targets: Grants, own: PolicyStatement[]): void {
+    for (const statement of [...own, ...targets.statements]) fn.addToRolePolicy(statement);
+    for (const { resource, reason } of targets.wildcards) {
+      Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource.split(this.partition).join('<AWS::Partition>')}]`, reason });
+    }
   }
 
   /** Each acknowledged cdk-nag finding names the resource and says why, in one line. */

@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { DrillPrinter } from '../local-drill/drill-printer';
 import { readEventFile, runLocalDrill } from '../local-drill/local-drill';
-import type { ScenarioName } from '../local-drill/scenarios';
+import { SCENARIOS, type ScenarioName } from '../local-drill/scenarios';
 
 export interface AwsTargetOptions {
   function?: string;
@@ -48,6 +48,8 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
   if (context.options.local) {
     if (options.env) throw new UsageError('--env is for drills against AWS; a local drill picks its environments from the scenario (or --event)');
     const event = options.event === undefined ? undefined : readEventFile(options.event, context.io.cwd);
+    // A scenario the configuration cannot play is refused before DynamoDB Local starts.
+    if (!event) SCENARIOS.get(options.scenario)?.deployBadReleaseTo(config);
     return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, json: options.json }, context.io));
   }
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Option } from 'commander';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
-import { RECORDABLE_STATUSES, type RecordableStatus } from '../../shared/history/deployment-record';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
+import { RECORDABLE_STATUSES, type RecordableStatus } from '../../shared/history/deployment-record';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers } from '../../shared/targets/target-drivers';
+import { targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 
@@ -10,30 +14,48 @@ export interface RecordOptions {
   version: string;
   status: string;
   id?: string;
-  lambda?: string[];
+  capture?: boolean;
   source: string;
   revision?: string;
   by?: string;
   json?: boolean;
+  /** Each target's own flag (e.g. lambda: ["api=42"]), by commander's attribute name. */
+  [targetFlag: string]: unknown;
 }
 
-/** `--lambda fn=42`: each function must be one the environment serves, each version a published number. */
-export function parseLambdaVersions(pairs: readonly string[], environment: EnvironmentConfig): Record<string, string> | undefined {
-  if (pairs.length === 0) return undefined;
-  const configured = environment.lambda?.functions ?? [];
-  const versions: Record<string, string> = {};
-  for (const pair of pairs) {
-    const match = /^([^=]+)=(\d+)$/.exec(pair);
-    if (!match) throw new UsageError(`invalid --lambda "${pair}": use FUNCTION=VERSION with a published version number, e.g. api=42`);
-    const [, functionName, version] = match as unknown as [string, string, string];
-    if (!configured.includes(functionName)) {
-      throw new UsageError(
-        `invalid --lambda "${pair}": ${environment.name} serves ${configured.length ? configured.join(', ') : 'no Lambda functions'} (see the configuration)`,
-      );
+/**
+ * The restore points given with each target's own flag (`--lambda fn=42`, …): a flag is checked by
+ * its target, against the environment's config, and a flag for a target the environment does not
+ * have is refused. Pure.
+ */
+export function restorePointsFromFlags(options: RecordOptions, environment: EnvironmentConfig): Record<string, unknown> {
+  const points: Record<string, unknown> = {};
+  for (const plugin of TARGET_PLUGINS) {
+    if (!plugin.recordFlag) continue;
+    const option = new Option(plugin.recordFlag.flags);
+    const values = options[option.attributeName()] as string[] | undefined;
+    if (!values || values.length === 0) continue;
+    const config = environment.targets.find((target) => target.type === plugin.type);
+    if (!config) throw new UsageError(`invalid ${option.long}: ${environment.name} has no ${plugin.title} target (see the configuration)`);
+    try {
+      points[plugin.type] = plugin.restorePointSchema.parse(plugin.recordFlag.parse(values, plugin.configSchema.parse(config)));
+    } catch (error) {
+      throw new UsageError(`invalid ${option.long} ${(error as Error).message}`);
     }
-    versions[functionName] = version;
   }
-  return versions;
+  return points;
+}
+
+/** What every target of the environment serves now, read from AWS (a flag given by hand wins). */
+async function captureRestorePoints(environment: EnvironmentConfig, region: string | undefined): Promise<Record<string, unknown>> {
+  const drivers = awsTargetDrivers(awsClientFactory({ base: region ? { region } : {} }));
+  const captured = await Promise.all(
+    environment.targets.map(async (config) => {
+      const plugin = targetPlugin(config.type);
+      return [plugin.type, plugin.restorePointSchema.parse(await drivers.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}))] as const;
+    }),
+  );
+  return Object.fromEntries(captured);
 }
 
 /**
@@ -61,7 +83,8 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   if (options.id !== undefined && !/^[\w.\-:@/]{1,200}$/.test(options.id)) {
     throw new UsageError(`invalid --id "${options.id}": letters, digits and . _ - : @ / only, at most 200`);
   }
-  const lambdaVersions = parseLambdaVersions(options.lambda ?? [], environment);
+  const given = restorePointsFromFlags(options, environment);
+  const restorePoints = options.capture ? { ...(await captureRestorePoints(environment, context.options.region)), ...given } : given;
   const result = await context.withHistory(async ({ history: { deployments: store } }) => {
     const deploymentId = await resolveDeploymentId(store, options, status, environment.name);
     return store.recordDeployment({
@@ -71,7 +94,7 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       status,
       source: options.source,
       recordedBy: options.by ?? context.io.env.GITLAB_USER_LOGIN ?? context.io.env.GITHUB_ACTOR,
-      lambdaVersions,
+      ...(Object.keys(restorePoints).length > 0 ? { restorePoints } : {}),
       sourceRevision: options.revision,
     });
   });

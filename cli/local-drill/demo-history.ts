@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, RollbackConfig } from '../../shared/config';
-import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import { targetPlugin } from '../../shared/targets/target-registry';
 import type { DeploymentHistory, RecordDeploymentInput } from '../../shared/history/deployment-history';
 
 const DAY_MS = 86_400_000;
@@ -32,7 +32,7 @@ export async function seedDemoHistory(store: DeploymentHistory, config: Rollback
         status: release.status,
         at,
         source: 'demo-seed',
-        ...deploymentTargets(environment, `demo-${release.version}`, 10 + releaseIndex),
+        restorePoints: demoRestorePoints(environment, { version: release.version, number: 10 + releaseIndex }),
       });
       count += 1;
     }
@@ -49,10 +49,10 @@ export async function recordCompletedDeployment(store: DeploymentHistory, input:
   await store.recordDeployment({ ...input, at: new Date(input.at.getTime() + DEPLOYMENT_MS) });
 }
 
-/** The alias versions and pipeline execution a deployment of this environment records. */
-export function deploymentTargets(environment: EnvironmentConfig, executionId: string, lambdaVersion: number): Pick<DeploymentRecord, 'lambdaVersions' | 'pipeline'> {
-  return {
-    ...(environment.lambda ? { lambdaVersions: Object.fromEntries(environment.lambda.functions.map((name) => [name, String(lambdaVersion)])) } : {}),
-    ...(environment.pipeline ? { pipeline: { name: environment.pipeline.name, stage: environment.pipeline.stage, executionId } } : {}),
-  };
+/** What a demo deployment of a release records for each of the environment's targets. */
+export function demoRestorePoints(environment: EnvironmentConfig, release: { version: string; number: number }): Record<string, unknown> {
+  return Object.fromEntries(environment.targets.map((target) => {
+    const plugin = targetPlugin(target.type);
+    return [plugin.type, plugin.demoRestorePoint(plugin.configSchema.parse(target), release)];
+  }));
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { findEnvironment, type RollbackConfig } from '../../shared/config';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
 import type { HistoryPorts } from '../../shared/history/dynamo-history';
-import { RecordingNotifier, SandboxTarget } from '../../shared/sandbox/sandbox-adapters';
+import { RecordingNotifier, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { LocalValidator } from '../../shared/sandbox/local-validator';
 import { SandboxWorld, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
@@ -14,7 +14,7 @@ import { UsageError } from '../cli-errors';
 import type { CliIo } from '../cli-context';
 import type { HistoryConnection } from '../history-connection';
 import { renderHistory } from '../text-output';
-import { deploymentTargets, isHistoryEmpty, recordCompletedDeployment, seedDemoHistory } from './demo-history';
+import { demoRestorePoints, isHistoryEmpty, recordCompletedDeployment, seedDemoHistory } from './demo-history';
 import { DrillPrinter } from './drill-printer';
 import { describeFaults, SCENARIOS, type Scenario, type ScenarioName } from './scenarios';
 
@@ -93,14 +93,14 @@ async function latestActivity(store: DeploymentHistory, config: RollbackConfig, 
 }
 
 /** Records the scenario's new bad release (1.4.N) in its environments, minutes before the alarm. */
-async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, scenario: Scenario, clock: SandboxClock): Promise<string | undefined> {
-  if (scenario.deployBadReleaseTo.length === 0) return undefined;
+async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, environments: readonly string[], clock: SandboxClock): Promise<string | undefined> {
+  if (environments.length === 0) return undefined;
   // Numbered across every environment, so each drill's release is new everywhere.
   const pages = await Promise.all(config.environments.map(({ name }) => store.listHistory({ environment: name, limit: 100 })));
   const patches = pages.flatMap((page) => page.items.map((item) => Number(/^1\.4\.(\d+)$/.exec(item.version)?.[1] ?? 0)));
   const patch = Math.max(0, ...patches) + 1;
   const version = `1.4.${patch}`;
-  for (const [index, name] of scenario.deployBadReleaseTo.entries()) {
+  for (const [index, name] of environments.entries()) {
     const environment = findEnvironment(config, name);
     const startedAt = clock.now().getTime() - (20 - index * 5) * 60_000;
     await recordCompletedDeployment(store, {
@@ -111,7 +111,7 @@ async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig
       at: new Date(startedAt),
       source: 'sandbox',
       recordedBy: 'local drill',
-      ...deploymentTargets(environment, `sandbox-exec-${version}`, 20 + patch),
+      restorePoints: demoRestorePoints(environment, { version, number: 20 + patch }),
     });
   }
   return version;
@@ -123,7 +123,9 @@ async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig
  */
 export async function runLocalDrill(connection: HistoryConnection, config: RollbackConfig, options: LocalDrillOptions, io: CliIo): Promise<number> {
   const wallStart = Date.now();
-  const scenario = SCENARIOS[options.scenario];
+  const scenario = SCENARIOS.get(options.scenario);
+  if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}": use one of ${[...SCENARIOS.keys()].join(', ')}`);
+  const badReleaseTo = scenario.deployBadReleaseTo(config);
   const event = options.event?.body;
   const printer = new DrillPrinter(io, options.json === true);
 
@@ -152,7 +154,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   );
 
   try {
-    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, scenario, clock);
+    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock);
     const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment.name)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
     const faults: SandboxFaults = event
@@ -161,7 +163,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     const world = new SandboxWorld(faults, clock);
     for (const { environment, active } of actives) if (active) world.deploy(environment, active);
     tagEventAlarm(world, event);
-    if (badVersion) printer.line(`  sandbox: ${scenario.deployBadReleaseTo.join(' and ')} just deployed ${badVersion}`);
+    if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}`);
     for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
     printer.line();
 
@@ -169,7 +171,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     const dependencies: RollbackDependencies = {
       config,
       history,
-      targets: [new SandboxTarget(world)],
+      targets: sandboxTargetDrivers(world),
       validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
       notifier,
       clock,
@@ -178,7 +180,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
       onStep: (step) => printer.step(step),
     };
     const sandboxStart = clock.now().getTime();
-    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, config, dependencies, clock, printer);
+    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, badReleaseTo.at(-1) ?? 'production', config, dependencies, clock, printer);
 
     printer.line();
     for (const result of summarize(results, printer)) printer.outcome(result, clock.now().getTime() - sandboxStart, Date.now() - wallStart);
@@ -199,8 +201,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   }
 }
 
-async function runScenario(scenario: Scenario, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
-  const environment = scenario.deployBadReleaseTo.at(-1) ?? 'production';
+async function runScenario(scenario: Scenario, environment: string, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
   const firedAt = clock.now();
   const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
   printer.line(`▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);

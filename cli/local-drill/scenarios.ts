@@ -1,14 +1,15 @@
+import type { RollbackConfig } from '../../shared/config';
 import type { SandboxFaults } from '../../shared/sandbox/sandbox-world';
-
-export const SCENARIO_NAMES = ['stage-recovers', 'stage-fails', 'all-fail', 'no-deployment', 'storm', 'cooldown'] as const;
-export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
+import type { AnyTargetPlugin } from '../../shared/targets/target-plugin';
+import { UsageError } from '../cli-errors';
 
 export interface Scenario {
-  name: ScenarioName;
+  name: string;
   /** What happens, in one line, printed before the drill. */
   story: string;
-  /** Environments that get the new, bad release before the alarm (promotion order). */
-  deployBadReleaseTo: string[];
+  /** Environments that get the new, bad release before the alarm (promotion order); the alarm fires in the last. */
+  deployBadReleaseTo(config: RollbackConfig): string[];
   /** The sandbox's scripted faults, given the bad version; printed with the drill. */
   faults(badVersion: string): SandboxFaults;
   /** How many alarm deliveries arrive at once. */
@@ -21,52 +22,76 @@ export interface Scenario {
 
 const RECOVERY_MS = 25_000;
 
-export const SCENARIOS: Record<ScenarioName, Scenario> = {
-  'stage-recovers': {
+const production = () => ['production'];
+
+const BUILT_IN: Scenario[] = [
+  {
     name: 'stage-recovers',
     story: 'a new release breaks production; rolling production back (stage level) fixes it',
-    deployBadReleaseTo: ['production'],
+    deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
   },
-  'stage-fails': {
+  {
     name: 'stage-fails',
     story: 'the release is in staging and production; production stays broken while staging still runs it, so the full rollback saves it',
-    deployBadReleaseTo: ['staging', 'production'],
+    deployBadReleaseTo: () => ['staging', 'production'],
     faults: (bad) => ({ badVersions: [bad], contagiousVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
   },
-  'all-fail': {
+  {
     name: 'all-fail',
     story: 'the alarm has a cause no rollback can fix: stage and full rollbacks both fail validation, and it escalates',
-    deployBadReleaseTo: ['production'],
+    deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], alarmsNeverClear: true, recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
   },
-  'no-deployment': {
+  {
     name: 'no-deployment',
     story: 'an alarm fires for an environment with no recorded deployment: nothing to roll back, and it says so',
-    deployBadReleaseTo: [],
+    deployBadReleaseTo: () => [],
     faults: () => ({ badVersions: [], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
     usesEmptyHistory: true,
   },
-  storm: {
+  {
     name: 'storm',
     story: 'one bad release trips 50 alarm deliveries at once: exactly one rollback, 49 duplicates',
-    deployBadReleaseTo: ['production'],
+    deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 50,
   },
-  cooldown: {
+  {
     name: 'cooldown',
     story: 'a rollback succeeds; another alarm two minutes later is held back by the cooldown instead of rolling back again',
-    deployBadReleaseTo: ['production'],
+    deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
     secondAlarmAfterMinutes: 2,
   },
-};
+];
+
+/** A target's own scenario: the bad release in the last environment that has the target, restored through it. */
+function targetScenario(plugin: AnyTargetPlugin & { scenario: NonNullable<AnyTargetPlugin['scenario']> }): Scenario {
+  return {
+    name: plugin.scenario.name,
+    story: plugin.scenario.story,
+    deployBadReleaseTo: (config) => {
+      const environment = config.environments.findLast((candidate) => candidate.targets.some((target) => target.type === plugin.type));
+      if (!environment) throw new UsageError(`the ${plugin.scenario.name} scenario restores a ${plugin.title}, and no environment in the configuration has one`);
+      return [environment.name];
+    },
+    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS, ...(plugin.scenario.refusesRestore ? { refusingTargets: [plugin.type] } : {}) }),
+    alarmDeliveries: 1,
+  };
+}
+
+/** Every scenario: the engine's own, then one per target that has one. */
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
+  [...BUILT_IN, ...TARGET_PLUGINS.flatMap((plugin) => (plugin.scenario ? [targetScenario(plugin as Parameters<typeof targetScenario>[0])] : []))].map((scenario) => [scenario.name, scenario]),
+);
+export const SCENARIO_NAMES: readonly string[] = [...SCENARIOS.keys()];
+export type ScenarioName = string;
 
 /** The faults in words, so a drill says exactly what it simulated. */
 export function describeFaults(faults: SandboxFaults): string[] {
@@ -74,6 +99,7 @@ export function describeFaults(faults: SandboxFaults): string[] {
   if (faults.contagiousVersions?.length) lines.push(`every environment's alarms fire while any environment still runs ${faults.contagiousVersions.join(', ')}`);
   if (faults.alarmsNeverClear) lines.push('alarms never clear, whatever is rolled back');
   if (faults.restoreFailsIn?.length) lines.push(`restores fail in ${faults.restoreFailsIn.join(', ')}`);
+  if (faults.refusingTargets?.length) lines.push(`${faults.refusingTargets.join(', ')} refuses to restore`);
   lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone`);
   return lines;
 }

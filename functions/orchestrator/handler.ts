@@ -13,13 +13,13 @@ import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { createPowertools } from '../../shared/powertools/powertools';
 import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
 import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
-import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
-import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { systemClock } from '../../shared/time/clock';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 
 // Cold start: config and environment are checked once; clients are built once per container —
-// CodePipeline, SNS and SQS on first use, since nothing before the alias update needs them.
+// each target's SDK, SNS and SQS on first use, since nothing before the first restore needs them.
 // Throttling is retried by the SDK with backoff (5 attempts) before a run hands over.
 const { logger, metrics } = createPowertools('orchestrator');
 const config = bundledConfig();
@@ -27,10 +27,7 @@ const lambda = new LambdaClient({ maxAttempts: 5 });
 const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
   config,
   history: dynamoHistory({ client: createDocumentClient({ maxAttempts: 5 }), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
-  targets: [
-    new LambdaAliasTarget(lambda),
-    new CodePipelineStageTarget(loadOnce(async () => new (await import('@aws-sdk/client-codepipeline')).CodePipelineClient({}))),
-  ],
+  targets: awsTargetDrivers(awsClientFactory({ base: { maxAttempts: 5 } })),
   validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
   notifier: new NotifierWithFallback(
     new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN')),

@@ -1,5 +1,4 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
@@ -9,16 +8,17 @@ import { DynamoDeploymentHistory } from '../../shared/history/dynamo-deployment-
 import { createPowertools } from '../../shared/powertools/powertools';
 import { CodePipelineExecutionReader } from '../../shared/recording/pipeline-execution-reader';
 import { recordPipelineEvent, type RecorderDependencies } from '../../shared/recording/record-pipeline-event';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { systemClock } from '../../shared/time/clock';
-import { LambdaAliasReader } from '../../shared/validation/checks/aws-check-adapters';
 
-// Cold start: config and environment checked once; clients once per container.
+// Cold start: config and environment checked once; clients once per container, each target's on first use.
 const { logger } = createPowertools('recorder');
 const dependencies: RecorderDependencies = {
   config: bundledConfig(),
   history: new DynamoDeploymentHistory({ client: createDocumentClient(), tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
   executions: new CodePipelineExecutionReader(new CodePipelineClient({})),
-  aliases: new LambdaAliasReader(new LambdaClient({})),
+  targets: awsTargetDrivers(awsClientFactory()),
   logger,
 };
 

@@ -1,22 +1,21 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createPowertools } from '../../shared/powertools/powertools';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { systemClock } from '../../shared/time/clock';
-import { CloudWatchAlarmReader, CodePipelineStageReader, LambdaAliasReader } from '../../shared/validation/checks/aws-check-adapters';
+import { CloudWatchAlarmReader } from '../../shared/validation/checks/cloudwatch-alarm-reader';
 import { HttpHealthProbe } from '../../shared/validation/checks/http-health-probe';
 import { answerValidationRequest } from '../../shared/validation/validate-rollback';
 
-// Cold start: clients once per container.
+// Cold start: clients once per container; each target's SDK on its first check.
 const { logger } = createPowertools('validator');
 const ports = {
   alarms: new CloudWatchAlarmReader(new CloudWatchClient({})),
   health: new HttpHealthProbe(),
-  aliases: new LambdaAliasReader(new LambdaClient({})),
-  pipelines: new CodePipelineStageReader(new CodePipelineClient({})),
+  targets: awsTargetDrivers(awsClientFactory()),
 };
 const sleep = (milliseconds: number) => new Promise<void>((resume) => setTimeout(resume, milliseconds));
 

@@ -5,6 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
+import { targetPlugin } from '../../shared/targets/target-registry';
 
 export interface DeploymentRecordingProps {
   config: RollbackConfig;
@@ -12,13 +13,18 @@ export interface DeploymentRecordingProps {
   deadLetterQueue: IQueue;
 }
 
-/** Stage executions of the configured pipelines and stages → the recorder. */
+/** Stage executions of the pipeline stages the configured targets deploy from → the recorder. */
 export class DeploymentRecording extends Construct {
   public readonly rule?: Rule;
 
   constructor(scope: Construct, id: string, props: DeploymentRecordingProps) {
     super(scope, id);
-    const pipelines = props.config.environments.flatMap((environment) => (environment.pipeline ? [environment.pipeline] : []));
+    const pipelines = props.config.environments.flatMap((environment) =>
+      environment.targets.flatMap((target) => {
+        const stage = targetPlugin(target.type).deploysFromStage?.(target);
+        return stage ? [{ name: stage.pipeline, stage: stage.stage }] : [];
+      }),
+    );
     if (pipelines.length === 0) return;
     this.rule = new Rule(this, 'Rule', {
       description: 'CodePipeline stage executions of the configured environments are recorded as deployments',

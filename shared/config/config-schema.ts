@@ -1,10 +1,7 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-
-/** Lambda function names as AWS accepts them (name only, not an ARN: IAM ARNs are built from it). */
-const functionName = z
-  .string()
-  .regex(/^[a-zA-Z0-9-_]{1,64}$/, 'must be a Lambda function name (letters, digits, - and _, at most 64)');
+import type { TargetConfigBase } from '../targets/target-plugin';
+import { TARGET_PLUGINS, TARGET_TYPES, targetPlugin } from '../targets/target-registry';
 
 const environmentName = z
   .string()
@@ -17,6 +14,19 @@ const healthCheckSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
 });
 
+/** One of the registered targets, by its `type`; each plugin's schema names its own fields. */
+const targetConfigSchema = z.discriminatedUnion(
+  'type',
+  TARGET_PLUGINS.map((plugin) => plugin.configSchema) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]],
+  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${TARGET_TYPES.join(', ')}` : undefined) },
+);
+
+/** Configuration written for the first release (before targets were plugins): say how to move it. */
+const LEGACY_SECTIONS: Record<string, string> = {
+  lambda: 'moved into "targets": { "type": "lambda-alias", "alias": …, "functions": [...] }',
+  pipeline: 'moved into "targets": { "type": "codepipeline-stage", "pipeline": <name>, "stage": … }',
+};
+
 const environmentSchema = z
   .strictObject({
     name: environmentName,
@@ -24,23 +34,28 @@ const environmentSchema = z
       /** An alarm belongs to this environment when its name starts with one of these (exact, case-sensitive). */
       prefixes: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one alarm-name prefix'),
     }),
-    lambda: z
-      .strictObject({
-        alias: z.string().regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, 'must be a Lambda alias name (not a number)'),
-        functions: z.array(functionName).min(1, 'needs at least one function'),
-      })
-      .optional(),
-    pipeline: z
-      .strictObject({
-        name: z.string().regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'must be a CodePipeline pipeline name'),
-        stage: z.string().regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'must be a CodePipeline stage name'),
-      })
-      .optional(),
+    /** What a rollback restores, in this order after traffic targets go first. */
+    targets: z.array(targetConfigSchema).min(1, 'needs something to roll back: at least one target'),
     healthChecks: z.array(healthCheckSchema).default([]),
   })
-  .refine((environment) => environment.lambda !== undefined || environment.pipeline !== undefined, {
-    message: 'needs something to roll back: "lambda" (functions + alias) or "pipeline" (name + stage)',
+  .superRefine((environment, context) => {
+    const seen = new Map<string, number>();
+    environment.targets.forEach((target, index) => {
+      const earlier = seen.get(target.type);
+      if (earlier !== undefined) context.addIssue({ code: 'custom', path: ['targets', index, 'type'], message: `duplicates targets[${earlier}]: each target type appears once per environment` });
+      seen.set(target.type, index);
+    });
   });
+
+/** Reads a legacy section as the error that says where it went; everything else parses as it is. */
+const environmentWithHints = z.preprocess((raw, context) => {
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [key, hint] of Object.entries(LEGACY_SECTIONS)) {
+      if (key in raw) context.addIssue({ code: 'custom', path: [key], message: hint, input: raw });
+    }
+  }
+  return raw;
+}, environmentSchema);
 
 const policySchema = z.strictObject({
   /** Quiet time after a rollback in an environment, during which further alarms are not acted on. */
@@ -48,9 +63,9 @@ const policySchema = z.strictObject({
   /** Automatic rollbacks per environment per rolling hour; beyond it automation stops and escalates. */
   maxRollbacksPerHour: z.number().int().min(1).max(60).default(3),
   /**
-   * How long a claim holds before another run may take it over (a crashed run's lease). At least the
-   * orchestrator's 15 minutes: a shorter lease would let a second run take over one still working.
-   * A retry of the same event resumes its own claim at once, whatever the lease.
+   * How long a run's claim holds before another invocation may resume it. At least the orchestrator's
+   * 15 minutes: a shorter lease would let a second invocation drive a run still working. A run that
+   * hands over releases it at once; only one that died keeps it until it expires.
    */
   leaseSeconds: z.number().int().min(900, 'must be at least 900 (the orchestrator may run 15 minutes)').max(3_600).default(900),
   /**
@@ -78,11 +93,28 @@ const notificationsSchema = z.strictObject({
 export const rollbackConfigSchema = z
   .strictObject({
     application: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and - (at most 40)'),
-    environments: z.array(environmentSchema).min(1, 'needs at least one environment'),
+    environments: z.array(environmentWithHints).min(1, 'needs at least one environment'),
     policy: policySchema.prefault({}),
     notifications: notificationsSchema.prefault({}),
   })
   .superRefine((config, context) => {
+    // One resource restored by two environments: one environment's alarm would move the other's traffic.
+    const owners = new Map<string, { environment: string; path: string }>();
+    config.environments.forEach((environment, environmentIndex) => {
+      environment.targets.forEach((target, targetIndex) => {
+        for (const key of targetPlugin(target.type).resourceKeys(target)) {
+          const owner = owners.get(key);
+          if (owner && owner.environment !== environment.name) {
+            context.addIssue({
+              code: 'custom',
+              path: ['environments', environmentIndex, 'targets', targetIndex],
+              message: `restores the same ${targetPlugin(target.type).title} as ${owner.path} (environment "${owner.environment}"): an alarm in one would roll back the other`,
+            });
+          }
+          if (!owner) owners.set(key, { environment: environment.name, path: `environments[${environmentIndex}].targets[${targetIndex}]` });
+        }
+      });
+    });
     const seenNames = new Map<string, number>();
     const seenPrefixes: { prefix: string; environment: string; path: (string | number)[] }[] = [];
     config.environments.forEach((environment, index) => {
@@ -113,7 +145,10 @@ export const rollbackConfigSchema = z
     });
   });
 
-export type RollbackConfig = z.output<typeof rollbackConfigSchema>;
-export type EnvironmentConfig = RollbackConfig['environments'][number];
+/** A target's config section; its plugin reads the rest of its fields. */
+export type TargetConfig = TargetConfigBase & Record<string, unknown>;
+type ParsedConfig = z.output<typeof rollbackConfigSchema>;
+export type EnvironmentConfig = Omit<ParsedConfig['environments'][number], 'targets'> & { targets: TargetConfig[] };
+export type RollbackConfig = Omit<ParsedConfig, 'environments'> & { environments: EnvironmentConfig[] };
 export type RollbackPolicy = RollbackConfig['policy'];
 export type HealthCheckConfig = EnvironmentConfig['healthChecks'][number];

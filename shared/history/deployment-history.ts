@@ -12,7 +12,8 @@ export interface RecordDeploymentInput {
   at?: Date;
   source: string;
   recordedBy?: string;
-  lambdaVersions?: Record<string, string>;
+  /** Per target type, what the deployment put live (validated by each target's schema before it is recorded). */
+  restorePoints?: Record<string, unknown>;
   pipeline?: { name: string; stage: string; executionId: string };
   sourceRevision?: string;
   stageState?: string;

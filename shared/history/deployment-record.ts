@@ -78,8 +78,9 @@ export const deploymentRecordSchema = z.object({
   /** Who recorded it: codepipeline, cli, or a CI system name. */
   source: z.string().min(1),
   recordedBy: z.string().optional(),
-  /** Function name → Lambda version number that this deployment put behind the alias. */
-  lambdaVersions: z.record(z.string(), z.string()).optional(),
+  /** Per target type, what this deployment put live (alias versions, release, weights, task definition…): what a rollback to it restores. */
+  restorePoints: z.record(z.string(), z.unknown()).optional(),
+  /** The pipeline execution that recorded it (provenance: the recorder's key). */
   pipeline: pipelineRefSchema.optional(),
   /** The CodePipeline stage state as reported (e.g. STOPPED, SUPERSEDED behind a failed status). */
   stageState: z.string().optional(),

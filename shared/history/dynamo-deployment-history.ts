@@ -41,7 +41,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       updatedAt: now,
       source: input.source,
       recordedBy: input.recordedBy,
-      lambdaVersions: input.lambdaVersions,
+      restorePoints: input.restorePoints,
       pipeline: input.pipeline,
       sourceRevision: input.sourceRevision,
       stageState: input.stageState,
@@ -88,7 +88,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
   async #recordFinished(record: DeploymentRecord, status: Exclude<RecordableStatus, 'in_progress'>): Promise<RecordDeploymentResult> {
     const optional = {
       recordedBy: record.recordedBy,
-      lambdaVersions: record.lambdaVersions,
+      restorePoints: record.restorePoints,
       pipeline: record.pipeline,
       sourceRevision: record.sourceRevision,
       stageState: record.stageState,

@@ -1,14 +1,18 @@
+import { TARGET_PLUGINS } from '../targets/target-registry';
 import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
 
 /** Statuses of a deployment whose version may still be serving traffic. */
 const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
 
+/** Target types whose restore point means live traffic moved (an alias, weights, a release pointer…). */
+const TRAFFIC_TARGETS: ReadonlySet<string> = new Set(TARGET_PLUGINS.filter((plugin) => plugin.movesTraffic).map((plugin) => plugin.type));
+
 /**
- * A failed deployment that recorded what it put behind the alias had moved traffic before it failed
- * (CI moved the alias, then its smoke tests failed): its version is live until something replaces it.
+ * A failed deployment that recorded what it put live on a traffic target had moved traffic before it
+ * failed (CI moved the alias, then its smoke tests failed): its version is live until replaced.
  */
 export function hasMovedTraffic(record: DeploymentRecord): boolean {
-  return record.status === 'failed' && Object.keys(record.lambdaVersions ?? {}).length > 0;
+  return record.status === 'failed' && Object.keys(record.restorePoints ?? {}).some((type) => TRAFFIC_TARGETS.has(type));
 }
 
 function mayBeLive(record: DeploymentRecord): boolean {

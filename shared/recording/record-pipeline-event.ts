@@ -4,14 +4,16 @@ import { stageExecutionEventSchema, type StageState } from '../events/pipeline-e
 import type { RecordableStatus } from '../history/deployment-record';
 import type { DeploymentHistory } from '../history/deployment-history';
 import type { RunLogger } from '../rollback/run-dependencies';
-import type { AliasReader } from '../validation/checks/check-ports';
+import type { TargetDrivers } from '../targets/target-drivers';
+import { targetPlugin } from '../targets/target-registry';
 import type { PipelineExecutionReader } from './pipeline-execution-reader';
 
 export interface RecorderDependencies {
   config: RollbackConfig;
   history: DeploymentHistory;
   executions: PipelineExecutionReader;
-  aliases: AliasReader;
+  /** Each target's capture of what is live now: its restore point on the deployment. */
+  targets: TargetDrivers;
   logger: RunLogger;
 }
 
@@ -46,13 +48,19 @@ export function deploymentIdFor(pipeline: string, stage: string, executionId: st
   return `${pipeline}/${stage}/${executionId}`;
 }
 
+/** The environment a target of which deploys from this pipeline stage. */
 function environmentForStage(config: RollbackConfig, pipeline: string, stage: string): EnvironmentConfig | undefined {
-  return config.environments.find((environment) => environment.pipeline?.name === pipeline && environment.pipeline.stage === stage);
+  return config.environments.find((environment) =>
+    environment.targets.some((target) => {
+      const deploysFrom = targetPlugin(target.type).deploysFromStage?.(target);
+      return deploysFrom?.pipeline === pipeline && deploysFrom.stage === stage;
+    }),
+  );
 }
 
 /**
  * Primary course: a stage event of a configured pipeline → read the execution (its revision, and
- * whether it is a rollback) → on success read every alias → record it, idempotently.
+ * whether it is a rollback) → on success capture every target's restore point → record it, idempotently.
  */
 export async function recordPipelineEvent(raw: unknown, deps: RecorderDependencies): Promise<RecorderResult> {
   const parsed = stageExecutionEventSchema.safeParse(raw);
@@ -73,7 +81,7 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
   const revision = execution.revisions[0];
   const restored = restoreOf ? await deps.history.getDeployment(restoreOf) : undefined;
   const version = restored?.version ?? revision?.revisionId?.slice(0, 12) ?? executionId;
-  const lambdaVersions = status === 'succeeded' ? await currentAliasVersions(environment, deps.aliases) : undefined;
+  const restorePoints = await captureRestorePoints(environment, deps.targets, { pipeline, stage, executionId }, status === 'succeeded');
 
   const result = await deps.history.recordDeployment({
     deploymentId,
@@ -85,7 +93,7 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
     source: 'codepipeline',
     pipeline: { name: pipeline, stage, executionId },
     ...(revision?.revisionId ? { sourceRevision: [revision.revisionId, revision.revisionSummary].filter(Boolean).join(' ').slice(0, 500) } : {}),
-    ...(lambdaVersions ? { lambdaVersions } : {}),
+    ...(Object.keys(restorePoints).length > 0 ? { restorePoints } : {}),
     ...(state !== 'SUCCEEDED' && status !== 'in_progress' ? { stageState: state } : {}),
     ...(restoreOf ? { restoreOf } : {}),
   });
@@ -93,14 +101,25 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
   return { outcome: result.outcome, deploymentId, kind: isRestore ? 'restore' : 'deployment', status: result.deployment.status as RecordableStatus, environment: environment.name };
 }
 
-/** What each configured alias points at now: exactly what a later rollback restores. */
-async function currentAliasVersions(environment: EnvironmentConfig, aliases: AliasReader): Promise<Record<string, string> | undefined> {
-  if (!environment.lambda) return undefined;
-  const { alias, functions } = environment.lambda;
-  const observations = await Promise.all(functions.map((name) => aliases.readAlias(name, alias)));
-  const unreadable = observations.filter((observation) => !observation.version);
-  if (unreadable.length > 0) {
-    throw new Error(`cannot read alias ${alias} of ${unreadable.map((observation) => `${observation.functionName} (${observation.error})`).join(', ')}`);
-  }
-  return Object.fromEntries(observations.map((observation) => [observation.functionName, observation.version!]));
+/**
+ * Each target's restore point: the stage's own execution at every state (a rollback stops the
+ * in-flight one); every other target's live state once the stage succeeded (what a later
+ * rollback to this deployment puts back).
+ */
+async function captureRestorePoints(
+  environment: EnvironmentConfig,
+  targets: TargetDrivers,
+  pipelineExecution: { pipeline: string; stage: string; executionId: string },
+  hasSucceeded: boolean,
+): Promise<Record<string, unknown>> {
+  const points = await Promise.all(
+    environment.targets.map(async (config) => {
+      const plugin = targetPlugin(config.type);
+      const isThisStage = plugin.deploysFromStage?.(config)?.pipeline === pipelineExecution.pipeline;
+      if (!isThisStage && !hasSucceeded) return undefined;
+      const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
+      return [plugin.type, plugin.restorePointSchema.parse(point)] as const;
+    }),
+  );
+  return Object.fromEntries(points.filter((entry) => entry !== undefined));
 }

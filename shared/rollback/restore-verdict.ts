@@ -24,14 +24,15 @@ export function restoreStepOutcome(environments: readonly EnvironmentRestore[]):
   return environments.some((environment) => environment.verdict === 'restored_with_warnings') ? 'warning' : 'ok';
 }
 
-/** "production: lambda-alias alias live: …; codepipeline-stage … | staging: …" — what a person reads. Pure. */
+/** "production: alias live: api 42->41, …; stopped exec-140; release/Deploy rolling back … | staging: …" — what a person reads. Pure. */
 export function describeRestores(environments: readonly EnvironmentRestore[]): string {
   return environments
     .map((environment) => {
       if (environment.verdict === 'already_restored') return `${environment.environment}: already restored at stage level`;
       const applicable = environment.targets.filter((target) => target.outcome !== 'not_applicable');
       if (applicable.length === 0) return `${environment.environment}: nothing to restore: ${environment.toDeploymentId} records nothing the configured targets can restore`;
-      return `${environment.environment}: ${applicable.map((target) => `${target.target} ${target.detail}`).join('; ')}`;
+      // Each target's detail names what it moved (the alias, the stage, the release).
+      return `${environment.environment}: ${applicable.map((target) => target.detail).join('; ')}`;
     })
     .join(' | ');
 }

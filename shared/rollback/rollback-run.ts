@@ -1,4 +1,4 @@
-import { findEnvironment } from '../config';
+import { findEnvironment, type TargetConfig } from '../config';
 import type { DeploymentRecord, RollbackTrigger } from '../history/deployment-record';
 import { ClaimLostError } from '../history/history-errors';
 import {
@@ -15,7 +15,7 @@ import {
 import type { Journal, RunRef } from '../history/run-store';
 import type { RollbackNotification } from '../notify/notifier';
 import { notificationFor } from '../notify/rollback-notification';
-import type { RestoreResult } from '../targets/rollback-target';
+import { inRestoreOrder, restorePointOf, targetPlugin } from '../targets/target-registry';
 import { ValidatorUnavailableError, type ValidationResult } from '../validation/validation-contract';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
 import { describeRestores, judgeEnvironmentRestore, restoreStepOutcome } from './restore-verdict';
@@ -152,29 +152,46 @@ export class RollbackRun {
     return undefined;
   }
 
+  /** Each configured target of the environment in turn, traffic targets first, from the restore points the deployments recorded. */
   async #restoreEnvironment(entry: Omit<EnvironmentRestore, 'verdict' | 'targets'>, state: RunState): Promise<EnvironmentRestore> {
     const [from, to] = await Promise.all([this.#record(entry.fromDeploymentId), this.#record(entry.toDeploymentId)]);
-    const request = {
-      environment: findEnvironment(this.deps.config, entry.environment),
-      from,
-      to,
-      reason: state.claim.reason,
-      simulate: state.claim.mode === 'drill',
-      // An earlier attempt may have restored before it could journal it.
-      resumed: state.attempt > 1,
-    };
+    const environment = findEnvironment(this.deps.config, entry.environment);
     const targets: TargetRestore[] = [];
-    for (const target of [...this.deps.targets].sort((left, right) => Number(right.movesTraffic) - Number(left.movesTraffic))) {
-      let result: RestoreResult;
-      try {
-        result = await target.restore(request);
-      } catch (error) {
-        // A target's own bug must not stop the other targets or the next level.
-        result = { target: target.name, outcome: 'failed', detail: `unexpected error: ${(error as Error).message}` };
-      }
-      targets.push({ ...result, movesTraffic: target.movesTraffic, expectations: result.expectations ?? [] });
+    for (const config of inRestoreOrder(environment.targets)) {
+      const plugin = targetPlugin(config.type);
+      const result = await this.#restoreTarget(config, entry.environment, from, to, state);
+      targets.push({ target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] });
     }
     return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
+  }
+
+  async #restoreTarget(config: TargetConfig, environment: string, from: DeploymentRecord, to: DeploymentRecord, state: RunState): Promise<Omit<TargetRestore, 'target' | 'movesTraffic'>> {
+    const plugin = targetPlugin(config.type);
+    const good = restorePointOf(to, plugin);
+    if (good.problem) return { outcome: 'failed', detail: good.problem, expectations: [] };
+    if (good.point === undefined) return { outcome: 'not_applicable', detail: `${to.deploymentId} recorded no ${plugin.title} restore point`, expectations: [] };
+    try {
+      return {
+        expectations: [],
+        ...(await this.deps.targets.driverFor(plugin.type, environment).restore({
+          environment,
+          runId: this.ref.runId,
+          config: plugin.configSchema.parse(config),
+          from: restorePointOf(from, plugin).point,
+          to: good.point,
+          fromVersion: from.version,
+          toVersion: to.version,
+          toDeploymentId: to.deploymentId,
+          reason: state.claim.reason,
+          simulate: state.claim.mode === 'drill',
+          // An earlier attempt may have restored before it could journal it.
+          resumed: state.attempt > 1,
+        })),
+      };
+    } catch (error) {
+      // A target's own bug must not stop the other targets or the next level.
+      return { outcome: 'failed', detail: `unexpected error: ${(error as Error).message}`, expectations: [] };
+    }
   }
 
   /**

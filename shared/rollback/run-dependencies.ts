@@ -2,7 +2,7 @@ import type { RollbackConfig } from '../config';
 import type { HistoryPorts } from '../history/dynamo-history';
 import type { JournalStep } from '../history/run-journal';
 import type { Notifier } from '../notify/notifier';
-import type { RollbackTarget } from '../targets/rollback-target';
+import type { TargetDrivers } from '../targets/target-drivers';
 import type { Clock } from '../time/clock';
 import type { Validator } from '../validation/validation-contract';
 
@@ -17,8 +17,8 @@ export interface RunLogger {
 export interface RollbackDependencies {
   config: RollbackConfig;
   history: HistoryPorts;
-  /** Applied in order for each environment, traffic targets first (the alias is the instant fix). */
-  targets: readonly RollbackTarget[];
+  /** The live side of every target type (AWS, or the sandbox); each environment's configured targets are restored through them. */
+  targets: TargetDrivers;
   validator: Validator;
   notifier: Notifier;
   clock: Clock;

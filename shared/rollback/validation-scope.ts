@@ -1,6 +1,5 @@
 import { findEnvironment, type RollbackConfig, type RollbackPolicy } from '../config';
 import type { EnvironmentRestore } from '../history/run-journal';
-import { targetExpectationSchema } from '../validation/target-expectations';
 import type { ValidationRequest } from '../validation/validation-contract';
 import type { RunState } from './run-state';
 
@@ -38,7 +37,8 @@ const TOOK_EFFECT: ReadonlySet<string> = new Set(['restored', 'unchanged']);
 /**
  * What the validator must see for a level to count as restored, from the journal alone: each
  * environment's alarms (and the alarm that fired, by name), its health endpoints on the restored
- * version, and what each target that took effect promised. A target that refused promises nothing. Pure.
+ * version, and what each target that took effect promised, with that target's config. A target
+ * that refused promises nothing. Pure.
  */
 export function validationRequestFor(input: { config: RollbackConfig; state: RunState; level: 'stage' | 'full'; budgetMs: number }): ValidationRequest {
   const { config, state, level, budgetMs } = input;
@@ -46,6 +46,7 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
     environments: restoresFor(state, level).map((restore) => {
       const environment = findEnvironment(config, restore.environment);
       const isOrigin = restore.environment === state.claim.environment;
+      const promised = restore.targets.filter((target) => TOOK_EFFECT.has(target.outcome) && target.expectations.length > 0);
       return {
         name: environment.name,
         alarmPrefixes: environment.alarms.prefixes,
@@ -55,10 +56,8 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
           timeoutMs: check.timeoutMs,
           ...(check.versionField ? { versionField: check.versionField, expectedVersion: restore.toVersion } : {}),
         })),
-        expectations: restore.targets
-          .filter((target) => TOOK_EFFECT.has(target.outcome))
-          .flatMap((target) => target.expectations)
-          .map((expectation) => targetExpectationSchema.parse(expectation)),
+        targets: environment.targets.filter((target) => promised.some((restored) => restored.target === target.type)),
+        expectations: promised.flatMap((target) => target.expectations),
       };
     }),
     budgetMs,

@@ -1,38 +1,42 @@
 import type { Delivery, Notifier, RollbackNotification } from '../notify/notifier';
-import type { RestoreRequest, RestoreResult, RollbackTarget } from '../targets/rollback-target';
+import type { AnyTargetDriver, TargetDrivers } from '../targets/target-drivers';
+import { targetPlugin } from '../targets/target-registry';
 import type { AlarmObservation, CheckPorts } from '../validation/checks/check-ports';
 import type { SandboxWorld } from './sandbox-world';
 
-/** Restores a sandbox environment the way the alias and pipeline targets restore a real one. */
-export class SandboxTarget implements RollbackTarget {
-  readonly name = 'sandbox';
-  readonly movesTraffic = true;
-
-  constructor(private readonly world: SandboxWorld) {}
-
-  async restore(request: RestoreRequest): Promise<RestoreResult> {
-    const environment = request.environment.name;
-    if (request.simulate) {
-      return { target: this.name, outcome: 'would_restore', detail: `would move ${environment} from ${this.world.versionOf(environment)} to ${request.to.version}` };
-    }
-    try {
-      const { aliasMoves, pipelineExecutionId } = this.world.restore(environment, request.to);
-      const { lambda, pipeline } = request.environment;
-      const alias = lambda?.alias ?? 'live';
-      return {
-        target: this.name,
-        outcome: 'restored',
-        detail: `alias ${alias}: ${aliasMoves.join(', ') || 'no functions'}, weights cleared${pipeline ? `; stage ${pipeline.stage} rolling back (${pipelineExecutionId})` : ''}`,
-        // What the real alias and pipeline targets would promise the validator.
-        expectations: [
-          ...(lambda && request.to.lambdaVersions ? [{ target: 'lambda-alias' as const, alias, versions: request.to.lambdaVersions }] : []),
-          ...(pipeline ? [{ target: 'codepipeline-stage' as const, pipeline: pipeline.name, stage: pipeline.stage, executionId: pipelineExecutionId }] : []),
-        ],
+/**
+ * Each target's sandbox twin, with the world's scripted faults around it: a traffic target restored
+ * in an environment changes the version it runs (and so its alarms); a faulty environment or a
+ * refusing target fails as AWS would.
+ */
+export function sandboxTargetDrivers(world: SandboxWorld): TargetDrivers {
+  const drivers = new Map<string, AnyTargetDriver>();
+  return {
+    driverFor(type, environment) {
+      const key = `${environment}|${type}`;
+      const existing = drivers.get(key);
+      if (existing) return existing;
+      const plugin = targetPlugin(type);
+      const twin = plugin.sandbox({ environment, slot: world.slot(environment, type) });
+      const driver: AnyTargetDriver = {
+        async restore(request) {
+          if (!request.simulate && plugin.movesTraffic && world.faults.restoreFailsIn?.includes(environment)) {
+            return { outcome: 'failed', detail: `AccessDeniedException: not authorized to restore the ${plugin.title} in ${environment} (sandbox fault)` };
+          }
+          if (!request.simulate && world.faults.refusingTargets?.includes(type)) {
+            return { outcome: 'failed', detail: `${plugin.title} refused the restore: UnableToRollbackStageException (sandbox fault)` };
+          }
+          const result = await twin.restore(request);
+          if (!request.simulate && plugin.movesTraffic && (result.outcome === 'restored' || result.outcome === 'unchanged')) world.trafficRestored(environment, type, request.toVersion);
+          return result;
+        },
+        check: (config, expectation) => twin.check(config, expectation),
+        capture: (config, hints) => twin.capture(config, hints),
       };
-    } catch (error) {
-      return { target: this.name, outcome: 'failed', detail: (error as Error).message };
-    }
-  }
+      drivers.set(key, driver);
+      return driver;
+    },
+  };
 }
 
 /** The validator's ports over the sandbox: the real validator code judges simulated evidence. */
@@ -62,19 +66,7 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
         return { url: check.url, status: world.isAlarming(environment) ? 500 : 200, version: world.versionOf(environment) };
       },
     },
-    aliases: {
-      async readAlias(functionName) {
-        const version = world.aliasVersion(functionName);
-        return version ? { functionName, version, weightedVersions: [] } : { functionName, weightedVersions: [], error: 'ResourceNotFoundException (not in the sandbox)' };
-      },
-    },
-    pipelines: {
-      async latestStageExecution(pipelineName, stageName) {
-        const environment = world.environmentWithStage(pipelineName, stageName);
-        if (!environment) return { error: `stage ${stageName} of ${pipelineName} is not in the sandbox` };
-        return { executionId: world.stageExecutionOf(environment), status: 'Succeeded' };
-      },
-    },
+    targets: sandboxTargetDrivers(world),
   };
 }
 

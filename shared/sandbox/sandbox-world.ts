@@ -10,79 +10,97 @@ export interface SandboxFaults {
   contagiousVersions?: string[];
   /** Nothing a rollback does clears the alarms (the cause is elsewhere). */
   alarmsNeverClear?: boolean;
-  /** Restores in these environments fail, as an UpdateAlias AccessDenied would. */
+  /** Restores of traffic targets in these environments fail, as an UpdateAlias AccessDenied would. */
   restoreFailsIn?: string[];
+  /** These target types refuse to restore (as CodePipeline refusing RollbackStage would). */
+  refusingTargets?: string[];
   /** How long alarms take to clear after the cause is gone (CloudWatch evaluates periods, not instants). */
   recoveryMs: number;
+}
+
+/** One target's simulated state in one sandbox environment: what its twin reads and writes. */
+export class SandboxSlot<Value> {
+  value: Value | undefined;
+  #issued = 0;
+
+  constructor(readonly environment: string) {}
+
+  /** A fresh id, as AWS hands one out for a rollback execution or a deployment. */
+  nextId(kind: string): string {
+    this.#issued += 1;
+    return `sandbox-${kind}-${this.environment}-${this.#issued}`;
+  }
 }
 
 interface EnvironmentState {
   config: EnvironmentConfig;
   version: string;
-  aliases: Map<string, string>;
-  stageExecution: string;
+  slots: Map<string, SandboxSlot<unknown>>;
   /** When the environment stopped running a bad version (alarms clear recoveryMs later). */
   healedAt?: number;
 }
 
 /**
- * A simulated set of environments — Lambda aliases, pipeline stage, alarms, health — in local state,
- * driven by the same restores the AWS targets make. Alarm and health answers follow the faults.
+ * A simulated set of environments — each target's live state, the version running, alarms and
+ * health — in local state, driven by the same restores the AWS targets make. Alarms and health
+ * follow the faults.
  */
 export class SandboxWorld {
   readonly #environments = new Map<string, EnvironmentState>();
   /** Alarms outside every prefix (routed by their environment tag), by name. */
   readonly #taggedAlarms = new Map<string, string>();
-  readonly restores: { environment: string; from: string; to: string }[] = [];
+  /** Every restore that took effect, in order: what the drill changed. */
+  readonly restores: { environment: string; target: string; to: string }[] = [];
 
   constructor(
     readonly faults: SandboxFaults,
     private readonly clock: Clock,
   ) {}
 
-  /** Puts an environment on a deployment as if its pipeline had just deployed it. */
+  /** Puts an environment on a deployment as if its pipeline had just deployed it: each target holds its restore point. */
   deploy(environment: EnvironmentConfig, deployment: DeploymentRecord): void {
-    this.#environments.set(environment.name, {
-      config: environment,
-      version: deployment.version,
-      aliases: new Map(Object.entries(deployment.lambdaVersions ?? {})),
-      stageExecution: deployment.pipeline?.executionId ?? `sandbox-exec-${deployment.deploymentId}`,
-    });
+    const slots = new Map<string, SandboxSlot<unknown>>();
+    for (const target of environment.targets) {
+      const slot = new SandboxSlot<unknown>(environment.name);
+      slot.value = deployment.restorePoints?.[target.type];
+      slots.set(target.type, slot);
+    }
+    this.#environments.set(environment.name, { config: environment, version: deployment.version, slots });
+  }
+
+  /** The state a target's twin keeps in an environment (an empty one for an environment nothing deployed to). */
+  slot<Value>(environment: string, targetType: string): SandboxSlot<Value> {
+    const state = this.#environments.get(environment);
+    if (!state) return new SandboxSlot<Value>(environment);
+    let slot = state.slots.get(targetType);
+    if (!slot) {
+      slot = new SandboxSlot<unknown>(environment);
+      state.slots.set(targetType, slot);
+    }
+    return slot as SandboxSlot<Value>;
   }
 
   versionOf(environment: string): string | undefined {
     return this.#environments.get(environment)?.version;
   }
 
-  restore(environment: string, to: DeploymentRecord): { aliasMoves: string[]; pipelineExecutionId: string } {
-    const state = this.#require(environment);
-    if (this.faults.restoreFailsIn?.includes(environment)) {
-      throw new Error(`AccessDeniedException: not authorized to perform lambda:UpdateAlias in ${environment} (sandbox fault)`);
-    }
-    const aliasMoves = Object.entries(to.lambdaVersions ?? {}).map(([name, version]) => {
-      const move = `${name} ${state.aliases.get(name) ?? '?'}->${version}`;
-      state.aliases.set(name, version);
-      return move;
-    });
-    this.restores.push({ environment, from: state.version, to: to.version });
-    state.version = to.version;
-    state.stageExecution = `sandbox-rollback-${this.restores.length}`;
-    // Alarms evaluate over periods: whatever a restore fixed clears recoveryMs later, in every
-    // environment (a contagious version leaving one environment may heal the others).
+  /**
+   * A traffic target in the environment now serves `version`. Alarms evaluate over periods:
+   * whatever this fixed clears recoveryMs later, in every environment (a contagious version
+   * leaving one environment may heal the others).
+   */
+  trafficRestored(environment: string, target: string, version: string): void {
+    const state = this.#environments.get(environment);
+    if (!state) return;
+    this.restores.push({ environment, target, to: version });
+    state.version = version;
     const now = this.clock.now().getTime();
     for (const other of this.#environments.values()) other.healedAt = now;
-    return { aliasMoves, pipelineExecutionId: state.stageExecution };
-  }
-
-  #require(environment: string): EnvironmentState {
-    const state = this.#environments.get(environment);
-    if (!state) throw new Error(`sandbox has no environment ${environment}`);
-    return state;
   }
 
   #isFaulty(environment: string): boolean {
     if (this.faults.alarmsNeverClear) return true;
-    if (this.faults.badVersions.includes(this.#require(environment).version)) return true;
+    if (this.faults.badVersions.includes(this.#environments.get(environment)?.version ?? '')) return true;
     const contagious = this.faults.contagiousVersions ?? [];
     return [...this.#environments.values()].some((state) => contagious.includes(state.version));
   }
@@ -90,7 +108,7 @@ export class SandboxWorld {
   /** ALARM while faulty, and for recoveryMs after the cause went away. */
   isAlarming(environment: string): boolean {
     if (this.#isFaulty(environment)) return true;
-    const healedAt = this.#require(environment).healedAt;
+    const healedAt = this.#environments.get(environment)?.healedAt;
     return healedAt !== undefined && this.clock.now().getTime() < healedAt + this.faults.recoveryMs;
   }
 
@@ -105,7 +123,7 @@ export class SandboxWorld {
   }
 
   alarmNameFor(environment: string): string {
-    return `${this.#require(environment).config.alarms.prefixes[0]}api-5xx`;
+    return `${this.#environments.get(environment)?.config.alarms.prefixes[0] ?? environment}api-5xx`;
   }
 
   #environmentWhere(matches: (state: EnvironmentState) => boolean): string | undefined {
@@ -118,22 +136,5 @@ export class SandboxWorld {
 
   environmentWithUrl(url: string): string | undefined {
     return this.#environmentWhere((state) => state.config.healthChecks.some((check) => check.url === url));
-  }
-
-  environmentWithFunction(functionName: string): string | undefined {
-    return this.#environmentWhere((state) => state.aliases.has(functionName) || state.config.lambda?.functions.includes(functionName) === true);
-  }
-
-  environmentWithStage(pipelineName: string, stageName: string): string | undefined {
-    return this.#environmentWhere((state) => state.config.pipeline?.name === pipelineName && state.config.pipeline.stage === stageName);
-  }
-
-  aliasVersion(functionName: string): string | undefined {
-    const environment = this.environmentWithFunction(functionName);
-    return environment ? this.#environments.get(environment)!.aliases.get(functionName) : undefined;
-  }
-
-  stageExecutionOf(environment: string): string {
-    return this.#require(environment).stageExecution;
   }
 }

@@ -1,9 +1,15 @@
-import type { AlarmObservation, AliasObservation, HealthObservation, StageObservation } from './checks/check-ports';
-import type { LambdaAliasExpectation, PipelineStageExpectation } from './target-expectations';
+import type { AlarmObservation, HealthObservation } from './checks/check-ports';
 import type { CheckResult, ParsedValidationRequest } from './validation-contract';
 
-/** What was read for one expectation, in the same order as the request's expectations. */
-export type TargetObservation = { target: 'lambda-alias'; aliases: AliasObservation[] } | { target: 'codepipeline-stage'; stage: StageObservation };
+/** What one target's read-only check of one expectation found. */
+export interface TargetCheckObservation {
+  /** The target's check name (versions, pipeline, …). */
+  check: string;
+  passed: boolean;
+  detail: string;
+  /** It cannot pass any more (a deployment that failed). */
+  isFinal?: boolean;
+}
 
 export interface EnvironmentObservations {
   name: string;
@@ -11,11 +17,9 @@ export interface EnvironmentObservations {
   /** The alarms could not be read (e.g. AccessDenied): the alarm check fails with this. */
   alarmsError?: string;
   health: HealthObservation[];
-  targets: TargetObservation[];
+  /** One per expectation, in the request's order. */
+  targets: TargetCheckObservation[];
 }
-
-/** Stage execution states that mean the rolled-back execution has not failed (yet). */
-const HEALTHY_STAGE_STATES = new Set(['Succeeded', 'InProgress']);
 
 const isSuccessStatus = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
@@ -24,6 +28,7 @@ export interface RoundEvaluation {
   failedAlarms: { name: string; state: string; reason: string }[];
   /** The status of the first failing health endpoint, else of the first endpoint (absent without an HTTP answer). */
   healthCheckStatus?: number;
+  /** Every target check passed (absent when no target promised anything). */
   versionMatch?: boolean;
 }
 
@@ -36,12 +41,12 @@ export function evaluateRound(request: ParsedValidationRequest, observed: readon
   const answers = observed.flatMap((observations) => observations.health);
   const failingAnswer = answers.find((answer) => !isSuccessStatus(answer.status));
   const healthCheckStatus = (failingAnswer ?? answers[0])?.status;
-  const versionChecks = checks.filter((check) => check.check === 'versions');
+  const targetChecks = observed.flatMap((observations) => observations.targets);
   return {
     checks,
     failedAlarms,
     ...(healthCheckStatus !== undefined ? { healthCheckStatus } : {}),
-    ...(versionChecks.length > 0 ? { versionMatch: versionChecks.every((check) => check.passed) } : {}),
+    ...(targetChecks.length > 0 ? { versionMatch: targetChecks.every((check) => check.passed) } : {}),
   };
 }
 
@@ -81,43 +86,7 @@ function checksFor(request: ParsedValidationRequest, observed: readonly Environm
       });
     }
 
-    // In a drill nothing was changed: there is nothing a target promised to check.
-    if (request.drill) return checks;
-    environment.expectations.forEach((expectation, expectationIndex) => {
-      const observation = observations.targets[expectationIndex];
-      if (expectation.target === 'lambda-alias' && observation?.target === 'lambda-alias') {
-        checks.push(aliasCheck(environment.name, expectation, observation.aliases));
-      } else if (expectation.target === 'codepipeline-stage' && observation?.target === 'codepipeline-stage') {
-        checks.push(stageCheck(environment.name, expectation, observation.stage));
-      }
-    });
+    for (const target of observations.targets) checks.push({ check: target.check, environment: environment.name, passed: target.passed, detail: target.detail });
     return checks;
   });
-}
-
-function aliasCheck(environment: string, expectation: LambdaAliasExpectation, aliases: readonly AliasObservation[]): CheckResult {
-  const problems = aliases.flatMap((alias) => {
-    const expected = expectation.versions[alias.functionName];
-    if (alias.error) return [`${alias.functionName}: ${alias.error}`];
-    if (alias.version !== expected) return [`${alias.functionName}:${expectation.alias} is ${alias.version}, expected ${expected}`];
-    if (alias.weightedVersions.length > 0) return [`${alias.functionName}:${expectation.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}`];
-    return [];
-  });
-  return {
-    check: 'versions',
-    environment,
-    passed: problems.length === 0,
-    detail: problems.length === 0 ? `${aliases.length} alias(es) on the expected version` : problems.join(', '),
-  };
-}
-
-function stageCheck(environment: string, expectation: PipelineStageExpectation, stage: StageObservation): CheckResult {
-  const problem = stage.error
-    ? stage.error
-    : stage.executionId !== expectation.executionId
-      ? `latest execution is ${stage.executionId ?? 'none'}, expected the rollback ${expectation.executionId}`
-      : !HEALTHY_STAGE_STATES.has(stage.status ?? '')
-        ? `latest execution ${stage.executionId} is ${stage.status ?? 'unknown'}`
-        : undefined;
-  return { check: 'pipeline', environment, passed: problem === undefined, detail: problem ?? `${expectation.stage}: ${stage.executionId} ${stage.status}` };
 }

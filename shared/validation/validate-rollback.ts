@@ -1,6 +1,7 @@
 import type { Clock } from '../time/clock';
 import type { CheckPorts } from './checks/check-ports';
-import { evaluateRound, type EnvironmentObservations, type RoundEvaluation, type TargetObservation } from './round-evaluation';
+import { targetPlugin } from '../targets/target-registry';
+import { evaluateRound, type EnvironmentObservations, type RoundEvaluation, type TargetCheckObservation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
 import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
 
@@ -18,26 +19,32 @@ export interface PollingDependencies {
 /** Time kept back so the verdict always gets returned before the Lambda times out. */
 export const VERDICT_RESERVE_MS = 2_000;
 
+/** One target's read-only check of one expectation; anything that goes wrong reading it is a failed check, said plainly. */
+async function checkTarget(environment: ParsedValidationRequest['environments'][number], expectation: { target: string }, ports: CheckPorts): Promise<TargetCheckObservation> {
+  let plugin;
+  try {
+    plugin = targetPlugin(expectation.target);
+  } catch (error) {
+    return { check: expectation.target, passed: false, detail: (error as Error).message };
+  }
+  const config = plugin.configSchema.safeParse(environment.targets.find((target) => target.type === plugin.type));
+  const promised = plugin.expectationSchema.safeParse(expectation);
+  if (!config.success || !promised.success) return { check: plugin.checkName, passed: false, detail: `unreadable ${plugin.title} ${config.success ? 'expectation' : 'config'} in the request` };
+  try {
+    return { check: plugin.checkName, ...(await ports.targets.driverFor(plugin.type, environment.name).check(config.data, promised.data)) };
+  } catch (error) {
+    return { check: plugin.checkName, passed: false, detail: `cannot check ${plugin.title}: ${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
 async function observe(request: ParsedValidationRequest, ports: CheckPorts): Promise<EnvironmentObservations[]> {
   return Promise.all(
     request.environments.map(async (environment) => {
       const [alarms, health, targets] = await Promise.all([
         ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames }).catch((error: Error) => `${error.name}: ${error.message}`),
         Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
-        Promise.all(
-          (request.drill ? [] : environment.expectations).map(async (expectation): Promise<TargetObservation> => {
-            switch (expectation.target) {
-              case 'lambda-alias':
-                return { target: expectation.target, aliases: await Promise.all(Object.keys(expectation.versions).map((name) => ports.aliases.readAlias(name, expectation.alias))) };
-              case 'codepipeline-stage':
-                return { target: expectation.target, stage: await ports.pipelines.latestStageExecution(expectation.pipeline, expectation.stage) };
-              default: {
-                const exhaustive: never = expectation;
-                throw new Error(`unhandled expectation ${JSON.stringify(exhaustive)}`);
-              }
-            }
-          }),
-        ),
+        // In a drill nothing was changed: there is nothing a target promised to check.
+        Promise.all((request.drill ? [] : environment.expectations).map((expectation) => checkTarget(environment, expectation, ports))),
       ]);
       return typeof alarms === 'string'
         ? { name: environment.name, alarms: [], alarmsError: alarms, health, targets }

@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetExpectationSchema } from './target-expectations';
+import { expectationSchema } from '../history/run-journal';
 
 /** What the orchestrator asks the validator to prove, per environment, within a time budget. */
 export const validationRequestSchema = z.object({
@@ -21,8 +21,10 @@ export const validationRequestSchema = z.object({
             }),
           )
           .default([]),
-        /** What each target that restored this environment must be seen doing (read-only checks). */
-        expectations: z.array(targetExpectationSchema).default([]),
+        /** The environment's target configs the expectations are checked against (where, in which account). */
+        targets: z.array(z.looseObject({ type: z.string().min(1) })).default([]),
+        /** What each target that restored this environment must be seen doing (read-only checks, each target's own format). */
+        expectations: z.array(expectationSchema).default([]),
       }),
     )
     .min(1, 'needs at least one environment'),
@@ -35,11 +37,9 @@ export const validationRequestSchema = z.object({
 export type ValidationRequest = z.input<typeof validationRequestSchema>;
 export type ParsedValidationRequest = z.output<typeof validationRequestSchema>;
 
-export const CHECK_NAMES = ['alarms', 'health', 'versions', 'pipeline'] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
-
 export const checkResultSchema = z.object({
-  check: z.enum(CHECK_NAMES),
+  /** alarms, health, or a target's check name (versions, pipeline, …). */
+  check: z.string(),
   environment: z.string(),
   passed: z.boolean(),
   detail: z.string(),

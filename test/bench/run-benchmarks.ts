@@ -19,7 +19,7 @@ import { dynamoHistory, type HistoryPorts } from '../../shared/history/dynamo-hi
 import { ensureHistoryTable } from '../../shared/history/history-table-setup';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../shared/local/dynamodb-local';
 import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
-import type { RollbackTarget } from '../../shared/targets/rollback-target';
+import type { TargetDrivers } from '../../shared/targets/target-drivers';
 import { ManualClock, systemClock } from '../../shared/time/clock';
 import { validateRollback } from '../../shared/validation/validate-rollback';
 import { validationRequestSchema } from '../../shared/validation/validation-contract';
@@ -53,7 +53,7 @@ async function seedProduction(client: DynamoDBDocumentClient, tableName: string,
       const Item: DeploymentRecord = {
         deploymentId: `bench-${index}`, kind: 'deployment', environment: 'production', version: `1.0.${index}`,
         status: index % 7 === 3 ? 'failed' : 'succeeded', startedAt: at, finishedAt: at, updatedAt: at, source: 'bench',
-        lambdaVersions: { 'demo-shop-prod-api': String(index + 1), 'demo-shop-prod-worker': String(index + 1) },
+        restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': String(index + 1), 'demo-shop-prod-worker': String(index + 1) } } },
       };
       return { PutRequest: { Item } };
     });
@@ -93,11 +93,25 @@ function sequentialDepth(calls: readonly { start: number; end: number }[]): numb
   return depth;
 }
 
-function dependencies(store: HistoryPorts, target: RollbackTarget): RollbackDependencies {
+/** Target drivers that only count: every restore of the alias (the first traffic-restoring call) is told to `onAliasRestore`. */
+function countingDrivers(onAliasRestore: () => void): TargetDrivers {
+  return {
+    driverFor: (type) => ({
+      restore: async () => {
+        if (type === 'lambda-alias') onAliasRestore();
+        return { outcome: 'restored', detail: '' };
+      },
+      check: async () => ({ passed: true, detail: '' }),
+      capture: async () => ({}),
+    }),
+  };
+}
+
+function dependencies(store: HistoryPorts, targets: TargetDrivers): RollbackDependencies {
   return {
     config,
     history: store,
-    targets: [target],
+    targets,
     validator: { validate: async () => ({ success: true, timestamp: new Date().toISOString(), checks: [], rounds: 3, durationMs: 0 }) },
     notifier: { notify: async () => 'published' as const },
     clock: systemClock,
@@ -124,7 +138,7 @@ async function criticalPath(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     await seedProduction(client, tableName, 20);
     calls.length = 0;
     let restoreAt = Number.NaN;
-    const target: RollbackTarget = { name: 'alias-recorder', movesTraffic: true, restore: async () => ((restoreAt = performance.now()), { target: 'alias-recorder', outcome: 'restored', detail: '' }) };
+    const target = countingDrivers(() => (restoreAt = Number.isNaN(restoreAt) ? performance.now() : restoreAt));
     const started = performance.now();
     await runRollback(alarm(randomUUID()), 'bench', dependencies(store, target));
     const before = calls.filter((call) => call.start < restoreAt);
@@ -143,7 +157,7 @@ async function storm(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
   const { tableName, store } = await freshStore(dynamoDbLocal, client);
   await seedProduction(client, tableName, 20);
   let restores = 0;
-  const target: RollbackTarget = { name: 'counter', movesTraffic: true, restore: async () => (restores += 1, { target: 'counter', outcome: 'restored', detail: '' }) };
+  const target = countingDrivers(() => (restores += 1));
   const deps = dependencies(store, target);
   const firedAt = new Date();
   const results = await Promise.all(
@@ -244,7 +258,7 @@ async function timeToVerdict(): Promise<void> {
   const request = validationRequestSchema.parse({ environments: [{ name: 'production', alarmPrefixes: ['demo-shop-prod-'] }], budgetMs: 300_000, pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000, consecutivePasses: config.policy.validation.consecutivePasses });
   const healthy = { readAlarms: async () => [{ name: 'demo-shop-prod-api-5xx', type: 'metric' as const, state: 'OK' as const, reason: '' }] };
   const result = await validateRollback(request, {
-    ports: { alarms: healthy, health: { probe: async () => ({ url: '' }) }, aliases: { readAlias: async (functionName) => ({ functionName, weightedVersions: [] }) }, pipelines: { latestStageExecution: async () => ({}) } },
+    ports: { alarms: healthy, health: { probe: async () => ({ url: '' }) }, targets: countingDrivers(() => undefined) },
     clock,
     sleep: async (milliseconds) => clock.advance(milliseconds),
     remainingTimeMs: () => 900_000,

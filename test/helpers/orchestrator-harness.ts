@@ -8,8 +8,8 @@ import type { RecordDeploymentInput } from '../../shared/history/deployment-hist
 import type { Journal } from '../../shared/history/run-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
-import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
-import { LambdaAliasTarget } from '../../shared/targets/lambda-alias-target';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers, type TargetDrivers } from '../../shared/targets/target-drivers';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 import type { ValidationRequest, ValidationResult } from '../../shared/validation/validation-contract';
 import { createTestHistory } from './history-table';
@@ -66,22 +66,27 @@ export function recordingLogger(): RunLogger & { lines: string[] } {
 
 type Spec = Omit<RecordDeploymentInput, 'source' | 'at'> & { at: string };
 
+/** What a demo deployment recorded: the alias versions, and the pipeline execution when one deployed it. */
+export function points(versions: Record<string, string>, executionId?: string): Record<string, unknown> {
+  return { 'lambda-alias': { versions }, ...(executionId ? { 'codepipeline-stage': { executionId } } : {}) };
+}
+
 /** Production and staging both run 1.4.0 over 1.3.0 (and production has 1.2.0 before); test runs 1.5.0. */
 export const DEMO_HISTORY: Spec[] = [
   { deploymentId: 'prod-120', environment: 'production', version: '1.2.0', status: 'succeeded', at: '2026-11-20T08:00:00.000Z',
-    lambdaVersions: { 'demo-shop-prod-api': '40', 'demo-shop-prod-worker': '15' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-120' } },
+    restorePoints: points({ 'demo-shop-prod-api': '40', 'demo-shop-prod-worker': '15' }, 'exec-120'), pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-120' } },
   { deploymentId: 'prod-130', environment: 'production', version: '1.3.0', status: 'succeeded', at: '2026-11-21T08:00:00.000Z',
-    lambdaVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-130' } },
+    restorePoints: points({ 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' }, 'exec-130'), pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-130' } },
   { deploymentId: 'prod-140', environment: 'production', version: '1.4.0', status: 'succeeded', at: '2026-11-23T08:00:00.000Z',
-    lambdaVersions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' }, pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-140' } },
+    restorePoints: points({ 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' }, 'exec-140'), pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-140' } },
   { deploymentId: 'stag-130', environment: 'staging', version: '1.3.0', status: 'succeeded', at: '2026-11-21T07:00:00.000Z',
-    lambdaVersions: { 'demo-shop-staging-api': '31', 'demo-shop-staging-worker': '11' } },
+    restorePoints: points({ 'demo-shop-staging-api': '31', 'demo-shop-staging-worker': '11' }) },
   { deploymentId: 'stag-140', environment: 'staging', version: '1.4.0', status: 'succeeded', at: '2026-11-23T07:00:00.000Z',
-    lambdaVersions: { 'demo-shop-staging-api': '32', 'demo-shop-staging-worker': '12' } },
+    restorePoints: points({ 'demo-shop-staging-api': '32', 'demo-shop-staging-worker': '12' }) },
   { deploymentId: 'test-140', environment: 'test', version: '1.4.0', status: 'succeeded', at: '2026-11-22T06:00:00.000Z',
-    lambdaVersions: { 'demo-shop-test-api': '7', 'demo-shop-test-worker': '7' } },
+    restorePoints: points({ 'demo-shop-test-api': '7', 'demo-shop-test-worker': '7' }) },
   { deploymentId: 'test-150', environment: 'test', version: '1.5.0', status: 'succeeded', at: '2026-11-23T06:00:00.000Z',
-    lambdaVersions: { 'demo-shop-test-api': '8', 'demo-shop-test-worker': '8' } },
+    restorePoints: points({ 'demo-shop-test-api': '8', 'demo-shop-test-worker': '8' }) },
 ];
 
 /** What a dead container's every call meets, and what its caller hears instead of an answer. */
@@ -138,6 +143,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
         };
       },
     });
+  const guardedDrivers = (drivers: TargetDrivers): TargetDrivers => ({ driverFor: (type, environment) => guarded(drivers.driverFor(type, environment)) });
   const JOURNAL_WRITES = new Set(['writeJournal', 'complete', 'handOver', 'release']);
   const runs = guarded(
     history.runs,
@@ -158,10 +164,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
   const dependencies: RollbackDependencies = {
     config: loadConfig('rollback.config.json'),
     history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices) },
-    targets: [
-      guarded(new LambdaAliasTarget(lambda)),
-      guarded(new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async () => undefined })),
-    ],
+    targets: guardedDrivers(awsTargetDrivers(awsClientFactory({ base: { region: 'eu-west-1' } }))),
     validator: guarded(new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION)),
     notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN)),
     clock: history.clock,

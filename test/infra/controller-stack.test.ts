@@ -1,48 +1,14 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RollbackControllerStack } from '../../infra/rollback-controller-stack';
-import { loadConfig, parseConfig, type RollbackConfig } from '../../shared/config';
+import { loadConfig, parseConfig } from '../../shared/config';
+import { targetPlugin } from '../../shared/targets/target-registry';
+import { ENV, resourcesFor, statementsOf, synthesize } from '../helpers/stack-template';
+import { declaredGrants, testArn } from '../helpers/target-contract';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
 const baseConfig = loadConfig('rollback.config.json');
-
-/** Synthesizes the stack without bundling the functions (`npm run synth` and `npm run build` bundle them). */
-function synthesize(config: RollbackConfig, options: { nag?: boolean } = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new RollbackControllerStack(app, 'Controller', { config, env: ENV });
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-type Statement = { Action: string | string[]; Resource: unknown };
-
-/** The statements of the function's own policy, with CloudFormation intrinsics rendered as text. */
-function statementsOf(template: Template, functionLogicalPrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const entry = Object.entries(policies).find(([id]) => id.startsWith(`${functionLogicalPrefix}ServiceRoleDefaultPolicy`));
-  if (!entry) throw new Error(`no policy for ${functionLogicalPrefix}`);
-  return (entry[1].Properties.PolicyDocument.Statement as Statement[]).map((statement) => JSON.parse(JSON.stringify(statement)));
-}
-
-/** An ARN as text: `Fn::Join` over the partition rendered as "aws", other intrinsics as JSON. */
-function render(resource: unknown): string {
-  if (typeof resource === 'string') return resource;
-  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (join && join[1].every((part) => typeof part === 'string' || JSON.stringify(part) === '{"Ref":"AWS::Partition"}')) {
-    return join[1].map((part) => (typeof part === 'string' ? part : 'aws')).join(join[0]);
-  }
-  return JSON.stringify(resource);
-}
-
-function resourcesFor(statements: Statement[], action: string): string[] {
-  return statements
-    .filter((statement) => [statement.Action].flat().includes(action))
-    .flatMap((statement) => [statement.Resource].flat())
-    .map(render);
-}
 
 describe('the controller stack', () => {
   let template: Template;
@@ -134,6 +100,22 @@ describe('the controller stack', () => {
     expect(statements.flatMap((statement) => [statement.Resource].flat())).not.toContain('*');
   });
 
+  it('grants each function exactly what every configured target declares for it: restore, check, capture', () => {
+    for (const [purpose, fn] of [['restore', 'Orchestrator'], ['check', 'Validator'], ['capture', 'Recorder']] as const) {
+      const declared: Record<string, Set<string>> = {};
+      for (const target of baseConfig.environments.flatMap((environment) => environment.targets)) {
+        const plugin = targetPlugin(target.type);
+        for (const [action, resources] of Object.entries(declaredGrants(plugin.iam(plugin.configSchema.parse(target), testArn(target.region)), purpose))) {
+          for (const resource of resources) (declared[action] ??= new Set()).add(resource);
+        }
+      }
+      const statements = statementsOf(template, fn);
+      for (const [action, resources] of Object.entries(declared)) {
+        expect({ fn, action, resources: resourcesFor(statements, action).sort() }).toEqual({ fn, action, resources: [...resources].sort() });
+      }
+    }
+  });
+
   it('gives the validator reads only, and "*" only where AWS requires it (DescribeAlarms)', () => {
     const statements = statementsOf(template, 'Validator');
     const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
@@ -202,7 +184,14 @@ describe('cdk-nag AwsSolutions', () => {
 describe('everything derives from the configuration', () => {
   it('adding an environment adds its alarm prefix, pipeline stage, functions and self-alarms — no code change', () => {
     const raw = structuredClone(baseConfig) as { environments: unknown[] };
-    raw.environments.push({ name: 'eu-production', alarms: { prefixes: ['demo-shop-eu-'] }, lambda: { alias: 'live', functions: ['demo-shop-eu-api'] }, pipeline: { name: 'demo-shop-eu-release', stage: 'DeployEu' } });
+    raw.environments.push({
+      name: 'eu-production',
+      alarms: { prefixes: ['demo-shop-eu-'] },
+      targets: [
+        { type: 'lambda-alias', alias: 'live', functions: ['demo-shop-eu-api'] },
+        { type: 'codepipeline-stage', pipeline: 'demo-shop-eu-release', stage: 'DeployEu' },
+      ],
+    });
     const { template } = synthesize(parseConfig(raw));
 
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -213,6 +202,26 @@ describe('everything derives from the configuration', () => {
     expect(resourcesFor(statements, 'lambda:UpdateAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:eu-west-1:123456789012:function:demo-shop-eu-api:live']));
     expect(resourcesFor(statements, 'codepipeline:RollbackStage')).toEqual(expect.arrayContaining(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-eu-release/DeployEu']));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop-eu-production-rollback-failed' });
+  });
+
+  it('builds a target’s ARNs in the region it names, and reaches a target in another account only by assuming its role', () => {
+    const raw = structuredClone(baseConfig) as { environments: unknown[] };
+    raw.environments.push(
+      { name: 'us-production', alarms: { prefixes: ['demo-shop-us-'] }, targets: [{ type: 'lambda-alias', alias: 'live', functions: ['demo-shop-us-api'], region: 'us-east-1' }] },
+      {
+        name: 'partner',
+        alarms: { prefixes: ['partner-'] },
+        targets: [{ type: 'lambda-alias', alias: 'live', functions: ['partner-api'], region: 'eu-central-1', roleArn: 'arn:aws:iam::210987654321:role/rollback-controller-target' }],
+      },
+    );
+    const { template } = synthesize(parseConfig(raw));
+
+    for (const fn of ['Orchestrator', 'Validator', 'Recorder']) {
+      const statements = statementsOf(template, fn);
+      expect(resourcesFor(statements, 'sts:AssumeRole')).toEqual(['arn:aws:iam::210987654321:role/rollback-controller-target']);
+      expect(resourcesFor(statements, 'lambda:GetAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:us-east-1:123456789012:function:demo-shop-us-api:live']));
+      expect(resourcesFor(statements, 'lambda:GetAlias').join(' ')).not.toContain('partner-api');
+    }
   });
 
   it('refuses an alarm prefix that would make the controller roll back on its own alarms', () => {

@@ -1,25 +1,34 @@
-import { CodePipelineClient, ConflictException, GetPipelineExecutionCommand, GetPipelineStateCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
+import { ConflictException, GetPipelineExecutionCommand, GetPipelineStateCommand, PipelineExecutionNotStoppableException, RollbackStageCommand, StopPipelineExecutionCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
 import { TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, findEnvironment } from '../../shared/config';
 import { subjectFor } from '../../shared/notify/sns-notifier';
-import { CodePipelineStageTarget } from '../../shared/targets/codepipeline-stage-target';
-import type { RestoreRequest } from '../../shared/targets/rollback-target';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { codePipelineStageDriver } from '../../shared/targets/codepipeline-stage/aws';
+import type { CodePipelineStageConfig, CodePipelineStagePoint } from '../../shared/targets/codepipeline-stage/codepipeline-stage-rules';
+import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 import { ValidatorUnavailableError } from '../../shared/validation/validation-contract';
 import { DEMO_HISTORY, lambdaMock, pipelineMock } from '../helpers/orchestrator-harness';
 
-const production = findEnvironment(loadConfig('rollback.config.json'), 'production');
-const asRecord = (id: string) => {
-  const { at, ...spec } = DEMO_HISTORY.find((entry) => entry.deploymentId === id)!;
-  return { ...spec, kind: 'deployment' as const, startedAt: at, updatedAt: at, source: 'test', status: 'succeeded' as const };
+const stage: CodePipelineStageConfig = { type: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction' };
+const request: TargetRestoreRequest<CodePipelineStageConfig, CodePipelineStagePoint> = {
+  environment: 'production',
+  runId: 'run-1',
+  config: stage,
+  from: { executionId: 'exec-140' },
+  to: { executionId: 'exec-130' },
+  fromVersion: '1.4.0',
+  toVersion: '1.3.0',
+  toDeploymentId: 'prod-130',
+  reason: 'alarm x',
+  simulate: false,
+  resumed: false,
 };
-const request: RestoreRequest = { environment: production, from: asRecord('prod-140'), to: asRecord('prod-130'), reason: 'alarm x', simulate: false, resumed: false };
 
 describe('CodePipeline stage target', () => {
   const waits: number[] = [];
-  const target = new CodePipelineStageTarget(async () => new CodePipelineClient({ region: 'eu-west-1' }), { sleep: async (ms) => void waits.push(ms) });
+  const target = codePipelineStageDriver(awsClientFactory({ base: { region: 'eu-west-1' } }), { sleep: async (ms) => void waits.push(ms) });
 
   beforeEach(() => {
     pipelineMock.reset();
@@ -95,9 +104,26 @@ describe('CodePipeline stage target', () => {
     expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(1);
   });
 
-  it('does not apply when the known-good deployment has no execution for this stage', async () => {
-    expect(await target.restore({ ...request, to: { ...request.to, pipeline: undefined } })).toMatchObject({ outcome: 'not_applicable' });
-    expect(pipelineMock.calls()).toHaveLength(0);
+  it('stops the bad execution and rolls the stage back to the known-good one, with the exact inputs', async () => {
+    pipelineMock.on(RollbackStageCommand).resolves({ pipelineExecutionId: 'exec-rb' });
+
+    expect(await target.restore(request)).toEqual({
+      outcome: 'restored',
+      detail: 'stopped exec-140; demo-shop-release/DeployProduction rolling back to exec-130 (execution exec-rb)',
+      expectations: [{ target: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-rb' }],
+    });
+    expect(pipelineMock.commandCalls(StopPipelineExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      { pipelineName: 'demo-shop-release', pipelineExecutionId: 'exec-140', abandon: true, reason: 'rollback-controller: alarm x' },
+    ]);
+    expect(pipelineMock.commandCalls(RollbackStageCommand).map((call) => call.args[0].input)).toEqual([
+      { pipelineName: 'demo-shop-release', stageName: 'DeployProduction', targetPipelineExecutionId: 'exec-130' },
+    ]);
+  });
+
+  it('in a drill reads the known-good execution and says what it would do, changing nothing', async () => {
+    expect(await target.restore({ ...request, simulate: true })).toEqual({ outcome: 'would_restore', detail: 'would stop execution exec-140 and roll demo-shop-release/DeployProduction back to execution exec-130' });
+    expect(pipelineMock.commandCalls(StopPipelineExecutionCommand)).toHaveLength(0);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)).toHaveLength(0);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   healthy,
   lambdaMock,
   pipelineMock,
+  points,
   prodAliasRestore,
   sampleEvent,
   stagingAliasRestore,
@@ -235,7 +236,7 @@ describe('policy', () => {
           version: '1.5.0',
           status: 'failed',
           at: '2026-11-23T09:00:00.000Z',
-          lambdaVersions: { 'demo-shop-prod-api': '43', 'demo-shop-prod-worker': '18' },
+          restorePoints: points({ 'demo-shop-prod-api': '43', 'demo-shop-prod-worker': '18' }),
         },
       ],
     });

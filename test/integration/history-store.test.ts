@@ -50,7 +50,7 @@ describe('recording deployments', () => {
     expect(await history.deployments.getDeployment('exec-1')).toEqual(first.deployment);
   });
 
-  it('moves an in_progress deployment to succeeded, keeping its start time and adding the alias versions', async () => {
+  it('moves an in_progress deployment to succeeded, keeping its start time and adding its restore points', async () => {
     const history = await createTestHistory();
     await history.deployments.recordDeployment({ deploymentId: 'exec-2', environment: 'production', version: '1.5.0', status: 'in_progress', source: 'cli' });
     history.clock.advance(5 * MINUTE);
@@ -61,7 +61,7 @@ describe('recording deployments', () => {
       version: '1.5.0',
       status: 'succeeded',
       source: 'cli',
-      lambdaVersions: { 'demo-shop-prod-api': '42' },
+      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '42' } } },
     });
 
     expect(result.outcome).toBe('updated');
@@ -70,7 +70,7 @@ describe('recording deployments', () => {
       status: 'succeeded',
       startedAt: '2026-11-01T12:00:00.000Z',
       finishedAt: '2026-11-01T12:05:00.000Z',
-      lambdaVersions: { 'demo-shop-prod-api': '42' },
+      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '42' } } },
     });
     expect(result.deployment).toEqual(stored);
   });

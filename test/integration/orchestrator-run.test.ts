@@ -65,6 +65,10 @@ describe('an alarm in production', () => {
             alarmPrefixes: ['demo-shop-prod-'],
             alarmNames: ['demo-shop-prod-api-5xx'],
             healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, versionField: 'version', expectedVersion: '1.3.0' }],
+            targets: [
+              { type: 'lambda-alias', alias: 'live', functions: ['demo-shop-prod-api', 'demo-shop-prod-worker'] },
+              { type: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction' },
+            ],
             expectations: [
               { target: 'lambda-alias', alias: 'live', versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' } },
               { target: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-rollback-1' },

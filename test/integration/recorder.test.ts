@@ -43,11 +43,14 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     return handler(event, fakeContext({ functionName: 'recorder' }));
   };
 
-  it('records STARTED as in_progress, then SUCCEEDED with the revision and every alias version', async () => {
+  it('records STARTED as in_progress with its execution, then SUCCEEDED with the revision and every target’s restore point', async () => {
     const started = await invoke('codepipeline-stage-started');
+    // The execution is the stage's restore point from the start: a rollback stops the one in flight.
+    const whileRunning = await history.deployments.getDeployment(DEPLOYMENT_ID);
     const succeeded = await invoke('codepipeline-stage-succeeded');
 
     expect(started).toEqual({ outcome: 'created', deploymentId: DEPLOYMENT_ID, kind: 'deployment', status: 'in_progress', environment: 'production' });
+    expect(whileRunning?.restorePoints).toEqual({ 'codepipeline-stage': { executionId: EXECUTION } });
     expect(succeeded).toMatchObject({ outcome: 'updated', status: 'succeeded' });
     expect(pipelineMock.commandCalls(GetPipelineExecutionCommand)[0]?.args[0].input).toEqual({ pipelineName: 'demo-shop-release', pipelineExecutionId: EXECUTION });
     expect(lambdaMock.commandCalls(GetAliasCommand).map((call) => call.args[0].input)).toEqual([
@@ -62,7 +65,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
       startedAt: '2026-11-23T08:00:00.000Z',
       finishedAt: '2026-11-23T08:06:00.000Z',
       sourceRevision: '9f1c2ab77d0e44aa Fix checkout totals',
-      lambdaVersions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' },
+      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' } }, 'codepipeline-stage': { executionId: EXECUTION } },
       pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: EXECUTION },
     });
   });
@@ -107,7 +110,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
   it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment', async () => {
     pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'ROLLBACK', rollbackMetadata: { rollbackTargetPipelineExecutionId: EXECUTION }, artifactRevisions: [{ revisionId: '9f1c2ab77d0e44aa' }] } });
-    await history.deployments.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), lambdaVersions: { 'demo-shop-prod-api': '43' } });
+    await history.deployments.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '43' } } } });
 
     const restore = await invoke('codepipeline-stage-rollback-succeeded');
 

@@ -36,7 +36,7 @@ describe('rollbackctl record', () => {
       recordedBy: 'ana',
       status: 'succeeded',
       sourceRevision: '9f1c2ab',
-      lambdaVersions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '17' },
+      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '17' } } },
     });
   });
 
@@ -54,7 +54,7 @@ describe('rollbackctl record', () => {
   it.each([
     ['an unknown environment', ['--env', 'prod', '--version', '1.0', '--status', 'succeeded'], 'unknown environment "prod": the configuration knows "test", "staging", "production"'],
     ['a status CI cannot set', ['--env', 'production', '--version', '1.0', '--status', 'rolled_back'], 'invalid --status "rolled_back": a CI system records one of in_progress, succeeded, failed'],
-    ['a function the environment does not serve', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'other=3'], 'production serves demo-shop-prod-api, demo-shop-prod-worker'],
+    ['a function the environment does not serve', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'other=3'], 'invalid --lambda "other=3": the alias serves demo-shop-prod-api, demo-shop-prod-worker'],
     ['a version that is not a number', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'demo-shop-prod-api=$LATEST'], 'use FUNCTION=VERSION with a published version number'],
     ['a version with spaces', ['--env', 'production', '--version', '1 0', '--status', 'succeeded'], 'invalid --version "1 0"'],
     ['a missing --version', ['--env', 'production', '--status', 'succeeded'], "required option '--version <version>' not specified"],

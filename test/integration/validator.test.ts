@@ -7,7 +7,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../shared/time/clock';
 import type { AlarmObservation, CheckPorts } from '../../shared/validation/checks/check-ports';
-import { CloudWatchAlarmReader, CodePipelineStageReader, LambdaAliasReader } from '../../shared/validation/checks/aws-check-adapters';
+import { judgeStage } from '../../shared/targets/codepipeline-stage/codepipeline-stage-rules';
+import { judgeAliases } from '../../shared/targets/lambda-alias/lambda-alias-rules';
+import type { TargetDrivers } from '../../shared/targets/target-drivers';
+import { CloudWatchAlarmReader } from '../../shared/validation/checks/cloudwatch-alarm-reader';
 import { HttpHealthProbe } from '../../shared/validation/checks/http-health-probe';
 import { answerValidationRequest, validateRollback } from '../../shared/validation/validate-rollback';
 import { validationRequestSchema, type ValidationRequest, type ValidationResult } from '../../shared/validation/validation-contract';
@@ -114,15 +117,28 @@ describe('health probe (real HTTP on 127.0.0.1)', () => {
   });
 });
 
-/** Ports whose answers a test scripts round by round. */
+/** Ports whose answers a test scripts round by round; the targets judge scripted readings with their own rules. */
 function scriptedPorts(options: { alarmRounds?: AlarmObservation[][]; healthStatus?: (round: number) => number; aliasVersion?: string; weights?: string[]; stage?: { executionId: string; status: string } }) {
   let alarmRound = 0;
   let healthRound = 0;
+  const targets: TargetDrivers = {
+    driverFor: (type) => ({
+      restore: async () => {
+        throw new Error('the validator never restores');
+      },
+      capture: async () => {
+        throw new Error('the validator never captures');
+      },
+      check: async (_config, expectation) =>
+        type === 'lambda-alias'
+          ? judgeAliases(expectation, Object.keys(expectation.versions).map((functionName) => ({ functionName, version: options.aliasVersion ?? '41', weightedVersions: options.weights ?? [] })))
+          : judgeStage(expectation, options.stage ?? { executionId: 'exec-rb', status: 'Succeeded' }),
+    }),
+  };
   const ports: CheckPorts = {
     alarms: { readAlarms: async () => options.alarmRounds?.[Math.min(alarmRound++, options.alarmRounds.length - 1)] ?? [] },
     health: { probe: async (check) => ({ url: check.url, status: options.healthStatus?.(healthRound++) ?? 200, version: '1.3.0' }) },
-    aliases: { readAlias: async (functionName) => ({ functionName, version: options.aliasVersion ?? '41', weightedVersions: options.weights ?? [] }) },
-    pipelines: { latestStageExecution: async () => options.stage ?? { executionId: 'exec-rb', status: 'Succeeded' } },
+    targets,
   };
   return ports;
 }
@@ -136,6 +152,10 @@ const request = validationRequestSchema.parse({
       name: 'production',
       alarmPrefixes: ['shop-prod-'],
       healthChecks: [{ url: 'https://shop.example.com/health', timeoutMs: 2_000, versionField: 'version', expectedVersion: '1.3.0' }],
+      targets: [
+        { type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] },
+        { type: 'codepipeline-stage', pipeline: 'release', stage: 'DeployProduction' },
+      ],
       expectations: [
         { target: 'lambda-alias', alias: 'live', versions: { 'shop-prod-api': '41' } },
         { target: 'codepipeline-stage', pipeline: 'release', stage: 'DeployProduction', executionId: 'exec-rb' },
@@ -256,6 +276,17 @@ describe('validator handler', () => {
     expect(result).toMatchObject({ success: true, rounds: 1, versionMatch: true, healthCheckStatus: 200 });
     expect(lambdaMock.commandCalls(GetAliasCommand)[0]?.args[0].input).toEqual({ FunctionName: 'shop-prod-api', Name: 'live' });
     expect(pipelineMock.commandCalls(GetPipelineStateCommand)[0]?.args[0].input).toEqual({ name: 'release' });
+  });
+
+  it('fails a target check, naming it, when the request carries an expectation for a target it has no config for', async () => {
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({});
+
+    const result = await handler({ ...request, budgetMs: 1, environments: [{ ...request.environments[0]!, healthChecks: [], targets: [] }] }, fakeContext({ functionName: 'validator' }));
+
+    expect(result.checks.filter((check) => !check.passed).map((check) => [check.check, check.detail])).toEqual([
+      ['versions', 'unreadable Lambda alias config in the request'],
+      ['pipeline', 'unreadable CodePipeline stage config in the request'],
+    ]);
   });
 
   it('fails the alarm check, without throwing, when alarms cannot be read', async () => {

@@ -2,12 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
+import { TARGET_TYPES } from '../../shared/targets/target-registry';
+import { problemsOf } from '../helpers/config-problems';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 const validEnvironment = {
   name: 'production',
   alarms: { prefixes: ['shop-prod-'] },
-  lambda: { alias: 'live', functions: ['shop-prod-api'] },
+  targets: [{ type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] }],
 };
 const validConfig = { application: 'shop', environments: [validEnvironment] };
 
@@ -22,15 +24,6 @@ function withField(path: (string | number)[], value: unknown): unknown {
   return copy;
 }
 
-function problemsOf(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 describe('configuration', () => {
   it('loads the example rollback.config.json shipped at the repository root, with policy defaults applied', () => {
@@ -59,10 +52,15 @@ describe('configuration', () => {
     ['environment name', ['environments', 0, 'name'], 'Prod!', 'environments[0].name: must be lowercase letters'],
     ['empty prefix list', ['environments', 0, 'alarms', 'prefixes'], [], 'environments[0].alarms.prefixes: needs at least one alarm-name prefix'],
     ['empty prefix', ['environments', 0, 'alarms', 'prefixes'], [''], 'environments[0].alarms.prefixes[0]: must not be empty'],
-    ['numeric alias', ['environments', 0, 'lambda', 'alias'], '3', 'environments[0].lambda.alias: must be a Lambda alias name'],
-    ['function name', ['environments', 0, 'lambda', 'functions'], ['arn:aws:lambda:x'], 'environments[0].lambda.functions[0]: must be a Lambda function name'],
-    ['nothing to roll back', ['environments', 0, 'lambda'], undefined, 'environments[0]: needs something to roll back'],
-    ['pipeline without stage', ['environments', 0, 'pipeline'], { name: 'release' }, 'environments[0].pipeline.stage: '],
+    ['numeric alias', ['environments', 0, 'targets', 0, 'alias'], '3', 'environments[0].targets[0].alias: must be a Lambda alias name'],
+    ['function name', ['environments', 0, 'targets', 0, 'functions'], ['arn:aws:lambda:x'], 'environments[0].targets[0].functions[0]: must be a Lambda function name'],
+    ['nothing to roll back', ['environments', 0, 'targets'], [], 'environments[0].targets: needs something to roll back: at least one target'],
+    ['unknown target type', ['environments', 0, 'targets'], [{ type: 'ec2-asg', name: 'web' }], `environments[0].targets[0].type: must be one of ${TARGET_TYPES.join(', ')}`],
+    ['pipeline without stage', ['environments', 0, 'targets'], [{ type: 'codepipeline-stage', pipeline: 'release' }], 'environments[0].targets[0].stage: '],
+    ['unknown key in a target', ['environments', 0, 'targets', 0, 'weights'], 50, 'environments[0].targets[0]: Unrecognized key: "weights"'],
+    ['role that is not a role ARN', ['environments', 0, 'targets', 0, 'roleArn'], 'arn:aws:iam::123:user/x', 'environments[0].targets[0].roleArn: must be an IAM role ARN'],
+    ['region that is not a region', ['environments', 0, 'targets', 0, 'region'], 'Europe', 'environments[0].targets[0].region: must be an AWS region'],
+    ['first-release lambda section', ['environments', 0, 'lambda'], { alias: 'live', functions: ['f'] }, 'environments[0].lambda: moved into "targets": { "type": "lambda-alias"'],
     ['health check URL', ['environments', 0, 'healthChecks'], [{ url: 'ftp://example.com' }], 'environments[0].healthChecks[0].url: must be an http(s) URL'],
     ['negative cooldown', ['policy'], { cooldownMinutes: -1 }, 'policy.cooldownMinutes: '],
     ['zero hourly limit', ['policy'], { maxRollbacksPerHour: 0 }, 'policy.maxRollbacksPerHour: '],
@@ -94,6 +92,21 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a target type listed twice in one environment, and one resource restored by two environments', () => {
+    const problems = problemsOf({
+      application: 'shop',
+      environments: [
+        { ...validEnvironment, targets: [...validEnvironment.targets, { type: 'lambda-alias', alias: 'blue', functions: ['shop-prod-web'] }] },
+        { name: 'staging', alarms: { prefixes: ['shop-staging-'] }, targets: [{ type: 'lambda-alias', alias: 'live', functions: ['shop-staging-api', 'shop-prod-api'] }] },
+      ],
+    });
+
+    expect(problems).toEqual([
+      'environments[0].targets[1].type: duplicates targets[0]: each target type appears once per environment',
+      'environments[1].targets[0]: restores the same Lambda alias as environments[0].targets[0] (environment "production"): an alarm in one would roll back the other',
+    ]);
+  });
+
   it('names the file when it is missing or not JSON', () => {
     const folder = temporaryFolder('config');
     const broken = join(folder, 'broken.json');
@@ -106,7 +119,7 @@ describe('configuration', () => {
   it('looks up an environment by name, and lists the known ones when it is unknown', () => {
     const config = parseConfig(validConfig);
 
-    expect(findEnvironment(config, 'production').lambda?.alias).toBe('live');
+    expect(findEnvironment(config, 'production').targets).toEqual([{ type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] }]);
     expect(() => findEnvironment(config, 'prod')).toThrow(UnknownEnvironmentError);
     expect(() => findEnvironment(config, 'prod')).toThrow('unknown environment "prod": the configuration knows "production"');
   });

@@ -6,7 +6,7 @@ import { guardWindowStart, planRollback, skipNoticeFor, type PlanInput } from '.
 import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
 import { minimumValidationMs, validationBudgetMs } from '../../shared/rollback/validation-scope';
 
-const policy = parseConfig({ application: 'shop', environments: [{ name: 'production', alarms: { prefixes: ['p-'] }, pipeline: { name: 'p', stage: 's' } }] }).policy;
+const policy = parseConfig({ application: 'shop', environments: [{ name: 'production', alarms: { prefixes: ['p-'] }, targets: [{ type: 'codepipeline-stage', pipeline: 'p', stage: 's' }] }] }).policy;
 
 function deployment(id: string, version: string, extra: Partial<DeploymentRecord> = {}): DeploymentRecord {
   return { deploymentId: id, kind: 'deployment', environment: 'production', version, status: 'succeeded', startedAt: '2026-11-23T08:00:00.000Z', updatedAt: '2026-11-23T08:00:00.000Z', source: 'test', ...extra };

@@ -29,9 +29,10 @@ describe('selectRollbackPair (newest first)', () => {
     ['a stuck rollback under only failed attempts is still live', [record('5', 'failed'), record('4', 'rollback_failed'), record('3', 'succeeded')], '4', '3'],
     ['a rollback in progress under a newer deployment is not the active one', [record('5', 'succeeded'), record('4', 'rolling_back'), record('3', 'succeeded')], '5', '3'],
     ['drill records are neither', [record('9', 'rolled_back', 'drill'), record('3', 'succeeded'), record('8', 'succeeded', 'drill'), record('2', 'succeeded')], '3', '2'],
-    ['a failed deployment that moved traffic is live (CI moved the alias, then its tests failed)', [{ ...record('4', 'failed'), lambdaVersions: { api: '43' } }, record('3', 'succeeded'), record('2', 'succeeded')], '4', '3'],
-    ['a failed deployment that moved traffic is never a last known good', [record('5', 'succeeded'), { ...record('4', 'failed'), lambdaVersions: { api: '43' } }, record('3', 'succeeded')], '5', '3'],
-    ['a stuck rollback under a failed deployment that moved traffic is no longer live', [{ ...record('5', 'failed'), lambdaVersions: { api: '44' } }, record('4', 'rollback_failed'), record('3', 'succeeded')], '5', '3'],
+    ['a failed deployment that moved traffic is live (CI moved the alias, then its tests failed)', [{ ...record('4', 'failed'), restorePoints: { 'lambda-alias': { versions: { api: '43' } } } }, record('3', 'succeeded'), record('2', 'succeeded')], '4', '3'],
+    ['a failed deployment that recorded only its pipeline execution moved no traffic', [{ ...record('4', 'failed'), restorePoints: { 'codepipeline-stage': { executionId: 'e-4' } } }, record('3', 'succeeded'), record('2', 'succeeded')], '3', '2'],
+    ['a failed deployment that moved traffic is never a last known good', [record('5', 'succeeded'), { ...record('4', 'failed'), restorePoints: { 'lambda-alias': { versions: { api: '43' } } } }, record('3', 'succeeded')], '5', '3'],
+    ['a stuck rollback under a failed deployment that moved traffic is no longer live', [{ ...record('5', 'failed'), restorePoints: { 'lambda-alias': { versions: { api: '44' } } } }, record('4', 'rollback_failed'), record('3', 'succeeded')], '5', '3'],
     ['empty history', [], undefined, undefined],
   ])('%s', (_, records, active, lastGood) => {
     const pair = selectRollbackPair(records);

@@ -1,4 +1,6 @@
-/** What the validator reads, each behind a small port with one AWS (or HTTP) adapter. */
+import type { TargetDrivers } from '../../targets/target-drivers';
+
+/** What the validator reads, each behind a small port with one AWS (or HTTP) adapter and a sandbox twin. */
 
 export interface AlarmObservation {
   name: string;
@@ -31,30 +33,9 @@ export interface HealthProbe {
   probe(check: { url: string; timeoutMs: number; versionField?: string }): Promise<HealthObservation>;
 }
 
-export interface AliasObservation {
-  functionName: string;
-  version?: string;
-  weightedVersions: string[];
-  error?: string;
-}
-
-export interface AliasReader {
-  readAlias(functionName: string, alias: string): Promise<AliasObservation>;
-}
-
-export interface StageObservation {
-  executionId?: string;
-  status?: string;
-  error?: string;
-}
-
-export interface PipelineStageReader {
-  latestStageExecution(pipelineName: string, stageName: string): Promise<StageObservation>;
-}
-
 export interface CheckPorts {
   alarms: AlarmReader;
   health: HealthProbe;
-  aliases: AliasReader;
-  pipelines: PipelineStageReader;
+  /** Each target's read-only check of what its restore promised. */
+  targets: TargetDrivers;
 }

@@ -1,7 +1,5 @@
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { GetPipelineStateCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { AlarmObservation, AlarmReader, AlarmSelection, AliasObservation, AliasReader, PipelineStageReader, StageObservation } from './check-ports';
+import type { AlarmObservation, AlarmReader, AlarmSelection } from './check-ports';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -35,33 +33,5 @@ export class CloudWatchAlarmReader implements AlarmReader {
       nextToken = page.NextToken;
     } while (nextToken);
     return alarms;
-  }
-}
-
-export class LambdaAliasReader implements AliasReader {
-  constructor(private readonly lambda: LambdaClient) {}
-
-  async readAlias(functionName: string, alias: string): Promise<AliasObservation> {
-    try {
-      const result = await this.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
-      return { functionName, version: result.FunctionVersion, weightedVersions: Object.keys(result.RoutingConfig?.AdditionalVersionWeights ?? {}) };
-    } catch (error) {
-      return { functionName, weightedVersions: [], error: `${(error as Error).name}: ${(error as Error).message}` };
-    }
-  }
-}
-
-export class CodePipelineStageReader implements PipelineStageReader {
-  constructor(private readonly codePipeline: CodePipelineClient) {}
-
-  async latestStageExecution(pipelineName: string, stageName: string): Promise<StageObservation> {
-    try {
-      const state = await this.codePipeline.send(new GetPipelineStateCommand({ name: pipelineName }));
-      const stage = state.stageStates?.find((candidate) => candidate.stageName === stageName);
-      if (!stage) return { error: `stage ${stageName} not found in pipeline ${pipelineName}` };
-      return { executionId: stage.latestExecution?.pipelineExecutionId, status: stage.latestExecution?.status };
-    } catch (error) {
-      return { error: `${(error as Error).name}: ${(error as Error).message}` };
-    }
   }
 }

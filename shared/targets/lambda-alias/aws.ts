@@ -1,0 +1,88 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { loadOnce } from '../../aws/load-once';
+import type { ClientFactory } from '../client-factory';
+import type { TargetDriver } from '../target-plugin';
+import {
+  aliasExpectation,
+  describeMoves,
+  functionsWithoutVersion,
+  judgeAliases,
+  type AliasReading,
+  type LambdaAliasConfig,
+  type LambdaAliasExpectation,
+  type LambdaAliasPoint,
+} from './lambda-alias-rules';
+
+const lambdaSdk = loadOnce(() => import('@aws-sdk/client-lambda'));
+
+/** GetAlias, with a failure as data: the drill and the validator report it, they do not stop on it. */
+export async function readAlias(lambda: LambdaClient, functionName: string, alias: string): Promise<AliasReading> {
+  const { GetAliasCommand } = await lambdaSdk();
+  try {
+    const result = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
+    return { functionName, version: result.FunctionVersion, weightedVersions: Object.keys(result.RoutingConfig?.AdditionalVersionWeights ?? {}) };
+  } catch (error) {
+    return { functionName, weightedVersions: [], error: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * Points each configured function's alias back at the version the known-good deployment recorded,
+ * clearing any weighted routing a half-finished traffic shift left. The instant traffic fix.
+ */
+export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAliasConfig, LambdaAliasPoint, LambdaAliasExpectation> {
+  const client = async (config: LambdaAliasConfig) => clients.client((await lambdaSdk()).LambdaClient, config);
+  const readAll = async (config: LambdaAliasConfig, functions: readonly string[], alias: string) => {
+    const lambda = await client(config);
+    return Promise.all(functions.map((name) => readAlias(lambda, name, alias)));
+  };
+  return {
+    async restore({ config, from, to, toDeploymentId, simulate }) {
+      const missing = functionsWithoutVersion(config, to);
+      if (missing.length > 0) return { outcome: 'failed', detail: `known-good deployment ${toDeploymentId} recorded no version for ${missing.join(', ')}: cannot restore them` };
+      if (simulate) {
+        const readings = new Map((await readAll(config, config.functions, config.alias)).map((reading) => [reading.functionName, reading]));
+        const weights = [...readings.values()].flatMap((reading) => reading.weightedVersions.map((version) => `${reading.functionName}:${version}`));
+        const unreadable = [...readings.values()].filter((reading) => reading.error).map((reading) => `${reading.functionName} (${reading.error})`);
+        return {
+          outcome: 'would_restore',
+          detail: `would move alias ${config.alias}: ${describeMoves(config, to, (name) => readings.get(name)?.version)}${weights.length ? `, clearing weights on ${weights.join(', ')}` : ''}${unreadable.length ? `; cannot read ${unreadable.join(', ')}` : ''}`,
+        };
+      }
+      const lambda = await client(config);
+      const { ResourceNotFoundException, UpdateAliasCommand } = await lambdaSdk();
+      const failures: string[] = [];
+      await Promise.all(
+        config.functions.map(async (functionName) => {
+          const version = to.versions[functionName]!;
+          try {
+            await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: config.alias, FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } }));
+          } catch (error) {
+            failures.push(
+              error instanceof ResourceNotFoundException
+                ? `${functionName}: version ${version} or alias ${config.alias} no longer exists (${error.message})`
+                : `${functionName}: ${(error as Error).name}: ${(error as Error).message}`,
+            );
+          }
+        }),
+      );
+      if (failures.length > 0) return { outcome: 'failed', detail: `alias ${config.alias}: ${failures.join('; ')}` };
+      return {
+        outcome: 'restored',
+        detail: `alias ${config.alias}: ${describeMoves(config, to, (name) => from?.versions[name])}, weights cleared`,
+        expectations: [aliasExpectation(config, to)],
+      };
+    },
+
+    async check(config, expectation) {
+      return judgeAliases(expectation, await readAll(config, Object.keys(expectation.versions), expectation.alias));
+    },
+
+    async capture(config) {
+      const readings = await readAll(config, config.functions, config.alias);
+      const unreadable = readings.filter((reading) => !reading.version);
+      if (unreadable.length > 0) throw new Error(`cannot read alias ${config.alias} of ${unreadable.map((reading) => `${reading.functionName} (${reading.error})`).join(', ')}`);
+      return { versions: Object.fromEntries(readings.map((reading) => [reading.functionName, reading.version!])) };
+    },
+  };
+}

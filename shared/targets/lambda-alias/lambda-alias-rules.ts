@@ -1,0 +1,59 @@
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
+import { targetLocationSchema } from '../target-plugin';
+
+/** Lambda function names as AWS accepts them (name only, not an ARN: IAM ARNs are built from it). */
+const functionName = z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, 'must be a Lambda function name (letters, digits, - and _, at most 64)');
+
+export const lambdaAliasConfigSchema = z.strictObject({
+  type: z.literal('lambda-alias'),
+  /** The alias that serves traffic. */
+  alias: z.string().regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, 'must be a Lambda alias name (not a number)'),
+  /** The functions behind it, all moved back together. */
+  functions: z.array(functionName).min(1, 'needs at least one function'),
+  ...targetLocationSchema,
+});
+export type LambdaAliasConfig = z.output<typeof lambdaAliasConfigSchema>;
+
+/** Function name → the published version the deployment put behind the alias. */
+export const lambdaAliasPointSchema = z.object({ versions: z.record(z.string(), z.string().regex(/^\d+$/, 'must be a published version number')) });
+export type LambdaAliasPoint = z.output<typeof lambdaAliasPointSchema>;
+
+/** The alias must point at exactly these versions, with no weighted routing left. */
+export const lambdaAliasExpectationSchema = z.object({ target: z.literal('lambda-alias'), alias: z.string().min(1), versions: z.record(z.string(), z.string()) });
+export type LambdaAliasExpectation = z.output<typeof lambdaAliasExpectationSchema>;
+
+/** What an alias reads as now (from AWS, or the sandbox). */
+export interface AliasReading {
+  functionName: string;
+  version?: string;
+  weightedVersions: string[];
+  error?: string;
+}
+
+/** Functions the known good recorded no version for: restoring would leave them on the bad one. Pure. */
+export function functionsWithoutVersion(config: LambdaAliasConfig, to: LambdaAliasPoint): string[] {
+  return config.functions.filter((name) => !to.versions[name]);
+}
+
+/** What the validator must see after the alias moved to `to`. Pure. */
+export function aliasExpectation(config: LambdaAliasConfig, to: LambdaAliasPoint): LambdaAliasExpectation {
+  return { target: 'lambda-alias', alias: config.alias, versions: Object.fromEntries(config.functions.map((name) => [name, to.versions[name]!])) };
+}
+
+/** "api 42->41, worker 17->16": the moves a restore makes. Pure. */
+export function describeMoves(config: LambdaAliasConfig, to: LambdaAliasPoint, current: (functionName: string) => string | undefined): string {
+  return config.functions.map((name) => `${name} ${current(name) ?? '?'}->${to.versions[name]}`).join(', ');
+}
+
+/** Whether the aliases read as the expectation says: on the version, no weights left. Pure. */
+export function judgeAliases(expectation: LambdaAliasExpectation, readings: readonly AliasReading[]): { passed: boolean; detail: string } {
+  const problems = readings.flatMap((alias) => {
+    const expected = expectation.versions[alias.functionName];
+    if (alias.error) return [`${alias.functionName}: ${alias.error}`];
+    if (alias.version !== expected) return [`${alias.functionName}:${expectation.alias} is ${alias.version}, expected ${expected}`];
+    if (alias.weightedVersions.length > 0) return [`${alias.functionName}:${expectation.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}`];
+    return [];
+  });
+  return { passed: problems.length === 0, detail: problems.length === 0 ? `${readings.length} alias(es) on the expected version` : problems.join(', ') };
+}

@@ -1,0 +1,35 @@
+import type { SandboxTwinContext, TargetDriver } from '../target-plugin';
+import {
+  aliasExpectation,
+  describeMoves,
+  functionsWithoutVersion,
+  judgeAliases,
+  type LambdaAliasConfig,
+  type LambdaAliasExpectation,
+  type LambdaAliasPoint,
+} from './lambda-alias-rules';
+
+/** The alias in the sandbox: the versions live behind it, moved by restores exactly as UpdateAlias would. */
+export function lambdaAliasTwin({ slot }: SandboxTwinContext<LambdaAliasPoint>): TargetDriver<LambdaAliasConfig, LambdaAliasPoint, LambdaAliasExpectation> {
+  return {
+    async restore({ config, to, toDeploymentId, simulate }) {
+      const missing = functionsWithoutVersion(config, to);
+      if (missing.length > 0) return { outcome: 'failed', detail: `known-good deployment ${toDeploymentId} recorded no version for ${missing.join(', ')}: cannot restore them` };
+      const moves = describeMoves(config, to, (name) => slot.value?.versions[name]);
+      if (simulate) return { outcome: 'would_restore', detail: `would move alias ${config.alias}: ${moves}` };
+      slot.value = { versions: { ...slot.value?.versions, ...to.versions } };
+      return { outcome: 'restored', detail: `alias ${config.alias}: ${moves}, weights cleared`, expectations: [aliasExpectation(config, to)] };
+    },
+    async check(_config, expectation) {
+      const readings = Object.keys(expectation.versions).map((functionName) => {
+        const version = slot.value?.versions[functionName];
+        return version ? { functionName, version, weightedVersions: [] } : { functionName, weightedVersions: [], error: 'ResourceNotFoundException (not in the sandbox)' };
+      });
+      return judgeAliases(expectation, readings);
+    },
+    async capture() {
+      if (!slot.value) throw new Error(`the sandbox has no alias versions in ${slot.environment}`);
+      return slot.value;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
+import type { RestoreOutcome } from '../history/run-journal';
+import type { SandboxSlot } from '../sandbox/sandbox-world';
+import type { ClientFactory } from './client-factory';
+
+/**
+ * A rollback target is a plugin: one folder under shared/targets/<type>/ owns its whole slice — its
+ * config section, the restore point a deployment records, restore and simulate, what the validator
+ * must observe afterwards, the IAM it needs, how its restore point is captured, and its sandbox twin.
+ * The runner, validator, recorder, CLI and infra iterate over registered plugins and never name one.
+ *
+ * A plugin module imports no AWS SDK at its top (each loads its client on first use, off the cold
+ * start) and no CDK (IAM statements are plain data the CDK app turns into policy statements).
+ */
+
+/** Where a target's resources live when not in the controller's own region and account. */
+export const targetLocationSchema = {
+  /** Its resources are in this region (default: the controller's). */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+  /** Its resources are in another account: the controller assumes this role to reach them. */
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN: arn:aws:iam::<account>:role/<name>')
+    .optional(),
+};
+
+export interface TargetLocation {
+  region?: string;
+  roleArn?: string;
+}
+
+export interface TargetConfigBase extends TargetLocation {
+  type: string;
+}
+
+/** An IAM statement as plain data (the CDK app turns it into a PolicyStatement). */
+export interface IamStatement {
+  actions: string[];
+  resources: string[];
+  conditions?: Record<string, Record<string, string | string[]>>;
+  /** Why the resource is "*", when it must be (the AWS API allows no narrower one): cdk-nag is told this. */
+  wildcardReason?: string;
+}
+
+/** Builds an ARN in the target's partition, region and account (the stack's, unless the target names a region). */
+export type ArnBuilder = (service: string, resource: string, options?: { region?: string; account?: string }) => string;
+
+/** What each controller function needs for a target: restore (orchestrator), read-only checks (validator), capture (recorder). */
+export interface TargetIam {
+  restore: IamStatement[];
+  check: IamStatement[];
+  capture: IamStatement[];
+}
+
+/** What a restore is asked to do, for one target in one environment. */
+export interface TargetRestoreRequest<Config, Point> {
+  environment: string;
+  /** The run restoring it: a stable reference for requests AWS deduplicates (a resumed run repeats it). */
+  runId: string;
+  config: Config;
+  /** The bad deployment's restore point for this target, when it recorded one. */
+  from?: Point;
+  /** The known-good deployment's restore point: what to put back. */
+  to: Point;
+  fromVersion: string;
+  toVersion: string;
+  toDeploymentId: string;
+  reason: string;
+  /** Drill: read what would change, change nothing. */
+  simulate: boolean;
+  /** An earlier attempt of this run may have restored before it died: check before acting again. */
+  resumed: boolean;
+}
+
+export interface TargetRestoreResult<Expectation> {
+  outcome: Exclude<RestoreOutcome, 'not_applicable'>;
+  /** One line a person can act on: what changed, or why it could not. */
+  detail: string;
+  /** What the validator must observe for this restore to count. */
+  expectations?: Expectation[];
+}
+
+/** One read-only observation of an expectation: passed, or why not; `isFinal` when it cannot pass any more. */
+export interface TargetObservation {
+  passed: boolean;
+  detail: string;
+  /** Hard evidence the restore did not take (a deployment that failed): the validator may conclude at once. */
+  isFinal?: boolean;
+}
+
+/** Hints a capture may use: the pipeline execution that just deployed (the recorder's event). */
+export interface CaptureHints {
+  pipelineExecution?: { pipeline: string; stage: string; executionId: string };
+}
+
+/** The plugin's live side, against AWS or against the sandbox. */
+export interface TargetDriver<Config, Point, Expectation> {
+  restore(request: TargetRestoreRequest<Config, Point>): Promise<TargetRestoreResult<Expectation>>;
+  check(config: Config, expectation: Expectation): Promise<TargetObservation>;
+  /** The restore point live now (what a later rollback to this deployment would put back). */
+  capture(config: Config, hints: CaptureHints): Promise<Point>;
+}
+
+/** The slot of the sandbox world a twin keeps its simulated state in, for one environment. */
+export interface SandboxTwinContext<Point> {
+  environment: string;
+  slot: SandboxSlot<Point>;
+}
+
+export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase, Point = unknown, Expectation extends { target: string } = { target: string }> {
+  /** The `type` in config, the key of its restore point on a record, the `target` of its expectations. */
+  readonly type: Config['type'];
+  /** What it is, for people: "Lambda alias". */
+  readonly title: string;
+  /** Moves live traffic: restored first, and its success makes a later target's refusal a warning. */
+  readonly movesTraffic: boolean;
+  /** The check's name in validation results. */
+  readonly checkName: string;
+  /** Its config section: a strict object with `type` and the location fields; errors name the field. */
+  readonly configSchema: z.ZodType<Config>;
+  /** What a deployment records so it can be restored later. */
+  readonly restorePointSchema: z.ZodType<Point>;
+  /** What the validator must observe after a restore. */
+  readonly expectationSchema: z.ZodType<Expectation>;
+  /** The resources it restores, for people: "alias live of demo-shop-prod-api, demo-shop-prod-worker". */
+  describeConfig(config: Config): string;
+  /** A restore point, for people: "demo-shop-prod-api=41, demo-shop-prod-worker=16". */
+  describeRestorePoint(point: Point): string;
+  /** Two environments must not restore the same resource: its identity, compared across environments. */
+  resourceKeys(config: Config): string[];
+  iam(config: Config, arn: ArnBuilder): TargetIam;
+  /** The AWS side: built once per container from a client factory; SDK modules load on first use. */
+  aws(clients: ClientFactory): TargetDriver<Config, Point, Expectation>;
+  /** The sandbox twin for local drills. */
+  sandbox(context: SandboxTwinContext<Point>): TargetDriver<Config, Point, Expectation>;
+  /** The restore point the demo history records for a release (its version, and its number in the demo's sequence). */
+  demoRestorePoint(config: Config, release: { version: string; number: number }): Point;
+  /** `rollbackctl record`: the flag that gives this target's restore point by hand. */
+  readonly recordFlag?: {
+    /** Commander flags, e.g. "--lambda <function=version>"; a flag may be repeated. */
+    flags: string;
+    description: string;
+    /** Throws an Error naming what is wrong with a value. */
+    parse(values: readonly string[], config: Config): Point;
+  };
+  /** The CodePipeline stage that deploys the environment, when this target is one (the recorder maps stage events through it). */
+  deploysFromStage?(config: Config): { pipeline: string; stage: string };
+  /** A local drill scenario showing this target restore (in the last environment that has it). */
+  readonly scenario?: {
+    name: string;
+    story: string;
+    /** The sandbox twin refuses the restore, as AWS sometimes does (the run must carry on). */
+    refusesRestore?: boolean;
+  };
+}
+
+/** Any registered plugin, its types erased for iteration. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTargetPlugin = TargetPlugin<any, any, any>;
+
+/** Defines a plugin with its types checked, then erased for the registry. */
+export function defineTarget<Config extends TargetConfigBase, Point, Expectation extends { target: string }>(
+  plugin: TargetPlugin<Config, Point, Expectation>,
+): TargetPlugin<Config, Point, Expectation> {
+  return plugin;
+}

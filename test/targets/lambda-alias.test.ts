@@ -1,0 +1,62 @@
+import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { lambdaAliasTarget } from '../../shared/targets/lambda-alias';
+import { describeTargetContract } from '../helpers/target-contract';
+
+const config = { type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api', 'shop-prod-worker'] };
+const fn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+const aliases = ['shop-prod-api', 'shop-prod-worker'].flatMap((name) => [fn(name), `${fn(name)}:live`]);
+
+describeTargetContract({
+  plugin: lambdaAliasTarget,
+  config,
+  bad: { versions: { 'shop-prod-api': '42', 'shop-prod-worker': '17' } },
+  good: { versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } },
+  flagValues: ['shop-prod-api=41', 'shop-prod-worker=16'],
+  invalid: { field: 'alias', value: '7', problem: 'alias: must be a Lambda alias name' },
+  iam: {
+    restore: { 'lambda:GetAlias': aliases, 'lambda:UpdateAlias': aliases },
+    check: { 'lambda:GetAlias': aliases },
+    capture: { 'lambda:GetAlias': aliases },
+  },
+});
+
+describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
+  const lambdaMock = mockClient(LambdaClient);
+  const driver = lambdaAliasTarget.aws(awsClientFactory({ base: { region: 'eu-west-1' } }));
+  const parsed = lambdaAliasTarget.configSchema.parse(config);
+
+  beforeEach(() => lambdaMock.reset());
+
+  it('captures what each alias serves now, and refuses to record an alias it cannot read', async () => {
+    lambdaMock.on(GetAliasCommand, { FunctionName: 'shop-prod-api' }).resolves({ FunctionVersion: '41' }).on(GetAliasCommand, { FunctionName: 'shop-prod-worker' }).resolves({ FunctionVersion: '16' });
+
+    expect(await driver.capture(parsed, {})).toEqual({ versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } });
+    expect(lambdaMock.commandCalls(GetAliasCommand).map((call) => call.args[0].input)).toEqual([
+      { FunctionName: 'shop-prod-api', Name: 'live' },
+      { FunctionName: 'shop-prod-worker', Name: 'live' },
+    ]);
+    lambdaMock.on(GetAliasCommand, { FunctionName: 'shop-prod-worker' }).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(driver.capture(parsed, {})).rejects.toThrow('cannot read alias live of shop-prod-worker (AccessDeniedException: denied)');
+  });
+
+  it('fails, changing nothing, when the known good recorded no version for a function', async () => {
+    const result = await driver.restore({
+      environment: 'production',
+      runId: 'r',
+      config: parsed,
+      to: { versions: { 'shop-prod-api': '41' } },
+      fromVersion: '2',
+      toVersion: '1',
+      toDeploymentId: 'good-1',
+      reason: 'x',
+      simulate: false,
+      resumed: false,
+    });
+
+    expect(result).toEqual({ outcome: 'failed', detail: 'known-good deployment good-1 recorded no version for shop-prod-worker: cannot restore them' });
+    expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+  });
+});
