@@ -1,6 +1,7 @@
 import type { DeploymentRecord } from '../history/deployment-record';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { lambdaAliasTarget } from './lambda-alias';
+import { s3CloudFrontTarget } from './s3-cloudfront';
 import type { AnyTargetPlugin } from './target-plugin';
 
 /**
@@ -10,6 +11,7 @@ import type { AnyTargetPlugin } from './target-plugin';
 export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   lambdaAliasTarget,
   codePipelineStageTarget,
+  s3CloudFrontTarget,
 ];
 
 export const TARGET_TYPES: readonly string[] = TARGET_PLUGINS.map((plugin) => plugin.type);

@@ -118,8 +118,13 @@ describe('the controller stack', () => {
 
   it('gives the validator reads only, and "*" only where AWS requires it (DescribeAlarms)', () => {
     const statements = statementsOf(template, 'Validator');
-    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
-    expect(actions).toEqual(['cloudwatch:DescribeAlarms', 'codepipeline:GetPipelineState', 'lambda:GetAlias']);
+    const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].sort();
+    const checks = baseConfig.environments.flatMap((environment) => environment.targets).flatMap((target) => {
+      const plugin = targetPlugin(target.type);
+      return Object.keys(declaredGrants(plugin.iam(plugin.configSchema.parse(target), testArn(target.region)), 'check'));
+    });
+    expect(actions).toEqual([...new Set(['cloudwatch:DescribeAlarms', ...checks])].sort());
+    expect(actions.filter((action) => !/^[\w-]+:(Get|Describe|List)/.test(action))).toEqual([]);
     expect(statements.filter((statement) => statement.Resource === '*').map((statement) => statement.Action)).toEqual(['cloudwatch:DescribeAlarms']);
   });
 

@@ -46,7 +46,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(exitCode).toBe(0);
     expect(output).toContain('seeded a demo history: 15 deployments of 1.0.0 to 1.3.0 across test, staging, production');
     expect(output).toMatch(/validation polling compressed 2000x/);
-    expect(output).toMatch(/^ {2}✓ stage-rollback .* production: alias live: demo-shop-prod-api 21->14, demo-shop-prod-worker 21->14, weights cleared; stage DeployProduction rolling back/m);
+    expect(output).toMatch(/^ {2}✓ stage-rollback .* production: alias live: demo-shop-prod-api 21->14, demo-shop-prod-worker 21->14, weights cleared; origin frontend-releases of distribution E2DEMOSHOP0001 1\.4\.1 -> 1\.3\.0; invalidation \S+ of \/\*; stage DeployProduction rolling back/m);
     expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     expect(output).toContain('Subject:    production rolled_back (stage) 1.4.1 -> 1.3.0');
     expect(output).toMatch(/^production history, newest first:\nSTARTED \(UTC\)/m);

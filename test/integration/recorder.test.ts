@@ -1,3 +1,4 @@
+import { CloudFrontClient, GetDistributionConfigCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +10,7 @@ import { sampleEvent } from '../helpers/orchestrator-harness';
 
 const pipelineMock = mockClient(CodePipelineClient);
 const lambdaMock = mockClient(LambdaClient);
+const cloudFrontMock = mockClient(CloudFrontClient);
 const EXECUTION = '6c6d6a3e-8e7b-4d0e-9f3c-1a2b3c4d5e6f';
 const ROLLBACK_EXECUTION = '0f0e0d0c-2222-4333-8444-a55566677788';
 const DEPLOYMENT_ID = `demo-shop-release/DeployProduction/${EXECUTION}`;
@@ -36,6 +38,12 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     });
     lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-api' }).resolves({ FunctionVersion: '42' });
     lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-worker' }).resolves({ FunctionVersion: '17' });
+    cloudFrontMock.reset();
+    // The demo production's frontend: its origin serves release 1.4.1.
+    cloudFrontMock.on(GetDistributionConfigCommand, { Id: 'E2DEMOSHOP0001' }).resolves({
+      DistributionConfig: { Origins: { Quantity: 1, Items: [{ Id: 'frontend-releases', DomainName: 'demo-shop-frontend.s3.amazonaws.com', OriginPath: '/releases/1.4.1' }] } } as DistributionConfig,
+      ETag: 'E1',
+    });
   });
   const invoke = (name: string, change: (event: Record<string, any>) => void = () => undefined) => {
     const event = sampleEvent(name);
@@ -65,7 +73,11 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
       startedAt: '2026-11-23T08:00:00.000Z',
       finishedAt: '2026-11-23T08:06:00.000Z',
       sourceRevision: '9f1c2ab77d0e44aa Fix checkout totals',
-      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' } }, 'codepipeline-stage': { executionId: EXECUTION } },
+      restorePoints: {
+        'lambda-alias': { versions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' } },
+        'codepipeline-stage': { executionId: EXECUTION },
+        's3-cloudfront': { release: '1.4.1' },
+      },
       pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: EXECUTION },
     });
   });
