@@ -1,6 +1,7 @@
 import type { DeploymentRecord } from '../history/deployment-record';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { lambdaAliasTarget } from './lambda-alias';
+import { route53WeightedTarget } from './route53-weighted';
 import { s3CloudFrontTarget } from './s3-cloudfront';
 import type { AnyTargetPlugin } from './target-plugin';
 
@@ -12,6 +13,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   lambdaAliasTarget,
   codePipelineStageTarget,
   s3CloudFrontTarget,
+  route53WeightedTarget,
 ];
 
 export const TARGET_TYPES: readonly string[] = TARGET_PLUGINS.map((plugin) => plugin.type);
