@@ -111,7 +111,8 @@ async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig
       at: new Date(startedAt),
       source: 'sandbox',
       recordedBy: 'local drill',
-      restorePoints: demoRestorePoints(environment, { version, number: 20 + patch }),
+      // Odd numbers after the seeded 10–14: each bad release is a new Lambda version and lands on the other blue/green side.
+      restorePoints: demoRestorePoints(environment, { version, number: 19 + 2 * patch }),
     });
   }
   return version;

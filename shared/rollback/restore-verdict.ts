@@ -31,8 +31,9 @@ export function describeRestores(environments: readonly EnvironmentRestore[]): s
       if (environment.verdict === 'already_restored') return `${environment.environment}: already restored at stage level`;
       const applicable = environment.targets.filter((target) => target.outcome !== 'not_applicable');
       if (applicable.length === 0) return `${environment.environment}: nothing to restore: ${environment.toDeploymentId} records nothing the configured targets can restore`;
-      // Each target's detail names what it moved (the alias, the stage, the release).
-      return `${environment.environment}: ${applicable.map((target) => target.detail).join('; ')}`;
+      // Each target's detail names what it moved (the alias, the stage, the release); a configured
+      // target left alone is said too (added to the config after the known good was recorded, say).
+      return `${environment.environment}: ${environment.targets.map((target) => (target.outcome === 'not_applicable' ? `not restored: ${target.detail}` : target.detail)).join('; ')}`;
     })
     .join(' | ');
 }

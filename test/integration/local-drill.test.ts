@@ -12,6 +12,7 @@ import type { ScenarioName } from '../../cli/local-drill/scenarios';
 import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
+import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
@@ -66,6 +67,17 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(await store.getDeployment('sandbox-staging-1.4.2')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
     expect(output).toContain('fault:   every environment\'s alarms fire while any environment still runs 1.4.1');
   });
+
+  it.each(TARGET_PLUGINS.filter((plugin) => plugin.scenario && !plugin.scenario.refusesRestore).map((plugin) => [plugin.scenario!.name, plugin.type]))(
+    '%s: restores the %s target through its sandbox twin, beside the others, and validates',
+    async (scenario, type) => {
+      const { results } = await drill(scenario as ScenarioName, { textRun: false });
+      const restore = results[0]!.timeline.find((step) => step.step === 'stage-rollback');
+
+      expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+      expect(restore?.step === 'stage-rollback' && restore.facts.environments[0]!.targets.find((target) => target.target === type)).toMatchObject({ outcome: 'restored' });
+    },
+  );
 
   it('all-fail: escalates as rollback_failed with a critical notification, and still exits 0 (a handled outcome)', async () => {
     const { exitCode, jsonCode, results, output, store } = await drill('all-fail');

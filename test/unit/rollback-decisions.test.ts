@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
-import { boundTimeline, MAX_TIMELINE_STEPS, type EnvironmentRestore, type JournalStep, type RunMode } from '../../shared/history/run-journal';
+import { boundTimeline, MAX_TIMELINE_STEPS, type EnvironmentRestore, type JournalStep, type RunMode, type TargetRestore } from '../../shared/history/run-journal';
+import { describeRestores, judgeEnvironmentRestore } from '../../shared/rollback/restore-verdict';
 import { guardWindowStart, planRollback, skipNoticeFor, type PlanInput } from '../../shared/rollback/rollback-plan';
 import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
 import { minimumValidationMs, validationBudgetMs } from '../../shared/rollback/validation-scope';
@@ -183,5 +184,30 @@ describe('validation budget', () => {
     ['all that is left (less the reserve) for the last validation', 215_000, 1, 200_000],
   ])('is %s', (_, remaining, validationsLeft, expected) => {
     expect(validationBudgetMs(policy, remaining, validationsLeft)).toBe(expected);
+  });
+});
+
+describe('restore verdicts', () => {
+  const target = (type: string, outcome: TargetRestore['outcome'], detail: string, movesTraffic = true): TargetRestore => ({ target: type, outcome, detail, movesTraffic, expectations: [] });
+  const restore = (targets: TargetRestore[]): EnvironmentRestore => ({
+    environment: 'staging',
+    fromDeploymentId: 'bad',
+    toDeploymentId: 'good',
+    toVersion: '1.3.0',
+    verdict: judgeEnvironmentRestore(targets),
+    targets,
+  });
+
+  it('says which configured target was left alone because the known good recorded nothing for it', () => {
+    const environment = restore([target('lambda-alias', 'restored', 'alias live: api 2->1'), target('route53-weighted', 'not_applicable', 'good recorded no Route 53 weighted records restore point')]);
+
+    expect(environment.verdict).toBe('restored');
+    expect(describeRestores([environment])).toBe('staging: alias live: api 2->1; not restored: good recorded no Route 53 weighted records restore point');
+  });
+
+  it('a traffic target that failed fails the environment; another target’s refusal after traffic moved is a warning', () => {
+    expect(judgeEnvironmentRestore([target('lambda-alias', 'failed', 'denied'), target('codepipeline-stage', 'restored', 'ok', false)])).toBe('failed');
+    expect(judgeEnvironmentRestore([target('lambda-alias', 'restored', 'ok'), target('codepipeline-stage', 'failed', 'refused', false)])).toBe('restored_with_warnings');
+    expect(judgeEnvironmentRestore([target('route53-weighted', 'not_applicable', 'nothing recorded')])).toBe('failed');
   });
 });
