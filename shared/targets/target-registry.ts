@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../history/deployment-record';
+import { codeDeployTarget } from './codedeploy';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { lambdaAliasTarget } from './lambda-alias';
 import { route53WeightedTarget } from './route53-weighted';
@@ -14,6 +15,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   codePipelineStageTarget,
   s3CloudFrontTarget,
   route53WeightedTarget,
+  codeDeployTarget,
 ];
 
 export const TARGET_TYPES: readonly string[] = TARGET_PLUGINS.map((plugin) => plugin.type);

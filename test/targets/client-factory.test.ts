@@ -11,7 +11,8 @@ describe('clients for targets in other regions and accounts', () => {
   beforeEach(() => {
     stsMock.reset();
     stsMock.on(AssumeRoleCommand).resolves({
-      Credentials: { AccessKeyId: 'AKIA-ASSUMED', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2026-11-24T11:00:00.000Z') },
+      // An hour from now, as STS issues them (the renewal test below sets its own clock and expiry).
+      Credentials: { AccessKeyId: 'AKIA-ASSUMED', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3_600_000) },
     });
   });
 
@@ -36,6 +37,9 @@ describe('clients for targets in other regions and accounts', () => {
   });
 
   it('assumes a role once for concurrent callers, and again only when its credentials near expiry', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'AKIA-ASSUMED', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2026-11-24T11:00:00.000Z') },
+    });
     let now = Date.parse('2026-11-24T10:00:00.000Z');
     const credentials = assumedRoleCredentials(ROLE, async () => new STSClient({ region: 'eu-west-1' }), () => now);
 
