@@ -1,6 +1,7 @@
 import type { DeploymentRecord } from '../history/deployment-record';
 import { codeDeployTarget } from './codedeploy';
 import { codePipelineStageTarget } from './codepipeline-stage';
+import { ecsServiceTarget } from './ecs-service';
 import { lambdaAliasTarget } from './lambda-alias';
 import { route53WeightedTarget } from './route53-weighted';
 import { s3CloudFrontTarget } from './s3-cloudfront';
@@ -16,6 +17,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   s3CloudFrontTarget,
   route53WeightedTarget,
   codeDeployTarget,
+  ecsServiceTarget,
 ];
 
 export const TARGET_TYPES: readonly string[] = TARGET_PLUGINS.map((plugin) => plugin.type);

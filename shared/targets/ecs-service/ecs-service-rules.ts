@@ -1,0 +1,68 @@
+// Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
+import * as z from 'zod';
+import { targetLocationSchema } from '../target-plugin';
+
+const ecsName = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, `must be an ECS ${what} name (letters, digits, - and _)`);
+
+export const ecsServiceConfigSchema = z.strictObject({
+  type: z.literal('ecs-service'),
+  cluster: ecsName('cluster'),
+  service: ecsName('service'),
+  /** Roles the task definitions name, when the account requires iam:PassRole to update the service with them. */
+  passRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')).optional(),
+  ...targetLocationSchema,
+});
+export type EcsServiceConfig = z.output<typeof ecsServiceConfigSchema>;
+
+/** The task definition the service ran (family:revision, or its full ARN). */
+export const ecsServicePointSchema = z.object({
+  taskDefinition: z.string().regex(/^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/, 'must be a task definition family:revision or its ARN'),
+});
+export type EcsServicePoint = z.output<typeof ecsServicePointSchema>;
+
+/** The service must be steady on this task definition: one deployment, rolled out, every task running. */
+export const ecsServiceExpectationSchema = z.object({ target: z.literal('ecs-service'), service: z.string().min(1), taskDefinition: z.string().min(1) });
+export type EcsServiceExpectation = z.output<typeof ecsServiceExpectationSchema>;
+
+/** "arn:aws:ecs:…:task-definition/web:41" → "web:41": how ARNs and short names compare. Pure. */
+export function familyRevision(taskDefinition: string | undefined): string | undefined {
+  return taskDefinition?.split('/').pop();
+}
+
+export function describeService(config: EcsServiceConfig): string {
+  return `service ${config.cluster}/${config.service}`;
+}
+
+/** One of the service's deployments as DescribeServices reports it. */
+export interface EcsDeploymentReading {
+  status?: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  runningCount?: number;
+  rolloutState?: string;
+  rolloutStateReason?: string;
+}
+
+export interface EcsServiceReading {
+  deployments: EcsDeploymentReading[];
+  error?: string;
+}
+
+/**
+ * Steady on the task definition: the PRIMARY deployment runs it, rolled out (when ECS reports a
+ * rollout state) with every desired task running, and no older deployment left. A failed rollout
+ * is final: ECS gave up on it. Pure.
+ */
+export function judgeService(expectation: EcsServiceExpectation, reading: EcsServiceReading): { passed: boolean; detail: string; isFinal?: boolean } {
+  if (reading.error) return { passed: false, detail: reading.error };
+  const primary = reading.deployments.find((deployment) => deployment.status === 'PRIMARY');
+  const expected = familyRevision(expectation.taskDefinition);
+  if (!primary) return { passed: false, detail: `${expectation.service} has no primary deployment` };
+  if (familyRevision(primary.taskDefinition) !== expected) return { passed: false, detail: `${expectation.service} deploys ${familyRevision(primary.taskDefinition) ?? '?'}, expected ${expected}` };
+  if (primary.rolloutState === 'FAILED') return { passed: false, detail: `the rollout of ${expected} FAILED: ${primary.rolloutStateReason ?? 'no reason given'}`, isFinal: true };
+  if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED') return { passed: false, detail: `the rollout of ${expected} is ${primary.rolloutState}` };
+  if (primary.runningCount !== primary.desiredCount) return { passed: false, detail: `${primary.runningCount ?? 0} of ${primary.desiredCount ?? '?'} tasks of ${expected} running` };
+  const older = reading.deployments.length - 1;
+  if (older > 0) return { passed: false, detail: `${older} older deployment(s) still draining` };
+  return { passed: true, detail: `${expectation.service} steady on ${expected} (${primary.runningCount} task(s))` };
+}
