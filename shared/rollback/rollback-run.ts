@@ -1,3 +1,4 @@
+import { errorLine } from '../aws/error-line';
 import { findEnvironment, type TargetConfig } from '../config';
 import type { DeploymentRecord, RollbackTrigger } from '../history/deployment-record';
 import { ClaimLostError } from '../history/history-errors';
@@ -96,7 +97,7 @@ export class RollbackRun {
         this.deps.logger.warn('run taken over by another invocation', { runId: this.ref.runId, error: error.message });
         return this.#result({ outcome: 'duplicate', reason: `another invocation drives run ${this.ref.runId} now: ${error.message}` });
       }
-      const why = error instanceof JournalWriteError ? error.message : `interrupted by an unexpected error: ${(error as Error).name}: ${(error as Error).message}`;
+      const why = error instanceof JournalWriteError ? error.message : `interrupted by an unexpected error: ${errorLine(error)}`;
       this.deps.logger.error('run interrupted', { runId: this.ref.runId, error: (error as Error).message });
       return this.#handOver('interrupted', why);
     }

@@ -1,4 +1,5 @@
 import type { CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver, TargetRestoreResult } from '../target-plugin';
@@ -16,8 +17,6 @@ import {
 } from './codedeploy-rules';
 
 const codeDeploySdk = loadOnce(() => import('@aws-sdk/client-codedeploy'));
-
-const message = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
 /**
  * A CodeDeploy deployment group (Lambda or ECS blue/green). A deployment still in flight is stopped
@@ -57,7 +56,7 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
           info.lastSuccessfulDeployment?.deploymentId ? getDeployment(config, info.lastSuccessfulDeployment.deploymentId) : undefined,
         ]);
       } catch (error) {
-        return fail(`cannot read the deployments: ${message(error)}`);
+        return fail(`cannot read the deployments: ${errorLine(error)}`);
       }
 
       // An earlier attempt of this run already deployed the known good: wait for that one, never deploy twice.
@@ -77,7 +76,7 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
             expectations: [{ target: 'codedeploy', rollbackOf: attempted.deploymentId }],
           };
         } catch (error) {
-          return fail(`cannot stop ${attempted.deploymentId}: ${message(error)}`);
+          return fail(`cannot stop ${attempted.deploymentId}: ${errorLine(error)}`);
         }
       }
       if (live?.deploymentId && isSameRevision(live.revision, known.revision)) {
@@ -98,7 +97,7 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
         if (!created.deploymentId) return fail('CreateDeployment returned no deployment id');
         return { outcome: 'restored', detail: `${group}: deployment ${created.deploymentId} of the revision of ${to.deploymentId}`, expectations: watch(created.deploymentId) };
       } catch (error) {
-        return fail(`cannot deploy the revision of ${to.deploymentId}: ${message(error)}`);
+        return fail(`cannot deploy the revision of ${to.deploymentId}: ${errorLine(error)}`);
       }
     },
 
@@ -108,7 +107,7 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
         reading.deploymentId = expectation.rollbackOf ? (await getDeployment(config, expectation.rollbackOf)).rollbackInfo?.rollbackDeploymentId : expectation.deploymentId;
         if (reading.deploymentId) reading.status = (await getDeployment(config, reading.deploymentId)).status;
       } catch (error) {
-        reading.error = `cannot read the deployment: ${message(error)}`;
+        reading.error = `cannot read the deployment: ${errorLine(error)}`;
       }
       return judgeDeployment(expectation, reading);
     },

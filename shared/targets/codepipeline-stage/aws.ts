@@ -1,4 +1,5 @@
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver, TargetRestoreResult } from '../target-plugin';
@@ -30,7 +31,7 @@ async function readStage(codePipeline: CodePipelineClient, pipeline: string, sta
     if (!found) return { error: `stage ${stage} not found in pipeline ${pipeline}` };
     return { executionId: found.latestExecution?.pipelineExecutionId, status: found.latestExecution?.status };
   } catch (error) {
-    return { error: `${(error as Error).name}: ${(error as Error).message}` };
+    return { error: `${errorLine(error)}` };
   }
 }
 
@@ -75,7 +76,7 @@ export function codePipelineStageDriver(clients: ClientFactory, options: CodePip
             }
           }
         } catch (error) {
-          return fail(`cannot tell whether an earlier attempt already rolled the stage back: ${(error as Error).name}: ${(error as Error).message}`);
+          return fail(`cannot tell whether an earlier attempt already rolled the stage back: ${errorLine(error)}`);
         }
       }
 
@@ -101,7 +102,7 @@ export function codePipelineStageDriver(clients: ClientFactory, options: CodePip
             await sleep(delay);
             continue;
           }
-          return fail(`RollbackStage failed: ${(error as Error).name}: ${(error as Error).message}`);
+          return fail(`RollbackStage failed: ${errorLine(error)}`);
         }
       }
     },

@@ -1,4 +1,5 @@
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver } from '../target-plugin';
@@ -13,8 +14,6 @@ import {
 } from './ecs-service-rules';
 
 const ecsSdk = loadOnce(() => import('@aws-sdk/client-ecs'));
-
-const message = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
 /** An ECS service (rolling update): UpdateService back to the recorded task definition. */
 export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServiceConfig, EcsServicePoint, EcsServiceExpectation> {
@@ -36,7 +35,7 @@ export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServic
       try {
         service = await readService(config);
       } catch (error) {
-        return fail(`cannot read it: ${message(error)}`);
+        return fail(`cannot read it: ${errorLine(error)}`);
       }
       const controller = service.deploymentController?.type ?? 'ECS';
       // UpdateService cannot change the task definition of a service another controller deploys.
@@ -50,7 +49,7 @@ export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServic
         await (await ecs(config)).send(new UpdateServiceCommand({ cluster: config.cluster, service: config.service, taskDefinition: to.taskDefinition }));
         return { outcome: 'restored', detail: `updated ${move}`, expectations };
       } catch (error) {
-        return fail(`cannot update it to ${to.taskDefinition}: ${message(error)}`);
+        return fail(`cannot update it to ${to.taskDefinition}: ${errorLine(error)}`);
       }
     },
 
@@ -59,7 +58,7 @@ export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServic
       try {
         reading.deployments = (await readService(config)).deployments ?? [];
       } catch (error) {
-        reading.error = `cannot read ${describeService(config)}: ${message(error)}`;
+        reading.error = `cannot read ${describeService(config)}: ${errorLine(error)}`;
       }
       return judgeService(expectation, reading);
     },

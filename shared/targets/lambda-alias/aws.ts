@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver } from '../target-plugin';
@@ -22,7 +23,7 @@ export async function readAlias(lambda: LambdaClient, functionName: string, alia
     const result = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
     return { functionName, version: result.FunctionVersion, weightedVersions: Object.keys(result.RoutingConfig?.AdditionalVersionWeights ?? {}) };
   } catch (error) {
-    return { functionName, weightedVersions: [], error: `${(error as Error).name}: ${(error as Error).message}` };
+    return { functionName, weightedVersions: [], error: `${errorLine(error)}` };
   }
 }
 
@@ -61,7 +62,7 @@ export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAl
             failures.push(
               error instanceof ResourceNotFoundException
                 ? `${functionName}: version ${version} or alias ${config.alias} no longer exists (${error.message})`
-                : `${functionName}: ${(error as Error).name}: ${(error as Error).message}`,
+                : `${functionName}: ${errorLine(error)}`,
             );
           }
         }),

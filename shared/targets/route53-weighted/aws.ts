@@ -1,4 +1,5 @@
 import type { ListResourceRecordSetsCommandInput, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver } from '../target-plugin';
@@ -18,8 +19,6 @@ import {
 } from './route53-weighted-rules';
 
 const route53Sdk = loadOnce(() => import('@aws-sdk/client-route-53'));
-
-const message = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
 /**
  * Blue/green by Route 53 weights: the weighted records of one name and type go back to the weights
@@ -66,7 +65,7 @@ export function route53WeightedDriver(clients: ClientFactory): TargetDriver<Rout
         records = await readRecords(config);
         current = weightsOf(config, records);
       } catch (error) {
-        return fail(`cannot read the weighted records: ${message(error)}`);
+        return fail(`cannot read the weighted records: ${errorLine(error)}`);
       }
       const moves = describeWeights(config, current, to);
       if (simulate) return { outcome: 'would_restore', detail: `would set ${describeRecord(config)} weights ${moves}` };
@@ -89,7 +88,7 @@ export function route53WeightedDriver(clients: ClientFactory): TargetDriver<Rout
         const changeId = result.ChangeInfo?.Id ? bareChangeId(result.ChangeInfo.Id) : undefined;
         return { outcome: 'restored', detail: `${describeRecord(config)} weights ${moves}${changeId ? ` (change ${changeId})` : ''}`, expectations: [{ ...expectation, ...(changeId ? { changeId } : {}) }] };
       } catch (error) {
-        return fail(`cannot change the weights (${moves}): ${message(error)}`);
+        return fail(`cannot change the weights (${moves}): ${errorLine(error)}`);
       }
     },
 
@@ -113,7 +112,7 @@ export function route53WeightedDriver(clients: ClientFactory): TargetDriver<Rout
           ),
         );
       } catch (error) {
-        reading.error = `cannot read ${describeRecord(config)}: ${message(error)}`;
+        reading.error = `cannot read ${describeRecord(config)}: ${errorLine(error)}`;
       }
       return judgeWeights(config, expectation, reading);
     },

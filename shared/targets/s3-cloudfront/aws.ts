@@ -1,5 +1,6 @@
 import type { CloudFrontClient, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import { HttpHealthProbe } from '../../validation/checks/http-health-probe';
 import type { ClientFactory } from '../client-factory';
@@ -21,8 +22,6 @@ import {
 const cloudFrontSdk = loadOnce(() => import('@aws-sdk/client-cloudfront'));
 const s3Sdk = loadOnce(() => import('@aws-sdk/client-s3'));
 const SITE_TIMEOUT_MS = 5_000;
-
-const message = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
 /**
  * A versioned frontend: releases live under a prefix in S3, and a pointer — the CloudFront origin's
@@ -84,13 +83,13 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
         const listed = await (await s3(config)).send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: `${releaseFolder(config, to.release)}/`, MaxKeys: 1 }));
         if (!listed.KeyCount) return fail(`release ${to.release} is not in s3://${config.bucket}/${config.releasesPrefix}: nothing to point ${describePointer(config)} at`);
       } catch (error) {
-        return fail(`cannot list release ${to.release}: ${message(error)}`);
+        return fail(`cannot list release ${to.release}: ${errorLine(error)}`);
       }
       let current: string | undefined;
       try {
         current = await readRelease(config);
       } catch (error) {
-        return fail(`cannot read ${describePointer(config)}: ${message(error)}`);
+        return fail(`cannot read ${describePointer(config)}: ${errorLine(error)}`);
       }
       const move = `${describePointer(config)} ${current ?? '?'} -> ${to.release}`;
       if (simulate) return { outcome: 'would_restore', detail: `would point ${move} and invalidate ${config.invalidate.join(', ')}` };
@@ -100,7 +99,7 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
           else await (await s3(config)).send(new PutObjectCommand({ Bucket: config.bucket, Key: config.pointer.key, Body: pointerBody(config, to.release), ContentType: 'application/json', CacheControl: 'no-cache' }));
         }
       } catch (error) {
-        return fail(`cannot point ${describePointer(config)} at ${to.release}: ${message(error)}`);
+        return fail(`cannot point ${describePointer(config)} at ${to.release}: ${errorLine(error)}`);
       }
       let invalidationId: string | undefined;
       try {
@@ -114,7 +113,7 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
         );
         invalidationId = result.Invalidation?.Id;
       } catch (error) {
-        return fail(`pointed at ${to.release}, but the invalidation failed: ${message(error)} (the cache may serve the old release until it expires)`);
+        return fail(`pointed at ${to.release}, but the invalidation failed: ${errorLine(error)} (the cache may serve the old release until it expires)`);
       }
       return {
         outcome: current === to.release ? 'unchanged' : 'restored',
@@ -138,7 +137,7 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
           if (served.error && served.version === undefined) reading.error = `${config.siteVersionUrl}: ${served.error}`;
         }
       } catch (error) {
-        reading.error = `cannot read the frontend: ${message(error)}`;
+        reading.error = `cannot read the frontend: ${errorLine(error)}`;
       }
       return judgeFrontend(config, expectation, reading);
     },
