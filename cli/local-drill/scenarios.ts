@@ -1,5 +1,6 @@
 import type { RollbackConfig } from '../../shared/config';
-import type { SandboxFaults } from '../../shared/sandbox/sandbox-world';
+import { SANDBOX_ALARM_SHAPE, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
+import { describeShape } from '../../shared/validation/alarm-recovery';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import type { AnyTargetPlugin } from '../../shared/targets/target-plugin';
 import { UsageError } from '../cli-errors';
@@ -100,6 +101,7 @@ export function describeFaults(faults: SandboxFaults): string[] {
   if (faults.alarmsNeverClear) lines.push('alarms never clear, whatever is rolled back');
   if (faults.restoreFailsIn?.length) lines.push(`restores fail in ${faults.restoreFailsIn.join(', ')}`);
   if (faults.refusingTargets?.length) lines.push(`${faults.refusingTargets.join(', ')} refuses to restore`);
-  lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone`);
+  lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone (${describeShape(faults.alarmShape ?? SANDBOX_ALARM_SHAPE)})`);
+  if (faults.alarmActionsDisabled) lines.push('the alarms’ actions are disabled (ActionsEnabled false)');
   return lines;
 }

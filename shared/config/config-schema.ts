@@ -80,6 +80,8 @@ const policySchema = z.strictObject({
       timeoutSeconds: z.number().int().min(10).max(400).default(300),
       pollIntervalSeconds: z.number().int().min(1).max(300).default(10),
       consecutivePasses: z.number().int().min(1).max(20).default(3),
+      /** Conclusive failures in a row (a target's check, the health checks) that end validation early: the restore did not help. */
+      failureThreshold: z.number().int().min(1).max(20).default(3),
     })
     .prefault({}),
 });

@@ -107,7 +107,12 @@ const restoreFacts = z.object({ environments: z.array(environmentRestoreSchema) 
 const stageRollbackStep = z.object({ ...stepBase, step: z.literal('stage-rollback'), facts: restoreFacts });
 const fullRollbackStep = z.object({ ...stepBase, step: z.literal('full-rollback'), facts: restoreFacts });
 const fullScopeStep = z.object({ ...stepBase, step: z.literal('full-scope'), facts: fullScopeFactsSchema });
-const validationFacts = z.object({ passed: z.boolean(), rounds: z.number().int().nonnegative() });
+const validationFacts = z.object({
+  passed: z.boolean(),
+  rounds: z.number().int().nonnegative(),
+  /** Why the verdict came when it did: enough passing rounds, the budget, or hard evidence (see judgeEarly). */
+  concludedBy: z.string().optional(),
+});
 const stageValidationStep = z.object({ ...stepBase, step: z.literal('stage-validation'), facts: validationFacts });
 const fullValidationStep = z.object({ ...stepBase, step: z.literal('full-validation'), facts: validationFacts });
 const handoverStep = z.object({

@@ -261,7 +261,7 @@ export class RollbackRun {
     const names = request.environments.map((environment) => environment.name).join(', ');
     const detail = result.success ? `${names} healthy after ${result.rounds} round(s)` : (result.reason ?? 'validation failed');
     const name = level === 'stage' ? 'stage-validation' : 'full-validation';
-    await this.#write(this.#step(name, result.success ? 'ok' : 'failed', started, detail, { passed: result.success, rounds: result.rounds }));
+    await this.#write(this.#step(name, result.success ? 'ok' : 'failed', started, detail, { passed: result.success, rounds: result.rounds, ...(result.concludedBy ? { concludedBy: result.concludedBy } : {}) }));
     return undefined;
   }
 

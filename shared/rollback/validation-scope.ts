@@ -42,6 +42,9 @@ const TOOK_EFFECT: ReadonlySet<string> = new Set(['restored', 'unchanged']);
  */
 export function validationRequestFor(input: { config: RollbackConfig; state: RunState; level: 'stage' | 'full'; budgetMs: number }): ValidationRequest {
   const { config, state, level, budgetMs } = input;
+  // Alarms are judged from when the restore finished: their recovery windows start there.
+  const restore = level === 'stage' ? state.stageRestore : state.fullRestore;
+  const restoredAt = restore ? new Date(Date.parse(restore.at) + restore.durationMs).toISOString() : undefined;
   return {
     environments: restoresFor(state, level).map((restore) => {
       const environment = findEnvironment(config, restore.environment);
@@ -63,6 +66,8 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
     budgetMs,
     pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000,
     consecutivePasses: config.policy.validation.consecutivePasses,
+    failureThreshold: config.policy.validation.failureThreshold,
+    ...(restoredAt ? { restoredAt } : {}),
     drill: state.claim.mode === 'drill',
   };
 }

@@ -2,7 +2,8 @@ import type { Delivery, Notifier, RollbackNotification } from '../notify/notifie
 import type { AnyTargetDriver, TargetDrivers } from '../targets/target-drivers';
 import { targetPlugin } from '../targets/target-registry';
 import type { AlarmObservation, CheckPorts } from '../validation/checks/check-ports';
-import type { SandboxWorld } from './sandbox-world';
+import { describeShape, recoveryWindowMs } from '../validation/alarm-recovery';
+import { SANDBOX_ALARM_SHAPE, type SandboxWorld } from './sandbox-world';
 
 /**
  * Each target's sandbox twin, with the world's scripted faults around it: a traffic target restored
@@ -44,9 +45,10 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
   return {
     alarms: {
       async readAlarms({ prefixes, names }) {
+        const shape = world.faults.alarmShape ?? SANDBOX_ALARM_SHAPE;
         const observe = (name: string, environment: string): AlarmObservation => {
           const alarming = world.isAlarming(environment);
-          return { name, type: 'metric', state: alarming ? 'ALARM' : 'OK', reason: alarming ? 'Threshold Crossed (sandbox)' : '' };
+          return { name, type: 'metric', state: alarming ? 'ALARM' : 'OK', reason: alarming ? 'Threshold Crossed (sandbox)' : '', recoveryWindowMs: recoveryWindowMs(shape), shape: describeShape(shape) };
         };
         const byPrefix = prefixes.flatMap((prefix) => {
           const environment = world.environmentWithPrefix(prefix);
@@ -63,7 +65,7 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
       async probe(check) {
         const environment = world.environmentWithUrl(check.url);
         if (!environment) return { url: check.url, error: 'ENOTFOUND (not in the sandbox)' };
-        return { url: check.url, status: world.isAlarming(environment) ? 500 : 200, version: world.versionOf(environment) };
+        return { url: check.url, status: world.isFaulty(environment) ? 500 : 200, version: world.versionOf(environment) };
       },
     },
     targets: sandboxTargetDrivers(world),

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { Clock } from '../time/clock';
+import type { AlarmShape } from '../validation/alarm-recovery';
 
 /** Scripted faults of a sandbox scenario; each one is explicit and printed with the drill. */
 export interface SandboxFaults {
@@ -16,7 +17,14 @@ export interface SandboxFaults {
   refusingTargets?: string[];
   /** How long alarms take to clear after the cause is gone (CloudWatch evaluates periods, not instants). */
   recoveryMs: number;
+  /** How the sandbox's alarms evaluate (default SANDBOX_ALARM_SHAPE): the validator reads their recovery window from it. */
+  alarmShape?: AlarmShape;
+  /** The alarms' actions are disabled (ActionsEnabled false): the controller must not act on them. */
+  alarmActionsDisabled?: boolean;
 }
+
+/** 10 s periods, 2 of 3 datapoints: a 30 s recovery window, longer than the scenarios' 25 s recovery. */
+export const SANDBOX_ALARM_SHAPE: AlarmShape = { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 2 };
 
 /** One target's simulated state in one sandbox environment: what its twin reads and writes. */
 export class SandboxSlot<Value> {
@@ -98,7 +106,8 @@ export class SandboxWorld {
     for (const other of this.#environments.values()) other.healedAt = now;
   }
 
-  #isFaulty(environment: string): boolean {
+  /** Runs something bad now (health answers 500): unlike alarms, health does not lag the fix. */
+  isFaulty(environment: string): boolean {
     if (this.faults.alarmsNeverClear) return true;
     if (this.faults.badVersions.includes(this.#environments.get(environment)?.version ?? '')) return true;
     const contagious = this.faults.contagiousVersions ?? [];
@@ -107,7 +116,7 @@ export class SandboxWorld {
 
   /** ALARM while faulty, and for recoveryMs after the cause went away. */
   isAlarming(environment: string): boolean {
-    if (this.#isFaulty(environment)) return true;
+    if (this.isFaulty(environment)) return true;
     const healedAt = this.#environments.get(environment)?.healedAt;
     return healedAt !== undefined && this.clock.now().getTime() < healedAt + this.faults.recoveryMs;
   }

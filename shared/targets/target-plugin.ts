@@ -90,6 +90,12 @@ export interface TargetObservation {
   detail: string;
   /** Hard evidence the restore did not take (a deployment that failed): the validator may conclude at once. */
   isFinal?: boolean;
+  /**
+   * Not passing, but no evidence the restore failed either: still converging (a deployment in
+   * progress, a change not yet in sync) or unreadable. Only conclusive failures count towards the
+   * validator's early "not valid".
+   */
+  inconclusive?: boolean;
 }
 
 /** Hints a capture may use: the pipeline execution that just deployed (the recorder's event). */

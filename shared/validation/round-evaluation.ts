@@ -9,6 +9,8 @@ export interface TargetCheckObservation {
   detail: string;
   /** It cannot pass any more (a deployment that failed). */
   isFinal?: boolean;
+  /** Not passing, but not evidence of failure either (converging, or unreadable). */
+  inconclusive?: boolean;
 }
 
 export interface EnvironmentObservations {

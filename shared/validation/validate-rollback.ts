@@ -1,6 +1,8 @@
+import { errorLine } from '../aws/error-line';
 import type { Clock } from '../time/clock';
 import type { CheckPorts } from './checks/check-ports';
 import { targetPlugin } from '../targets/target-registry';
+import { judgeEarly, type EarlyVerdict } from './early-verdict';
 import { evaluateRound, type EnvironmentObservations, type RoundEvaluation, type TargetCheckObservation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
 import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
@@ -25,15 +27,15 @@ async function checkTarget(environment: ParsedValidationRequest['environments'][
   try {
     plugin = targetPlugin(expectation.target);
   } catch (error) {
-    return { check: expectation.target, passed: false, detail: (error as Error).message };
+    return { check: expectation.target, passed: false, detail: (error as Error).message, inconclusive: true };
   }
   const config = plugin.configSchema.safeParse(environment.targets.find((target) => target.type === plugin.type));
   const promised = plugin.expectationSchema.safeParse(expectation);
-  if (!config.success || !promised.success) return { check: plugin.checkName, passed: false, detail: `unreadable ${plugin.title} ${config.success ? 'expectation' : 'config'} in the request` };
+  if (!config.success || !promised.success) return { check: plugin.checkName, passed: false, detail: `unreadable ${plugin.title} ${config.success ? 'expectation' : 'config'} in the request`, inconclusive: true };
   try {
     return { check: plugin.checkName, ...(await ports.targets.driverFor(plugin.type, environment.name).check(config.data, promised.data)) };
   } catch (error) {
-    return { check: plugin.checkName, passed: false, detail: `cannot check ${plugin.title}: ${(error as Error).name}: ${(error as Error).message}` };
+    return { check: plugin.checkName, passed: false, detail: `cannot check ${plugin.title}: ${errorLine(error)}`, inconclusive: true };
   }
 }
 
@@ -55,41 +57,49 @@ async function observe(request: ParsedValidationRequest, ports: CheckPorts): Pro
 
 /**
  * Polls every interval and answers as soon as the evidence allows: success after N consecutive
- * passing rounds, failure when the next round would start past the budget. No fixed sleep.
+ * passing rounds; failure at once on hard evidence that the restore did not help (see judgeEarly),
+ * else when the next round would start past the budget. No fixed sleep.
  */
 export async function validateRollback(request: ParsedValidationRequest, deps: PollingDependencies): Promise<ValidationResult> {
   const started = deps.clock.now().getTime();
+  const restoredAt = request.restoredAt ? Math.min(Date.parse(request.restoredAt), started) : started;
   const budgetMs = Math.min(request.budgetMs, deps.remainingTimeMs() - VERDICT_RESERVE_MS);
   const deadline = started + budgetMs;
   let consecutivePasses = 0;
   let rounds = 0;
+  let streaks = new Map<string, number>();
   for (;;) {
     const roundStarted = deps.clock.now().getTime();
     rounds += 1;
-    const round = evaluateRound(request, await observe(request, deps.ports));
+    const observed = await observe(request, deps.ports);
+    const round = evaluateRound(request, observed);
     consecutivePasses = round.checks.every((check) => check.passed) ? consecutivePasses + 1 : 0;
     deps.onRound?.(rounds, consecutivePasses, round.checks);
-    if (consecutivePasses >= request.consecutivePasses) return verdict(round, rounds, started, deps.clock);
+    if (consecutivePasses >= request.consecutivePasses) return verdict(round, rounds, started, deps.clock, { concludedBy: 'consecutive_passes' });
+    const early = judgeEarly(request, observed, streaks, deps.clock.now().getTime() - restoredAt);
+    if (early.verdict) return verdict(round, rounds, started, deps.clock, early.verdict);
+    streaks = early.streaks;
     const nextRound = roundStarted + request.pollIntervalMs;
-    if (nextRound > deadline) return verdict(round, rounds, started, deps.clock, budgetMs);
+    if (nextRound > deadline) {
+      return verdict(round, rounds, started, deps.clock, { concludedBy: 'budget', reason: `not healthy within ${Math.round(budgetMs / 1_000)} s (${rounds} round(s))` });
+    }
     await deps.sleep(Math.max(0, nextRound - deps.clock.now().getTime()));
   }
 }
 
-/** The result for the last round: a failure (given the budget it ran out of) names every failing check. */
-function verdict(round: RoundEvaluation, rounds: number, started: number, clock: Clock, exhaustedBudgetMs?: number): ValidationResult {
+/** The result for the last round: a failure says why it came when it did, and names every failing check. */
+function verdict(round: RoundEvaluation, rounds: number, started: number, clock: Clock, conclusion: EarlyVerdict | { concludedBy: 'consecutive_passes' } | { concludedBy: 'budget'; reason: string }): ValidationResult {
   const { checks, failedAlarms, healthCheckStatus, versionMatch } = round;
-  const success = exhaustedBudgetMs === undefined;
+  const success = conclusion.concludedBy === 'consecutive_passes';
   const failing = checks.filter((check) => !check.passed);
   return {
     success,
-    ...(success
-      ? {}
-      : {
-          reason: `not healthy within ${Math.round(exhaustedBudgetMs / 1_000)} s (${rounds} round(s)); last round: ${failing
-            .map((check) => `${check.environment} ${check.check}: ${check.detail}`)
-            .join('; ')}`,
-        }),
+    concludedBy: conclusion.concludedBy,
+    ...('reason' in conclusion
+      ? {
+          reason: `${conclusion.reason}; last round (${rounds}): ${failing.map((check) => `${check.environment} ${check.check}: ${check.detail}`).join('; ')}`,
+        }
+      : {}),
     ...(failedAlarms.length > 0 ? { failedAlarms } : {}),
     ...(healthCheckStatus !== undefined ? { healthCheckStatus } : {}),
     ...(versionMatch !== undefined ? { versionMatch } : {}),

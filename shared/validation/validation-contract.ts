@@ -31,11 +31,19 @@ export const validationRequestSchema = z.object({
   budgetMs: z.number().int().positive(),
   pollIntervalMs: z.number().int().positive(),
   consecutivePasses: z.number().int().positive(),
+  /** Conclusive failures in a row (a target's check, the health checks) that end validation early. */
+  failureThreshold: z.number().int().positive().default(3),
+  /** When the restore was made: alarms are judged against their recovery window from then (default: when validation starts). */
+  restoredAt: z.iso.datetime({ offset: true }).optional(),
   /** Drill: nothing was changed, so only alarms and health are checked (the running version cannot match yet). */
   drill: z.boolean().default(false),
 });
 export type ValidationRequest = z.input<typeof validationRequestSchema>;
 export type ParsedValidationRequest = z.output<typeof validationRequestSchema>;
+
+/** Why a verdict came when it did. */
+export const VALIDATION_CONCLUSIONS = ['consecutive_passes', 'budget', 'target_failed', 'restore_not_taken', 'health_failing', 'alarm_past_recovery_window'] as const;
+export type ValidationConclusion = (typeof VALIDATION_CONCLUSIONS)[number];
 
 export const checkResultSchema = z.object({
   /** alarms, health, or a target's check name (versions, pipeline, …). */
@@ -58,6 +66,8 @@ export const validationResultSchema = z.object({
   checks: z.array(checkResultSchema).default([]),
   rounds: z.number().int().nonnegative().default(0),
   durationMs: z.number().nonnegative().default(0),
+  /** What ended validation: enough passing rounds, the budget, or hard evidence before it ran out. */
+  concludedBy: z.enum(VALIDATION_CONCLUSIONS).optional(),
 });
 export type ValidationResult = z.output<typeof validationResultSchema>;
 

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the controller's performance budgets, measured (never asserted in the test suite).
  *   1. critical path to restore   2. alarm storm   3. history at scale   4. cold start   5. time to verdict
+ *   6. time from a stage restore that did not help to the full rollback (sandbox time)
  * Needs only Node and Java (DynamoDB Local). Prints tables and a budget summary; see BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,12 @@ import { ManualClock, systemClock } from '../../shared/time/clock';
 import { validateRollback } from '../../shared/validation/validate-rollback';
 import { validationRequestSchema } from '../../shared/validation/validation-contract';
 import { measure, printTable, type Measurement } from './bench-harness';
+import { recordCompletedDeployment, seedDemoHistory, demoRestorePoints } from '../../cli/local-drill/demo-history';
+import { sandboxCheckPorts, sandboxTargetDrivers, RecordingNotifier } from '../../shared/sandbox/sandbox-adapters';
+import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
+import { SandboxWorld } from '../../shared/sandbox/sandbox-world';
+import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+import type { RollbackConfig } from '../../shared/config';
 
 const config = loadConfig('rollback.config.json');
 const budgets: { budget: string; measured: string; met: boolean }[] = [];
@@ -233,7 +240,7 @@ async function coldStart(): Promise<void> {
     recorder: 'functions/recorder/handler.ts',
   };
   const rows: Record<string, unknown>[] = [];
-  const env = { ...process.env, HISTORY_TABLE_NAME: 'bench', VALIDATOR_FUNCTION_NAME: 'bench', RESULT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench', AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  const env = { ...process.env, HISTORY_TABLE_NAME: 'bench', VALIDATOR_FUNCTION_NAME: 'bench', RESULT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench', FAILED_EVENTS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench', AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const inits: Record<string, number> = {};
   for (const [name, entry] of Object.entries(entries)) {
     const outfile = join(folder, `${name}.mjs`);
@@ -268,12 +275,67 @@ async function timeToVerdict(): Promise<void> {
   budgets.push({ budget: `verdict after exactly ${config.policy.validation.consecutivePasses} rounds`, measured: `${result.rounds} rounds, ${result.durationMs / 1_000} s`, met: result.success && result.rounds === config.policy.validation.consecutivePasses });
 }
 
+/**
+ * A release in staging and production breaks production through a dependency staging shares, so the
+ * stage restore of production cannot help; the alarm is 60 s x 3 of 3 and no health check gives
+ * earlier evidence. Measured in sandbox time: from the end of the stage restore to the start of the
+ * full rollback — with the alarm's recovery window read (early verdict), and, as the anchor in the
+ * same run, with it unknown (the validator waits out its budget, as the first release always did).
+ */
+async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: DynamoDBDocumentClient): Promise<void> {
+  const alarmOnly: RollbackConfig = { ...config, environments: config.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+  const run = async (knowsWindow: boolean) => {
+    const { tableName } = await freshStore(dynamoDbLocal, client);
+    const clock = new SandboxClock(new Date(), 20_000);
+    // The history on sandbox time: leases and guards see the same clock as the validator.
+    const store = dynamoHistory({ client, tableName, clock });
+    await seedDemoHistory(store.deployments, alarmOnly, new Date(Date.now() - 3_600_000));
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], contagiousVersions: ['1.4.1'], recoveryMs: 130_000, alarmShape: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } }, clock);
+    for (const name of ['staging', 'production']) {
+      const environment = alarmOnly.environments.find((candidate) => candidate.name === name)!;
+      const deployment = { deploymentId: `bench-${name}-1.4.1`, environment: name, version: '1.4.1', status: 'succeeded' as const, source: 'bench', at: new Date(clock.now().getTime() - 600_000), restorePoints: demoRestorePoints(environment, { version: '1.4.1', number: 21 }) };
+      await recordCompletedDeployment(store.deployments, deployment);
+    }
+    for (const environment of alarmOnly.environments) {
+      const active = (await store.deployments.findRollbackPair(environment.name)).activeDeployment;
+      if (active) world.deploy(environment, active);
+    }
+    const ports = sandboxCheckPorts(world);
+    const alarms = knowsWindow ? ports.alarms : { readAlarms: async (selection: Parameters<typeof ports.alarms.readAlarms>[0]) => (await ports.alarms.readAlarms(selection)).map(({ recoveryWindowMs: _window, shape: _shape, ...alarm }) => alarm) };
+    const result = await runRollback(alarm(randomUUID(), clock.now()), 'bench', {
+      config: alarmOnly,
+      history: store,
+      targets: sandboxTargetDrivers(world),
+      validator: { validate: (request) => answerValidationRequest(request, { ports: { ...ports, alarms }, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) },
+      notifier: new RecordingNotifier(),
+      clock,
+      logger: quietLogger,
+      remainingTimeMs: () => 900_000,
+    });
+    const restore = result.timeline.find((step) => step.step === 'stage-rollback')!;
+    const fullScope = result.timeline.find((step) => step.step === 'full-scope');
+    const validation = result.timeline.find((step) => step.step === 'stage-validation');
+    const seconds = fullScope ? (Date.parse(fullScope.at) - (Date.parse(restore.at) + restore.durationMs)) / 1_000 : Number.NaN;
+    return { seconds: Math.round(seconds), outcome: `${result.outcome} (${result.level})`, concludedBy: validation?.step === 'stage-validation' ? (validation.facts.concludedBy ?? '?') : '?' };
+  };
+  const early = await run(true);
+  const anchor = await run(false);
+  console.log('\n6. Time from a stage restore that did not help to the full rollback: 60 s x 3-of-3 alarm, no health checks (sandbox time)');
+  console.table([
+    { validator: 'recovery window read (early verdict)', 'stage restore -> full rollback s': early.seconds, 'concluded by': early.concludedBy, outcome: early.outcome },
+    { validator: 'window unknown (budget, first release)', 'stage restore -> full rollback s': anchor.seconds, 'concluded by': anchor.concludedBy, outcome: anchor.outcome },
+  ]);
+  const limit = 120 + config.policy.validation.pollIntervalSeconds * 2;
+  budgets.push({ budget: `stage restore -> full rollback <= 240 s and <= window 120 s + one poll (+ the poll it lands in)`, measured: `${early.seconds} s (anchor ${anchor.seconds} s, ${(anchor.seconds / early.seconds).toFixed(1)}x slower)`, met: early.seconds <= Math.min(240, limit) });
+}
+
 console.log(`rollback-controller benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
 const dynamoDbLocal = await startDynamoDbLocal();
 try {
   await criticalPath(dynamoDbLocal);
   await storm(dynamoDbLocal);
   await historyAtScale(dynamoDbLocal);
+  await timeToFullRollback(dynamoDbLocal, createDocumentClient(dynamoDbLocal.clientConfig));
 } finally {
   await dynamoDbLocal.stop();
 }

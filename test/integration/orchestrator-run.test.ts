@@ -21,6 +21,12 @@ import {
 
 
 
+/** When the stage restore finished, as the journal says. */
+const restoredAt = (timeline: readonly { step: string; at: string; durationMs: number }[]) => {
+  const restore = timeline.find((step) => step.step === 'stage-rollback')!;
+  return new Date(Date.parse(restore.at) + restore.durationMs).toISOString();
+};
+
 describe('an alarm in production', () => {
   it('rolls the stage back, proves it, records it and announces it once', async () => {
     const harness = await createOrchestratorHarness();
@@ -78,6 +84,9 @@ describe('an alarm in production', () => {
         budgetMs: 300_000,
         pollIntervalMs: 10_000,
         consecutivePasses: 3,
+        failureThreshold: 3,
+        // Alarms' recovery windows count from when the stage restore finished.
+        restoredAt: restoredAt(result.timeline),
         drill: false,
       },
     ]);

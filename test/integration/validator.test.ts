@@ -63,8 +63,34 @@ describe('alarm reader (DescribeAlarms)', () => {
     ]);
     expect(alarms).toEqual([
       { name: 'shop-prod-5xx', type: 'metric', state: 'OK', reason: 'fine' },
-      { name: 'shop-prod-checkout', type: 'composite', state: 'ALARM', reason: 'child in ALARM' },
       { name: 'shop-edge-latency', type: 'metric', state: 'INSUFFICIENT_DATA', reason: '' },
+      { name: 'shop-prod-checkout', type: 'composite', state: 'ALARM', reason: 'child in ALARM' },
+    ]);
+  });
+
+  it('gives each alarm its recovery window: a metric alarm’s from its period and datapoints, a composite’s from its slowest child, read by name', async () => {
+    cloudWatchMock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-prod-' })
+      .resolves({
+        MetricAlarms: [
+          { AlarmName: 'shop-prod-5xx', StateValue: 'ALARM', Period: 60, EvaluationPeriods: 3 },
+          { AlarmName: 'shop-prod-p99', StateValue: 'OK', EvaluationPeriods: 5, DatapointsToAlarm: 2, Metrics: [{ Id: 'm1', MetricStat: { Metric: { MetricName: 'Latency' }, Period: 300, Stat: 'p99' } }, { Id: 'e1', Expression: 'm1 * 2' }] },
+        ],
+        CompositeAlarms: [{ AlarmName: 'shop-prod-checkout', StateValue: 'ALARM', AlarmRule: 'ALARM("shop-prod-5xx") OR ALARM(arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-payments-errors)' }],
+      })
+      .on(DescribeAlarmsCommand, { AlarmNames: ['shop-payments-errors'] })
+      .resolves({ MetricAlarms: [{ AlarmName: 'shop-payments-errors', StateValue: 'ALARM', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3 }] });
+
+    const alarms = await new CloudWatchAlarmReader(new CloudWatchClient({ region: 'eu-west-1' })).readAlarms({ prefixes: ['shop-prod-'], names: [] });
+
+    expect(alarms).toEqual([
+      { name: 'shop-prod-5xx', type: 'metric', state: 'ALARM', reason: '', recoveryWindowMs: 120_000, shape: 'period 60 s, 3 of 3 datapoints' },
+      { name: 'shop-prod-p99', type: 'metric', state: 'OK', reason: '', recoveryWindowMs: 1_500_000, shape: 'period 300 s, 2 of 5 datapoints' },
+      { name: 'shop-prod-checkout', type: 'composite', state: 'ALARM', reason: '', recoveryWindowMs: 240_000, shape: 'shop-payments-errors: period 60 s, 3 of 5 datapoints' },
+    ]);
+    expect(cloudWatchMock.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
+      { AlarmNamePrefix: 'shop-prod-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
+      { AlarmNames: ['shop-payments-errors'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
     ]);
   });
 
@@ -118,7 +144,7 @@ describe('health probe (real HTTP on 127.0.0.1)', () => {
 });
 
 /** Ports whose answers a test scripts round by round; the targets judge scripted readings with their own rules. */
-function scriptedPorts(options: { alarmRounds?: AlarmObservation[][]; healthStatus?: (round: number) => number; aliasVersion?: string; weights?: string[]; stage?: { executionId: string; status: string } }) {
+function scriptedPorts(options: { alarmRounds?: readonly (readonly AlarmObservation[])[]; healthStatus?: (round: number) => number; aliasVersion?: string; weights?: string[]; stage?: { executionId: string; status: string } }) {
   let alarmRound = 0;
   let healthRound = 0;
   const targets: TargetDrivers = {
@@ -136,7 +162,7 @@ function scriptedPorts(options: { alarmRounds?: AlarmObservation[][]; healthStat
     }),
   };
   const ports: CheckPorts = {
-    alarms: { readAlarms: async () => options.alarmRounds?.[Math.min(alarmRound++, options.alarmRounds.length - 1)] ?? [] },
+    alarms: { readAlarms: async () => [...(options.alarmRounds?.[Math.min(alarmRound++, options.alarmRounds.length - 1)] ?? [])] },
     health: { probe: async (check) => ({ url: check.url, status: options.healthStatus?.(healthRound++) ?? 200, version: '1.3.0' }) },
     targets,
   };
@@ -187,20 +213,21 @@ describe('polling with early exit (fake clock)', () => {
     expect(result).toMatchObject({ success: true, rounds: 6, durationMs: 50_000 });
   });
 
-  it('fails at the budget, naming each check that failed in the last round', async () => {
-    const result = await poll(scriptedPorts({ alarmRounds: [[firing('shop-prod-5xx')]], healthStatus: () => 500, weights: ['42'] }));
+  it('fails at the budget when nothing conclusive is seen, naming each check that failed in the last round', async () => {
+    // An alarm whose recovery window is unknown, and a stage that has not picked the rollback up yet: no hard evidence.
+    const result = await poll(scriptedPorts({ alarmRounds: [[firing('shop-prod-5xx')]], stage: { executionId: 'exec-old', status: 'Succeeded' } }));
 
     expect(result).toMatchObject({
       success: false,
+      concludedBy: 'budget',
       rounds: 7,
       durationMs: 60_000,
       failedAlarms: [{ name: 'shop-prod-5xx', state: 'ALARM', reason: 'Threshold Crossed' }],
-      healthCheckStatus: 500,
+      healthCheckStatus: 200,
       versionMatch: false,
     });
     expect(result.reason).toBe(
-      'not healthy within 60 s (7 round(s)); last round: production alarms: shop-prod-5xx is ALARM; ' +
-        'production health: https://shop.example.com/health returned 500; production versions: shop-prod-api:live still shifts traffic to 42',
+      'not healthy within 60 s (7 round(s)); last round (7): production alarms: shop-prod-5xx is ALARM; production pipeline: latest execution is exec-old, expected the rollback exec-rb',
     );
   });
 
@@ -227,9 +254,67 @@ describe('polling with early exit (fake clock)', () => {
   });
 
   it('never polls past the Lambda time that is left', async () => {
-    const result = await poll(scriptedPorts({ healthStatus: () => 500 }), { budgetMs: 300_000 }, 32_000);
+    const result = await poll(scriptedPorts({ alarmRounds: [[firing('shop-prod-5xx')]] }), { budgetMs: 300_000 }, 32_000);
 
-    expect(result).toMatchObject({ success: false, rounds: 4, durationMs: 30_000 });
+    expect(result).toMatchObject({ success: false, concludedBy: 'budget', rounds: 4, durationMs: 30_000 });
+  });
+});
+
+describe('early verdicts: not valid as soon as the evidence is hard (fake clock)', () => {
+  const windowed = (name: string, recoveryWindowMs: number): AlarmObservation => ({ ...firing(name), recoveryWindowMs, shape: 'period 10 s, 2 of 3 datapoints' });
+
+  it.each([
+    [
+      'a target reports a state it cannot recover from',
+      { stage: { executionId: 'exec-rb', status: 'Failed' } },
+      { rounds: 1, durationMs: 0, concludedBy: 'target_failed' },
+      'production pipeline: latest execution exec-rb is Failed (it cannot recover)',
+    ],
+    [
+      'the version check fails the threshold of rounds in a row',
+      { aliasVersion: '42' },
+      { rounds: 3, durationMs: 20_000, concludedBy: 'restore_not_taken' },
+      'production versions failed 3 rounds in a row: the restore did not take (shop-prod-api:live is 42, expected 41)',
+    ],
+    [
+      'the health checks fail the threshold of rounds in a row',
+      { healthStatus: () => 503 },
+      { rounds: 3, durationMs: 20_000, concludedBy: 'health_failing' },
+      'production health failed 3 rounds in a row (https://shop.example.com/health 503)',
+    ],
+    [
+      'an alarm is still ALARM past its recovery window and one poll',
+      { alarmRounds: [[windowed('shop-prod-5xx', 30_000)]] },
+      { rounds: 6, durationMs: 50_000, concludedBy: 'alarm_past_recovery_window' },
+      'production alarm shop-prod-5xx still ALARM 50 s after the restore, past its recovery window (30 s: period 10 s, 2 of 3 datapoints) and one poll (10 s)',
+    ],
+  ] as const)('concludes when %s', async (_, script, expected, why) => {
+    const result = await poll(scriptedPorts(script), { budgetMs: 300_000 });
+
+    expect(result).toMatchObject({ success: false, ...expected });
+    expect(result.reason?.startsWith(`${why}; last round`)).toBe(true);
+  });
+
+  it('counts an alarm’s recovery window from the restore, not from when validation started', async () => {
+    const result = await poll(scriptedPorts({ alarmRounds: [[windowed('shop-prod-5xx', 30_000)]] }), { budgetMs: 300_000, restoredAt: '2026-11-23T10:15:45.000Z' });
+
+    expect(result).toMatchObject({ concludedBy: 'alarm_past_recovery_window', rounds: 4, durationMs: 30_000 });
+  });
+
+  it('a failure streak broken by a passing round starts again', async () => {
+    const result = await poll(scriptedPorts({ healthStatus: (round) => (round === 2 ? 200 : 503) }), { budgetMs: 300_000 });
+
+    expect(result).toMatchObject({ concludedBy: 'health_failing', rounds: 6, durationMs: 50_000 });
+  });
+
+  it('waits out the budget for a failure that is no evidence (unreadable, or still converging)', async () => {
+    const result = await poll(scriptedPorts({ stage: { executionId: 'exec-old', status: 'Succeeded' } }), { budgetMs: 60_000, failureThreshold: 2 });
+
+    expect(result).toMatchObject({ success: false, concludedBy: 'budget', rounds: 7 });
+  });
+
+  it('passes after the configured passing rounds, and says so', async () => {
+    expect(await poll(scriptedPorts({}))).toMatchObject({ success: true, concludedBy: 'consecutive_passes', rounds: 3 });
   });
 
   it('in a drill checks only alarms and health (nothing was changed, so versions cannot match)', async () => {

@@ -171,7 +171,7 @@ describe('the CodeDeploy target against AWS (aws-sdk-client-mock)', () => {
       .resolves({ deploymentInfo: deployment('d-NEW000003', 'Failed', appSpec('web:41')) });
     const expectation = { target: 'codedeploy' as const, deploymentId: 'd-NEW000003' };
 
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'deployment d-NEW000003 is InProgress' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'deployment d-NEW000003 is InProgress', inconclusive: true });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: true, detail: 'deployment d-NEW000003 Succeeded' });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'deployment d-NEW000003 is Failed', isFinal: true });
     expect(codeDeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({ deploymentId: 'd-NEW000003' });
@@ -185,7 +185,7 @@ describe('the CodeDeploy target against AWS (aws-sdk-client-mock)', () => {
     codeDeployMock.on(GetDeploymentCommand, { deploymentId: 'd-RB0000004' }).resolves({ deploymentInfo: deployment('d-RB0000004', 'Succeeded', appSpec('web:41')) });
     const expectation = { target: 'codedeploy' as const, rollbackOf: 'd-BAD000002' };
 
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'waiting for CodeDeploy to start rolling back d-BAD000002' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'waiting for CodeDeploy to start rolling back d-BAD000002', inconclusive: true });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: true, detail: 'deployment d-RB0000004 Succeeded' });
   });
 

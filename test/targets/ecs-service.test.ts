@@ -97,10 +97,10 @@ describe('the ECS service target against AWS (aws-sdk-client-mock)', () => {
 
   it('waits until the service is steady on the task definition: rolled out, every task running, the old deployment gone', async () => {
     running(41, [deployment('PRIMARY', 41, { runningCount: 1, rolloutState: 'IN_PROGRESS' }), deployment('ACTIVE', 42)]);
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'the rollout of shop-web:41 is IN_PROGRESS' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'the rollout of shop-web:41 is IN_PROGRESS', inconclusive: true });
 
     running(41, [deployment('PRIMARY', 41), deployment('ACTIVE', 42, { runningCount: 1 })]);
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: '1 older deployment(s) still draining' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: '1 older deployment(s) still draining', inconclusive: true });
 
     running(41);
     expect(await driver.check(parsed, expectation)).toEqual({ passed: true, detail: 'shop-prod/web steady on shop-web:41 (2 task(s))' });

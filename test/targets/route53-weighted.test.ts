@@ -176,7 +176,7 @@ describe('the Route 53 weighted records target against AWS (aws-sdk-client-mock)
       .resolvesOnce({ HealthCheckObservations: [{ Region: 'eu-west-1', IPAddress: '15.177.62.21', StatusReport: { Status: 'Failure: HTTP Status Code 503' } }] })
       .resolves({ HealthCheckObservations: [{ Region: 'eu-west-1', IPAddress: '15.177.62.21', StatusReport: { Status: 'Success: HTTP Status Code 200' } }] });
 
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'change C2682N5HXP0BZ4 is PENDING, not INSYNC yet' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'change C2682N5HXP0BZ4 is PENDING, not INSYNC yet', inconclusive: true });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'health check of blue (taking traffic) is unhealthy' });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: true, detail: 'api.shop.example.com A weights blue=100, green=0' });
     expect(route53Mock.commandCalls(GetChangeCommand)[0]?.args[0].input).toEqual({ Id: 'C2682N5HXP0BZ4' });

@@ -173,7 +173,7 @@ describe('the S3 + CloudFront target against AWS (aws-sdk-client-mock)', () => {
     cloudFrontMock.on(GetDistributionConfigCommand).resolves({ DistributionConfig: distributionConfig('/releases/1.9.3'), ETag: 'E3ETAG' });
     cloudFrontMock.on(GetInvalidationCommand).resolvesOnce({ Invalidation: { Id: 'I2J0I21PCUYOIK', Status: 'InProgress', CreateTime: new Date(), InvalidationBatch: undefined } }).resolves({ Invalidation: { Id: 'I2J0I21PCUYOIK', Status: 'Completed', CreateTime: new Date(), InvalidationBatch: undefined } });
 
-    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'invalidation I2J0I21PCUYOIK is InProgress, not Completed yet' });
+    expect(await driver.check(parsed, expectation)).toEqual({ passed: false, detail: 'invalidation I2J0I21PCUYOIK is InProgress, not Completed yet', inconclusive: true });
     expect(await driver.check(parsed, expectation)).toEqual({ passed: true, detail: 'release 1.9.3 live' });
     expect(cloudFrontMock.commandCalls(GetInvalidationCommand)[0]?.args[0].input).toEqual({ DistributionId: 'E2QWRUHAPOMQZL', Id: 'I2J0I21PCUYOIK' });
   });

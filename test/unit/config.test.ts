@@ -41,7 +41,7 @@ describe('configuration', () => {
       maxRollbacksPerHour: 3,
       leaseSeconds: 900,
       maxRunAttempts: 3,
-      validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3 },
+      validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3 },
     });
     expect(config.environments[0]?.healthChecks).toEqual([]);
   });

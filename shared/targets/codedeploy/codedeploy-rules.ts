@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 const PLATFORMS = ['Lambda', 'ECS'] as const;
 
@@ -83,10 +83,10 @@ export interface DeploymentReading {
 }
 
 /** Succeeded passes; Failed or Stopped is final (it will not pass); anything else is still running. Pure. */
-export function judgeDeployment(expectation: CodeDeployExpectation, reading: DeploymentReading): { passed: boolean; detail: string; isFinal?: boolean } {
-  if (reading.error) return { passed: false, detail: reading.error };
-  if (!reading.deploymentId) return { passed: false, detail: `waiting for CodeDeploy to start rolling back ${expectation.rollbackOf}` };
+export function judgeDeployment(expectation: CodeDeployExpectation, reading: DeploymentReading): TargetObservation {
+  if (reading.error) return { passed: false, detail: reading.error, inconclusive: true };
+  if (!reading.deploymentId) return { passed: false, detail: `waiting for CodeDeploy to start rolling back ${expectation.rollbackOf}`, inconclusive: true };
   if (reading.status === 'Succeeded') return { passed: true, detail: `deployment ${reading.deploymentId} Succeeded` };
   if (reading.status === 'Failed' || reading.status === 'Stopped') return { passed: false, detail: `deployment ${reading.deploymentId} is ${reading.status}`, isFinal: true };
-  return { passed: false, detail: `deployment ${reading.deploymentId} is ${reading.status ?? 'unknown'}` };
+  return { passed: false, detail: `deployment ${reading.deploymentId} is ${reading.status ?? 'unknown'}`, inconclusive: true };
 }

@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 const pipelineName = z.string().regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'must be a CodePipeline pipeline name');
 
@@ -41,9 +41,10 @@ export function stageExpectation(config: CodePipelineStageConfig, executionId: s
 }
 
 /** Whether the stage runs the rollback execution, and it has not failed. Pure. */
-export function judgeStage(expectation: CodePipelineStageExpectation, stage: StageReading): { passed: boolean; detail: string; isFinal?: boolean } {
-  if (stage.error) return { passed: false, detail: stage.error };
-  if (stage.executionId !== expectation.executionId) return { passed: false, detail: `latest execution is ${stage.executionId ?? 'none'}, expected the rollback ${expectation.executionId}` };
+export function judgeStage(expectation: CodePipelineStageExpectation, stage: StageReading): TargetObservation {
+  if (stage.error) return { passed: false, detail: stage.error, inconclusive: true };
+  // The stage state can lag the RollbackStage call by a few seconds.
+  if (stage.executionId !== expectation.executionId) return { passed: false, detail: `latest execution is ${stage.executionId ?? 'none'}, expected the rollback ${expectation.executionId}`, inconclusive: true };
   if (!HEALTHY_STAGE_STATES.has(stage.status ?? '')) return { passed: false, detail: `latest execution ${stage.executionId} is ${stage.status ?? 'unknown'}`, isFinal: stage.status === 'Failed' };
   return { passed: true, detail: `${expectation.stage}: ${stage.executionId} ${stage.status}` };
 }

@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 const ecsName = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, `must be an ECS ${what} name (letters, digits, - and _)`);
 
@@ -53,16 +53,17 @@ export interface EcsServiceReading {
  * rollout state) with every desired task running, and no older deployment left. A failed rollout
  * is final: ECS gave up on it. Pure.
  */
-export function judgeService(expectation: EcsServiceExpectation, reading: EcsServiceReading): { passed: boolean; detail: string; isFinal?: boolean } {
-  if (reading.error) return { passed: false, detail: reading.error };
+export function judgeService(expectation: EcsServiceExpectation, reading: EcsServiceReading): TargetObservation {
+  if (reading.error) return { passed: false, detail: reading.error, inconclusive: true };
   const primary = reading.deployments.find((deployment) => deployment.status === 'PRIMARY');
   const expected = familyRevision(expectation.taskDefinition);
   if (!primary) return { passed: false, detail: `${expectation.service} has no primary deployment` };
   if (familyRevision(primary.taskDefinition) !== expected) return { passed: false, detail: `${expectation.service} deploys ${familyRevision(primary.taskDefinition) ?? '?'}, expected ${expected}` };
   if (primary.rolloutState === 'FAILED') return { passed: false, detail: `the rollout of ${expected} FAILED: ${primary.rolloutStateReason ?? 'no reason given'}`, isFinal: true };
-  if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED') return { passed: false, detail: `the rollout of ${expected} is ${primary.rolloutState}` };
-  if (primary.runningCount !== primary.desiredCount) return { passed: false, detail: `${primary.runningCount ?? 0} of ${primary.desiredCount ?? '?'} tasks of ${expected} running` };
+  // Rolling out, starting tasks, draining the old ones: converging, not failing.
+  if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED') return { passed: false, detail: `the rollout of ${expected} is ${primary.rolloutState}`, inconclusive: true };
+  if (primary.runningCount !== primary.desiredCount) return { passed: false, detail: `${primary.runningCount ?? 0} of ${primary.desiredCount ?? '?'} tasks of ${expected} running`, inconclusive: true };
   const older = reading.deployments.length - 1;
-  if (older > 0) return { passed: false, detail: `${older} older deployment(s) still draining` };
+  if (older > 0) return { passed: false, detail: `${older} older deployment(s) still draining`, inconclusive: true };
   return { passed: true, detail: `${expectation.service} steady on ${expected} (${primary.runningCount} task(s))` };
 }

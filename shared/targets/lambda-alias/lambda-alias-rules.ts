@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 /** Lambda function names as AWS accepts them (name only, not an ARN: IAM ARNs are built from it). */
 const functionName = z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, 'must be a Lambda function name (letters, digits, - and _, at most 64)');
@@ -46,14 +46,15 @@ export function describeMoves(config: LambdaAliasConfig, to: LambdaAliasPoint, c
   return config.functions.map((name) => `${name} ${current(name) ?? '?'}->${to.versions[name]}`).join(', ');
 }
 
-/** Whether the aliases read as the expectation says: on the version, no weights left. Pure. */
-export function judgeAliases(expectation: LambdaAliasExpectation, readings: readonly AliasReading[]): { passed: boolean; detail: string } {
+/** Whether the aliases read as the expectation says: on the version, no weights left. An alias that could not be read is no evidence either way. Pure. */
+export function judgeAliases(expectation: LambdaAliasExpectation, readings: readonly AliasReading[]): TargetObservation {
   const problems = readings.flatMap((alias) => {
     const expected = expectation.versions[alias.functionName];
-    if (alias.error) return [`${alias.functionName}: ${alias.error}`];
-    if (alias.version !== expected) return [`${alias.functionName}:${expectation.alias} is ${alias.version}, expected ${expected}`];
-    if (alias.weightedVersions.length > 0) return [`${alias.functionName}:${expectation.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}`];
+    if (alias.error) return [{ unread: true, text: `${alias.functionName}: ${alias.error}` }];
+    if (alias.version !== expected) return [{ unread: false, text: `${alias.functionName}:${expectation.alias} is ${alias.version}, expected ${expected}` }];
+    if (alias.weightedVersions.length > 0) return [{ unread: false, text: `${alias.functionName}:${expectation.alias} still shifts traffic to ${alias.weightedVersions.join(', ')}` }];
     return [];
   });
-  return { passed: problems.length === 0, detail: problems.length === 0 ? `${readings.length} alias(es) on the expected version` : problems.join(', ') };
+  if (problems.length === 0) return { passed: true, detail: `${readings.length} alias(es) on the expected version` };
+  return { passed: false, detail: problems.map((problem) => problem.text).join(', '), ...(problems.every((problem) => problem.unread) ? { inconclusive: true } : {}) };
 }

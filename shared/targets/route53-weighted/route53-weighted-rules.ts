@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 const setIdentifier = z.string().regex(/^[\w.:@-]{1,128}$/, 'must be a Route 53 SetIdentifier (letters, digits, _ . : @ -, at most 128)');
 /** Route 53 weights: 0–255, 0 sends no traffic while another record has weight. */
@@ -95,11 +95,11 @@ export interface WeightsReading {
 }
 
 /** Whether the records carry the weights, the change reached every Route 53 server, and weighted records are healthy. Pure. */
-export function judgeWeights(config: Route53WeightedConfig, expectation: Route53WeightedExpectation, reading: WeightsReading): { passed: boolean; detail: string } {
-  if (reading.error) return { passed: false, detail: reading.error };
+export function judgeWeights(config: Route53WeightedConfig, expectation: Route53WeightedExpectation, reading: WeightsReading): TargetObservation {
+  if (reading.error) return { passed: false, detail: reading.error, inconclusive: true };
   const wrong = Object.entries(expectation.weights).filter(([id, expected]) => reading.weights[id] !== expected);
   if (wrong.length > 0) return { passed: false, detail: `${describeRecord(config)}: ${wrong.map(([id, expected]) => `${id} has weight ${reading.weights[id] ?? 'none'}, expected ${expected}`).join(', ')}` };
-  if (expectation.changeId && reading.changeStatus !== 'INSYNC') return { passed: false, detail: `change ${expectation.changeId} is ${reading.changeStatus ?? 'unknown'}, not INSYNC yet` };
+  if (expectation.changeId && reading.changeStatus !== 'INSYNC') return { passed: false, detail: `change ${expectation.changeId} is ${reading.changeStatus ?? 'unknown'}, not INSYNC yet`, inconclusive: true };
   const unhealthy = Object.entries(reading.health ?? {}).filter(([, healthy]) => !healthy).map(([id]) => id);
   if (unhealthy.length > 0) return { passed: false, detail: `health check of ${unhealthy.join(', ')} (taking traffic) is unhealthy` };
   return { passed: true, detail: `${describeRecord(config)} weights ${Object.entries(expectation.weights).map(([id, value]) => `${id}=${value}`).join(', ')}` };

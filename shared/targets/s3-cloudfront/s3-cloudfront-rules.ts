@@ -1,6 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema } from '../target-plugin';
+import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 /** Where the live release is named: the CloudFront origin's path, or a small JSON object in the bucket. */
 const pointerSchema = z.discriminatedUnion('kind', [
@@ -82,11 +82,11 @@ export interface FrontendReading {
 }
 
 /** Whether the pointer names the release, its invalidation completed, and the site serves the version. Pure. */
-export function judgeFrontend(config: S3CloudFrontConfig, expectation: S3CloudFrontExpectation, reading: FrontendReading): { passed: boolean; detail: string } {
-  if (reading.error) return { passed: false, detail: reading.error };
+export function judgeFrontend(config: S3CloudFrontConfig, expectation: S3CloudFrontExpectation, reading: FrontendReading): TargetObservation {
+  if (reading.error) return { passed: false, detail: reading.error, inconclusive: true };
   if (reading.release !== expectation.release) return { passed: false, detail: `${describePointer(config)} names release ${reading.release ?? 'none'}, expected ${expectation.release}` };
   if (expectation.invalidationId && reading.invalidationStatus !== 'Completed') {
-    return { passed: false, detail: `invalidation ${expectation.invalidationId} is ${reading.invalidationStatus ?? 'unknown'}, not Completed yet` };
+    return { passed: false, detail: `invalidation ${expectation.invalidationId} is ${reading.invalidationStatus ?? 'unknown'}, not Completed yet`, inconclusive: true };
   }
   if (config.siteVersionUrl && reading.servedVersion !== expectation.version) {
     return { passed: false, detail: `${config.siteVersionUrl} serves version ${reading.servedVersion ?? '?'}, expected ${expectation.version}` };

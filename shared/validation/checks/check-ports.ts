@@ -7,6 +7,10 @@ export interface AlarmObservation {
   type: 'metric' | 'composite';
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   reason: string;
+  /** The earliest it can return to OK after its cause is gone (read from its period and datapoints), when known. */
+  recoveryWindowMs?: number;
+  /** How it evaluates, for people: "period 60 s, 3 of 3 datapoints" (a composite: its slowest child). */
+  shape?: string;
 }
 
 export interface AlarmSelection {

@@ -1,37 +1,115 @@
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { compositeChildren, describeShape, recoveryWindowMs, type AlarmShape } from '../alarm-recovery';
 import type { AlarmObservation, AlarmReader, AlarmSelection } from './check-ports';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;
+/** Composites of composites are followed this deep; deeper ones get no recovery window (the budget decides). */
+const MAX_COMPOSITE_DEPTH = 3;
 
-/** DescribeAlarms per prefix and per hundred names, metric and composite alike, every page; each alarm once. */
+/** A metric alarm's shape: its own period, or (metric math) the longest period among its queries. Pure. */
+export function shapeOf(alarm: MetricAlarm): AlarmShape | undefined {
+  const periods = [alarm.Period, ...(alarm.Metrics ?? []).map((query) => query.MetricStat?.Period ?? query.Period)].filter((period): period is number => period !== undefined && period > 0);
+  if (periods.length === 0 || !alarm.EvaluationPeriods) return undefined;
+  return { periodSeconds: Math.max(...periods), evaluationPeriods: alarm.EvaluationPeriods, ...(alarm.DatapointsToAlarm ? { datapointsToAlarm: alarm.DatapointsToAlarm } : {}) };
+}
+
+interface Window {
+  ms: number;
+  shape: string;
+}
+
+/**
+ * DescribeAlarms per prefix and per hundred names, metric and composite alike, every page; each alarm
+ * once. An alarm in ALARM also gets its recovery window: a metric alarm's from its period and
+ * datapoints; a composite's is its slowest child's (its children read by name).
+ */
 export class CloudWatchAlarmReader implements AlarmReader {
   constructor(private readonly cloudWatch: CloudWatchClient) {}
 
   async readAlarms(selection: AlarmSelection): Promise<AlarmObservation[]> {
-    const nameBatches: string[][] = [];
-    for (let start = 0; start < selection.names.length; start += NAMES_PER_CALL) nameBatches.push(selection.names.slice(start, start + NAMES_PER_CALL));
-    const pages = await Promise.all([
-      ...selection.prefixes.map((prefix) => this.#all({ AlarmNamePrefix: prefix })),
-      ...nameBatches.map((names) => this.#all({ AlarmNames: names })),
-    ]);
-    const byName = new Map(pages.flat().map((alarm) => [alarm.name, alarm]));
-    return [...byName.values()];
+    const pages = await Promise.all([...selection.prefixes.map((prefix) => this.#all({ AlarmNamePrefix: prefix })), ...this.#byNames(selection.names)]);
+    const metric = new Map<string, MetricAlarm>();
+    const composite = new Map<string, CompositeAlarm>();
+    for (const page of pages) {
+      for (const alarm of page.metric) metric.set(alarm.AlarmName ?? '?', alarm);
+      for (const alarm of page.composite) composite.set(alarm.AlarmName ?? '?', alarm);
+    }
+    const inAlarm = [...composite.values()].filter((alarm) => alarm.StateValue === 'ALARM');
+    // Children are read into copies: only the selected alarms are observed.
+    const windows = inAlarm.length > 0 ? await this.#compositeWindows(inAlarm, new Map(metric), new Map(composite)) : new Map<string, Window | undefined>();
+    const observations: AlarmObservation[] = [];
+    for (const alarm of metric.values()) {
+      const shape = shapeOf(alarm);
+      observations.push({
+        name: alarm.AlarmName ?? '?',
+        type: 'metric',
+        state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+        reason: alarm.StateReason ?? '',
+        ...(shape ? { recoveryWindowMs: recoveryWindowMs(shape), shape: describeShape(shape) } : {}),
+      });
+    }
+    for (const alarm of composite.values()) {
+      const window = windows.get(alarm.AlarmName ?? '?');
+      observations.push({
+        name: alarm.AlarmName ?? '?',
+        type: 'composite',
+        state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+        reason: alarm.StateReason ?? '',
+        ...(window ? { recoveryWindowMs: window.ms, shape: window.shape } : {}),
+      });
+    }
+    return observations;
   }
 
-  async #all(filter: { AlarmNamePrefix: string } | { AlarmNames: string[] }): Promise<AlarmObservation[]> {
-    const alarms: AlarmObservation[] = [];
+  /** Each composite's slowest child's window; unknown when any child's is (a missing child, or too deep). */
+  async #compositeWindows(roots: readonly CompositeAlarm[], metric: Map<string, MetricAlarm>, composite: Map<string, CompositeAlarm>): Promise<Map<string, Window | undefined>> {
+    // Read every child not already known, level by level.
+    let wanted = roots.flatMap((alarm) => compositeChildren(alarm.AlarmRule ?? ''));
+    for (let depth = 1; depth <= MAX_COMPOSITE_DEPTH && wanted.length > 0; depth += 1) {
+      const missing = [...new Set(wanted)].filter((name) => !metric.has(name) && !composite.has(name));
+      const pages = await Promise.all(this.#byNames(missing));
+      const found: CompositeAlarm[] = [];
+      for (const page of pages) {
+        for (const alarm of page.metric) metric.set(alarm.AlarmName ?? '?', alarm);
+        for (const alarm of page.composite) {
+          composite.set(alarm.AlarmName ?? '?', alarm);
+          found.push(alarm);
+        }
+      }
+      wanted = found.flatMap((alarm) => compositeChildren(alarm.AlarmRule ?? ''));
+    }
+    const windowOf = (name: string, depth: number): Window | undefined => {
+      const metricAlarm = metric.get(name);
+      if (metricAlarm) {
+        const shape = shapeOf(metricAlarm);
+        return shape ? { ms: recoveryWindowMs(shape), shape: `${name}: ${describeShape(shape)}` } : undefined;
+      }
+      const compositeAlarm = composite.get(name);
+      if (!compositeAlarm || depth > MAX_COMPOSITE_DEPTH) return undefined;
+      const children = compositeChildren(compositeAlarm.AlarmRule ?? '').map((child) => windowOf(child, depth + 1));
+      if (children.length === 0 || children.some((child) => child === undefined)) return undefined;
+      return children.reduce((slowest, child) => (child!.ms > slowest!.ms ? child : slowest));
+    };
+    return new Map(roots.map((alarm) => [alarm.AlarmName ?? '?', windowOf(alarm.AlarmName ?? '?', 1)]));
+  }
+
+  #byNames(names: readonly string[]): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }>[] {
+    const batches: string[][] = [];
+    for (let start = 0; start < names.length; start += NAMES_PER_CALL) batches.push(names.slice(start, start + NAMES_PER_CALL));
+    return batches.map((batch) => this.#all({ AlarmNames: batch }));
+  }
+
+  async #all(filter: { AlarmNamePrefix: string } | { AlarmNames: string[] }): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }> {
+    const metric: MetricAlarm[] = [];
+    const composite: CompositeAlarm[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.cloudWatch.send(new DescribeAlarmsCommand({ ...filter, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }));
-      for (const alarm of page.MetricAlarms ?? []) {
-        alarms.push({ name: alarm.AlarmName ?? '?', type: 'metric', state: alarm.StateValue ?? 'INSUFFICIENT_DATA', reason: alarm.StateReason ?? '' });
-      }
-      for (const alarm of page.CompositeAlarms ?? []) {
-        alarms.push({ name: alarm.AlarmName ?? '?', type: 'composite', state: alarm.StateValue ?? 'INSUFFICIENT_DATA', reason: alarm.StateReason ?? '' });
-      }
+      metric.push(...(page.MetricAlarms ?? []));
+      composite.push(...(page.CompositeAlarms ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
-    return alarms;
+    return { metric, composite };
   }
 }
