@@ -10,6 +10,7 @@ import { rollbackCommand } from './commands/rollback-command';
 import { SCENARIO_NAMES } from './local-drill/scenarios';
 import { OrchestratorInvocationError } from './aws/orchestrator-invoker';
 import { recordCommand } from './commands/record-command';
+import { pauseCommand, resumeCommand } from './commands/pause-command';
 import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 
@@ -80,6 +81,25 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--by <who>', 'who is drilling (default: your login)')
     .option('--json', 'print the machine-readable result')
     .action(withContext((context, options) => drillCommand(context, options)));
+
+  program
+    .command('pause')
+    .description('pause automation in an environment for a while: alarms are announced, not acted on (people may still roll back)')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .requiredOption('--for <duration>', 'how long: 30m, 2h, 1d (at most 7d)')
+    .requiredOption('--reason <text>', 'why: whoever finds it paused reads it')
+    .option('--by <who>', 'who is pausing (default: your login)')
+    .option('--json', 'print the environment’s controls as JSON')
+    .action(withContext((context, options) => pauseCommand(context, options)));
+
+  program
+    .command('resume')
+    .description('lift a pause: alarms are acted on again (as the configured mode says)')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .option('--reason <text>', 'why, for the history')
+    .option('--by <who>', 'who is resuming (default: your login)')
+    .option('--json', 'print the environment’s controls as JSON')
+    .action(withContext((context, options) => resumeCommand(context, options)));
 
   program
     .command('rollback')

@@ -79,7 +79,13 @@ export function publishStatements(topicArn: string, keyArn: string): PolicyState
   ];
 }
 
-/** The validator's alarm reads. AWS constraint: DescribeAlarms returns composite alarms only when granted on "*". */
+/** Why the alarm reads are on "*", for cdk-nag. */
+export const ALARM_READ_WILDCARD: WildcardGrant = {
+  resource: '*',
+  reason: 'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (AWS constraint); it is read-only.',
+};
+
+/** Alarm reads (the validator's checks, the orchestrator's ActionsEnabled). AWS constraint: DescribeAlarms returns composite alarms only when granted on "*". */
 export function alarmReadStatement(): PolicyStatement {
   return new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] });
 }

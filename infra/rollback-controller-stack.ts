@@ -11,7 +11,7 @@ import { ReconcilerSchedule } from './constructs/reconciler-schedule';
 import { ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { alarmReadStatement, historyStatement, publishStatements, targetGrants, type Grants } from './controller-permissions';
+import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
 
 export interface RollbackControllerStackProps extends StackProps {
   /** The validated rollback.config.json; everything environment-specific derives from it. */
@@ -65,8 +65,10 @@ export class RollbackControllerStack extends Stack {
       historyStatement(tableArn),
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.validator.functionArn] }),
       ...publishStatements(this.results.topic.topicArn, this.results.key.keyArn),
-    ]);
-    this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()]);
+      // Whether the alarm that fired has its actions enabled.
+      alarmReadStatement(),
+    ], [ALARM_READ_WILDCARD]);
+    this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()], [ALARM_READ_WILDCARD]);
     this.#grant(this.recorder, targetGrants(config, this, 'capture'), [historyStatement(tableArn)]);
     // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
@@ -92,11 +94,16 @@ export class RollbackControllerStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
   }
 
-  /** A function's statements; each wildcard a target needs is acknowledged with the reason AWS allows nothing narrower. */
-  #grant(fn: ControllerFunction, targets: Grants, own: PolicyStatement[]): void {
+  /**
+   * A function's statements; each wildcard it needs (its own, or a target's) is acknowledged once
+   * per resource, with every reason AWS allows nothing narrower there.
+   */
+  #grant(fn: ControllerFunction, targets: Grants, own: PolicyStatement[], ownWildcards: WildcardGrant[] = []): void {
     for (const statement of [...own, ...targets.statements]) fn.addToRolePolicy(statement);
-    for (const { resource, reason } of targets.wildcards) {
-      Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource.split(this.partition).join('<AWS::Partition>')}]`, reason });
+    const reasons = new Map<string, Set<string>>();
+    for (const { resource, reason } of [...ownWildcards, ...targets.wildcards]) (reasons.get(resource) ?? reasons.set(resource, new Set()).get(resource)!).add(reason);
+    for (const [resource, why] of reasons) {
+      Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource.split(this.partition).join('<AWS::Partition>')}]`, reason: [...why].join(' ') });
     }
   }
 
@@ -108,9 +115,6 @@ export class RollbackControllerStack extends Stack {
         reason: 'The basic execution role only lets the function write its own log streams.',
       });
     }
-    Validations.of(this.validator).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (AWS constraint); it is read-only.',
-    });
+
   }
 }

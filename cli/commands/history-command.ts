@@ -3,7 +3,8 @@ import { DEPLOYMENT_STATUSES } from '../../shared/history/deployment-record';
 import { parseDuration } from '../../shared/time/duration';
 import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
-import { renderHistory } from '../text-output';
+import { formatTimestamp, renderHistory } from '../text-output';
+import { describeAutomation } from './pause-command';
 
 export interface HistoryOptions {
   env: string;
@@ -37,7 +38,8 @@ export function parsePointInTime(flag: string, input: string, now: Date): Date {
 
 export async function historyCommand(context: CliContext, options: HistoryOptions): Promise<void> {
   const config = context.loadConfig();
-  const environment = findEnvironment(config, options.env).name;
+  const environmentConfig = findEnvironment(config, options.env);
+  const environment = environmentConfig.name;
   const now = new Date();
   const query = {
     environment,
@@ -47,10 +49,16 @@ export async function historyCommand(context: CliContext, options: HistoryOption
     until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
     cursor: options.cursor,
   };
-  const page = await context.withHistory((connection) => connection.history.deployments.listHistory(query));
+  const [page, control] = await context.withHistory((connection) => Promise.all([connection.history.deployments.listHistory(query), connection.history.controls.read(environment)]));
   if (options.json) {
-    context.printJson(page);
+    context.printJson({ ...page, automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
     return;
+  }
+  // Only the first page says whether automation acts: a person paging back already knows.
+  if (!options.cursor) {
+    context.io.out(`automation: ${describeAutomation(control, environmentConfig.mode, now)}`);
+    for (const event of control.events.slice(0, 3)) context.io.out(`  ${formatTimestamp(event.at)}  ${event.action} by ${event.by}${event.until ? ` until ${event.until}` : ''}${event.reason ? `: ${event.reason}` : ''}`);
+    context.io.out('');
   }
   if (page.items.length === 0) {
     context.io.out(`no deployments recorded for ${environment}${query.status ? ` with status ${query.status}` : ''}${options.since ? ` since ${options.since}` : ''}`);

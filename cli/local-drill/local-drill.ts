@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findEnvironment, type RollbackConfig } from '../../shared/config';
+import { findEnvironment, type EnvironmentMode, type RollbackConfig } from '../../shared/config';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
 import type { HistoryPorts } from '../../shared/history/dynamo-history';
-import { RecordingNotifier, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
+import { RecordingNotifier, sandboxAlarmActions, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { LocalValidator } from '../../shared/sandbox/local-validator';
 import { SandboxWorld, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
@@ -166,22 +166,25 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     tagEventAlarm(world, event);
     if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}`);
     for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
+    const alarmEnvironment = badReleaseTo.at(-1) ?? 'production';
+    if (!event && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
     printer.line();
 
     const notifier = new RecordingNotifier();
     const dependencies: RollbackDependencies = {
-      config,
+      config: !event && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
       history,
       targets: sandboxTargetDrivers(world),
       validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
       notifier,
+      alarms: sandboxAlarmActions(world),
       clock,
       logger: quietLogger,
       remainingTimeMs: () => LOCAL_INVOCATION_MS,
       onStep: (step) => printer.step(step),
     };
     const sandboxStart = clock.now().getTime();
-    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, badReleaseTo.at(-1) ?? 'production', config, dependencies, clock, printer);
+    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
 
     printer.line();
     for (const result of summarize(results, printer)) printer.outcome(result, clock.now().getTime() - sandboxStart, Date.now() - wallStart);
@@ -202,7 +205,26 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   }
 }
 
+/** The configuration with one environment in another mode. Pure. */
+function withEnvironmentMode(config: RollbackConfig, environment: string, mode: EnvironmentMode): RollbackConfig {
+  return { ...config, environments: config.environments.map((each) => (each.name === environment ? { ...each, mode } : each)) };
+}
+
 async function runScenario(scenario: Scenario, environment: string, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
+  const { pauseBefore } = scenario;
+  if (pauseBefore) {
+    const control = await dependencies.history.controls.pause({ environment, by: pauseBefore.by, reason: pauseBefore.reason, until: new Date(clock.now().getTime() + pauseBefore.minutes * 60_000) });
+    printer.line(`▶ ${pauseBefore.by} paused automation in ${environment} until ${control.pause!.until}: ${pauseBefore.reason}`);
+  }
+  try {
+    return await fireAlarms(scenario, environment, config, dependencies, clock, printer);
+  } finally {
+    // The accumulated local history is not left paused for the next drill.
+    if (pauseBefore) await dependencies.history.controls.resume({ environment, by: pauseBefore.by, reason: 'the drill is over' });
+  }
+}
+
+async function fireAlarms(scenario: Scenario, environment: string, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
   const firedAt = clock.now();
   const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
   printer.line(`▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);
@@ -231,7 +253,7 @@ function tagEventAlarm(world: SandboxWorld, event: unknown): void {
 /** Many identical outcomes (a storm) are counted on one line; the distinct ones are shown. */
 function summarize(results: readonly RollbackRunResult[], printer: DrillPrinter): RollbackRunResult[] {
   if (results.length <= 2) return [...results];
-  const order: RollbackRunResult['outcome'][] = ['rolled_back', 'rollback_failed', 'handed_over', 'skipped', 'duplicate', 'ignored', 'rejected'];
+  const order: RollbackRunResult['outcome'][] = ['rolled_back', 'rollback_failed', 'handed_over', 'observed', 'skipped', 'duplicate', 'ignored', 'rejected'];
   const counts = order.map((outcome) => [outcome, results.filter((result) => result.outcome === outcome).length] as const).filter(([, count]) => count > 0);
   printer.line(`${results.length} alarm deliveries: ${counts.map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`);
   return results.filter((result) => result.outcome !== 'duplicate');

@@ -1,4 +1,4 @@
-import type { RollbackConfig } from '../../shared/config';
+import type { EnvironmentMode, RollbackConfig } from '../../shared/config';
 import { SANDBOX_ALARM_SHAPE, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
 import { describeShape } from '../../shared/validation/alarm-recovery';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
@@ -19,6 +19,10 @@ export interface Scenario {
   secondAlarmAfterMinutes?: number;
   /** Runs on an empty scratch table instead of the accumulated local history. */
   usesEmptyHistory?: boolean;
+  /** The alarm's environment runs in this mode for the drill (the configuration file is not changed). */
+  environmentMode?: EnvironmentMode;
+  /** A person pauses the alarm's environment before the alarm (lifted again when the drill ends). */
+  pauseBefore?: { by: string; reason: string; minutes: number };
 }
 
 const RECOVERY_MS = 25_000;
@@ -35,7 +39,7 @@ const BUILT_IN: Scenario[] = [
   },
   {
     name: 'stage-fails',
-    story: 'the release is in staging and production; production stays broken while staging still runs it, so the full rollback saves it',
+    story: 'the release is in staging and production; production stays broken while staging still runs it: the stage validation gives up early on hard evidence, and the full rollback saves it',
     deployBadReleaseTo: () => ['staging', 'production'],
     faults: (bad) => ({ badVersions: [bad], contagiousVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
@@ -61,6 +65,22 @@ const BUILT_IN: Scenario[] = [
     deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 50,
+  },
+  {
+    name: 'observe',
+    story: 'production runs in observe mode (a trial week before going live): the alarm is decided and announced as what would have happened, and nothing changes',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 1,
+    environmentMode: 'observe',
+  },
+  {
+    name: 'paused',
+    story: 'the on-call engineer paused automation in production during an incident: the alarm is announced as skipped, naming who paused it and until when',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 1,
+    pauseBefore: { by: 'ana.oncall', reason: 'incident 42: database failover in progress', minutes: 120 },
   },
   {
     name: 'cooldown',

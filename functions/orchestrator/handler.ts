@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CloudWatchAlarmActions } from '../../shared/aws/cloudwatch-alarm-actions';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { requireEnv } from '../../shared/aws/environment-variables';
 import { loadOnce } from '../../shared/aws/load-once';
@@ -19,7 +20,7 @@ import { systemClock } from '../../shared/time/clock';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 
 // Cold start: config and environment are checked once; clients are built once per container —
-// each target's SDK, SNS and SQS on first use, since nothing before the first restore needs them.
+// each target's SDK, SNS, SQS and CloudWatch on first use, since nothing before the first restore needs them.
 // Throttling is retried by the SDK with backoff (5 attempts) before a run hands over.
 const { logger, metrics } = createPowertools('orchestrator');
 const config = bundledConfig();
@@ -34,6 +35,7 @@ const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
     new DeadLetterQueueNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})), requireEnv('FAILED_EVENTS_QUEUE_URL')),
     (error) => logger.error('the results topic refused a notification; sending it to the failed-events queue', { error: error.message }),
   ),
+  alarms: new CloudWatchAlarmActions(loadOnce(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient({ maxAttempts: 3 }))),
   clock: systemClock,
   logger,
 };

@@ -3,6 +3,9 @@ import * as z from 'zod';
 import type { TargetConfigBase } from '../targets/target-plugin';
 import { TARGET_PLUGINS, TARGET_TYPES, targetPlugin } from '../targets/target-registry';
 
+export const ENVIRONMENT_MODES = ['act', 'observe', 'paused'] as const;
+export type EnvironmentMode = (typeof ENVIRONMENT_MODES)[number];
+
 const environmentName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and -, starting with a letter (at most 32)');
@@ -37,6 +40,14 @@ const environmentSchema = z
     /** What a rollback restores, in this order after traffic targets go first. */
     targets: z.array(targetConfigSchema).min(1, 'needs something to roll back: at least one target'),
     healthChecks: z.array(healthCheckSchema).default([]),
+    /**
+     * What alarms may do here: act (roll back), observe (decide and announce what it would have done,
+     * change nothing — a trial week before going live), paused (announce that automation is off).
+     * People may still roll back by hand in every mode; `rollbackctl pause` pauses for a while.
+     */
+    mode: z.enum(ENVIRONMENT_MODES).default('act'),
+    /** A deploy that fails after it moved traffic here (a CodePipeline stage FAILED, or `record --status failed --rollback`) rolls back. */
+    rollbackOnDeployFailure: z.boolean().default(false),
   })
   .superRefine((environment, context) => {
     const seen = new Map<string, number>();

@@ -30,6 +30,10 @@ export function notificationFor(result: RollbackRunResult, context: Notification
       type = 'rollback_handover';
       severity = 'warning';
       break;
+    case 'observed':
+      type = 'rollback_observed';
+      severity = 'info';
+      break;
     case 'duplicate':
     case 'ignored':
     case 'rejected':

@@ -9,12 +9,16 @@ const SUBJECT_LIMIT = 100;
 
 /** "[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.2": what a pager or inbox shows first. */
 export function subjectFor(notification: RollbackNotification): string {
+  if (notification.type === 'rollback_observed') return asSubject(`[OBSERVE] ${notification.environment} would roll back ${notification.fromVersion ?? '?'} -> ${notification.toVersion ?? '?'}`);
   const prefix = notification.drill ? '[DRILL] ' : notification.severity === 'critical' ? '[CRITICAL] ' : '';
   const level = notification.level ? ` (${notification.level})` : '';
   const versions = notification.fromVersion ? ` ${notification.fromVersion}${notification.toVersion ? ` -> ${notification.toVersion}` : ''}` : '';
-  const subject = `${prefix}${notification.environment} ${notification.outcome}${level}${versions}`;
-  // SNS subjects: printable ASCII, no line breaks, at most 100 characters.
-  return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, SUBJECT_LIMIT);
+  return asSubject(`${prefix}${notification.environment} ${notification.outcome}${level}${versions}`);
+}
+
+/** SNS subjects: printable ASCII, no line breaks, at most 100 characters. */
+function asSubject(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, SUBJECT_LIMIT);
 }
 
 /** The JSON body subscribers read; field names are a contract with them. */

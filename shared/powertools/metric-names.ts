@@ -7,6 +7,8 @@ export const METRIC = {
   rollbackDuration: 'RollbackDuration',
   rollbackFailed: 'RollbackFailed',
   rollbackSkipped: 'RollbackSkipped',
+  /** Observe mode: a rollback that would have happened. */
+  rollbackObserved: 'RollbackObserved',
   validationFailed: 'ValidationFailed',
   /** A run stopped and left itself to the reconciler (validator unreachable, journal unwritable, out of time). */
   runHandedOver: 'RunHandedOver',

@@ -1,7 +1,5 @@
 import type { EnvironmentRestore, EnvironmentRestoreVerdict, StepOutcome, TargetRestore } from '../history/run-journal';
 
-const TOOK_EFFECT: ReadonlySet<TargetRestore['outcome']> = new Set(['restored', 'would_restore', 'unchanged']);
-
 /**
  * How one environment's restore went, from its targets' results. Traffic targets decide: if they all
  * took effect, a later target's refusal (CodePipeline declining RollbackStage after the alias already

@@ -6,7 +6,7 @@ import type { RunMode } from '../history/run-journal';
 
 const HOUR_MS = 3_600_000;
 
-export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited';
+export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused';
 
 export type RollbackPlan =
   /** Claim the active deployment and restore the target. */
@@ -33,6 +33,8 @@ export interface PlanInput {
   /** When the alarm went into ALARM: an alarm older than the last rollback is already answered by it. */
   alarmFiredAt?: string;
   targetVersion?: string;
+  /** Automation is paused here (by a person for a while, or by the configuration): announce, do not act. */
+  paused?: { reason: string; until?: string };
 }
 
 /** EventBridge retries a delivery for up to a day: anything it could redeliver is this recent. */
@@ -65,6 +67,9 @@ export function planRollback(input: PlanInput): RollbackPlan {
   // Another run is on it. A drill only reads, so it goes on regardless.
   const running = mode !== 'drill' && active.rollback?.leaseExpiresAt !== undefined ? planForRunOn(active, input.runId, now) : undefined;
   if (running) return running;
+  if (input.paused && mode === 'automatic') {
+    return { decision: 'skip', skip: 'paused', severity: 'warning', deploymentId: active.deploymentId, reason: input.paused.reason, ...(input.paused.until ? { until: input.paused.until } : {}) };
+  }
   if (active.status === 'rollback_failed' && mode === 'automatic') {
     return {
       decision: 'skip',

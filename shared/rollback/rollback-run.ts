@@ -1,5 +1,4 @@
 import { errorLine } from '../aws/error-line';
-import { findEnvironment, type TargetConfig } from '../config';
 import type { DeploymentRecord, RollbackTrigger } from '../history/deployment-record';
 import { ClaimLostError } from '../history/history-errors';
 import {
@@ -11,15 +10,15 @@ import {
   type JournalStep,
   type NotificationDelivery,
   type StepOf,
-  type TargetRestore,
 } from '../history/run-journal';
 import type { Journal, RunRef } from '../history/run-store';
 import type { RollbackNotification } from '../notify/notifier';
 import { notificationFor } from '../notify/rollback-notification';
-import { inRestoreOrder, restorePointOf, targetPlugin } from '../targets/target-registry';
 import { ValidatorUnavailableError, type ValidationResult } from '../validation/validation-contract';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
-import { describeRestores, judgeEnvironmentRestore, restoreStepOutcome } from './restore-verdict';
+import { deliverNotification } from './deliver-notification';
+import { restoreEnvironment } from './environment-restore';
+import { describeRestores, restoreStepOutcome } from './restore-verdict';
 import type { RollbackRunResult } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
 import { isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
@@ -153,46 +152,16 @@ export class RollbackRun {
     return undefined;
   }
 
-  /** Each configured target of the environment in turn, traffic targets first, from the restore points the deployments recorded. */
+  /** Each configured target of the environment, from the restore points the deployments recorded. */
   async #restoreEnvironment(entry: Omit<EnvironmentRestore, 'verdict' | 'targets'>, state: RunState): Promise<EnvironmentRestore> {
     const [from, to] = await Promise.all([this.#record(entry.fromDeploymentId), this.#record(entry.toDeploymentId)]);
-    const environment = findEnvironment(this.deps.config, entry.environment);
-    const targets: TargetRestore[] = [];
-    for (const config of inRestoreOrder(environment.targets)) {
-      const plugin = targetPlugin(config.type);
-      const result = await this.#restoreTarget(config, entry.environment, from, to, state);
-      targets.push({ target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] });
-    }
-    return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
-  }
-
-  async #restoreTarget(config: TargetConfig, environment: string, from: DeploymentRecord, to: DeploymentRecord, state: RunState): Promise<Omit<TargetRestore, 'target' | 'movesTraffic'>> {
-    const plugin = targetPlugin(config.type);
-    const good = restorePointOf(to, plugin);
-    if (good.problem) return { outcome: 'failed', detail: good.problem, expectations: [] };
-    if (good.point === undefined) return { outcome: 'not_applicable', detail: `${to.deploymentId} recorded no ${plugin.title} restore point`, expectations: [] };
-    try {
-      return {
-        expectations: [],
-        ...(await this.deps.targets.driverFor(plugin.type, environment).restore({
-          environment,
-          runId: this.ref.runId,
-          config: plugin.configSchema.parse(config),
-          from: restorePointOf(from, plugin).point,
-          to: good.point,
-          fromVersion: from.version,
-          toVersion: to.version,
-          toDeploymentId: to.deploymentId,
-          reason: state.claim.reason,
-          simulate: state.claim.mode === 'drill',
-          // An earlier attempt may have restored before it could journal it.
-          resumed: state.attempt > 1,
-        })),
-      };
-    } catch (error) {
-      // A target's own bug must not stop the other targets or the next level.
-      return { outcome: 'failed', detail: `unexpected error: ${(error as Error).message}`, expectations: [] };
-    }
+    return restoreEnvironment(this.deps, entry, from, to, {
+      runId: this.ref.runId,
+      reason: state.claim.reason,
+      simulate: state.claim.mode === 'drill',
+      // An earlier attempt may have restored before it could journal it.
+      resumed: state.attempt > 1,
+    });
   }
 
   /**
@@ -356,13 +325,8 @@ export class RollbackRun {
     return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
   }
 
-  async #deliver(notification: RollbackNotification): Promise<NotificationDelivery> {
-    try {
-      return await this.deps.notifier.notify(notification);
-    } catch (error) {
-      this.deps.logger.error('notification reached nobody', { deploymentId: this.ref.deploymentId, error: (error as Error).message });
-      return 'failed';
-    }
+  #deliver(notification: RollbackNotification): Promise<NotificationDelivery> {
+    return deliverNotification(this.deps, notification);
   }
 
   #notificationFor(result: RollbackRunResult): RollbackNotification {
@@ -438,7 +402,7 @@ export async function resumeRun(observed: DeploymentRecord, invocationId: string
     deps.logger.error('closed a record its run left claimed', { deploymentId: closed.deploymentId, partOf });
     const result: RollbackRunResult = { ...base, outcome: 'rollback_failed', level: 'full', deploymentId: closed.deploymentId, fromVersion: closed.version, reason, durationMs: elapsed() };
     const notification = notificationFor(result, {})!;
-    const delivery = await deps.notifier.notify(notification).catch((): NotificationDelivery => 'failed');
+    const delivery = await deliverNotification(deps, notification);
     return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
   }
   if (!journalRecord) return { ...base, outcome: 'skipped', reason: `the record holding the journal of ${observed.deploymentId} (${partOf}) is gone`, durationMs: elapsed() };

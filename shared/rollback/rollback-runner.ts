@@ -1,8 +1,11 @@
 import { parseInbound } from '../events/inbound-event';
 import type { DeploymentRecord } from '../history/deployment-record';
-import type { NotificationDelivery, StepOf } from '../history/run-journal';
+import type { StepOf } from '../history/run-journal';
 import type { NotificationSeverity } from '../notify/notifier';
 import { notificationFor } from '../notify/rollback-notification';
+import { automationFor, type Automation } from './automation-mode';
+import { deliverNotification } from './deliver-notification';
+import { observeRollback } from './observe-rollback';
 import { reconcileRuns } from './reconciler';
 import { guardWindowStart, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
 import { answerFromRecord, resumeRun, RollbackRun } from './rollback-run';
@@ -41,11 +44,21 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   const { config, history, clock, logger } = deps;
   const environment = context.environment.name;
   const now = clock.now();
+  const isAutomatic = context.mode === 'automatic';
   // Independent reads in parallel: the claim is then the only other call before the restore.
-  const [pair, recentRollbacks] = await Promise.all([
+  const [pair, recentRollbacks, control, actionsEnabled] = await Promise.all([
     history.deployments.findRollbackPair(environment, { targetVersion: context.targetVersion }),
     context.mode === 'drill' ? Promise.resolve([]) : history.deployments.listRollbacksSince(environment, guardWindowStart(config.policy, now, context.alarmFiredAt)),
+    isAutomatic ? history.controls.read(environment) : Promise.resolve(undefined),
+    isAutomatic && context.alarmName ? alarmActionsEnabled(deps, context.alarmName) : Promise.resolve(undefined),
   ]);
+  if (actionsEnabled === false) {
+    const reason = `alarm ${context.alarmName} has its actions disabled (ActionsEnabled false): not acting on it`;
+    logger.info('event ignored', { reason });
+    return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
+  }
+  // People acting by hand (and drills) are never held back by the mode; alarms and failed deploys are.
+  const automation: Automation = isAutomatic ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
   const plan = planRollback({
     environment,
     pair,
@@ -56,6 +69,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     mode: context.mode,
     alarmFiredAt: context.alarmFiredAt,
     targetVersion: context.targetVersion,
+    ...(automation.mode === 'paused' ? { paused: { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } } : {}),
   });
   logger.info('rollback planned', { environment, runId: context.runId, decision: plan.decision });
   const base = { environment, drill: context.mode === 'drill', runId: context.runId, timeline: [], durationMs: 0 };
@@ -71,6 +85,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     case 'resume':
       return resumeRun(plan.deployment, invocationId, deps, elapsed);
     case 'proceed':
+      if (automation.mode === 'observe') return observeRollback(context, plan.deployment, plan.target, deps, elapsed);
       return claimAndDrive(context, plan.deployment, plan.target, invocationId, deps, elapsed);
     default: {
       const exhaustive: never = plan;
@@ -187,15 +202,17 @@ async function announceSkip(
   });
   if (!isFirst) return result;
   const notification = notificationFor(result, { alarm: context.trigger.alarmName, requestedBy: context.trigger.requestedBy, skipSeverity: plan.severity })!;
-  const delivery = await deliver(deps, notification.type, notification);
+  const delivery = await deliverNotification(deps, notification);
   return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery }, durationMs: elapsed() };
 }
 
-async function deliver(deps: RollbackDependencies, what: string, notification: Parameters<RollbackDependencies['notifier']['notify']>[0]): Promise<NotificationDelivery> {
+/** Whether the alarm's actions are enabled; a failed read is no reason to hold a rollback back. */
+async function alarmActionsEnabled(deps: RollbackDependencies, alarmName: string): Promise<boolean | undefined> {
+  if (!deps.alarms) return undefined;
   try {
-    return await deps.notifier.notify(notification);
+    return await deps.alarms.actionsEnabled(alarmName);
   } catch (error) {
-    deps.logger.error('notification reached nobody', { notification: what, error: (error as Error).message });
-    return 'failed';
+    deps.logger.warn('could not read whether the alarm’s actions are enabled; acting on it', { alarmName, error: (error as Error).message });
+    return undefined;
   }
 }

@@ -18,7 +18,8 @@ export interface RunContext {
   reason: string;
 }
 
-export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'handed_over' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
+/** observed: observe mode said what it would have done, and did nothing. */
+export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'handed_over' | 'observed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
 
 /** What the orchestrator returns and `rollbackctl --json` prints. */
 export interface RollbackRunResult {

@@ -13,6 +13,11 @@ export interface RunLogger {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
+/** Reads whether an alarm's actions are enabled (undefined: it cannot tell, e.g. the alarm is gone). */
+export interface AlarmActionsReader {
+  actionsEnabled(alarmName: string): Promise<boolean | undefined>;
+}
+
 /** Every port a rollback run uses; the handler (or the local drill, or a test) wires them. */
 export interface RollbackDependencies {
   config: RollbackConfig;
@@ -21,6 +26,8 @@ export interface RollbackDependencies {
   targets: TargetDrivers;
   validator: Validator;
   notifier: Notifier;
+  /** Alarms whose actions are disabled are not acted on (read alongside the history, never before it). */
+  alarms?: AlarmActionsReader;
   clock: Clock;
   logger: RunLogger;
   /** What is left of the invocation's time; bounds validation, and a run hands over before it runs out. */

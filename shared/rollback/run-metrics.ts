@@ -18,6 +18,7 @@ export function metricsFor(result: RollbackRunResult): MetricDatum[] {
   }
   if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);
   if (result.outcome === 'skipped') count(METRIC.rollbackSkipped);
+  if (result.outcome === 'observed') count(METRIC.rollbackObserved);
   if (result.outcome === 'handed_over') count(METRIC.runHandedOver);
   if (result.notification && result.notification.delivery !== 'published') count(METRIC.notificationFailed);
   const validationFailures = result.timeline.filter((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && !step.facts.passed).length;

@@ -1,4 +1,5 @@
 import type { Delivery, Notifier, RollbackNotification } from '../notify/notifier';
+import type { AlarmActionsReader } from '../rollback/run-dependencies';
 import type { AnyTargetDriver, TargetDrivers } from '../targets/target-drivers';
 import { targetPlugin } from '../targets/target-registry';
 import type { AlarmObservation, CheckPorts } from '../validation/checks/check-ports';
@@ -70,6 +71,11 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
     },
     targets: sandboxTargetDrivers(world),
   };
+}
+
+/** Whether the sandbox's alarms have their actions enabled (a scenario may disable them). */
+export function sandboxAlarmActions(world: SandboxWorld): AlarmActionsReader {
+  return { actionsEnabled: async (alarmName) => (world.environmentOfAlarm(alarmName) ? !world.faults.alarmActionsDisabled : undefined) };
 }
 
 /** Keeps what would have been published, for the drill to print. */

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { loadConfig } from '../../shared/config';
+import { CloudWatchAlarmActions } from '../../shared/aws/cloudwatch-alarm-actions';
+import { loadConfig, type RollbackConfig } from '../../shared/config';
 import type { RecordDeploymentInput } from '../../shared/history/deployment-history';
 import type { Journal } from '../../shared/history/run-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
@@ -17,6 +19,7 @@ import { createTestHistory } from './history-table';
 export const lambdaMock = mockClient(LambdaClient);
 export const pipelineMock = mockClient(CodePipelineClient);
 export const snsMock = mockClient(SNSClient);
+export const cloudWatchMock = mockClient(CloudWatchClient);
 
 export const VALIDATOR_FUNCTION = 'rollback-controller-validator';
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:rollback-results';
@@ -98,7 +101,7 @@ const throttled = () => Object.assign(new Error('Throughput exceeds the current 
  * time + 30 s. Faults are injected at the ports: a crash right after a given journal write (every
  * later call of that invocation fails, as in a dead container), or a journal that cannot be written.
  */
-export async function createOrchestratorHarness(options: { history?: Spec[] } = {}) {
+export async function createOrchestratorHarness(options: { history?: Spec[]; configure?: (config: RollbackConfig) => RollbackConfig } = {}) {
   const history = await createTestHistory({ start: '2026-11-23T10:15:30.000Z' });
   for (const { at, ...spec } of options.history ?? DEMO_HISTORY) {
     await history.deployments.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
@@ -121,6 +124,8 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
   pipelineMock.on(StopPipelineExecutionCommand).resolves({});
   pipelineMock.on(RollbackStageCommand).resolves({ pipelineExecutionId: 'exec-rollback-1' });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  cloudWatchMock.reset();
+  cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'demo-shop-prod-api-5xx', ActionsEnabled: true }] });
 
   let isDead = false;
   let crashAfter: string | undefined;
@@ -162,11 +167,12 @@ export async function createOrchestratorHarness(options: { history?: Spec[] } = 
   const logger = recordingLogger();
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const dependencies: RollbackDependencies = {
-    config: loadConfig('rollback.config.json'),
-    history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices) },
+    config: (options.configure ?? ((config) => config))(loadConfig('rollback.config.json')),
+    history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices), controls: guarded(history.controls) },
     targets: guardedDrivers(awsTargetDrivers(awsClientFactory({ base: { region: 'eu-west-1' } }))),
     validator: guarded(new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION)),
     notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN)),
+    alarms: guarded(new CloudWatchAlarmActions(async () => new CloudWatchClient({ region: 'eu-west-1' }))),
     clock: history.clock,
     logger,
     remainingTimeMs: () => 890_000,

@@ -102,7 +102,8 @@ describe('the controller stack', () => {
       const plugin = targetPlugin(target.type);
       return plugin.iam(plugin.configSchema.parse(target), testArn(target.region)).restore.filter((statement) => statement.wildcardReason).flatMap((statement) => statement.actions);
     });
-    expect(statements.filter((statement) => [statement.Resource].flat().includes('*')).flatMap((statement) => [statement.Action].flat())).toEqual(wildcardActions);
+    // And DescribeAlarms, for whether the alarm that fired has its actions enabled (composites need "*").
+    expect(statements.filter((statement) => [statement.Resource].flat().includes('*')).flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['cloudwatch:DescribeAlarms', ...wildcardActions].sort());
   });
 
   it('grants each function exactly what every configured target declares for it: restore, check, capture', () => {

@@ -9,7 +9,7 @@ import type { CodePipelineStageConfig, CodePipelineStagePoint } from '../../shar
 import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
 import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
 import { ValidatorUnavailableError } from '../../shared/validation/validation-contract';
-import { DEMO_HISTORY, lambdaMock, pipelineMock } from '../helpers/orchestrator-harness';
+import { lambdaMock, pipelineMock } from '../helpers/orchestrator-harness';
 
 const stage: CodePipelineStageConfig = { type: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction' };
 const request: TargetRestoreRequest<CodePipelineStageConfig, CodePipelineStagePoint> = {

@@ -509,3 +509,28 @@ it('names the missing table instead of failing with a bare ResourceNotFoundExcep
   await expect(store.getDeployment('x')).rejects.toBeInstanceOf(HistoryTableMissingError);
   await expect(store.findRollbackPair('production')).rejects.toThrow(/"no-such-table" does not exist/);
 });
+
+describe('environment controls (pauses and resumes)', () => {
+  it('lands every one of concurrent pauses and resumes, in order, each a conditional write', async () => {
+    const history = await createTestHistory();
+    const until = new Date('2026-11-24T12:00:00.000Z');
+
+    await Promise.all(Array.from({ length: 8 }, (_, index) => history.controls.pause({ environment: 'production', by: `person-${index}`, reason: `reason ${index}`, until })));
+    const { wasPaused } = await history.controls.resume({ environment: 'production', by: 'ben' });
+    const control = await history.controls.read('production');
+
+    expect(control.events).toHaveLength(9);
+    expect(control.events[0]).toMatchObject({ action: 'resume', by: 'ben' });
+    expect(new Set(control.events.slice(1).map((event) => event.by)).size).toBe(8);
+    expect(control.pause).toBeUndefined();
+    expect(wasPaused).toBe(true);
+  });
+
+  it('keeps the newest 20 events and never shows up in an environment’s history', async () => {
+    const history = await createTestHistory();
+    for (let index = 0; index < 23; index += 1) await history.controls.resume({ environment: 'production', by: `person-${index}` });
+
+    expect((await history.controls.read('production')).events.map((event) => event.by)).toEqual(Array.from({ length: 20 }, (_, index) => `person-${22 - index}`));
+    expect((await history.deployments.listHistory({ environment: 'production', limit: 10 })).items).toEqual([]);
+  });
+});

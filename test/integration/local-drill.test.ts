@@ -79,6 +79,22 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     },
   );
 
+  it('observe: production in observe mode announces what it would have done and changes nothing', async () => {
+    const { results, store } = await drill('observe', { textRun: false });
+
+    expect(results[0]).toMatchObject({ outcome: 'observed', level: 'stage', fromVersion: '1.4.1', toVersion: '1.3.0' });
+    expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('paused: the alarm is skipped naming who paused it and until when, and the drill lifts the pause again', async () => {
+    const { results, tableName } = await drill('paused', { textRun: false });
+    const history = await openHistory({ endpoint: localClientConfig().endpoint, table: tableName }, {});
+
+    expect(results[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^automation in production is paused by ana\.oncall until \S+: incident 42/) });
+    expect((await history.history.controls.read('production')).pause).toBeUndefined();
+    await history.close();
+  });
+
   it('all-fail: escalates as rollback_failed with a critical notification, and still exits 0 (a handled outcome)', async () => {
     const { exitCode, jsonCode, results, output, store } = await drill('all-fail');
 

@@ -16,6 +16,42 @@ async function cliTarget() {
   return { history, cli, isEmpty };
 }
 
+describe('rollbackctl pause and resume', () => {
+  it('pauses automation for a while with who and why, shows it in the history, and resumes it', async () => {
+    const { cli, history } = await cliTarget();
+
+    const paused = await cli('pause', '--env', 'production', '--for', '2h', '--reason', 'incident 42', '--by', 'ana');
+    const shown = await cli('history', '--env', 'production');
+    const resumed = await cli('resume', '--env', 'production', '--by', 'ben', '--reason', 'incident closed');
+    const json = JSON.parse((await cli('history', '--env', 'production', '--json')).stdout) as { automation: { mode: string; pause?: unknown; events: { action: string; by: string }[] } };
+
+    expect(paused.exitCode).toBe(0);
+    expect(paused.stdout).toMatch(/^paused automation in production until \S+ \(by ana: incident 42\); alarms are announced, not acted on\. Resume with: rollbackctl resume --env production$/);
+    expect(shown.stdout.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^automation: paused by ana until \S+: incident 42$/),
+      expect.stringMatching(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}pause by ana until \S+: incident 42$/),
+    ]);
+    expect(resumed.stdout).toBe('resumed automation in production (by ben); it now acts on alarms (mode "act")');
+    expect(json.automation).toMatchObject({ mode: 'act', events: [{ action: 'resume', by: 'ben' }, { action: 'pause', by: 'ana' }] });
+    expect(json.automation.pause).toBeUndefined();
+    expect((await history.controls.read('production')).pause).toBeUndefined();
+  });
+
+  it.each([
+    [['--for', '8d', '--reason', 'holiday'], 'invalid --for "8d": a pause lasts at most 7d'],
+    [['--for', 'soon', '--reason', 'incident 42'], 'invalid --for: invalid duration "soon"'],
+    [['--for', '2h', '--reason', 'x'], '--reason must say why'],
+  ])('refuses %j with exit 2, pausing nothing', async (args, message) => {
+    const { cli, history } = await cliTarget();
+
+    const result = await cli('pause', '--env', 'production', ...args);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(await history.controls.read('production')).toEqual({ environment: 'production', events: [] });
+  });
+});
+
 describe('rollbackctl record', () => {
   it('records a CI deployment start and finish without an id, then a retried finish changes nothing', async () => {
     const { cli, history } = await cliTarget();
@@ -125,7 +161,8 @@ describe('rollbackctl history and show', () => {
     const result = await cli('history', '--env', 'production');
 
     expect(result.exitCode).toBe(0);
-    const lines = result.stdout.split('\n');
+    const [automation, blank, ...lines] = result.stdout.split('\n');
+    expect([automation, blank]).toEqual(['automation: acts on alarms (mode "act")', '']);
     expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+VERSION\s+STATUS\s+TOOK\s+SOURCE\s+DEPLOYMENT\s+ROLLBACK$/);
     expect(lines.slice(1).map((line) => line.split(/\s{2,}/)[1])).toEqual(['1.3', '1.2', '1.1', '1.0']);
     expect(lines[1]).toMatch(/^2026-11-20 11:00:00\s+1\.3\s+rolled_back\s+0ms\s+codepipeline\s+cp-3\s+stage -> 1\.2 \(demo-shop-prod-5xx\)$/);
@@ -151,7 +188,7 @@ describe('rollbackctl history and show', () => {
 
     const result = await cli('history', '--env', 'test', '--since', '7d');
 
-    expect(result).toMatchObject({ exitCode: 0, stdout: 'no deployments recorded for test since 7d' });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'automation: acts on alarms (mode "act")\n\nno deployments recorded for test since 7d' });
   });
 
   it.each([

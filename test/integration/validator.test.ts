@@ -12,7 +12,7 @@ import { judgeAliases } from '../../shared/targets/lambda-alias/lambda-alias-rul
 import type { TargetDrivers } from '../../shared/targets/target-drivers';
 import { CloudWatchAlarmReader } from '../../shared/validation/checks/cloudwatch-alarm-reader';
 import { HttpHealthProbe } from '../../shared/validation/checks/http-health-probe';
-import { answerValidationRequest, validateRollback } from '../../shared/validation/validate-rollback';
+import { validateRollback } from '../../shared/validation/validate-rollback';
 import { validationRequestSchema, type ValidationRequest, type ValidationResult } from '../../shared/validation/validation-contract';
 import { findFreePort } from '../../shared/local/dynamodb-local';
 import { fakeContext } from '../helpers/lambda-context';

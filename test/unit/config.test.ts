@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
+import { findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
 import { TARGET_TYPES } from '../../shared/targets/target-registry';
 import { problemsOf } from '../helpers/config-problems';
 import { temporaryFolder } from '../helpers/temporary-folder';

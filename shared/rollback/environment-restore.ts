@@ -1,0 +1,71 @@
+import { findEnvironment, type RollbackConfig, type TargetConfig } from '../config';
+import type { DeploymentRecord } from '../history/deployment-record';
+import type { EnvironmentRestore, TargetRestore } from '../history/run-journal';
+import type { TargetDrivers } from '../targets/target-drivers';
+import { inRestoreOrder, restorePointOf, targetPlugin } from '../targets/target-registry';
+import { judgeEnvironmentRestore } from './restore-verdict';
+
+export interface RestoreOptions {
+  runId: string;
+  reason: string;
+  /** Drill or observe: read what would change, change nothing. */
+  simulate: boolean;
+  /** An earlier attempt of this run may have restored before it died. */
+  resumed: boolean;
+}
+
+/**
+ * Each configured target of the environment in turn, traffic targets first, from the restore points
+ * the two deployments recorded; one target's failure (or bug) never stops the others.
+ */
+export async function restoreEnvironment(
+  deps: { config: RollbackConfig; targets: TargetDrivers },
+  entry: Omit<EnvironmentRestore, 'verdict' | 'targets'>,
+  from: DeploymentRecord,
+  to: DeploymentRecord,
+  options: RestoreOptions,
+): Promise<EnvironmentRestore> {
+  const environment = findEnvironment(deps.config, entry.environment);
+  const targets: TargetRestore[] = [];
+  for (const config of inRestoreOrder(environment.targets)) {
+    const plugin = targetPlugin(config.type);
+    const result = await restoreTarget(deps.targets, config, entry.environment, from, to, options);
+    targets.push({ target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] });
+  }
+  return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
+}
+
+async function restoreTarget(
+  drivers: TargetDrivers,
+  config: TargetConfig,
+  environment: string,
+  from: DeploymentRecord,
+  to: DeploymentRecord,
+  options: RestoreOptions,
+): Promise<Omit<TargetRestore, 'target' | 'movesTraffic'>> {
+  const plugin = targetPlugin(config.type);
+  const good = restorePointOf(to, plugin);
+  if (good.problem) return { outcome: 'failed', detail: good.problem, expectations: [] };
+  if (good.point === undefined) return { outcome: 'not_applicable', detail: `${to.deploymentId} recorded no ${plugin.title} restore point`, expectations: [] };
+  try {
+    return {
+      expectations: [],
+      ...(await drivers.driverFor(plugin.type, environment).restore({
+        environment,
+        runId: options.runId,
+        config: plugin.configSchema.parse(config),
+        from: restorePointOf(from, plugin).point,
+        to: good.point,
+        fromVersion: from.version,
+        toVersion: to.version,
+        toDeploymentId: to.deploymentId,
+        reason: options.reason,
+        simulate: options.simulate,
+        resumed: options.resumed,
+      })),
+    };
+  } catch (error) {
+    // A target's own bug must not stop the other targets or the next level.
+    return { outcome: 'failed', detail: `unexpected error: ${(error as Error).message}`, expectations: [] };
+  }
+}
