@@ -7,7 +7,7 @@ export class UsageError extends Error {
 }
 
 /** Exit codes the CLI promises: scripts in CI depend on them. */
-export const EXIT = { ok: 0, failed: 1, rejected: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, rejected: 2, /** `gate`: the environment is not ready for a deployment. */ closed: 3 } as const;
 
 /** A flag value that must be one of a fixed list; the error lists them. */
 export function parseChoice<Choice extends string>(flag: string, input: string, choices: readonly Choice[], listedAs = 'use one of'): Choice {

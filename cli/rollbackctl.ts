@@ -11,6 +11,7 @@ import { SCENARIO_NAMES } from './local-drill/scenarios';
 import { OrchestratorInvocationError } from './aws/orchestrator-invoker';
 import { recordCommand } from './commands/record-command';
 import { pauseCommand, resumeCommand } from './commands/pause-command';
+import { gateCommand } from './commands/gate-command';
 import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 
@@ -63,7 +64,10 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--source <name>', 'the CI system recording it', 'cli')
     .option('--revision <revision>', 'source revision (commit) deployed')
     .option('--by <who>', 'person or bot that deployed (default: $GITLAB_USER_LOGIN or $GITHUB_ACTOR)')
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON')
+    .option('--rollback', 'with --status failed: the deploy moved traffic before it failed; the deployed orchestrator rolls it back (rollbackOnDeployFailure)')
+    .option('--function <name>', 'with --rollback: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--stack <name>', 'with --rollback: stack to read outputs from (default: rollback-controller-<application>)');
   // Each target says how its restore point is given by hand.
   for (const plugin of TARGET_PLUGINS) {
     if (plugin.recordFlag) record.addOption(new Option(plugin.recordFlag.flags, `${plugin.title}: ${plugin.recordFlag.description}`).argParser(collect));
@@ -81,6 +85,13 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--by <who>', 'who is drilling (default: your login)')
     .option('--json', 'print the machine-readable result')
     .action(withContext((context, options) => drillCommand(context, options)));
+
+  program
+    .command('gate')
+    .description('may the next deployment go ahead? exit 0 open; exit 3 while the environment is rolling back, in cooldown, paused, or its last rollback failed')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .option('--json', 'print { environment, open, reason | reasons }')
+    .action(withContext((context, options) => gateCommand(context, options)));
 
   program
     .command('pause')

@@ -50,12 +50,14 @@ export class RollbackControllerStack extends Stack {
         FAILED_EVENTS_QUEUE_URL: failedEvents.queueUrl,
       },
     });
+    // Where failed deploys roll back, the recorder asks the orchestrator to (asynchronously).
+    const rollsBackFailedDeploys = config.environments.some((environment) => environment.rollbackOnDeployFailure);
     this.recorder = new ControllerFunction(this, 'Recorder', {
       name: 'recorder',
       config,
       timeout: Duration.seconds(30),
       memorySize: 256,
-      environment: { HISTORY_TABLE_NAME: this.history.table.tableName },
+      environment: { HISTORY_TABLE_NAME: this.history.table.tableName, ...(rollsBackFailedDeploys ? { ORCHESTRATOR_FUNCTION_NAME: this.orchestrator.functionName } : {}) },
     });
 
     // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*); each
@@ -69,7 +71,10 @@ export class RollbackControllerStack extends Stack {
       alarmReadStatement(),
     ], [ALARM_READ_WILDCARD]);
     this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()], [ALARM_READ_WILDCARD]);
-    this.#grant(this.recorder, targetGrants(config, this, 'capture'), [historyStatement(tableArn)]);
+    this.#grant(this.recorder, targetGrants(config, this, 'capture'), [
+      historyStatement(tableArn),
+      ...(rollsBackFailedDeploys ? [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.orchestrator.functionArn] })] : []),
+    ]);
     // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
 

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Option } from 'commander';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
-import { RECORDABLE_STATUSES, type RecordableStatus } from '../../shared/history/deployment-record';
+import { RECORDABLE_STATUSES, type DeploymentRecord, type RecordableStatus } from '../../shared/history/deployment-record';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
-import { parseChoice, UsageError } from '../cli-errors';
+import { EXIT, parseChoice, UsageError } from '../cli-errors';
+import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { defaultStackName, printRemoteResult, requester } from './drill-command';
 import type { CliContext } from '../cli-context';
 
 export interface RecordOptions {
@@ -19,6 +21,10 @@ export interface RecordOptions {
   revision?: string;
   by?: string;
   json?: boolean;
+  /** With --status failed: the deploy moved traffic before it failed; ask the deployed orchestrator to roll it back. */
+  rollback?: boolean;
+  function?: string;
+  stack?: string;
   /** Each target's own flag (e.g. lambda: ["api=42"]), by commander's attribute name. */
   [targetFlag: string]: unknown;
 }
@@ -73,10 +79,15 @@ async function resolveDeploymentId(store: DeploymentHistory, options: RecordOpti
   return `${options.source}-${environment}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function recordCommand(context: CliContext, options: RecordOptions): Promise<void> {
+export async function recordCommand(context: CliContext, options: RecordOptions): Promise<number> {
   const config = context.loadConfig();
   const environment = findEnvironment(config, options.env);
   const status = parseChoice('--status', options.status, RECORDABLE_STATUSES, 'a CI system records one of');
+  if (options.rollback && status !== 'failed') throw new UsageError('--rollback goes with --status failed: it asks to roll back a deploy that failed after it moved traffic');
+  if (options.rollback && context.options.local) throw new UsageError('--rollback asks the deployed orchestrator; rehearse it locally with: rollbackctl drill --local --scenario deploy-failure');
+  if (options.rollback && !environment.rollbackOnDeployFailure) {
+    throw new UsageError(`--rollback: ${environment.name} does not roll back failed deploys (set "rollbackOnDeployFailure": true in its configuration)`);
+  }
   if (!/^[\w.+\-@/:]{1,128}$/.test(options.version)) {
     throw new UsageError(`invalid --version "${options.version}": letters, digits and . _ - + @ / : only, at most 128`);
   }
@@ -98,9 +109,10 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       sourceRevision: options.revision,
     });
   });
+  if (options.rollback) return askForRollback(context, options, config.application, result.deployment);
   if (options.json) {
     context.printJson(result);
-    return;
+    return EXIT.ok;
   }
   const { deployment } = result;
   const summary = `${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}`;
@@ -119,4 +131,15 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       throw new Error(`unexpected outcome ${JSON.stringify(exhaustive)}`);
     }
   }
+  return EXIT.ok;
+}
+
+/** The failed deploy just recorded moved traffic: the deployed orchestrator rolls it back (same claim, guards, validation). */
+async function askForRollback(context: CliContext, options: RecordOptions, application: string, deployment: DeploymentRecord): Promise<number> {
+  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
+  if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} failed; asking ${functionName} to roll it back…`);
+  const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: `deploy-failed-${deployment.deploymentId}` };
+  const result = await invokeOrchestrator(functionName, request, context.options.region);
+  printRemoteResult(context, result, options.json);
+  return result.outcome === 'rollback_failed' || result.outcome === 'handed_over' ? EXIT.failed : EXIT.ok;
 }

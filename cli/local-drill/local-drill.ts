@@ -93,7 +93,7 @@ async function latestActivity(store: DeploymentHistory, config: RollbackConfig, 
 }
 
 /** Records the scenario's new bad release (1.4.N) in its environments, minutes before the alarm. */
-async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, environments: readonly string[], clock: SandboxClock): Promise<string | undefined> {
+async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, environments: readonly string[], clock: SandboxClock, failsInLast = false): Promise<string | undefined> {
   if (environments.length === 0) return undefined;
   // Numbered across every environment, so each drill's release is new everywhere.
   const pages = await Promise.all(config.environments.map(({ name }) => store.listHistory({ environment: name, limit: 100 })));
@@ -107,7 +107,8 @@ async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig
       deploymentId: `sandbox-${name}-${version}`,
       environment: name,
       version,
-      status: 'succeeded',
+      // A deploy that failed after it moved traffic: it recorded where traffic is, so it is live.
+      status: failsInLast && index === environments.length - 1 ? 'failed' : 'succeeded',
       at: new Date(startedAt),
       source: 'sandbox',
       recordedBy: 'local drill',
@@ -155,7 +156,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   );
 
   try {
-    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock);
+    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
     const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment.name)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
     const faults: SandboxFaults = event
@@ -164,7 +165,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     const world = new SandboxWorld(faults, clock);
     for (const { environment, active } of actives) if (active) world.deploy(environment, active);
     tagEventAlarm(world, event);
-    if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}`);
+    if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}${scenario.trigger === 'deploy_failure' ? ' — and the deploy failed after it moved traffic' : ''}`);
     for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
     const alarmEnvironment = badReleaseTo.at(-1) ?? 'production';
     if (!event && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
@@ -225,6 +226,12 @@ async function runScenario(scenario: Scenario, environment: string, config: Roll
 }
 
 async function fireAlarms(scenario: Scenario, environment: string, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
+  if (scenario.trigger === 'deploy_failure') {
+    const failed = (await dependencies.history.deployments.findRollbackPair(environment)).activeDeployment;
+    printer.line(`▶ the pipeline reports that the deploy ${failed?.deploymentId ?? '?'} failed (${environment} rolls back failed deploys)`);
+    const request = { action: 'deploy_failed', environment, deploymentId: failed?.deploymentId ?? '?', requestedBy: 'codepipeline (sandbox)', requestId: `deploy-failed-${randomUUID()}` };
+    return [await runRollback(request, request.requestId, dependencies)];
+  }
   const firedAt = clock.now();
   const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
   printer.line(`▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);

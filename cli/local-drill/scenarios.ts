@@ -23,6 +23,8 @@ export interface Scenario {
   environmentMode?: EnvironmentMode;
   /** A person pauses the alarm's environment before the alarm (lifted again when the drill ends). */
   pauseBefore?: { by: string; reason: string; minutes: number };
+  /** What sets it off: an alarm (default), or the pipeline reporting a deploy that failed after moving traffic. */
+  trigger?: 'alarm' | 'deploy_failure';
 }
 
 const RECOVERY_MS = 25_000;
@@ -81,6 +83,14 @@ const BUILT_IN: Scenario[] = [
     faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
     alarmDeliveries: 1,
     pauseBefore: { by: 'ana.oncall', reason: 'incident 42: database failover in progress', minutes: 120 },
+  },
+  {
+    name: 'deploy-failure',
+    story: 'the production deploy moves traffic, then its smoke tests fail; the pipeline reports it and the failed deploy is rolled back at once, before any alarm (rollbackOnDeployFailure)',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 0,
+    trigger: 'deploy_failure',
   },
   {
     name: 'cooldown',

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { describeIssues } from '../config/load-config';
 import { alarmStateChangeSchema, OTHER_ALARM_DETAIL_TYPES, type AlarmStateChangeEvent } from './alarm-event';
-import { drillRequestSchema, manualRollbackRequestSchema, type DrillRequest, type ManualRollbackRequest } from './rollback-request';
+import { deployFailureRequestSchema, drillRequestSchema, manualRollbackRequestSchema, type DeployFailureRequest, type DrillRequest, type ManualRollbackRequest } from './rollback-request';
 
 export type InboundEvent =
   | { kind: 'alarm'; event: AlarmStateChangeEvent }
   | { kind: 'manual'; request: ManualRollbackRequest }
   | { kind: 'drill'; request: DrillRequest }
+  | { kind: 'deploy_failure'; request: DeployFailureRequest }
   /** The schedule: find runs whose lease ran out unfinished, and resume or escalate them. */
   | { kind: 'reconcile' };
 
@@ -73,11 +74,15 @@ export function parseInbound(raw: unknown, defaults: InboundDefaults): ParsedInb
       const parsed = drillRequestSchema.safeParse(raw);
       return parsed.success ? { ok: true, inbound: { kind: 'drill', request: parsed.data } } : rejected('drill request', parsed.error);
     }
+    case 'deploy_failed': {
+      const parsed = deployFailureRequestSchema.safeParse(raw);
+      return parsed.success ? { ok: true, inbound: { kind: 'deploy_failure', request: parsed.data } } : rejected('deploy failure request', parsed.error);
+    }
     default:
       return {
         ok: false,
         outcome: 'rejected',
-        reason: 'event: expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill" or "reconcile"',
+        reason: 'event: expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill", "deploy_failed" or "reconcile"',
       };
   }
 }

@@ -17,6 +17,20 @@ export const manualRollbackRequestSchema = z.strictObject({
 });
 export type ManualRollbackRequest = z.output<typeof manualRollbackRequestSchema>;
 
+/**
+ * A deploy failed after it moved traffic (the recorder, on a CodePipeline stage FAILED, or
+ * `rollbackctl record --status failed --rollback`): roll that deployment back, where the
+ * environment's `rollbackOnDeployFailure` allows it, through the same claim, guards and validation.
+ */
+export const deployFailureRequestSchema = z.strictObject({
+  action: z.literal('deploy_failed'),
+  environment,
+  deploymentId: z.string().trim().min(1).max(200),
+  requestedBy,
+  requestId,
+});
+export type DeployFailureRequest = z.output<typeof deployFailureRequestSchema>;
+
 /** A rehearsal: every read for real, every write simulated, announced as a drill. */
 export const drillRequestSchema = z.strictObject({
   action: z.literal('drill'),

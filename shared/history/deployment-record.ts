@@ -21,7 +21,8 @@ export { MAX_TIMELINE_STEPS, ROLLBACK_LEVELS, type RollbackLevel } from './run-j
 const isoTimestamp = z.iso.datetime({ offset: false });
 
 export const rollbackTriggerSchema = z.object({
-  type: z.enum(['alarm', 'manual', 'drill']),
+  /** deploy_failure: a deployment failed after it moved traffic (rollbackOnDeployFailure). */
+  type: z.enum(['alarm', 'manual', 'drill', 'deploy_failure']),
   alarmName: z.string().optional(),
   requestedBy: z.string().optional(),
   eventId: z.string().optional(),

@@ -81,6 +81,10 @@ export const claimFactsSchema = z.object({
   alarmName: z.string().optional(),
   alarmFiredAt: isoTimestamp.optional(),
   requestedBy: z.string().optional(),
+  /** What started an automatic run, when not an alarm. */
+  triggerType: z.enum(['alarm', 'deploy_failure']).optional(),
+  /** This rollback reaches the hourly limit: it is announced critical, the next alarm will not be acted on. */
+  atLimit: z.boolean().optional(),
 });
 export type ClaimFacts = z.output<typeof claimFactsSchema>;
 

@@ -6,6 +6,7 @@ import type { DeploymentHistory } from '../history/deployment-history';
 import type { RunLogger } from '../rollback/run-dependencies';
 import type { TargetDrivers } from '../targets/target-drivers';
 import { targetPlugin } from '../targets/target-registry';
+import { trafficMovedBy, type DeployFailureReporter } from './deploy-failure';
 import type { PipelineExecutionReader } from './pipeline-execution-reader';
 
 export interface RecorderDependencies {
@@ -14,11 +15,21 @@ export interface RecorderDependencies {
   executions: PipelineExecutionReader;
   /** Each target's capture of what is live now: its restore point on the deployment. */
   targets: TargetDrivers;
+  /** Where a failed deploy that moved traffic is reported (environments with rollbackOnDeployFailure). */
+  deployFailures?: DeployFailureReporter;
   logger: RunLogger;
 }
 
 export type RecorderResult =
-  | { outcome: 'created' | 'updated' | 'unchanged'; deploymentId: string; kind: 'deployment' | 'restore'; status: RecordableStatus; environment: string }
+  | {
+      outcome: 'created' | 'updated' | 'unchanged';
+      deploymentId: string;
+      kind: 'deployment' | 'restore';
+      status: RecordableStatus;
+      environment: string;
+      /** A failed deploy moved traffic on these targets, and its rollback was asked for. */
+      rollbackRequested?: string[];
+    }
   | { outcome: 'ignored' | 'rejected'; reason: string };
 
 /** Stage states → deployment status; STOPPING is not an end, so it records nothing. Pure. */
@@ -81,7 +92,12 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
   const revision = execution.revisions[0];
   const restored = restoreOf ? await deps.history.getDeployment(restoreOf) : undefined;
   const version = restored?.version ?? revision?.revisionId?.slice(0, 12) ?? executionId;
-  const restorePoints = await captureRestorePoints(environment, deps.targets, { pipeline, stage, executionId }, status === 'succeeded');
+  // A deploy that failed where failed deploys roll back: what did it leave live? (Its rollback needs to know.)
+  const watchesFailure = state === 'FAILED' && !isRestore && environment.rollbackOnDeployFailure;
+  const captured = await captureRestorePoints(environment, deps.targets, { pipeline, stage, executionId }, status === 'succeeded' ? 'succeeded' : watchesFailure ? 'failed' : 'other', deps.logger);
+  const moved = watchesFailure ? trafficMovedBy(captured, (await deps.history.findRollbackPair(environment.name)).lastKnownGood) : [];
+  // A failed deploy keeps its traffic targets' points only when it moved them: otherwise it is not live.
+  const restorePoints = watchesFailure && moved.length === 0 ? Object.fromEntries(Object.entries(captured).filter(([type]) => !targetPlugin(type).movesTraffic)) : captured;
 
   const result = await deps.history.recordDeployment({
     deploymentId,
@@ -98,27 +114,41 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
     ...(restoreOf ? { restoreOf } : {}),
   });
   deps.logger.info('deployment recorded', { deploymentId, outcome: result.outcome, status, kind: isRestore ? 'restore' : 'deployment' });
-  return { outcome: result.outcome, deploymentId, kind: isRestore ? 'restore' : 'deployment', status: result.deployment.status as RecordableStatus, environment: environment.name };
+  const recorded = { outcome: result.outcome, deploymentId, kind: isRestore ? ('restore' as const) : ('deployment' as const), status: result.deployment.status as RecordableStatus, environment: environment.name };
+  if (moved.length === 0) return recorded;
+  if (!deps.deployFailures) throw new Error(`${deploymentId} failed after it moved ${moved.join(', ')}, and no orchestrator is wired to roll it back`);
+  // A throw from here has EventBridge deliver the event again: recording repeats as a no-op, the request id stays the same.
+  await deps.deployFailures.report({ action: 'deploy_failed', environment: environment.name, deploymentId, requestedBy: `codepipeline ${pipeline}/${stage}`, requestId: `deploy-failed-${executionId}` });
+  deps.logger.warn('deploy failed after moving traffic: rollback requested', { deploymentId, moved });
+  return { ...recorded, rollbackRequested: moved };
 }
 
 /**
  * Each target's restore point: the stage's own execution at every state (a rollback stops the
- * in-flight one); every other target's live state once the stage succeeded (what a later
- * rollback to this deployment puts back).
+ * in-flight one); every other target's live state once the stage succeeded (what a later rollback
+ * to this deployment puts back), or failed where failed deploys roll back. After a failure a target
+ * that cannot be read is left out (and logged): the others still say whether traffic moved.
  */
 async function captureRestorePoints(
   environment: EnvironmentConfig,
   targets: TargetDrivers,
   pipelineExecution: { pipeline: string; stage: string; executionId: string },
-  hasSucceeded: boolean,
+  when: 'succeeded' | 'failed' | 'other',
+  logger: RunLogger,
 ): Promise<Record<string, unknown>> {
   const points = await Promise.all(
     environment.targets.map(async (config) => {
       const plugin = targetPlugin(config.type);
       const isThisStage = plugin.deploysFromStage?.(config)?.pipeline === pipelineExecution.pipeline;
-      if (!isThisStage && !hasSucceeded) return undefined;
-      const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
-      return [plugin.type, plugin.restorePointSchema.parse(point)] as const;
+      if (!isThisStage && when === 'other') return undefined;
+      try {
+        const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
+        return [plugin.type, plugin.restorePointSchema.parse(point)] as const;
+      } catch (error) {
+        if (when !== 'failed') throw error;
+        logger.error('cannot read what a target serves after a failed deploy', { environment: environment.name, target: plugin.type, error: (error as Error).message });
+        return undefined;
+      }
     }),
   );
   return Object.fromEntries(points.filter((entry) => entry !== undefined));

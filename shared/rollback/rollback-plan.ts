@@ -6,7 +6,10 @@ import type { RunMode } from '../history/run-journal';
 
 const HOUR_MS = 3_600_000;
 
-export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused';
+/** Rollbacks nobody asked for by hand: the hourly limit counts these. */
+const AUTOMATIC_TRIGGERS: ReadonlySet<string> = new Set(['alarm', 'deploy_failure']);
+
+export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused' | 'not_live';
 
 export type RollbackPlan =
   /** Claim the active deployment and restore the target. */
@@ -35,6 +38,8 @@ export interface PlanInput {
   targetVersion?: string;
   /** Automation is paused here (by a person for a while, or by the configuration): announce, do not act. */
   paused?: { reason: string; until?: string };
+  /** A failed deploy asks: only this deployment is rolled back, and only while it is the live one. */
+  expectedActive?: string;
 }
 
 /** EventBridge retries a delivery for up to a day: anything it could redeliver is this recent. */
@@ -61,6 +66,15 @@ export function planRollback(input: PlanInput): RollbackPlan {
   const ownRecord = [active, ...input.recentRollbacks].find((record) => record?.rollback?.runId === input.runId && record.rollback.partOf === undefined);
   const own = ownRecord && mode !== 'drill' ? planForRunOn(ownRecord, input.runId, now) : undefined;
   if (own) return own;
+  if (input.expectedActive !== undefined && active?.deploymentId !== input.expectedActive) {
+    return {
+      decision: 'skip',
+      skip: 'not_live',
+      severity: 'info',
+      deploymentId: input.expectedActive,
+      reason: `deployment ${input.expectedActive} is not the live one in ${environment} (its failure moved no traffic, or a newer deployment replaced it): nothing to roll back`,
+    };
+  }
   if (!active) {
     return { decision: 'skip', skip: 'no_active_deployment', severity: 'warning', reason: `no active deployment recorded for ${environment}: nothing to roll back` };
   }
@@ -140,6 +154,18 @@ export function skipNoticeFor(plan: Extract<RollbackPlan, { decision: 'skip' }>,
   return { key: `${environment}#${plan.skip}#${plan.deploymentId ?? '-'}`, until };
 }
 
+/**
+ * The cooldown the newest of these rollbacks (newest first) puts the environment in: quiet until
+ * `cooldownMinutes` after it finished (or started, while it runs). Undefined once it lapsed. Pure.
+ */
+export function cooldownAfter(rollbacksNewestFirst: readonly DeploymentRecord[], policy: RollbackPolicy, now: Date): { until: string; deploymentId: string } | undefined {
+  const latest = rollbacksNewestFirst.find((record) => record.rollbackStartedAt);
+  if (!latest) return undefined;
+  const quietFrom = Date.parse(latest.rollback?.finishedAt ?? latest.rollbackStartedAt!);
+  const until = new Date(quietFrom + policy.cooldownMinutes * 60_000);
+  return until > now ? { until: until.toISOString(), deploymentId: latest.deploymentId } : undefined;
+}
+
 function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan | undefined {
   const { policy, now, environment } = input;
   // The active deployment's own claim (a retry resuming) is not "another" rollback.
@@ -152,22 +178,19 @@ function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan |
       reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.rollbackStartedAt}: already answered`,
     };
   }
-  if (latest) {
-    const quietFrom = Date.parse(latest.rollback?.finishedAt ?? latest.rollbackStartedAt!);
-    const until = new Date(quietFrom + policy.cooldownMinutes * 60_000);
-    if (until > now) {
-      return {
-        decision: 'skip',
-        skip: 'cooldown',
-        severity: 'warning',
-        deploymentId: active.deploymentId,
-        until: until.toISOString(),
-        reason: `${environment} is in its ${policy.cooldownMinutes}-minute cooldown after rolling back ${latest.deploymentId}, until ${until.toISOString()}`,
-      };
-    }
+  const cooldown = cooldownAfter(others, policy, now);
+  if (cooldown) {
+    return {
+      decision: 'skip',
+      skip: 'cooldown',
+      severity: 'warning',
+      deploymentId: active.deploymentId,
+      until: cooldown.until,
+      reason: `${environment} is in its ${policy.cooldownMinutes}-minute cooldown after rolling back ${cooldown.deploymentId}, until ${cooldown.until}`,
+    };
   }
   const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
-  const automaticLastHour = others.filter((record) => record.rollback?.trigger.type === 'alarm' && record.rollbackStartedAt! >= hourAgo);
+  const automaticLastHour = others.filter((record) => AUTOMATIC_TRIGGERS.has(record.rollback?.trigger.type ?? '') && record.rollbackStartedAt! >= hourAgo);
   if (automaticLastHour.length >= policy.maxRollbacksPerHour) {
     // The limit lifts when the oldest of them is an hour old.
     const oldest = Math.min(...automaticLastHour.map((record) => Date.parse(record.rollbackStartedAt!)));

@@ -34,7 +34,7 @@ export class JournalWriteError extends Error {
 
 /** The trigger a claim step describes, for the other records a full rollback claims. */
 export function triggerOf(claim: ClaimFacts): RollbackTrigger {
-  const type = claim.mode === 'automatic' ? 'alarm' : claim.mode;
+  const type = claim.mode === 'automatic' ? (claim.triggerType ?? 'alarm') : claim.mode;
   return { type, ...(claim.alarmName ? { alarmName: claim.alarmName } : {}), ...(claim.requestedBy ? { requestedBy: claim.requestedBy } : {}) };
 }
 

@@ -69,6 +69,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     mode: context.mode,
     alarmFiredAt: context.alarmFiredAt,
     targetVersion: context.targetVersion,
+    ...(context.expectedActive ? { expectedActive: context.expectedActive } : {}),
     ...(automation.mode === 'paused' ? { paused: { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } } : {}),
   });
   logger.info('rollback planned', { environment, runId: context.runId, decision: plan.decision });
@@ -117,6 +118,7 @@ function claimStepFor(context: RunContext, invocationId: string, from: Deploymen
       ...(context.alarmName ? { alarmName: context.alarmName } : {}),
       ...(context.alarmFiredAt ? { alarmFiredAt: context.alarmFiredAt } : {}),
       ...(context.trigger.requestedBy ? { requestedBy: context.trigger.requestedBy } : {}),
+      ...(context.trigger.type === 'deploy_failure' ? { triggerType: 'deploy_failure' as const } : {}),
     },
   };
 }

@@ -16,6 +16,8 @@ export interface RunContext {
   alarmName?: string;
   targetVersion?: string;
   reason: string;
+  /** A failed deploy: roll back only this deployment, and only while it is live. */
+  expectedActive?: string;
 }
 
 /** observed: observe mode said what it would have done, and did nothing. */
@@ -70,6 +72,25 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           alarmFiredAt: state.timestamp,
           alarmName,
           reason: `alarm ${alarmName}: ${state.reason || 'in ALARM'}`.slice(0, 500),
+        },
+      };
+    }
+    case 'deploy_failure': {
+      const { request } = inbound;
+      const environment = environmentOrRejection(config, request.environment);
+      if (typeof environment === 'string') return { ok: false, outcome: 'rejected', reason: environment };
+      if (!environment.rollbackOnDeployFailure) {
+        return { ok: false, outcome: 'ignored', reason: `${environment.name} does not roll back failed deploys ("rollbackOnDeployFailure" is off): ${request.deploymentId} left as it is` };
+      }
+      return {
+        ok: true,
+        context: {
+          environment,
+          mode: 'automatic',
+          runId: request.requestId ?? invocationId,
+          trigger: { type: 'deploy_failure', requestedBy: request.requestedBy },
+          reason: `deploy ${request.deploymentId} failed after it moved traffic (reported by ${request.requestedBy})`,
+          expectedActive: request.deploymentId,
         },
       };
     }

@@ -215,6 +215,19 @@ describe('everything derives from the configuration', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop-eu-production-rollback-failed' });
   });
 
+  it('lets the recorder invoke the orchestrator only where some environment rolls back failed deploys', () => {
+    const raw = structuredClone(baseConfig) as { environments: Record<string, unknown>[] };
+    for (const environment of raw.environments) delete environment.rollbackOnDeployFailure;
+    const without = synthesize(parseConfig(raw)).template;
+    const { template } = synthesize(baseConfig);
+    const orchestratorArn = expect.stringMatching(/^\{"Fn::GetAtt":\["Orchestrator\w+","Arn"\]\}$/);
+
+    expect(resourcesFor(statementsOf(template, 'Recorder'), 'lambda:InvokeFunction')).toEqual([orchestratorArn]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ORCHESTRATOR_FUNCTION_NAME: Match.anyValue() }) } });
+    expect(resourcesFor(statementsOf(without, 'Recorder'), 'lambda:InvokeFunction')).toEqual([]);
+    expect(JSON.stringify(without.toJSON())).not.toContain('ORCHESTRATOR_FUNCTION_NAME');
+  });
+
   it('builds a target’s ARNs in the region it names, and reaches a target in another account only by assuming its role', () => {
     const raw = structuredClone(baseConfig) as { environments: unknown[] };
     raw.environments.push(

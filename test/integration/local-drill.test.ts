@@ -95,6 +95,13 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     await history.close();
   });
 
+  it('deploy-failure: the pipeline reports a deploy that failed after it moved traffic, and it is rolled back before any alarm', async () => {
+    const { results, store } = await drill('deploy-failure', { textRun: false });
+
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', fromVersion: '1.4.1', toVersion: '1.3.0' });
+    expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'rolled_back', rollback: { previousStatus: 'failed', trigger: { type: 'deploy_failure' } } });
+  });
+
   it('all-fail: escalates as rollback_failed with a critical notification, and still exits 0 (a handled outcome)', async () => {
     const { exitCode, jsonCode, results, output, store } = await drill('all-fail');
 
@@ -221,6 +228,19 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     expect(result.stdout).toMatch(/^outcome: rolled_back \(manual\) production 1\.4\.0 -> 1\.3\.0/m);
   });
 
+  it('record --status failed --rollback records the failed deploy, then asks the deployed orchestrator to roll it back', async () => {
+    const { tableName } = await createTestHistory();
+    const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1'];
+
+    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'gha-77', '--lambda', 'demo-shop-prod-api=43', '--lambda', 'demo-shop-prod-worker=18', '--rollback', '--function', 'rc-orchestrator']);
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^recorded gha-77: production 1\.5\.0 failed; asking rc-orchestrator to roll it back…$/m);
+    expect(invokedPayloads()).toEqual([
+      { FunctionName: 'rc-orchestrator', InvocationType: 'RequestResponse', Payload: { action: 'deploy_failed', environment: 'production', deploymentId: 'gha-77', requestedBy: 'ana', requestId: 'deploy-failed-gha-77' } },
+    ]);
+  });
+
   it('rollback asks first, and sends nothing when the answer is no', async () => {
     const questions: string[] = [];
 
@@ -245,6 +265,9 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     [['drill', '--region', 'eu-west-1'], 2, 'a drill against AWS needs --env ENVIRONMENT'],
     [['drill', '--env', 'production', '--event', 'events/drill.json'], 2, '--event runs an event through the local orchestrator: add --local'],
     [['drill', '--local', '--scenario', 'meteor'], 2, "option '--scenario <name>' argument 'meteor' is invalid"],
+    [['record', '--env', 'production', '--version', '1.5.0', '--status', 'succeeded', '--rollback'], 2, '--rollback goes with --status failed'],
+    [['record', '--env', 'staging', '--version', '1.5.0', '--status', 'failed', '--rollback'], 2, 'staging does not roll back failed deploys'],
+    [['--local', 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--rollback'], 2, 'rehearse it locally with: rollbackctl drill --local --scenario deploy-failure'],
   ])('rejects %j with a clear message, invoking nothing', async (args, code, message) => {
     const result = await cli(args);
 

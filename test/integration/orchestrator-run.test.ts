@@ -391,7 +391,7 @@ describe('events that are not a reason to act', () => {
 
   it.each([
     ['not an object', 'just text', 'event: expected a JSON object'],
-    ['an unknown shape', { hello: 'world' }, 'expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill" or "reconcile"'],
+    ['an unknown shape', { hello: 'world' }, 'expected a CloudWatch alarm state change (source "aws.cloudwatch") or a request with action "rollback", "drill", "deploy_failed" or "reconcile"'],
     ['an alarm without detail', { ...sampleEvent('alarm-production'), detail: undefined }, 'alarm event: detail:'],
     ['an alarm with a bad state', { ...sampleEvent('alarm-production'), detail: { ...(sampleEvent('alarm-production').detail as object), state: { value: 'RED', timestamp: 'x' } } }, 'detail.state.value'],
     ['an alarm with a bad timestamp', { ...sampleEvent('alarm-production'), time: 'yesterday' }, 'time: not a timestamp: "yesterday"'],

@@ -1,6 +1,6 @@
 import { CloudFrontClient, GetDistributionConfigCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderResult } from '../../shared/recording/record-pipeline-event';
@@ -23,7 +23,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
   beforeAll(async () => {
     history = await createTestHistory();
-    stubFunctionEnvironment({ HISTORY_TABLE_NAME: history.tableName });
+    stubFunctionEnvironment({ HISTORY_TABLE_NAME: history.tableName, ORCHESTRATOR_FUNCTION_NAME: 'orchestrator' });
     ({ handler } = (await import('../../functions/recorder/handler')) as unknown as { handler: Handler });
   });
   afterAll(() => {
@@ -38,6 +38,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     });
     lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-api' }).resolves({ FunctionVersion: '42' });
     lambdaMock.on(GetAliasCommand, { FunctionName: 'demo-shop-prod-worker' }).resolves({ FunctionVersion: '17' });
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
     cloudFrontMock.reset();
     // The demo production's frontend: its origin serves release 1.4.1.
     cloudFrontMock.on(GetDistributionConfigCommand, { Id: 'E2DEMOSHOP0001' }).resolves({
@@ -106,7 +107,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     });
   });
 
-  it('records FAILED, STOPPED, CANCELED and SUPERSEDED as failed, keeping the stage state', async () => {
+  it('records FAILED, STOPPED, CANCELED and SUPERSEDED as failed, keeping the stage state; only FAILED reads what it left live (production rolls back failed deploys)', async () => {
     const results = [];
     for (const [index, state] of ['FAILED', 'STOPPED', 'CANCELED', 'SUPERSEDED'].entries()) {
       results.push(await invoke('codepipeline-stage-failed', (event) => {
@@ -117,7 +118,8 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
     expect(results.map((result) => 'status' in result && result.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(await history.deployments.getDeployment('demo-shop-release/DeployProduction/aaaaaaaa-0000-4000-8000-000000000001')).toMatchObject({ status: 'failed', stageState: 'STOPPED' });
-    expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(0);
+    // A stopped or superseded execution did not fail its deploy: only FAILED reads the two aliases.
+    expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(2);
   });
 
   it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment', async () => {

@@ -52,6 +52,30 @@ describe('rollbackctl pause and resume', () => {
   });
 });
 
+describe('rollbackctl gate', () => {
+  it('is open (exit 0) on a settled environment and closed (exit 3, with the reason) while it is paused', async () => {
+    const { cli } = await cliTarget();
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded');
+
+    const open = await cli('gate', '--env', 'production');
+    await cli('pause', '--env', 'production', '--for', '30m', '--reason', 'incident 42', '--by', 'ana');
+    const closed = await cli('gate', '--env', 'production');
+    const json = JSON.parse((await cli('gate', '--env', 'production', '--json')).stdout);
+
+    expect(open).toMatchObject({ exitCode: 0, stdout: 'open: production is settled: no rollback running or failed, no cooldown, automation acting' });
+    expect(closed.exitCode).toBe(3);
+    expect(closed.stdout).toMatch(/^closed: automation in production is paused by ana until \S+: incident 42$/);
+    expect(json).toMatchObject({ environment: 'production', open: false, reasons: [expect.stringContaining('paused by ana')] });
+  });
+
+  it('cannot tell without its history, and says so with exit 1 rather than "open"', async () => {
+    const result = await rollbackctl(['gate', '--env', 'production'], { endpoint: localClientConfig().endpoint, tableName: 'no-such-table' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('rollbackctl record', () => {
   it('records a CI deployment start and finish without an id, then a retried finish changes nothing', async () => {
     const { cli, history } = await cliTarget();

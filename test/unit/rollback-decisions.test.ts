@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { boundTimeline, MAX_TIMELINE_STEPS, type EnvironmentRestore, type JournalStep, type RunMode, type TargetRestore } from '../../shared/history/run-journal';
+import { judgeGate, type GateInput } from '../../shared/rollback/deployment-gate';
 import { describeRestores, judgeEnvironmentRestore } from '../../shared/rollback/restore-verdict';
 import { guardWindowStart, planRollback, skipNoticeFor, type PlanInput } from '../../shared/rollback/rollback-plan';
 import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
@@ -209,5 +210,29 @@ describe('restore verdicts', () => {
     expect(judgeEnvironmentRestore([target('lambda-alias', 'failed', 'denied'), target('codepipeline-stage', 'restored', 'ok', false)])).toBe('failed');
     expect(judgeEnvironmentRestore([target('lambda-alias', 'restored', 'ok'), target('codepipeline-stage', 'failed', 'refused', false)])).toBe('restored_with_warnings');
     expect(judgeEnvironmentRestore([target('route53-weighted', 'not_applicable', 'nothing recorded')])).toBe('failed');
+  });
+});
+
+describe('the deployment gate', () => {
+  const environment = parseConfig({ application: 'shop', environments: [{ name: 'production', alarms: { prefixes: ['p-'] }, targets: [{ type: 'codepipeline-stage', pipeline: 'p', stage: 's' }] }] }).environments[0]!;
+  const now = new Date('2026-11-23T10:00:00.000Z');
+  const gate = (extra: Partial<GateInput>) => judgeGate({ environment, policy, active, recentRollbacks: [], now, ...extra });
+
+  it.each([
+    ['a rollback is running', { active: deployment('d-2', '2.0', { status: 'rolling_back' }) }, ['production is rolling back d-2 (2.0) now']],
+    ['the last rollback failed', { active: deployment('d-2', '2.0', { status: 'rollback_failed' }) }, [expect.stringMatching(/^the rollback of d-2 \(2\.0\) failed: a person must settle production first/)]],
+    ['a rollback finished inside the cooldown', { recentRollbacks: [rollbackOf('r-1', '2026-11-23T09:50:00.000Z', 'alarm', '2026-11-23T09:52:00.000Z')] }, ['production is in its 10-minute cooldown after rolling back r-1, until 2026-11-23T10:02:00.000Z']],
+    ['a person paused automation', { control: { environment: 'production', events: [], pause: { by: 'ana', reason: 'incident 42', at: '2026-11-23T09:00:00.000Z', until: '2026-11-23T11:00:00.000Z' } } }, [expect.stringContaining('paused by ana')]],
+    ['the configuration pauses it', { environment: { ...environment, mode: 'paused' as const } }, [expect.stringContaining('paused by its configuration')]],
+  ])('is closed while %s, saying why', (_, extra, reasons) => {
+    expect(gate(extra)).toEqual({ open: false, reasons });
+  });
+
+  it('is open once the cooldown lapsed and nothing else holds it, and says every reason when several do', () => {
+    expect(gate({ recentRollbacks: [rollbackOf('r-1', '2026-11-23T09:40:00.000Z', 'alarm', '2026-11-23T09:45:00.000Z')] })).toEqual({
+      open: true,
+      reason: 'production is settled: no rollback running or failed, no cooldown, automation acting',
+    });
+    expect(gate({ active: deployment('d-2', '2.0', { status: 'rolling_back' }), recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:00.000Z')] })).toMatchObject({ open: false, reasons: [expect.any(String), expect.any(String)] });
   });
 });
