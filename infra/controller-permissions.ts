@@ -71,10 +71,10 @@ export function historyStatement(tableArn: string): PolicyStatement {
   });
 }
 
-/** Publishing to the KMS-encrypted results topic: that topic, that key, nothing wider. */
-export function publishStatements(topicArn: string, keyArn: string): PolicyStatement[] {
+/** Publishing to the KMS-encrypted results topic (and the chat topic): those topics, that key, nothing wider. */
+export function publishStatements(topicArns: string[], keyArn: string): PolicyStatement[] {
   return [
-    new PolicyStatement({ actions: ['sns:Publish'], resources: [topicArn] }),
+    new PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }),
     new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [keyArn] }),
   ];
 }

@@ -10,6 +10,7 @@ import { HistoryTable } from './constructs/history-table';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule';
 import { ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
+import { SELF_ALARM_PREFIX } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
 
@@ -33,7 +34,7 @@ export class RollbackControllerStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.history = new HistoryTable(this, 'History');
-    this.results = new ResultsTopic(this, 'Results', config.notifications);
+    this.results = new ResultsTopic(this, 'Results', { ...config.notifications, selfAlarmNamePrefix: `${SELF_ALARM_PREFIX}${config.application}-` });
     const failedEvents = new FailedEventsQueue(this, 'FailedEvents').queue;
 
     const validatorTimeout = Duration.seconds(config.policy.validation.timeoutSeconds + VALIDATOR_MARGIN_SECONDS);
@@ -48,6 +49,7 @@ export class RollbackControllerStack extends Stack {
         VALIDATOR_FUNCTION_NAME: this.validator.functionName,
         RESULT_TOPIC_ARN: this.results.topic.topicArn,
         FAILED_EVENTS_QUEUE_URL: failedEvents.queueUrl,
+        ...(this.results.chatTopic ? { CHAT_TOPIC_ARN: this.results.chatTopic.topicArn } : {}),
       },
     });
     // Where failed deploys roll back, the recorder asks the orchestrator to (asynchronously).
@@ -66,7 +68,7 @@ export class RollbackControllerStack extends Stack {
     this.#grant(this.orchestrator, targetGrants(config, this, 'restore'), [
       historyStatement(tableArn),
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.validator.functionArn] }),
-      ...publishStatements(this.results.topic.topicArn, this.results.key.keyArn),
+      ...publishStatements([this.results.topic.topicArn, ...(this.results.chatTopic ? [this.results.chatTopic.topicArn] : [])], this.results.key.keyArn),
       // Whether the alarm that fired has its actions enabled.
       alarmReadStatement(),
     ], [ALARM_READ_WILDCARD]);
@@ -97,6 +99,7 @@ export class RollbackControllerStack extends Stack {
     new CfnOutput(this, 'RecorderFunctionName', { value: this.recorder.functionName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: failedEvents.queueUrl, description: 'events the controller could not handle' });
     new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+    if (this.results.chatTopic) new CfnOutput(this, 'ChatTopicArn', { value: this.results.chatTopic.topicArn, description: 'subscribe an AWS Chatbot channel configuration here' });
   }
 
   /**

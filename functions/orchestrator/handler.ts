@@ -11,6 +11,7 @@ import { bundledConfig } from '../../shared/config/bundled-config';
 import { dynamoHistory } from '../../shared/history/dynamo-history';
 import { DeadLetterQueueNotifier, NotifierWithFallback } from '../../shared/notify/fallback-notifier';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
+import { dashboardNameFor } from '../../shared/powertools/metric-names';
 import { createPowertools } from '../../shared/powertools/powertools';
 import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
 import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
@@ -31,7 +32,12 @@ const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
   targets: awsTargetDrivers(awsClientFactory({ base: { maxAttempts: 5 } })),
   validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
   notifier: new NotifierWithFallback(
-    new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN')),
+    new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN'), {
+      // Lambda sets the region and the log group: every message links to the dashboard and the run's logs.
+      links: { region: requireEnv('AWS_REGION'), dashboardName: dashboardNameFor(config.application), logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME },
+      chatTopicArn: process.env.CHAT_TOPIC_ARN,
+      onChatFailure: (error) => logger.error('the chat topic refused a notification (the results topic has it)', { error: error.message }),
+    }),
     new DeadLetterQueueNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})), requireEnv('FAILED_EVENTS_QUEUE_URL')),
     (error) => logger.error('the results topic refused a notification; sending it to the failed-events queue', { error: error.message }),
   ),

@@ -6,7 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
-import { METRIC, type MetricName } from '../../shared/powertools/metric-names';
+import { dashboardNameFor, METRIC, SELF_ALARM_PREFIX, type MetricName } from '../../shared/powertools/metric-names';
 import { METRICS_NAMESPACE } from '../../shared/powertools/powertools';
 
 export interface SelfMonitoringProps {
@@ -17,8 +17,6 @@ export interface SelfMonitoringProps {
   topic: ITopic;
 }
 
-/** Self-alarm names start here, so no environment's alarm prefix may claim them (checked at synth). */
-export const SELF_ALARM_PREFIX = 'rollback-controller-';
 
 /** The controller watching itself: its own failures reach people through the same topic. */
 export class SelfMonitoring extends Construct {
@@ -50,7 +48,9 @@ export class SelfMonitoring extends Construct {
     alarm('failed-events', 'Events the controller could not handle are waiting in the dead-letter queue', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1);
     for (const { name } of config.environments) {
       alarm(`${name}-rollback-failed`, `A rollback in ${name} failed: a person must act`, metric(METRIC.rollbackFailed, name), 1);
-      alarm(`${name}-rollbacks-per-hour`, `More than ${config.policy.maxRollbacksPerHour} rollbacks in ${name} within an hour`, metric(METRIC.rollbacks, name, 'Sum', Duration.hours(1)), config.policy.maxRollbacksPerHour + 1);
+      // The guard's own count: the rollback that reaches the limit is the one that alarms (automation stops after it).
+      const limit = config.policy.maxRollbacksPerHour;
+      alarm(`${name}-rollbacks-per-hour`, `${limit} automatic rollbacks in ${name} within an hour: the limit; automation stops until a person looks`, metric(METRIC.automaticRollbacks, name, 'Sum', Duration.hours(1)), limit);
     }
     // One alarm for every environment: an outcome the results topic refused went to the failed-events queue, or nowhere.
     const refused = new MathExpression({
@@ -64,7 +64,7 @@ export class SelfMonitoring extends Construct {
     const perEnvironment = (metricName: MetricName, statistic = 'Sum') => config.environments.map(({ name }) => metric(metricName, name, statistic, Duration.minutes(5)).with({ label: name }));
     const functions = Object.entries(props.functions);
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${SELF_ALARM_PREFIX}${config.application}`,
+      dashboardName: dashboardNameFor(config.application),
       widgets: [
         [new TextWidget({ markdown: `# Rollback controller — ${config.application}\nEnvironments: ${config.environments.map(({ name }) => name).join(' → ')}`, width: 24, height: 2 })],
         [

@@ -100,6 +100,8 @@ const policySchema = z.strictObject({
 const notificationsSchema = z.strictObject({
   emails: z.array(z.email({ error: 'must be an email address' })).default([]),
   httpsEndpoints: z.array(z.url({ protocol: /^https$/, error: 'must be an https URL' })).default([]),
+  /** A second topic whose messages are AWS Chatbot custom notifications (readable cards in Slack or Teams). */
+  chatbot: z.boolean().default(false),
 });
 
 /** The whole rollback.config.json: the application's environments in promotion order, and the policy. */

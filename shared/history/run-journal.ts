@@ -83,8 +83,8 @@ export const claimFactsSchema = z.object({
   requestedBy: z.string().optional(),
   /** What started an automatic run, when not an alarm. */
   triggerType: z.enum(['alarm', 'deploy_failure']).optional(),
-  /** This rollback reaches the hourly limit: it is announced critical, the next alarm will not be acted on. */
-  atLimit: z.boolean().optional(),
+  /** This rollback reaches the hourly limit: it is announced critical (why, in words), the next alarm will not be acted on. */
+  limitNotice: z.string().optional(),
 });
 export type ClaimFacts = z.output<typeof claimFactsSchema>;
 

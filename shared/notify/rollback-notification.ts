@@ -1,3 +1,4 @@
+import type { ClaimFacts } from '../history/run-journal';
 import type { RollbackRunResult } from '../rollback/run-context';
 import type { NotificationSeverity, RollbackNotification } from './notifier';
 
@@ -6,6 +7,8 @@ export interface NotificationContext {
   requestedBy?: string;
   /** For skipped runs: how bad it is that nothing was done (a cooldown is routine; a rate limit pages). */
   skipSeverity?: NotificationSeverity;
+  /** This rollback reached the hourly limit: every announcement of it pages, and says why. */
+  limitNotice?: string;
 }
 
 /** The notification for a run's answer, or undefined when nobody needs telling (ignored, rejected, duplicate, reconciled). Pure. */
@@ -44,10 +47,11 @@ export function notificationFor(result: RollbackRunResult, context: Notification
       throw new Error(`unhandled outcome ${String(exhaustive)}`);
     }
   }
+  const atLimit = context.limitNotice !== undefined && (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed' || result.outcome === 'handed_over');
   return {
     type,
     // A drill never pages anyone: it is marked, and informational.
-    severity: result.drill ? 'info' : severity,
+    severity: result.drill ? 'info' : atLimit ? 'critical' : severity,
     environment: result.environment,
     deploymentId: result.deploymentId,
     runId: result.runId,
@@ -55,11 +59,37 @@ export function notificationFor(result: RollbackRunResult, context: Notification
     toVersion: result.toVersion,
     level: result.level,
     outcome: result.outcome,
-    reason: result.reason ?? '',
+    reason: atLimit ? `${result.reason ?? ''}; ${context.limitNotice}` : (result.reason ?? ''),
     alarm: context.alarm,
     requestedBy: context.requestedBy,
     durationMs: result.durationMs,
     drill: result.drill,
     timeline: result.timeline,
+  };
+}
+
+/**
+ * "Rolling back now": sent as a run starts, before anything is known of the restore, so the people
+ * watching hear of it in seconds rather than after validation. Drills and observe mode do not send it. Pure.
+ */
+export function startNotificationFor(claim: ClaimFacts, ids: { deploymentId: string; runId: string }): RollbackNotification {
+  const trigger = claim.alarmName ? `alarm ${claim.alarmName}` : claim.triggerType === 'deploy_failure' ? 'a failed deploy' : `${claim.requestedBy ?? 'a person'} by hand`;
+  const reason = `rolling back ${claim.environment} from ${claim.fromVersion} to ${claim.toVersion} (started by ${trigger}): ${claim.reason}`;
+  return {
+    type: 'rollback_started',
+    severity: claim.limitNotice ? 'critical' : 'warning',
+    environment: claim.environment,
+    deploymentId: ids.deploymentId,
+    runId: ids.runId,
+    fromVersion: claim.fromVersion,
+    toVersion: claim.toVersion,
+    level: 'stage',
+    outcome: 'rolling_back',
+    reason: claim.limitNotice ? `${reason}; ${claim.limitNotice}` : reason,
+    alarm: claim.alarmName,
+    requestedBy: claim.requestedBy,
+    durationMs: 0,
+    drill: false,
+    timeline: [],
   };
 }

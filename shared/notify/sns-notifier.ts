@@ -1,5 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { loadOnce } from '../aws/load-once';
+import { consoleLinks, type ConsoleLinkContext, type ConsoleLinks } from './console-links';
 import type { Delivery, Notifier, RollbackNotification } from './notifier';
 
 /** Loaded when the first outcome is announced: off the orchestrator's cold start. */
@@ -22,7 +23,7 @@ function asSubject(text: string): string {
 }
 
 /** The JSON body subscribers read; field names are a contract with them. */
-export function messageFor(notification: RollbackNotification): string {
+export function messageFor(notification: RollbackNotification, links?: ConsoleLinks): string {
   return JSON.stringify({
     type: notification.type,
     severity: notification.severity,
@@ -40,7 +41,60 @@ export function messageFor(notification: RollbackNotification): string {
     drill: notification.drill,
     // The journal's facts are for resumed runs; readers get the steps as a person reads them.
     timeline: notification.timeline.map(({ at, step, outcome, durationMs, detail }) => ({ at, step, outcome, durationMs, detail })),
+    links,
   });
+}
+
+const CHAT_DESCRIPTION_LIMIT = 3_000;
+const NEXT_STEPS: Record<RollbackNotification['type'], (notification: RollbackNotification) => string[]> = {
+  rollback_started: (n) => [`Watch it: \`rollbackctl history --env ${n.environment}\``, `Stop automation here if it is wrong: \`rollbackctl pause --env ${n.environment} --for 1h --reason "…"\``],
+  rollback_result: (n) => [`Find the cause before redeploying; \`rollbackctl gate --env ${n.environment}\` holds CI back during the cooldown`],
+  rollback_skipped: (n) => [`Check \`rollbackctl history --env ${n.environment}\`: why it skipped is above`],
+  rollback_escalation: (n) => [`A person must act now: \`rollbackctl history --env ${n.environment}\`, then \`rollbackctl rollback --env ${n.environment} --to <version>\``, 'See the runbook: docs/runbook.md'],
+  rollback_handover: () => ['The reconciler resumes the run within minutes; if another handover follows, see docs/runbook.md'],
+  rollback_observed: (n) => [`Observe mode changed nothing. Set "mode": "act" for ${n.environment} when these look right`],
+};
+
+/**
+ * The same notification as an AWS Chatbot (Amazon Q Developer in chat applications) custom
+ * notification, for a topic a Slack or Teams channel subscribes to: a readable card, threaded per run. Pure.
+ */
+export function chatMessageFor(notification: RollbackNotification, links?: ConsoleLinks): string {
+  const icon = notification.severity === 'critical' ? ':rotating_light:' : notification.severity === 'warning' ? ':warning:' : ':information_source:';
+  const lines = [
+    notification.reason,
+    notification.alarm ? `*Alarm:* ${notification.alarm}` : undefined,
+    notification.requestedBy ? `*Requested by:* ${notification.requestedBy}` : undefined,
+    notification.deploymentId ? `*Deployment:* ${notification.deploymentId}` : undefined,
+    links ? `<${links.dashboard}|Dashboard>${links.logs ? ` · <${links.logs}|Run logs>` : ''}` : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    content: {
+      textType: 'client-markdown',
+      title: `${icon} ${subjectFor(notification)}`,
+      description: lines.join('\n').slice(0, CHAT_DESCRIPTION_LIMIT),
+      nextSteps: NEXT_STEPS[notification.type](notification),
+      keywords: [notification.environment, notification.severity, notification.outcome],
+    },
+    metadata: {
+      // Every message of one run lands in one thread.
+      ...(notification.runId ? { threadId: `${notification.environment}-${notification.runId}`.slice(0, 128) } : {}),
+      summary: subjectFor(notification),
+      eventType: notification.type,
+      additionalContext: { environment: notification.environment, severity: notification.severity, drill: String(notification.drill) },
+    },
+  });
+}
+
+export interface SnsNotifierOptions {
+  /** Console links in every message (region, dashboard, the orchestrator's log group). */
+  links?: ConsoleLinkContext;
+  /** A second topic that gets each notification as an AWS Chatbot custom notification. */
+  chatTopicArn?: string;
+  /** The chat topic is a courtesy copy: its failure is reported here, never instead of the outcome. */
+  onChatFailure?: (error: Error) => void;
 }
 
 export class SnsNotifier implements Notifier {
@@ -48,24 +102,30 @@ export class SnsNotifier implements Notifier {
   constructor(
     private readonly sns: () => Promise<SNSClient>,
     private readonly topicArn: string,
+    private readonly options: SnsNotifierOptions = {},
   ) {}
 
   async notify(notification: RollbackNotification): Promise<Delivery> {
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
     const [{ PublishCommand }, sns] = await Promise.all([snsSdk(), this.sns()]);
-    await sns.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: subjectFor(notification),
-        Message: messageFor(notification),
-        MessageAttributes: {
-          environment: attribute(notification.environment),
-          outcome: attribute(notification.outcome),
-          severity: attribute(notification.severity),
-          drill: attribute(String(notification.drill)),
-        },
-      }),
-    );
+    const { links: linkContext, chatTopicArn, onChatFailure } = this.options;
+    const links = linkContext ? consoleLinks(linkContext, notification.runId) : undefined;
+    const outcome = new PublishCommand({
+      TopicArn: this.topicArn,
+      Subject: subjectFor(notification),
+      Message: messageFor(notification, links),
+      MessageAttributes: {
+        environment: attribute(notification.environment),
+        outcome: attribute(notification.outcome),
+        severity: attribute(notification.severity),
+        drill: attribute(String(notification.drill)),
+        type: attribute(notification.type),
+      },
+    });
+    const chat = chatTopicArn
+      ? sns.send(new PublishCommand({ TopicArn: chatTopicArn, Message: chatMessageFor(notification, links) })).catch((error: Error) => onChatFailure?.(error))
+      : undefined;
+    await Promise.all([sns.send(outcome), chat]);
     return 'published';
   }
 }

@@ -4,6 +4,8 @@
  */
 export const METRIC = {
   rollbacks: 'Rollbacks',
+  /** Rollbacks automation started (alarms, failed deploys): what the hourly limit and its self-alarm count. */
+  automaticRollbacks: 'AutomaticRollbacks',
   rollbackDuration: 'RollbackDuration',
   rollbackFailed: 'RollbackFailed',
   rollbackSkipped: 'RollbackSkipped',
@@ -16,3 +18,11 @@ export const METRIC = {
   notificationFailed: 'NotificationFailed',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Self-alarm names start here, so no environment's alarm prefix may claim them (checked when the config loads). */
+export const SELF_ALARM_PREFIX = 'rollback-controller-';
+
+/** The controller's dashboard: the stack draws it, every notification links to it. */
+export function dashboardNameFor(application: string): string {
+  return `${SELF_ALARM_PREFIX}${application}`;
+}

@@ -12,8 +12,8 @@ const AUTOMATIC_TRIGGERS: ReadonlySet<string> = new Set(['alarm', 'deploy_failur
 export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused' | 'not_live';
 
 export type RollbackPlan =
-  /** Claim the active deployment and restore the target. */
-  | { decision: 'proceed'; deployment: DeploymentRecord; target: DeploymentRecord }
+  /** Claim the active deployment and restore the target; `limitNotice` when this rollback reaches the hourly limit. */
+  | { decision: 'proceed'; deployment: DeploymentRecord; target: DeploymentRecord; limitNotice?: string }
   /** An unfinished run's lease ran out (it crashed or handed over): drive that run on from its journal. */
   | { decision: 'resume'; deployment: DeploymentRecord }
   /** This very run (a retry of the same event or request) already finished: its outcome is the answer. */
@@ -114,8 +114,13 @@ export function planRollback(input: PlanInput): RollbackPlan {
     };
   }
   if (mode === 'automatic') {
-    const blocked = applyGuards(input, active);
-    if (blocked) return blocked;
+    const guarded = applyGuards(input, active);
+    if (guarded.blocked) return guarded.blocked;
+    // The last rollback automation may take is escalated as it starts, not after the next alarm is refused.
+    if (guarded.automaticLastHour + 1 >= input.policy.maxRollbacksPerHour) {
+      const limitNotice = `rollback ${guarded.automaticLastHour + 1} of ${input.policy.maxRollbacksPerHour} allowed per hour in ${environment}: automation stops after this one until a person looks`;
+      return { decision: 'proceed', deployment: active, target, limitNotice };
+    }
   }
   return { decision: 'proceed', deployment: active, target };
 }
@@ -166,27 +171,33 @@ export function cooldownAfter(rollbacksNewestFirst: readonly DeploymentRecord[],
   return until > now ? { until: until.toISOString(), deploymentId: latest.deploymentId } : undefined;
 }
 
-function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan | undefined {
+function applyGuards(input: PlanInput, active: DeploymentRecord): { blocked?: RollbackPlan; automaticLastHour: number } {
   const { policy, now, environment } = input;
   // The active deployment's own claim (a retry resuming) is not "another" rollback.
   const others = input.recentRollbacks.filter((record) => record.deploymentId !== active.deploymentId && record.rollbackStartedAt);
   const latest = others[0];
   if (latest && input.alarmFiredAt && latest.rollbackStartedAt! >= input.alarmFiredAt) {
     return {
-      decision: 'duplicate',
-      deploymentId: latest.deploymentId,
-      reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.rollbackStartedAt}: already answered`,
+      automaticLastHour: 0,
+      blocked: {
+        decision: 'duplicate',
+        deploymentId: latest.deploymentId,
+        reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.rollbackStartedAt}: already answered`,
+      },
     };
   }
   const cooldown = cooldownAfter(others, policy, now);
   if (cooldown) {
     return {
-      decision: 'skip',
-      skip: 'cooldown',
-      severity: 'warning',
-      deploymentId: active.deploymentId,
-      until: cooldown.until,
-      reason: `${environment} is in its ${policy.cooldownMinutes}-minute cooldown after rolling back ${cooldown.deploymentId}, until ${cooldown.until}`,
+      automaticLastHour: 0,
+      blocked: {
+        decision: 'skip',
+        skip: 'cooldown',
+        severity: 'warning',
+        deploymentId: active.deploymentId,
+        until: cooldown.until,
+        reason: `${environment} is in its ${policy.cooldownMinutes}-minute cooldown after rolling back ${cooldown.deploymentId}, until ${cooldown.until}`,
+      },
     };
   }
   const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
@@ -195,13 +206,16 @@ function applyGuards(input: PlanInput, active: DeploymentRecord): RollbackPlan |
     // The limit lifts when the oldest of them is an hour old.
     const oldest = Math.min(...automaticLastHour.map((record) => Date.parse(record.rollbackStartedAt!)));
     return {
-      decision: 'skip',
-      skip: 'rate_limited',
-      severity: 'critical',
-      deploymentId: active.deploymentId,
-      until: new Date(oldest + HOUR_MS).toISOString(),
-      reason: `${environment} had ${automaticLastHour.length} automatic rollbacks in the last hour (limit ${policy.maxRollbacksPerHour}): automation stopped, a person must decide`,
+      automaticLastHour: automaticLastHour.length,
+      blocked: {
+        decision: 'skip',
+        skip: 'rate_limited',
+        severity: 'critical',
+        deploymentId: active.deploymentId,
+        until: new Date(oldest + HOUR_MS).toISOString(),
+        reason: `${environment} had ${automaticLastHour.length} automatic rollbacks in the last hour (limit ${policy.maxRollbacksPerHour}): automation stopped, a person must decide`,
+      },
     };
   }
-  return undefined;
+  return { automaticLastHour: automaticLastHour.length };
 }

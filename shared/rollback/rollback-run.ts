@@ -13,7 +13,7 @@ import {
 } from '../history/run-journal';
 import type { Journal, RunRef } from '../history/run-store';
 import type { RollbackNotification } from '../notify/notifier';
-import { notificationFor } from '../notify/rollback-notification';
+import { notificationFor, startNotificationFor } from '../notify/rollback-notification';
 import { ValidatorUnavailableError, type ValidationResult } from '../validation/validation-contract';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
 import { deliverNotification } from './deliver-notification';
@@ -51,6 +51,8 @@ export class RollbackRun {
   #journal: Journal;
   readonly #records = new Map<string, DeploymentRecord>();
   readonly #leaseExpiresAt?: string;
+  /** The "rolling back now" announcement, in flight alongside the restore; every later one waits for it, so people hear them in order. */
+  #started: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ref: RunRef,
@@ -84,8 +86,15 @@ export class RollbackRun {
     });
   }
 
+  /** A fresh claim: announces the start without waiting for it, then drives. */
   async drive(): Promise<RollbackRunResult> {
-    return this.#guarded(() => this.#drive());
+    const { claim } = this.#state;
+    if (claim.mode !== 'drill') this.#started = this.#deliver(startNotificationFor(claim, this.ref));
+    try {
+      return await this.#guarded(() => this.#drive());
+    } finally {
+      await this.#started;
+    }
   }
 
   async #guarded(work: () => Promise<RollbackRunResult>): Promise<RollbackRunResult> {
@@ -325,13 +334,14 @@ export class RollbackRun {
     return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
   }
 
-  #deliver(notification: RollbackNotification): Promise<NotificationDelivery> {
+  async #deliver(notification: RollbackNotification): Promise<NotificationDelivery> {
+    if (notification.type !== 'rollback_started') await this.#started;
     return deliverNotification(this.deps, notification);
   }
 
   #notificationFor(result: RollbackRunResult): RollbackNotification {
     const { claim } = this.#state;
-    const notification = notificationFor(result, { alarm: claim.alarmName, requestedBy: claim.requestedBy });
+    const notification = notificationFor(result, { alarm: claim.alarmName, requestedBy: claim.requestedBy, limitNotice: claim.limitNotice });
     if (!notification) throw new Error(`no notification for outcome ${result.outcome}`);
     return notification;
   }
@@ -381,6 +391,7 @@ export class RollbackRun {
       toVersion: claim.toVersion,
       runId: this.ref.runId,
       drill: claim.mode === 'drill',
+      mode: claim.mode,
       timeline: stepsOfRun(this.#journal.timeline, this.ref.runId),
       durationMs: this.elapsed(),
       ...fields,
@@ -435,6 +446,7 @@ export function answerFromRecord(record: DeploymentRecord, elapsed: () => number
   return {
     ...base,
     outcome: record.status as 'rolled_back' | 'rollback_failed',
+    mode: rollback.mode,
     level: rollback.level,
     reason: rollback.reason,
     toVersion: rollback.targetVersion,

@@ -87,7 +87,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
       return resumeRun(plan.deployment, invocationId, deps, elapsed);
     case 'proceed':
       if (automation.mode === 'observe') return observeRollback(context, plan.deployment, plan.target, deps, elapsed);
-      return claimAndDrive(context, plan.deployment, plan.target, invocationId, deps, elapsed);
+      return claimAndDrive(context, plan, invocationId, deps, elapsed);
     default: {
       const exhaustive: never = plan;
       throw new Error(`unhandled plan ${JSON.stringify(exhaustive)}`);
@@ -95,7 +95,8 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   }
 }
 
-function claimStepFor(context: RunContext, invocationId: string, from: DeploymentRecord, to: DeploymentRecord, at: Date): StepOf<'claim'> {
+function claimStepFor(context: RunContext, invocationId: string, plan: Extract<RollbackPlan, { decision: 'proceed' }>, at: Date): StepOf<'claim'> {
+  const { deployment: from, target: to } = plan;
   const isDrill = context.mode === 'drill';
   return {
     step: 'claim',
@@ -119,6 +120,7 @@ function claimStepFor(context: RunContext, invocationId: string, from: Deploymen
       ...(context.alarmFiredAt ? { alarmFiredAt: context.alarmFiredAt } : {}),
       ...(context.trigger.requestedBy ? { requestedBy: context.trigger.requestedBy } : {}),
       ...(context.trigger.type === 'deploy_failure' ? { triggerType: 'deploy_failure' as const } : {}),
+      ...(plan.limitNotice ? { limitNotice: plan.limitNotice } : {}),
     },
   };
 }
@@ -126,14 +128,14 @@ function claimStepFor(context: RunContext, invocationId: string, from: Deploymen
 /** The claim is the one write before the restore: it carries the journal's first step. */
 async function claimAndDrive(
   context: RunContext,
-  from: DeploymentRecord,
-  to: DeploymentRecord,
+  plan: Extract<RollbackPlan, { decision: 'proceed' }>,
   invocationId: string,
   deps: RollbackDependencies,
   elapsed: () => number,
 ): Promise<RollbackRunResult> {
   const { history, config, clock } = deps;
-  const claimStep = claimStepFor(context, invocationId, from, to, clock.now());
+  const { deployment: from, target: to } = plan;
+  const claimStep = claimStepFor(context, invocationId, plan, clock.now());
   const isDrill = context.mode === 'drill';
   const claimed = isDrill
     ? await history.runs.startDrill({
@@ -159,20 +161,20 @@ async function claimAndDrive(
   }
   // Someone got there first (a copy of this very event, or another run): decide from what is there now.
   const record = claimed.deployment;
-  const plan: RollbackPlan = planForRunOn(record, context.runId, clock.now()) ?? {
+  const next: RollbackPlan = planForRunOn(record, context.runId, clock.now()) ?? {
     decision: 'duplicate',
     deploymentId: record.deploymentId,
     reason: `deployment ${record.deploymentId} is already ${record.status}`,
   };
-  switch (plan.decision) {
+  switch (next.decision) {
     case 'answer':
       return answerFromRecord(record, elapsed);
     case 'resume':
       return resumeRun(record, invocationId, deps, elapsed);
     case 'duplicate':
-      return { outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
+      return { outcome: 'duplicate', reason: next.reason, deploymentId: next.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
     default:
-      throw new Error(`unexpected plan after a lost claim: ${plan.decision}`);
+      throw new Error(`unexpected plan after a lost claim: ${next.decision}`);
   }
 }
 

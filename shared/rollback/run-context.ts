@@ -37,6 +37,8 @@ export interface RollbackRunResult {
   runId?: string;
   /** This run's journal steps. */
   timeline: JournalStep[];
+  /** Who drove the run: automatic ones count toward the hourly limit (and its self-alarm). */
+  mode?: RunMode;
   durationMs: number;
   /** How the outcome reached people, when it was announced in this invocation. */
   notification?: { type: string; severity: string; delivery: NotificationDelivery };

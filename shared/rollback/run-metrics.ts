@@ -14,6 +14,7 @@ export function metricsFor(result: RollbackRunResult): MetricDatum[] {
   const count = (name: MetricName, value = 1) => data.push({ name, unit: 'Count', value });
   if (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed') {
     count(METRIC.rollbacks);
+    if (result.mode === 'automatic') count(METRIC.automaticRollbacks);
     data.push({ name: METRIC.rollbackDuration, unit: 'Milliseconds', value: result.durationMs });
   }
   if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);

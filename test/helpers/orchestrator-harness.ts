@@ -16,6 +16,9 @@ import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-
 import type { ValidationRequest, ValidationResult } from '../../shared/validation/validation-contract';
 import { createTestHistory } from './history-table';
 
+/** The links every harness notification carries (the orchestrator builds them from AWS_REGION and its log group). */
+export const HARNESS_LINKS = { region: 'eu-west-1', dashboardName: 'rollback-controller-demo-shop', logGroupName: '/aws/lambda/orchestrator' };
+
 export const lambdaMock = mockClient(LambdaClient);
 export const pipelineMock = mockClient(CodePipelineClient);
 export const snsMock = mockClient(SNSClient);
@@ -171,7 +174,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices), controls: guarded(history.controls) },
     targets: guardedDrivers(awsTargetDrivers(awsClientFactory({ base: { region: 'eu-west-1' } }))),
     validator: guarded(new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION)),
-    notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN)),
+    notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN, { links: HARNESS_LINKS })),
     alarms: guarded(new CloudWatchAlarmActions(async () => new CloudWatchClient({ region: 'eu-west-1' }))),
     clock: history.clock,
     logger,
@@ -185,7 +188,10 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     if (isDead) throw new Error(DIED);
     return result;
   };
-  const published = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
+  const everyPublished = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
+  /** What the run said of its end (skips, results, escalations, handovers); the "rolling back now" starts are `starts()`. */
+  const published = () => everyPublished().filter((message) => message.body.type !== 'rollback_started');
+  const starts = () => everyPublished().filter((message) => message.body.type === 'rollback_started');
   const aliasUpdates = () => lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input);
   const mutatingCalls = () =>
     lambdaMock.commandCalls(UpdateAliasCommand).length +
@@ -199,6 +205,8 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     logger,
     run,
     published,
+    starts,
+    everyPublished,
     aliasUpdates,
     mutatingCalls,
     validatorRequests,

@@ -147,6 +147,37 @@ describe('the controller stack', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
+  it('lets every one of its own alarms publish to the topic it names, and use that topic’s key: this account’s self-alarms only', () => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+    const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+    const topicPolicies = Object.values(resources).filter((resource) => resource.Type === 'AWS::SNS::TopicPolicy');
+    const asList = <T>(value: T | T[]) => [value].flat();
+    // The template writes the partition as a reference; this stack's is "aws".
+    const joined = (value: string | { 'Fn::Join': [string, (string | { Ref: string })[]] }): string =>
+      typeof value === 'string' ? value : value['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : part.Ref === 'AWS::Partition' ? 'aws' : `<${part.Ref}>`)).join(value['Fn::Join'][0]);
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      const alarmArn = `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarm.Properties.AlarmName}`;
+      for (const action of alarm.Properties.AlarmActions) {
+        const topicId = action.Ref as string;
+        const topic = resources[topicId]!;
+        // The topic's policy has an Allow for CloudWatch, scoped to this account and to alarms whose ARN matches this one.
+        const policy = topicPolicies.find((candidate) => candidate.Properties.Topics.some((ref: { Ref: string }) => ref.Ref === topicId))!;
+        const allow = policy.Properties.PolicyDocument.Statement.find((statement: any) => statement.Effect === 'Allow' && asList(statement.Action).includes('sns:Publish'));
+        expect(allow.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+        expect(allow.Condition.StringEquals).toEqual({ 'aws:SourceAccount': '123456789012' });
+        const pattern = joined(allow.Condition.ArnLike['aws:SourceArn']);
+        expect(alarmArn.startsWith(pattern.replace(/\*$/, ''))).toBe(true);
+        // The key that encrypts the topic lets CloudWatch use it under the same conditions.
+        const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+        const keyStatements = resources[keyId]!.Properties.KeyPolicy.Statement as any[];
+        const keyAllow = keyStatements.find((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
+        expect(asList(keyAllow.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+        expect(keyAllow.Condition).toEqual(allow.Condition);
+      }
+    }
+  });
+
   it('alarms on its own failures into the results topic, and draws a dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
@@ -158,7 +189,15 @@ describe('the controller stack', () => {
       ].sort(),
     );
     const perHour = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-production-rollbacks-per-hour');
-    expect(perHour).toMatchObject({ MetricName: 'Rollbacks', Namespace: 'RollbackController', Period: 3600, Threshold: 4, Dimensions: expect.arrayContaining([{ Name: 'environment', Value: 'production' }]) });
+    // The same count as the guard: the rollback that reaches maxRollbacksPerHour (3) alarms.
+    expect(perHour).toMatchObject({
+      MetricName: 'AutomaticRollbacks',
+      Namespace: 'RollbackController',
+      Period: 3600,
+      Threshold: baseConfig.policy.maxRollbacksPerHour,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: expect.arrayContaining([{ Name: 'environment', Value: 'production' }]),
+    });
     const refused = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-notifications-failed');
     expect(refused.Metrics[0]).toMatchObject({ Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)' });
     expect(refused.Metrics.slice(1).map((entry: { MetricStat: { Metric: { MetricName: string; Dimensions: { Value: string }[] } } }) => [entry.MetricStat.Metric.MetricName, entry.MetricStat.Metric.Dimensions.map((dimension) => dimension.Value)])).toEqual(
@@ -213,6 +252,19 @@ describe('everything derives from the configuration', () => {
     expect(resourcesFor(statements, 'lambda:UpdateAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:eu-west-1:123456789012:function:demo-shop-eu-api:live']));
     expect(resourcesFor(statements, 'codepipeline:RollbackStage')).toEqual(expect.arrayContaining(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-eu-release/DeployEu']));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop-eu-production-rollback-failed' });
+  });
+
+  it('adds a chat topic for AWS Chatbot only when notifications.chatbot is set, and lets only the orchestrator publish to it', () => {
+    const raw = structuredClone(baseConfig) as { notifications: Record<string, unknown> };
+    raw.notifications.chatbot = true;
+    const withChat = synthesize(parseConfig(raw)).template;
+    const { template } = synthesize(baseConfig);
+
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    withChat.resourceCountIs('AWS::SNS::Topic', 2);
+    withChat.hasOutput('ChatTopicArn', {});
+    expect(resourcesFor(statementsOf(withChat, 'Orchestrator'), 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/), expect.stringMatching(/ResultsChatTopic/)]);
+    withChat.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ResultsChatTopic') } }) } });
   });
 
   it('lets the recorder invoke the orchestrator only where some environment rolls back failed deploys', () => {

@@ -70,7 +70,9 @@ describe('orchestrator handler', () => {
     const result = await handler({ ...sampleEvent('manual-rollback'), environment: 'test', requestId: 'manual-sns-down' }, fakeContext({ remainingMs: 900_000 }));
 
     expect(result).toMatchObject({ outcome: 'rolled_back', environment: 'test', notification: { type: 'rollback_result', delivery: 'fallback' } });
-    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    // The start went the same way; the outcome is the last message.
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(2);
+    const sent = sqsMock.commandCalls(SendMessageCommand)[1]?.args[0].input;
     expect(sent).toMatchObject({
       QueueUrl: FAILED_EVENTS_QUEUE_URL,
       MessageAttributes: { kind: { DataType: 'String', StringValue: 'undelivered-notification' }, severity: { DataType: 'String', StringValue: 'warning' } },

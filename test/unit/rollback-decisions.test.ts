@@ -53,6 +53,7 @@ describe('planRollback', () => {
     ['skips in cooldown, counted from when the last rollback finished', { recentRollbacks: [rollbackOf('x', '2026-11-23T09:40:00.000Z', 'alarm', '2026-11-23T09:55:00.000Z')] }, { decision: 'skip', skip: 'cooldown', until: '2026-11-23T10:05:00.000Z' }],
     ['proceeds once the cooldown is over', { recentRollbacks: [rollbackOf('x', '2026-11-23T09:40:00.000Z', 'alarm', '2026-11-23T09:45:00.000Z')] }, { decision: 'proceed' }],
     ['stops at the hourly limit of automatic rollbacks, until the oldest of them is an hour old', { recentRollbacks: ['09:30', '09:20', '09:10'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`)) }, { decision: 'skip', skip: 'rate_limited', severity: 'critical', until: '2026-11-23T10:10:00.000Z' }],
+    ['escalates the rollback that reaches the hourly limit as it starts: the last one automation may take', { recentRollbacks: ['09:30', '09:20'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`)) }, { decision: 'proceed', limitNotice: 'rollback 3 of 3 allowed per hour in production: automation stops after this one until a person looks' }],
     ['does not count manual rollbacks toward the hourly limit', { recentRollbacks: ['09:30', '09:20', '09:10'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`, index === 0 ? 'manual' : 'alarm')) }, { decision: 'proceed' }],
     ['ignores the active deployment\'s own claim (a retry resuming)', { recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['lets a person bypass cooldown', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
@@ -64,6 +65,15 @@ describe('planRollback', () => {
     ['rejects rolling back to the version already running', { mode: 'manual', targetVersion: '2.0' }, { decision: 'reject', reason: 'production is already running version 2.0' }],
   ])('%s', (_, change, expected) => {
     expect(planRollback({ ...base, ...change })).toMatchObject(expected);
+  });
+
+  it.each<[string, Partial<PlanInput>]>([
+    ['a rollback below the limit', { recentRollbacks: [rollbackOf('r0', '2026-11-23T09:30:00.000Z')] }],
+    ['a person\'s rollback, whatever the automatic count', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: ['09:30', '09:20'].map((time, index) => rollbackOf(`r${index}`, `2026-11-23T${time}:00.000Z`)) }],
+  ])('does not escalate %s', (_, change) => {
+    const plan = planRollback({ ...base, ...change });
+    expect(plan.decision).toBe('proceed');
+    expect(plan).not.toHaveProperty('limitNotice');
   });
 });
 
