@@ -65,6 +65,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--revision <revision>', 'source revision (commit) deployed')
     .option('--by <who>', 'person or bot that deployed (default: $GITLAB_USER_LOGIN or $GITHUB_ACTOR)')
     .option('--json', 'print the result as JSON')
+    .option('--irreversible [why]', 'rolling back past this deployment would not undo it (a data migration): automation never will, a person may with rollback --force')
     .option('--rollback', 'with --status failed: the deploy moved traffic before it failed; the deployed orchestrator rolls it back (rollbackOnDeployFailure)')
     .option('--function <name>', 'with --rollback: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
     .option('--stack <name>', 'with --rollback: stack to read outputs from (default: rollback-controller-<application>)');
@@ -119,6 +120,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--to <version>', 'a version from the environment’s history (default: its last known good)')
     .requiredOption('--reason <text>', 'why: goes into the history and the notification')
     .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'roll back past deployments recorded irreversible (their migrations stay; you have checked the old version copes)')
     .option('--function <name>', 'orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
     .option('--stack <name>', 'stack to read outputs from (default: rollback-controller-<application>)')
     .option('--by <who>', 'who is rolling back (default: your login)')

@@ -43,7 +43,7 @@ export function renderHistory(records: readonly DeploymentRecord[]): string {
     records.map((record) => [
       formatTimestamp(record.startedAt),
       record.version,
-      record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`,
+      `${record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`}${record.irreversible ? ' [irreversible]' : ''}`,
       elapsed(record.startedAt, record.finishedAt),
       record.source,
       record.deploymentId,
@@ -72,6 +72,7 @@ export function renderDeployment(record: DeploymentRecord): string {
     ['finished', record.finishedAt ? `${formatTimestamp(record.finishedAt)} (took ${elapsed(record.startedAt, record.finishedAt)})` : undefined],
     ['source', record.recordedBy ? `${record.source} (${record.recordedBy})` : record.source],
     ['revision', record.sourceRevision],
+    ['irreversible', record.irreversible ? `${record.irreversible} (automation never rolls back past it; rollback --force does)` : undefined],
     ['pipeline', record.pipeline ? `${record.pipeline.name} / ${record.pipeline.stage} / ${record.pipeline.executionId}` : undefined],
     ...restorePointLines(record),
   ];

@@ -23,6 +23,8 @@ export interface RecordOptions {
   json?: boolean;
   /** With --status failed: the deploy moved traffic before it failed; ask the deployed orchestrator to roll it back. */
   rollback?: boolean;
+  /** Why going back past this deployment would not undo it (true: no reason given). */
+  irreversible?: string | boolean;
   function?: string;
   stack?: string;
   /** Each target's own flag (e.g. lambda: ["api=42"]), by commander's attribute name. */
@@ -79,6 +81,15 @@ async function resolveDeploymentId(store: DeploymentHistory, options: RecordOpti
   return `${options.source}-${environment}-${randomUUID().slice(0, 8)}`;
 }
 
+/** `--irreversible` alone, or with why: what the history and every refusal will say. Pure. */
+export function irreversibleReason(flag: string | boolean | undefined, recordedBy: string | undefined): string | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return `marked irreversible${recordedBy ? ` by ${recordedBy}` : ''}`;
+  const why = flag.trim();
+  if (why.length < 3 || why.length > 500) throw new UsageError('invalid --irreversible: say why in 3 to 500 characters (e.g. "drops column orders.legacy_total"), or give the flag alone');
+  return why;
+}
+
 export async function recordCommand(context: CliContext, options: RecordOptions): Promise<number> {
   const config = context.loadConfig();
   const environment = findEnvironment(config, options.env);
@@ -94,6 +105,8 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   if (options.id !== undefined && !/^[\w.\-:@/]{1,200}$/.test(options.id)) {
     throw new UsageError(`invalid --id "${options.id}": letters, digits and . _ - : @ / only, at most 200`);
   }
+  const recordedBy = options.by ?? context.io.env.GITLAB_USER_LOGIN ?? context.io.env.GITHUB_ACTOR;
+  const irreversible = irreversibleReason(options.irreversible, recordedBy);
   const given = restorePointsFromFlags(options, environment);
   const restorePoints = options.capture ? { ...(await captureRestorePoints(environment, context.options.region)), ...given } : given;
   const result = await context.withHistory(async ({ history: { deployments: store } }) => {
@@ -104,9 +117,10 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       version: options.version,
       status,
       source: options.source,
-      recordedBy: options.by ?? context.io.env.GITLAB_USER_LOGIN ?? context.io.env.GITHUB_ACTOR,
+      recordedBy,
       ...(Object.keys(restorePoints).length > 0 ? { restorePoints } : {}),
       sourceRevision: options.revision,
+      ...(irreversible ? { irreversible } : {}),
     });
   });
   if (options.rollback) return askForRollback(context, options, config.application, result.deployment);

@@ -10,6 +10,8 @@ export interface RollbackOptions extends AwsTargetOptions {
   to?: string;
   reason: string;
   yes?: boolean;
+  /** Past deployments recorded irreversible. */
+  force?: boolean;
 }
 
 /** Exit code for a manual rollback's outcome: scripts need to know it did not happen. */
@@ -27,7 +29,8 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
   const target = options.to ? `version ${options.to}` : 'its last known-good version';
   if (!options.yes) {
     if (!context.io.confirm) throw new UsageError('refusing to roll back without confirmation: not an interactive terminal, so add --yes');
-    const confirmed = await context.io.confirm(`Roll ${environment} back to ${target}? This changes live traffic. [y/N] `);
+    const past = options.force ? ', past any deployment recorded irreversible (their changes stay)' : '';
+    const confirmed = await context.io.confirm(`Roll ${environment} back to ${target}${past}? This changes live traffic. [y/N] `);
     if (!confirmed) {
       context.io.out('not rolled back: nothing was sent');
       return EXIT.ok;
@@ -41,6 +44,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
     reason: options.reason,
     requestedBy: requester(options, context.io.env),
     requestId: `manual-${randomUUID()}`,
+    ...(options.force ? { force: true } : {}),
   };
   if (!options.json) context.io.out(`rolling ${environment} back to ${target} through ${functionName}…`);
   const result = await invokeOrchestrator(functionName, payload, context.options.region);

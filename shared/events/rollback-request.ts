@@ -14,6 +14,8 @@ export const manualRollbackRequestSchema = z.strictObject({
   reason: z.string().trim().min(3, 'must say why (at least 3 characters)').max(1_000),
   requestedBy,
   requestId,
+  /** Roll back past a deployment recorded irreversible: a person's decision, never automation's. */
+  force: z.boolean().optional(),
 });
 export type ManualRollbackRequest = z.output<typeof manualRollbackRequestSchema>;
 

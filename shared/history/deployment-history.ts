@@ -18,6 +18,8 @@ export interface RecordDeploymentInput {
   sourceRevision?: string;
   stageState?: string;
   restoreOf?: string;
+  /** Why rolling back past this deployment would not undo it (a data migration): automation stops before it. */
+  irreversible?: string;
 }
 
 export type RecordDeploymentResult =

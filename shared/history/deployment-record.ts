@@ -88,6 +88,8 @@ export const deploymentRecordSchema = z.object({
   /** For a restore: the deployment whose version it put back. */
   restoreOf: z.string().optional(),
   sourceRevision: z.string().optional(),
+  /** Why this deployment cannot be undone by going back (a data migration…): automation never rolls back past it. */
+  irreversible: z.string().min(1).max(500).optional(),
   rollback: rollbackDetailsSchema.optional(),
   rollbackEnvironment: z.string().optional(),
   rollbackStartedAt: isoTimestamp.optional(),

@@ -46,6 +46,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       sourceRevision: input.sourceRevision,
       stageState: input.stageState,
       restoreOf: input.restoreOf,
+      irreversible: input.irreversible,
     });
     if (input.status === 'in_progress') return this.#recordStarted(record);
     return this.#recordFinished(record, input.status);
@@ -93,6 +94,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       sourceRevision: record.sourceRevision,
       stageState: record.stageState,
       restoreOf: record.restoreOf,
+      irreversible: record.irreversible,
     };
     const present = Object.entries(optional).filter(([, value]) => value !== undefined);
     const sets = [

@@ -28,6 +28,10 @@ export interface RollbackPair {
   lastKnownGood?: DeploymentRecord;
   /** With a requested target version: the newest succeeded record of that version, older than the active one. */
   requestedTarget?: DeploymentRecord;
+  /** The newest deployment recorded irreversible that restoring the last known good would go back past (the active one included). */
+  irreversibleSinceKnownGood?: DeploymentRecord;
+  /** The same, for the requested target. */
+  irreversibleSinceRequested?: DeploymentRecord;
 }
 
 /**
@@ -37,6 +41,8 @@ export interface RollbackPair {
 export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord[], targetVersion?: string): RollbackPair {
   const pair: RollbackPair = {};
   let hasNewerDeployment = false;
+  // The newest irreversible deployment from the active one back to where the scan is.
+  let irreversibleSoFar: DeploymentRecord | undefined;
   for (const record of recordsNewestFirst) {
     if (record.kind !== 'deployment') continue;
     if (!pair.activeDeployment) {
@@ -44,11 +50,21 @@ export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord
       const isSuperseded = STUCK_STATUSES.has(record.status) && hasNewerDeployment;
       if (mayBeLive(record) && !isSuperseded) pair.activeDeployment = record;
       if (record.status !== 'failed' || hasMovedTraffic(record)) hasNewerDeployment = true;
+      if (pair.activeDeployment && record.irreversible) irreversibleSoFar = record;
       continue;
     }
-    if (record.status !== 'succeeded' || record.version === pair.activeDeployment.version) continue;
-    pair.lastKnownGood ??= record;
-    if (targetVersion !== undefined && record.version === targetVersion) pair.requestedTarget ??= record;
+    const isCandidate = record.status === 'succeeded' && record.version !== pair.activeDeployment.version;
+    if (isCandidate && !pair.lastKnownGood) {
+      pair.lastKnownGood = record;
+      if (irreversibleSoFar) pair.irreversibleSinceKnownGood = irreversibleSoFar;
+    }
+    if (isCandidate && targetVersion !== undefined && record.version === targetVersion && !pair.requestedTarget) {
+      pair.requestedTarget = record;
+      if (irreversibleSoFar) pair.irreversibleSinceRequested = irreversibleSoFar;
+    }
+    // A migration in a deployment older than the target is not undone by restoring the target.
+    if (record.irreversible) irreversibleSoFar ??= record;
+    if (!isCandidate) continue;
     if (pair.lastKnownGood && (targetVersion === undefined || pair.requestedTarget)) break;
   }
   return pair;

@@ -85,6 +85,8 @@ export const claimFactsSchema = z.object({
   triggerType: z.enum(['alarm', 'deploy_failure']).optional(),
   /** This rollback reaches the hourly limit: it is announced critical (why, in words), the next alarm will not be acted on. */
   limitNotice: z.string().optional(),
+  /** A person chose to roll back past deployments recorded irreversible: the full rollback may too. */
+  force: z.boolean().optional(),
 });
 export type ClaimFacts = z.output<typeof claimFactsSchema>;
 

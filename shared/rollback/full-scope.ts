@@ -23,6 +23,8 @@ export interface FullScopeInput {
   /** Each other environment's active deployment and last known good (one Query each). */
   pairs: ReadonlyMap<string, RollbackPair>;
   runId: string;
+  /** A person forced the run past irreversible deployments; otherwise an environment that would cross one stays out. */
+  force?: boolean;
 }
 
 /**
@@ -38,11 +40,13 @@ export function decideFullScope(input: FullScopeInput): FullScopeDecision {
       decision.candidates.push({ environment: name, from: input.origin.from, to: input.origin.to, needsClaim: false });
       continue;
     }
-    const { activeDeployment: active, lastKnownGood } = input.pairs.get(name) ?? {};
+    const { activeDeployment: active, lastKnownGood, irreversibleSinceKnownGood: irreversible } = input.pairs.get(name) ?? {};
     if (active?.version !== badVersion) continue;
     const rollback = active.rollback;
     if (!lastKnownGood) {
       decision.left.push({ environment: name, why: `runs ${badVersion} but has no known-good deployment to restore` });
+    } else if (irreversible && !input.force && rollback?.runId !== input.runId) {
+      decision.left.push({ environment: name, why: `restoring ${lastKnownGood.version} would go back past ${irreversible.deploymentId}, recorded irreversible (${irreversible.irreversible}); a person decides` });
     } else if (rollback?.runId === input.runId) {
       decision.candidates.push({ environment: name, from: active, to: lastKnownGood, needsClaim: false });
     } else if (rollback?.leaseExpiresAt !== undefined) {

@@ -9,7 +9,7 @@ const HOUR_MS = 3_600_000;
 /** Rollbacks nobody asked for by hand: the hourly limit counts these. */
 const AUTOMATIC_TRIGGERS: ReadonlySet<string> = new Set(['alarm', 'deploy_failure']);
 
-export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused' | 'not_live';
+export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused' | 'not_live' | 'irreversible';
 
 export type RollbackPlan =
   /** Claim the active deployment and restore the target; `limitNotice` when this rollback reaches the hourly limit. */
@@ -40,6 +40,8 @@ export interface PlanInput {
   paused?: { reason: string; until?: string };
   /** A failed deploy asks: only this deployment is rolled back, and only while it is the live one. */
   expectedActive?: string;
+  /** A person rolls back past a deployment recorded irreversible, knowingly. */
+  force?: boolean;
 }
 
 /** EventBridge retries a delivery for up to a day: anything it could redeliver is this recent. */
@@ -112,6 +114,20 @@ export function planRollback(input: PlanInput): RollbackPlan {
       deploymentId: active.deploymentId,
       reason: `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
     };
+  }
+  const crossed = target === pair.requestedTarget ? pair.irreversibleSinceRequested : pair.irreversibleSinceKnownGood;
+  if (crossed && !(mode === 'manual' && input.force)) {
+    const what = `rolling ${environment} back to ${target.version} would go back past ${crossed.deploymentId} (${crossed.version}), recorded irreversible: ${crossed.irreversible}`;
+    if (mode === 'manual') return { decision: 'reject', reason: `${what}; to do it anyway: rollbackctl rollback --env ${environment} --force` };
+    if (mode === 'automatic') {
+      return {
+        decision: 'skip',
+        skip: 'irreversible',
+        severity: 'critical',
+        deploymentId: active.deploymentId,
+        reason: `${what}. Automation will not; a person decides: fix forward, or rollbackctl rollback --env ${environment} --force`,
+      };
+    }
   }
   if (mode === 'automatic') {
     const guarded = applyGuards(input, active);

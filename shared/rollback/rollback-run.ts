@@ -184,7 +184,7 @@ export class RollbackRun {
     const others = config.environments.filter((environment) => environment.name !== claim.environment);
     const pairs = new Map(await Promise.all(others.map(async (environment) => [environment.name, await history.deployments.findRollbackPair(environment.name)] as const)));
     const [from, to] = await Promise.all([this.#record(claim.fromDeploymentId), this.#record(claim.toDeploymentId)]);
-    const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, runId: this.ref.runId });
+    const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, runId: this.ref.runId, force: claim.force });
     const left = [...decision.left];
     const joined = await Promise.all(
       decision.candidates.map(async (candidate): Promise<FullScopeCandidate | undefined> => {

@@ -70,6 +70,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     alarmFiredAt: context.alarmFiredAt,
     targetVersion: context.targetVersion,
     ...(context.expectedActive ? { expectedActive: context.expectedActive } : {}),
+    ...(context.force ? { force: true } : {}),
     ...(automation.mode === 'paused' ? { paused: { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } } : {}),
   });
   logger.info('rollback planned', { environment, runId: context.runId, decision: plan.decision });
@@ -121,6 +122,7 @@ function claimStepFor(context: RunContext, invocationId: string, plan: Extract<R
       ...(context.trigger.requestedBy ? { requestedBy: context.trigger.requestedBy } : {}),
       ...(context.trigger.type === 'deploy_failure' ? { triggerType: 'deploy_failure' as const } : {}),
       ...(plan.limitNotice ? { limitNotice: plan.limitNotice } : {}),
+      ...(context.force ? { force: true } : {}),
     },
   };
 }

@@ -18,6 +18,8 @@ export interface RunContext {
   reason: string;
   /** A failed deploy: roll back only this deployment, and only while it is live. */
   expectedActive?: string;
+  /** A person rolls back past a deployment recorded irreversible. */
+  force?: boolean;
 }
 
 /** observed: observe mode said what it would have done, and did nothing. */
@@ -103,10 +105,18 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
       if (typeof environment === 'string') return { ok: false, outcome: 'rejected', reason: environment };
       const runId = request.requestId ?? invocationId;
       if (inbound.kind === 'manual') {
-        const { targetVersion, requestedBy, reason } = inbound.request;
+        const { targetVersion, requestedBy, reason, force } = inbound.request;
         return {
           ok: true,
-          context: { environment, mode: 'manual', runId, trigger: { type: 'manual', requestedBy }, targetVersion, reason: `manual rollback by ${requestedBy}: ${reason}` },
+          context: {
+            environment,
+            mode: 'manual',
+            runId,
+            trigger: { type: 'manual', requestedBy },
+            targetVersion,
+            reason: `manual rollback by ${requestedBy}${force ? ' (forced past irreversible deployments)' : ''}: ${reason}`,
+            ...(force ? { force } : {}),
+          },
         };
       }
       const named = inbound.request.alarmName;

@@ -241,6 +241,16 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     ]);
   });
 
+  it('rollback --force asks knowing it goes past irreversible deployments, and sends force', async () => {
+    const questions: string[] = [];
+
+    const result = await cli(['rollback', '--env', 'production', '--reason', 'migration is backward compatible', '--force', '--function', 'my-orchestrator', '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), true) });
+
+    expect(result.exitCode).toBe(0);
+    expect(questions).toEqual(['Roll production back to its last known-good version, past any deployment recorded irreversible (their changes stay)? This changes live traffic. [y/N] ']);
+    expect(invokedPayloads()[0]?.Payload).toMatchObject({ action: 'rollback', environment: 'production', force: true });
+  });
+
   it('rollback asks first, and sends nothing when the answer is no', async () => {
     const questions: string[] = [];
 

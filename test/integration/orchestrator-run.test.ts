@@ -401,7 +401,7 @@ describe('events that are not a reason to act', () => {
     ['an alarm with a bad timestamp', { ...sampleEvent('alarm-production'), time: 'yesterday' }, 'time: not a timestamp: "yesterday"'],
     ['a rollback without a reason', { action: 'rollback', environment: 'production', requestedBy: 'ana' }, 'rollback request: reason:'],
     ['a rollback without requestedBy', { action: 'rollback', environment: 'production', reason: 'broken' }, 'requestedBy'],
-    ['a rollback with an extra field', { ...sampleEvent('manual-rollback'), force: true }, 'Unrecognized key: "force"'],
+    ['a rollback with an extra field', { ...sampleEvent('manual-rollback'), hurry: true }, 'Unrecognized key: "hurry"'],
     ['a rollback for an unknown environment', { ...sampleEvent('manual-rollback'), environment: 'prod' }, 'unknown environment "prod"'],
     ['a drill without requestedBy', { action: 'drill', environment: 'production' }, 'drill request: requestedBy'],
     ['a drill with a bad request id', { ...sampleEvent('drill'), requestId: 'has spaces' }, 'requestId: must be letters'],

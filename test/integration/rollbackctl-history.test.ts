@@ -100,6 +100,20 @@ describe('rollbackctl record', () => {
     });
   });
 
+  it('records a deployment irreversible, with why, and history and show say so', async () => {
+    const { cli } = await cliTarget();
+
+    const recorded = JSON.parse((await cli('record', '--env', 'production', '--version', '2.0.0', '--status', 'succeeded', '--id', 'mig-1', '--irreversible', 'drops column orders.legacy_total', '--json')).stdout);
+    const bare = JSON.parse((await cli('record', '--env', 'staging', '--version', '2.0.0', '--status', 'succeeded', '--id', 'mig-2', '--irreversible', '--by', 'ana', '--json')).stdout);
+    const history = await cli('history', '--env', 'production');
+    const shown = await cli('show', 'mig-1');
+
+    expect(recorded.deployment).toMatchObject({ deploymentId: 'mig-1', irreversible: 'drops column orders.legacy_total' });
+    expect(bare.deployment).toMatchObject({ irreversible: 'marked irreversible by ana' });
+    expect(history.stdout).toMatch(/2\.0\.0\s+succeeded \[irreversible\]/);
+    expect(shown.stdout).toContain('irreversible  drops column orders.legacy_total (automation never rolls back past it; rollback --force does)');
+  });
+
   it('with --id, recording the same deployment twice is idempotent and prints JSON on request', async () => {
     const { cli } = await cliTarget();
     const args = ['record', '--env', 'staging', '--version', '2.0.0', '--status', 'succeeded', '--id', 'gha-123-1', '--json'];
@@ -118,6 +132,7 @@ describe('rollbackctl record', () => {
     ['a version that is not a number', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--lambda', 'demo-shop-prod-api=$LATEST'], 'use FUNCTION=VERSION with a published version number'],
     ['a version with spaces', ['--env', 'production', '--version', '1 0', '--status', 'succeeded'], 'invalid --version "1 0"'],
     ['a missing --version', ['--env', 'production', '--status', 'succeeded'], "required option '--version <version>' not specified"],
+    ['an irreversible reason too short to help', ['--env', 'production', '--version', '1.0', '--status', 'succeeded', '--irreversible', 'x'], 'invalid --irreversible: say why in 3 to 500 characters'],
   ])('rejects %s with exit 2 and a clear message, writing nothing', async (_, args, message) => {
     const { cli, isEmpty } = await cliTarget();
 

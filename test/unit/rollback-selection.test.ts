@@ -41,6 +41,20 @@ describe('selectRollbackPair (newest first)', () => {
     expect(pair.lastKnownGood?.version).toBe(lastGood);
   });
 
+  const irreversible = (version: string, status: DeploymentStatus = 'succeeded') => ({ ...record(version, status), irreversible: `migration in ${version}` });
+  it.each<[string, DeploymentRecord[], string | undefined, string | undefined, string | undefined]>([
+    ['the active deployment itself', [irreversible('3'), record('2', 'succeeded')], undefined, '3', undefined],
+    ['one between the active and the known good', [record('4', 'succeeded'), record('4', 'failed'), irreversible('4', 'failed'), record('2', 'succeeded')], undefined, '4', undefined],
+    ['none when the irreversible one is the known good itself', [record('3', 'succeeded'), irreversible('2'), record('1', 'succeeded')], undefined, undefined, undefined],
+    ['only for the older requested target when it lies beyond one', [record('4', 'succeeded'), record('3', 'succeeded'), irreversible('2'), record('1', 'succeeded')], '1', undefined, '2'],
+    ['never for a newer failed deployment that moved nothing', [irreversible('5', 'failed'), record('4', 'succeeded'), record('3', 'succeeded')], '3', undefined, undefined],
+  ])('finds the irreversible deployment a restore would go back past: %s', (_, records, targetVersion, sinceKnownGood, sinceRequested) => {
+    const pair = selectRollbackPair(records, targetVersion);
+
+    expect(pair.irreversibleSinceKnownGood?.version).toBe(sinceKnownGood);
+    expect(pair.irreversibleSinceRequested?.version).toBe(sinceRequested);
+  });
+
   it('finds a requested version and says the search is settled only once it is found', () => {
     const records = [record('3', 'succeeded'), record('2', 'succeeded'), record('1', 'succeeded')];
 
