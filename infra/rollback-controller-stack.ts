@@ -10,6 +10,7 @@ import { HistoryTable } from './constructs/history-table';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule';
 import { ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
+import { DrillSchedules } from './constructs/drill-schedules';
 import { SELF_ALARM_PREFIX } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
@@ -83,6 +84,7 @@ export class RollbackControllerStack extends Stack {
     new AlarmTrigger(this, 'AlarmTrigger', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
     new DeploymentRecording(this, 'DeploymentRecording', { config, recorder: this.recorder, deadLetterQueue: failedEvents });
     new ReconcilerSchedule(this, 'Reconciler', { orchestrator: this.orchestrator });
+    new DrillSchedules(this, 'Drills', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
     const monitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       config,
       orchestrator: this.orchestrator,

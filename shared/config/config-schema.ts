@@ -104,6 +104,22 @@ const notificationsSchema = z.strictObject({
   chatbot: z.boolean().default(false),
 });
 
+/**
+ * Rehearsals on a schedule (the runbooks ask for a monthly rollback test): an EventBridge Scheduler
+ * schedule per environment runs a read-only drill and announces its result. Hourly at most.
+ */
+const drillsSchema = z.strictObject({
+  schedule: z
+    .string()
+    .trim()
+    .regex(/^(cron\([^()]+\)|rate\([1-9]\d* (hour|hours|day|days)\))$/, 'must be an EventBridge Scheduler expression: cron(...) or rate(N hours|days), e.g. "cron(0 9 1 * ? *)" for 09:00 on the 1st')
+    .optional(),
+  /** The IANA time zone the cron expression is read in. */
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "UTC" or "Europe/Lisbon"').default('UTC'),
+  /** Which environments to drill (default: all). */
+  environments: z.array(z.string().min(1)).min(1).optional(),
+});
+
 /** The whole rollback.config.json: the application's environments in promotion order, and the policy. */
 export const rollbackConfigSchema = z
   .strictObject({
@@ -111,8 +127,13 @@ export const rollbackConfigSchema = z
     environments: z.array(environmentWithHints).min(1, 'needs at least one environment'),
     policy: policySchema.prefault({}),
     notifications: notificationsSchema.prefault({}),
+    drills: drillsSchema.prefault({}),
   })
   .superRefine((config, context) => {
+    const names = new Set(config.environments.map((environment) => environment.name));
+    (config.drills.environments ?? []).forEach((name, index) => {
+      if (!names.has(name)) context.addIssue({ code: 'custom', path: ['drills', 'environments', index], message: `unknown environment "${name}": the configuration knows ${[...names].map((known) => `"${known}"`).join(', ')}` });
+    });
     // One resource restored by two environments: one environment's alarm would move the other's traffic.
     const owners = new Map<string, { environment: string; path: string }>();
     config.environments.forEach((environment, environmentIndex) => {

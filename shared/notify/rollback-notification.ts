@@ -27,7 +27,7 @@ export function notificationFor(result: RollbackRunResult, context: Notification
       break;
     case 'skipped':
       severity = context.skipSeverity ?? 'warning';
-      type = severity === 'critical' ? 'rollback_escalation' : 'rollback_skipped';
+      type = severity === 'critical' && !result.drill ? 'rollback_escalation' : 'rollback_skipped';
       break;
     case 'handed_over':
       type = 'rollback_handover';
@@ -50,8 +50,8 @@ export function notificationFor(result: RollbackRunResult, context: Notification
   const atLimit = context.limitNotice !== undefined && (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed' || result.outcome === 'handed_over');
   return {
     type,
-    // A drill never pages anyone: it is marked, and informational.
-    severity: result.drill ? 'info' : atLimit ? 'critical' : severity,
+    // A drill never pages anyone: it is marked, informational when the rehearsal went well, a warning when it found a problem.
+    severity: result.drill ? (result.outcome === 'rolled_back' ? 'info' : 'warning') : atLimit ? 'critical' : severity,
     environment: result.environment,
     deploymentId: result.deploymentId,
     runId: result.runId,

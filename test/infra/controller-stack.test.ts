@@ -221,6 +221,13 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('passes with every optional part on too: the chat topic and the drill schedules', () => {
+    const everything = parseConfig({ ...structuredClone(baseConfig), notifications: { ...baseConfig.notifications, chatbot: true }, drills: { schedule: 'rate(30 days)' } });
+    const { app } = synthesize(everything, { nag: true });
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('is live: a wildcard policy nobody acknowledged fails synthesis', () => {
     const app = new App();
     const stack = new Stack(app, 'Careless', { env: ENV });
@@ -265,6 +272,44 @@ describe('everything derives from the configuration', () => {
     withChat.hasOutput('ChatTopicArn', {});
     expect(resourcesFor(statementsOf(withChat, 'Orchestrator'), 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/), expect.stringMatching(/ResultsChatTopic/)]);
     withChat.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ResultsChatTopic') } }) } });
+  });
+
+  it('schedules a read-only drill of each chosen environment with EventBridge Scheduler, through a role that may only invoke the orchestrator', () => {
+    const raw = structuredClone(baseConfig) as { drills: Record<string, unknown> };
+    raw.drills = { schedule: 'cron(0 9 1 * ? *)', timezone: 'Europe/Lisbon', environments: ['staging', 'production'] };
+    const scheduled = synthesize(parseConfig(raw)).template;
+    const { template } = synthesize(baseConfig);
+
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    const schedules = Object.values(scheduled.findResources('AWS::Scheduler::Schedule')).map((resource) => resource.Properties);
+    expect(schedules.map((schedule) => JSON.parse(schedule.Target.Input).environment)).toEqual(['staging', 'production']);
+    expect(schedules[1]).toMatchObject({
+      ScheduleExpression: 'cron(0 9 1 * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Lisbon',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^Orchestrator/), 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^DrillsRole/), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^FailedEventsQueue/), 'Arn'] } },
+      },
+    });
+    expect(JSON.parse(schedules[1].Target.Input)).toEqual({ action: 'drill', environment: 'production', requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
+    scheduled.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } });
+    const [, rolePolicy] = Object.entries(scheduled.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('DrillsRoleDefaultPolicy'))!;
+    const roleStatements: { Action: string | string[]; Resource: unknown }[] = JSON.parse(JSON.stringify(rolePolicy.Properties.PolicyDocument.Statement));
+    expect(roleStatements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    expect(resourcesFor(roleStatements, 'lambda:InvokeFunction')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["Orchestrator\w+","Arn"\]\}$/)]);
+  });
+
+  it.each([
+    ['a schedule that is not a Scheduler expression', { schedule: 'every month' }, 'drills.schedule: must be an EventBridge Scheduler expression'],
+    ['drills more often than hourly', { schedule: 'rate(5 minutes)' }, 'drills.schedule: must be an EventBridge Scheduler expression'],
+    ['an environment the configuration does not have', { schedule: 'rate(30 days)', environments: ['qa'] }, 'drills.environments[0]: unknown environment "qa"'],
+  ])('refuses %s when the config loads', (_, drills, message) => {
+    const raw = { ...structuredClone(baseConfig), drills };
+    expect(() => parseConfig(raw)).toThrow(message);
   });
 
   it('lets the recorder invoke the orchestrator only where some environment rolls back failed deploys', () => {

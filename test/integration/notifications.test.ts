@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { consoleLinks } from '../../shared/notify/console-links';
 import type { RollbackNotification } from '../../shared/notify/notifier';
 import { chatMessageFor, SnsNotifier } from '../../shared/notify/sns-notifier';
-import { createOrchestratorHarness, lambdaMock, sampleEvent, snsMock, TOPIC_ARN } from '../helpers/orchestrator-harness';
+import { scheduledDrillInput } from '../../infra/constructs/drill-schedules';
+import { createOrchestratorHarness, DEMO_HISTORY, lambdaMock, sampleEvent, snsMock, TOPIC_ARN } from '../helpers/orchestrator-harness';
 
 const ALARM_RUN = '0f4b7c1e-1a2b-4c3d-9e8f-prod00000001';
 const LOGS = `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Forchestrator/log-events$3FfilterPattern$3D$2522${ALARM_RUN}$2522`;
@@ -72,6 +73,33 @@ describe('telling people at the start, not only the end', () => {
     await harness.run(sampleEvent('alarm-production'));
 
     for (const message of harness.everyPublished()) expect(message.body.links).toEqual({ dashboard: DASHBOARD, logs: LOGS });
+  });
+});
+
+describe('scheduled drills', () => {
+  /** What EventBridge Scheduler delivers: the schedule's input with its execution id filled in. */
+  const scheduledDelivery = (environment: string, executionId: string) => JSON.parse(scheduledDrillInput(environment).replace('<aws.scheduler.execution-id>', executionId));
+
+  it('runs the schedule’s input as a read-only drill and announces its result; a retried delivery is the same drill', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const result = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000001'));
+    const retried = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000001'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', drill: true, environment: 'production', runId: 'scheduled-drill-a1b2c3d4-0000-4000-8000-000000000001' });
+    expect(retried).toMatchObject({ outcome: 'rolled_back', drill: true, runId: result.runId });
+    expect(harness.mutatingCalls()).toBe(0);
+    expect(harness.published().map((message) => [message.Subject, message.body.severity])).toEqual([['[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.0', 'info']]);
+  });
+
+  it('announces a drill that finds a problem as a warning: the rollback it rehearsed could not happen', async () => {
+    const harness = await createOrchestratorHarness({ history: DEMO_HISTORY.filter((spec) => spec.deploymentId !== 'prod-130' && spec.deploymentId !== 'prod-120') });
+
+    const result = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000002'));
+
+    expect(result).toMatchObject({ outcome: 'skipped', drill: true });
+    expect(result.reason).toContain('no known-good deployment');
+    expect(harness.published().map((message) => [message.Subject?.startsWith('[DRILL]'), message.body.type, message.body.severity])).toEqual([[true, 'rollback_skipped', 'warning']]);
   });
 });
 
