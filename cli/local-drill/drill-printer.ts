@@ -43,6 +43,11 @@ export class DrillPrinter {
     if (result.reason) this.line(`reason:  ${result.reason}`);
   }
 
+  /** "Rolling back now" went out as the restore began: one line is enough. */
+  started(notification: RollbackNotification): void {
+    this.line(`published as the rollback started: ${subjectFor(notification)} (${notification.severity})`);
+  }
+
   notification(notification: RollbackNotification): void {
     const body = JSON.parse(messageFor(notification)) as Record<string, unknown>;
     body.timeline = `[${notification.timeline.length} steps]`;

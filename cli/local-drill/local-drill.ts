@@ -189,7 +189,10 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
 
     printer.line();
     for (const result of summarize(results, printer)) printer.outcome(result, clock.now().getTime() - sandboxStart, Date.now() - wallStart);
-    for (const notification of notifier.published) {
+    const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');
+    if (starts.length > 0) printer.line();
+    for (const start of starts) printer.started(start);
+    for (const notification of notifier.published.filter((published) => published.type !== 'rollback_started')) {
       printer.line();
       printer.notification(notification);
     }

@@ -180,6 +180,9 @@ describe('npm start: rollbackctl drill --local', () => {
     const history = await execute('node', ['cli/bin.mjs', 'history', '--env', 'production', '--local', '--json'], { env });
 
     expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
+    // Both messages: the start in one line, the outcome in full.
+    expect(stdout).toContain('published as the rollback started: production rolling_back (stage) 1.4.1 -> 1.3.0 (warning)');
+    expect(stdout).toMatch(/notification that would be published to SNS:\n {2}Subject: {4}production rolled_back \(stage\) 1\.4\.1 -> 1\.3\.0/);
     expect(JSON.parse(history.stdout).items[0]).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
   });
 });
