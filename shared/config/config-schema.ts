@@ -1,6 +1,7 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
 import type { TargetConfigBase } from '../targets/target-plugin';
+import { SELF_ALARM_PREFIX } from '../powertools/metric-names';
 import { TARGET_PLUGINS, TARGET_TYPES, targetPlugin } from '../targets/target-registry';
 
 export const ENVIRONMENT_MODES = ['act', 'observe', 'paused'] as const;
@@ -11,7 +12,13 @@ const environmentName = z
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and -, starting with a letter (at most 32)');
 
 const healthCheckSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2_048)
+    // A password in the URL would land in the timeline, SNS and the logs (and fetch refuses it anyway).
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain credentials (user:password@): the URL is shown in the timeline, notifications and logs'),
+  /** Follow redirects to another origin (a login page answering 200 would otherwise pass). */
+  followRedirects: z.enum(['same-origin', 'none']).default('same-origin'),
   /** JSON field of the response body that carries the running version, e.g. "version" or "build.version". */
   versionField: z.string().min(1).optional(),
   timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
@@ -35,7 +42,24 @@ const environmentSchema = z
     name: environmentName,
     alarms: z.strictObject({
       /** An alarm belongs to this environment when its name starts with one of these (exact, case-sensitive). */
-      prefixes: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one alarm-name prefix'),
+      prefixes: z
+        .array(
+          z.string().superRefine((prefix, context) => {
+            // One problem per prefix, the first that applies.
+            const problem =
+              prefix === ''
+                ? 'must not be empty'
+                : prefix.length > 255
+                  ? 'must be at most 255 characters (the longest alarm name)'
+                  : prefix.trim() !== prefix || prefix.trim() === ''
+                    ? 'must not be blank or start or end with spaces'
+                    : SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX)
+                      ? `would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`
+                      : undefined;
+            if (problem) context.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .min(1, 'needs at least one alarm-name prefix'),
     }),
     /** What a rollback restores, in this order after traffic targets go first. */
     targets: z.array(targetConfigSchema).min(1, 'needs something to roll back: at least one target'),
@@ -94,7 +118,21 @@ const policySchema = z.strictObject({
       /** Conclusive failures in a row (a target's check, the health checks) that end validation early: the restore did not help. */
       failureThreshold: z.number().int().min(1).max(20).default(3),
     })
-    .prefault({}),
+    .prefault({})
+    // A policy that can never pass would turn every rollback into a failed one.
+    .superRefine((validation, context) => {
+      if (validation.pollIntervalSeconds > validation.timeoutSeconds) {
+        context.addIssue({ code: 'custom', path: ['pollIntervalSeconds'], message: `${validation.pollIntervalSeconds} s is longer than timeoutSeconds (${validation.timeoutSeconds} s): not one round would fit` });
+      }
+      const neededSeconds = validation.consecutivePasses * validation.pollIntervalSeconds;
+      if (validation.pollIntervalSeconds <= validation.timeoutSeconds && neededSeconds > validation.timeoutSeconds) {
+        context.addIssue({
+          code: 'custom',
+          path: ['consecutivePasses'],
+          message: `${validation.consecutivePasses} passes every ${validation.pollIntervalSeconds} s take ${neededSeconds} s, longer than timeoutSeconds (${validation.timeoutSeconds} s): validation could never pass`,
+        });
+      }
+    }),
 });
 
 const notificationsSchema = z.strictObject({

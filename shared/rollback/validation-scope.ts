@@ -57,6 +57,7 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
         healthChecks: environment.healthChecks.map((check) => ({
           url: check.url,
           timeoutMs: check.timeoutMs,
+          followRedirects: check.followRedirects,
           ...(check.versionField ? { versionField: check.versionField, expectedVersion: restore.toVersion } : {}),
         })),
         targets: environment.targets.filter((target) => promised.some((restored) => restored.target === target.type)),

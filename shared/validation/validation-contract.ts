@@ -18,6 +18,7 @@ export const validationRequestSchema = z.object({
               timeoutMs: z.number().int().positive(),
               versionField: z.string().min(1).optional(),
               expectedVersion: z.string().min(1).optional(),
+              followRedirects: z.enum(['same-origin', 'none']).default('same-origin'),
             }),
           )
           .default([]),

@@ -345,10 +345,10 @@ describe('everything derives from the configuration', () => {
     }
   });
 
-  it('refuses an alarm prefix that would make the controller roll back on its own alarms', () => {
+  it('refuses an alarm prefix that would make the controller roll back on its own alarms when the config loads, before any bundling', () => {
     const raw = structuredClone(baseConfig) as { environments: { alarms: { prefixes: string[] } }[] };
     raw.environments[0]!.alarms.prefixes = ['rollback-'];
 
-    expect(() => synthesize(parseConfig(raw))).toThrow('alarm prefix "rollback-" would match the controller\'s own alarms');
+    expect(() => parseConfig(raw)).toThrow("environments[0].alarms.prefixes[0]: would match the controller's own alarms (rollback-controller-…)");
   });
 });

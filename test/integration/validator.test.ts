@@ -133,7 +133,7 @@ describe('health probe (real HTTP on 127.0.0.1)', () => {
   it('gives up on a slow endpoint at its timeout', async () => {
     respond = () => ({ status: 200, body: '{}', delayMs: 500 });
 
-    expect(await probe.probe({ url: `${baseUrl}/slow`, timeoutMs: 100 })).toEqual({ url: `${baseUrl}/slow`, error: 'no answer within 100 ms' });
+    expect(await probe.probe({ url: `${baseUrl}/slow`, timeoutMs: 100 })).toEqual({ url: `${baseUrl}/slow`, error: 'no complete answer within 100 ms' });
   });
 
   it('reports a refused connection', async () => {

@@ -44,6 +44,8 @@ describe('configuration', () => {
       validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3 },
     });
     expect(config.environments[0]?.healthChecks).toEqual([]);
+    expect(config.drills).toEqual({ timezone: 'UTC' });
+    expect(config.notifications).toEqual({ emails: [], httpsEndpoints: [], chatbot: false });
   });
 
   it.each<[string, (string | number)[], unknown, string]>([
@@ -69,6 +71,14 @@ describe('configuration', () => {
     ['validation too long for two levels', ['policy'], { validation: { timeoutSeconds: 600 } }, 'policy.validation.timeoutSeconds: '],
     ['unknown policy key', ['policy'], { cooldown: 5 }, 'policy: Unrecognized key: "cooldown"'],
     ['notification email', ['notifications'], { emails: ['oncall'] }, 'notifications.emails[0]: must be an email address'],
+    ['validation that can never pass: a poll longer than the timeout', ['policy'], { validation: { timeoutSeconds: 10, pollIntervalSeconds: 300, consecutivePasses: 1 } }, 'policy.validation.pollIntervalSeconds: 300 s is longer than timeoutSeconds (10 s): not one round would fit'],
+    ['validation that can never pass: more passes than fit', ['policy'], { validation: { timeoutSeconds: 400, pollIntervalSeconds: 30, consecutivePasses: 20 } }, 'policy.validation.consecutivePasses: 20 passes every 30 s take 600 s, longer than timeoutSeconds (400 s): validation could never pass'],
+    ['whitespace-only alarm prefix', ['environments', 0, 'alarms', 'prefixes'], ['   '], 'environments[0].alarms.prefixes[0]: must not be blank or start or end with spaces'],
+    ['alarm prefix with a trailing space', ['environments', 0, 'alarms', 'prefixes'], ['shop-prod- '], 'environments[0].alarms.prefixes[0]: must not be blank'],
+    ['alarm prefix matching the controller’s own alarms', ['environments', 0, 'alarms', 'prefixes'], ['rollback-'], 'environments[0].alarms.prefixes[0]: would match the controller\'s own alarms (rollback-controller-…)'],
+    ['alarm prefix inside the controller’s own alarm names', ['environments', 0, 'alarms', 'prefixes'], ['rollback-controller-shop-'], 'would match the controller\'s own alarms'],
+    ['health check URL with credentials', ['environments', 0, 'healthChecks'], [{ url: 'https://admin:hunter2@shop.example.com/health' }], 'environments[0].healthChecks[0].url: must not contain credentials (user:password@)'],
+    ['health check redirect policy', ['environments', 0, 'healthChecks'], [{ url: 'https://shop.example.com/health', followRedirects: 'any' }], 'environments[0].healthChecks[0].followRedirects: '],
   ])('rejects a bad %s with an error naming the field', (_, path, value, expected) => {
     const problems = problemsOf(withField(path, value));
 

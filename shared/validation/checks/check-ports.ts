@@ -33,8 +33,18 @@ export interface HealthObservation {
   error?: string;
 }
 
+/** One health check as the validator runs it. */
+export interface HealthCheckRequest {
+  url: string;
+  /** For the whole probe: connecting, every redirect, and reading the body. */
+  timeoutMs: number;
+  versionField?: string;
+  /** Redirects are followed only to the same origin by default: a login page on another host answering 200 is not health. */
+  followRedirects?: 'same-origin' | 'none';
+}
+
 export interface HealthProbe {
-  probe(check: { url: string; timeoutMs: number; versionField?: string }): Promise<HealthObservation>;
+  probe(check: HealthCheckRequest): Promise<HealthObservation>;
 }
 
 export interface CheckPorts {
