@@ -13,13 +13,17 @@ export const cloudWatchTimestamp = z
     return date.toISOString();
   });
 
+/** CloudWatch's own limits (PutMetricAlarm, SetAlarmState): anything longer did not come from it. */
+export const ALARM_NAME_MAX = 255;
+const STATE_REASON_MAX = 1_023;
+
 const alarmState = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().default(''),
+  reason: z.string().max(STATE_REASON_MAX).default(''),
   timestamp: cloudWatchTimestamp,
   /** Composite alarms only: WaitPeriod | ExtensionPeriod | Alarm while a suppressor holds actions back. */
-  actionsSuppressedBy: z.string().optional(),
-  actionsSuppressedReason: z.string().optional(),
+  actionsSuppressedBy: z.string().max(64).optional(),
+  actionsSuppressedReason: z.string().max(STATE_REASON_MAX).optional(),
 });
 
 /**
@@ -27,27 +31,27 @@ const alarmState = z.object({
  * Metrics Insights and composite alarms share this envelope; only what the controller reads is required.
  */
 export const alarmStateChangeSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().min(1).max(256),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  account: z.string().optional(),
-  region: z.string().optional(),
+  account: z.string().max(12).optional(),
+  region: z.string().max(32).optional(),
   time: cloudWatchTimestamp,
-  resources: z.array(z.string()).default([]),
+  resources: z.array(z.string().max(2_048)).max(100).default([]),
   detail: z.object({
-    alarmName: z.string().min(1),
+    alarmName: z.string().min(1).max(ALARM_NAME_MAX),
     state: alarmState,
     previousState: alarmState.partial({ timestamp: true, reason: true }).optional(),
     configuration: z
       .object({
-        alarmRule: z.string().optional(),
-        description: z.string().optional(),
-        metrics: z.array(z.unknown()).optional(),
+        alarmRule: z.string().max(10_240).optional(),
+        description: z.string().max(1_024).optional(),
+        metrics: z.array(z.unknown()).max(20).optional(),
       })
       .passthrough()
       .optional(),
     /** Present when tag propagation is on: lets an `environment` tag route the alarm. */
-    alarmTags: z.record(z.string(), z.string()).optional(),
+    alarmTags: z.record(z.string().max(128), z.string().max(256)).optional(),
     /** Present when an alarm mute rule muted this alarm's actions. */
     muteDetail: z.unknown().optional(),
   }),

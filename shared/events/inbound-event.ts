@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { describeIssues } from '../config/load-config';
 import { alarmStateChangeSchema, OTHER_ALARM_DETAIL_TYPES, type AlarmStateChangeEvent } from './alarm-event';
+
+const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 import { deployFailureRequestSchema, drillRequestSchema, manualRollbackRequestSchema, type DeployFailureRequest, type DrillRequest, type ManualRollbackRequest } from './rollback-request';
 
 export type InboundEvent =
@@ -53,17 +55,22 @@ export function parseInbound(raw: unknown, defaults: InboundDefaults): ParsedInb
     return { ok: false, outcome: 'rejected', reason: 'event: expected a JSON object' };
   }
   const candidate = raw as Record<string, unknown>;
-  if (candidate.source === 'aws.cloudwatch') {
-    const detailType = candidate['detail-type'];
-    if ((OTHER_ALARM_DETAIL_TYPES as readonly unknown[]).includes(detailType)) {
-      return { ok: false, outcome: 'ignored', reason: `"${String(detailType)}" is not a state change` };
-    }
-    const parsed = alarmStateChangeSchema.safeParse(withAlarmDefaults(candidate, defaults));
-    return parsed.success ? { ok: true, inbound: { kind: 'alarm', event: parsed.data } } : rejected('alarm event', parsed.error);
+  const detailType = candidate['detail-type'];
+  const isAlarmStateChange = candidate.source === 'aws.cloudwatch' && (detailType === ALARM_STATE_CHANGE || detailType === undefined);
+  if (candidate.source === 'aws.cloudwatch' && (OTHER_ALARM_DETAIL_TYPES as readonly unknown[]).includes(detailType)) {
+    return { ok: false, outcome: 'ignored', reason: `"${String(detailType)}" is not a state change` };
   }
   // The reconciler's schedule: its own input, or a plain EventBridge scheduled event sent here.
-  if (candidate.action === 'reconcile' || (candidate.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event')) {
+  if (candidate.action === 'reconcile' || (candidate.source === 'aws.events' && detailType === 'Scheduled Event')) {
     return { ok: true, inbound: { kind: 'reconcile' } };
+  }
+  // A well-formed EventBridge event of another kind is not broken input: it is not for this function.
+  if (!isAlarmStateChange && candidate.action === undefined && typeof candidate.source === 'string' && typeof detailType === 'string' && 'detail' in candidate) {
+    return { ok: false, outcome: 'ignored', reason: `"${detailType.slice(0, 128)}" from ${candidate.source.slice(0, 128)} is not an alarm state change or a request: not for this function` };
+  }
+  if (candidate.source === 'aws.cloudwatch') {
+    const parsed = alarmStateChangeSchema.safeParse(withAlarmDefaults(candidate, defaults));
+    return parsed.success ? { ok: true, inbound: { kind: 'alarm', event: parsed.data } } : rejected('alarm event', parsed.error);
   }
   switch (candidate.action) {
     case 'rollback': {

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 
 const requestedBy = z.string().trim().min(1, 'must say who asked (a person or a bot)').max(200);
-const environment = z.string().trim().min(1, 'must name the environment');
+const environment = z.string().trim().min(1, 'must name the environment').max(64);
 /** Optional caller-supplied id: makes a retried request resume instead of starting twice. */
 const requestId = z.string().regex(/^[\w.:-]{1,100}$/, 'must be letters, digits and . _ : - (at most 100)').optional();
 
@@ -10,7 +10,7 @@ const requestId = z.string().regex(/^[\w.:-]{1,100}$/, 'must be letters, digits 
 export const manualRollbackRequestSchema = z.strictObject({
   action: z.literal('rollback'),
   environment,
-  targetVersion: z.string().trim().min(1, 'must not be empty when given').optional(),
+  targetVersion: z.string().trim().min(1, 'must not be empty when given').max(128).optional(),
   reason: z.string().trim().min(3, 'must say why (at least 3 characters)').max(1_000),
   requestedBy,
   requestId,
@@ -38,7 +38,7 @@ export const drillRequestSchema = z.strictObject({
   action: z.literal('drill'),
   environment,
   /** The alarm the drill pretends fired (defaults to a name from the environment's first prefix). */
-  alarmName: z.string().trim().min(1).optional(),
+  alarmName: z.string().trim().min(1).max(255).optional(),
   requestedBy,
   requestId,
 });

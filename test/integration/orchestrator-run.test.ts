@@ -70,7 +70,7 @@ describe('an alarm in production', () => {
             name: 'production',
             alarmPrefixes: ['demo-shop-prod-'],
             alarmNames: ['demo-shop-prod-api-5xx'],
-            healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, versionField: 'version', expectedVersion: '1.3.0' }],
+            healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, followRedirects: 'same-origin', versionField: 'version', expectedVersion: '1.3.0' }],
             targets: [
               { type: 'lambda-alias', alias: 'live', functions: ['demo-shop-prod-api', 'demo-shop-prod-worker'] },
               { type: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction' },
@@ -370,6 +370,8 @@ describe('events that are not a reason to act', () => {
     ['an alarm no environment claims', (event: any) => (event.detail.alarmName = 'other-app-5xx'), 'alarm other-app-5xx matches no environment\'s alarm prefixes'],
     ['an alarm tagged for an unknown environment', (event: any) => (event.detail.alarmTags = { environment: 'qa' }), 'tagged environment=qa, which the configuration does not describe'],
     ['a configuration change', (event: any) => (event['detail-type'] = 'CloudWatch Alarm Configuration Change'), '"CloudWatch Alarm Configuration Change" is not a state change'],
+    ['a contributor state change (a valid AWS event of another kind)', (event: any) => (event['detail-type'] = 'CloudWatch Alarm Contributor State Change'), '"CloudWatch Alarm Contributor State Change" from aws.cloudwatch is not an alarm state change or a request: not for this function'],
+    ['an event from another service', (event: any) => Object.assign(event, { source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-0', state: 'stopped' } }), '"EC2 Instance State-change Notification" from aws.ec2 is not an alarm state change or a request'],
   ])('%s is ignored', async (_, change, reason) => {
     const harness = await createOrchestratorHarness();
     const event = sampleEvent('alarm-production');
@@ -405,6 +407,10 @@ describe('events that are not a reason to act', () => {
     ['a rollback for an unknown environment', { ...sampleEvent('manual-rollback'), environment: 'prod' }, 'unknown environment "prod"'],
     ['a drill without requestedBy', { action: 'drill', environment: 'production' }, 'drill request: requestedBy'],
     ['a drill with a bad request id', { ...sampleEvent('drill'), requestId: 'has spaces' }, 'requestId: must be letters'],
+    // Longer than CloudWatch allows: refused at the door, not a record too large to write (and a dead letter).
+    ['an alarm with a 1 MB name', { ...sampleEvent('alarm-production'), detail: { ...(sampleEvent('alarm-production').detail as object), alarmName: `demo-shop-prod-${'x'.repeat(1_048_576)}` } }, 'detail.alarmName: '],
+    ['an alarm with a 1 MB state reason', { ...sampleEvent('alarm-production'), detail: { ...(sampleEvent('alarm-production').detail as any), state: { ...(sampleEvent('alarm-production').detail as any).state, reason: 'r'.repeat(1_048_576) } } }, 'detail.state.reason: '],
+    ['a rollback to a 1 KB version', { ...sampleEvent('manual-rollback'), targetVersion: 'v'.repeat(1_024) }, 'targetVersion: '],
   ])('rejects %s with a reason naming the field, writing nothing', async (_, event, reason) => {
     const harness = await createOrchestratorHarness();
     const before = await harness.history.deployments.listHistory({ environment: 'production', limit: 20 });
