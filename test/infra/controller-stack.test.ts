@@ -4,6 +4,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../shared/config';
+import { METRIC } from '../../shared/powertools/metric-names';
 import { targetPlugin } from '../../shared/targets/target-registry';
 import { ENV, resourcesFor, statementsOf, synthesize } from '../helpers/stack-template';
 import { declaredGrants, testArn } from '../helpers/target-contract';
@@ -204,6 +205,10 @@ describe('the controller stack', () => {
       ['test', 'staging', 'production'].map((environment) => ['NotificationFailed', [environment, 'orchestrator']]),
     );
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ResultsTopic/) }]);
+    // Every metric a self-alarm reads in the controller's namespace is one the functions emit (one module names them).
+    const read = alarms.flatMap((alarm) => [alarm.Namespace === 'RollbackController' ? alarm.MetricName : undefined, ...(alarm.Metrics ?? []).map((entry: any) => entry.MetricStat?.Metric?.MetricName)]).filter(Boolean);
+    expect(read.length).toBeGreaterThan(0);
+    for (const name of read) expect(Object.values(METRIC)).toContain(name);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
