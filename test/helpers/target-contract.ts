@@ -15,6 +15,11 @@ export function declaredGrants(iam: TargetIam, purpose: keyof TargetIam): Record
   return Object.fromEntries(Object.entries(grants).map(([action, resources]) => [action, [...resources].sort()]));
 }
 
+/** A restore request of production from 2.0.0 back to 1.9.3 (known good `good-1`), as a run on an alarm makes it. */
+export function restoreRequest<Config, Point>(config: Config, points: { from?: Point; to: Point }, overrides: Partial<TargetRestoreRequest<Config, Point>> = {}): TargetRestoreRequest<Config, Point> {
+  return { environment: 'production', runId: 'run-7', config, ...points, fromVersion: '2.0.0', toVersion: '1.9.3', toDeploymentId: 'good-1', reason: 'alarm', simulate: false, resumed: false, ...overrides };
+}
+
 export interface TargetContract {
   plugin: AnyTargetPlugin;
   /** A valid config section of the target (in the test stack's account and region, eu-west-1). */

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { codeDeployTarget } from '../../shared/targets/codedeploy';
 import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
-import { describeTargetContract } from '../helpers/target-contract';
+import { describeTargetContract, restoreRequest } from '../helpers/target-contract';
 
 const config = { type: 'codedeploy', application: 'shop', deploymentGroup: 'shop-prod-web', platform: 'ECS' };
 const group = 'arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:shop/shop-prod-web';
@@ -55,20 +55,7 @@ describe('the CodeDeploy target against AWS (aws-sdk-client-mock)', () => {
     deploymentGroupName: 'shop-prod-web',
     ...extra,
   });
-  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { deploymentId: string }>> = {}): TargetRestoreRequest<typeof parsed, { deploymentId: string }> => ({
-    environment: 'production',
-    runId: 'run-7',
-    config: parsed,
-    from: { deploymentId: 'd-BAD000002' },
-    to: { deploymentId: 'd-GOOD00001' },
-    fromVersion: '2.0.0',
-    toVersion: '1.9.3',
-    toDeploymentId: 'good-1',
-    reason: 'alarm',
-    simulate: false,
-    resumed: false,
-    ...overrides,
-  });
+  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { deploymentId: string }>> = {}) => restoreRequest(parsed, { from: { deploymentId: 'd-BAD000002' }, to: { deploymentId: 'd-GOOD00001' } }, overrides);
   const groupWith = (lastAttempted: string, lastSuccessful: string) =>
     codeDeployMock.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { lastAttemptedDeployment: { deploymentId: lastAttempted }, lastSuccessfulDeployment: { deploymentId: lastSuccessful } } });
 

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { ecsServiceTarget } from '../../shared/targets/ecs-service';
 import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
-import { describeTargetContract } from '../helpers/target-contract';
+import { describeTargetContract, restoreRequest } from '../helpers/target-contract';
 
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/shop-prod-web-task';
 const config = { type: 'ecs-service', cluster: 'shop-prod', service: 'web', passRoleArns: [TASK_ROLE] };
@@ -41,19 +41,7 @@ describe('the ECS service target against AWS (aws-sdk-client-mock)', () => {
   });
   const running = (revision: number, deployments: Deployment[] = [deployment('PRIMARY', revision)], extra: Partial<Service> = {}) =>
     ecsMock.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'web', taskDefinition: taskDefinition(revision), deployments, deploymentController: { type: 'ECS' }, ...extra }], failures: [] });
-  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { taskDefinition: string }>> = {}): TargetRestoreRequest<typeof parsed, { taskDefinition: string }> => ({
-    environment: 'production',
-    runId: 'run-7',
-    config: parsed,
-    to: { taskDefinition: taskDefinition(41) },
-    fromVersion: '2.0.0',
-    toVersion: '1.9.3',
-    toDeploymentId: 'good-1',
-    reason: 'alarm',
-    simulate: false,
-    resumed: false,
-    ...overrides,
-  });
+  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { taskDefinition: string }>> = {}) => restoreRequest(parsed, { to: { taskDefinition: taskDefinition(41) } }, overrides);
   const expectation = { target: 'ecs-service' as const, service: 'shop-prod/web', taskDefinition: taskDefinition(41) };
 
   beforeEach(() => {

@@ -12,7 +12,7 @@ import { awsClientFactory } from '../../shared/targets/client-factory';
 import { isHealthy } from '../../shared/targets/route53-weighted/route53-weighted-rules';
 import { route53WeightedTarget } from '../../shared/targets/route53-weighted';
 import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
-import { describeTargetContract } from '../helpers/target-contract';
+import { describeTargetContract, restoreRequest } from '../helpers/target-contract';
 import { problemsOf } from '../helpers/config-problems';
 
 const BLUE_HEALTH = '3f2d6a51-8a55-4d0e-9d5c-0a1b2c3d4e5f';
@@ -80,19 +80,7 @@ describe('the Route 53 weighted records target against AWS (aws-sdk-client-mock)
     AliasTarget: { HostedZoneId: 'Z32O12XQLNTSW2', DNSName: `${id}-alb-123.eu-west-1.elb.amazonaws.com.`, EvaluateTargetHealth: true },
     ...(id === 'blue' ? { HealthCheckId: BLUE_HEALTH } : {}),
   });
-  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { weights: Record<string, number> }>> = {}): TargetRestoreRequest<typeof parsed, { weights: Record<string, number> }> => ({
-    environment: 'production',
-    runId: 'run-7',
-    config: parsed,
-    to: { weights: { blue: 100, green: 0 } },
-    fromVersion: '2.0.0',
-    toVersion: '1.9.3',
-    toDeploymentId: 'good-1',
-    reason: 'alarm',
-    simulate: false,
-    resumed: false,
-    ...overrides,
-  });
+  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { weights: Record<string, number> }>> = {}) => restoreRequest(parsed, { to: { weights: { blue: 100, green: 0 } } }, overrides);
 
   beforeEach(() => {
     route53Mock.reset();

@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { s3CloudFrontTarget } from '../../shared/targets/s3-cloudfront';
 import type { TargetRestoreRequest } from '../../shared/targets/target-plugin';
-import { describeTargetContract } from '../helpers/target-contract';
+import { describeTargetContract, restoreRequest } from '../helpers/target-contract';
 
 const config = { type: 's3-cloudfront', bucket: 'shop-frontend', releasesPrefix: 'releases/', distributionId: 'E2QWRUHAPOMQZL', pointer: { kind: 'origin-path', originId: 'releases' } };
 const distribution = 'arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL';
@@ -71,20 +71,7 @@ describe('the S3 + CloudFront target against AWS (aws-sdk-client-mock)', () => {
       },
       DefaultCacheBehavior: { TargetOriginId: 'releases', ViewerProtocolPolicy: 'redirect-to-https' },
     }) as DistributionConfig;
-  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { release: string }>> = {}): TargetRestoreRequest<typeof parsed, { release: string }> => ({
-    environment: 'production',
-    runId: 'run-7',
-    config: parsed,
-    from: { release: '2.0.0' },
-    to: { release: '1.9.3' },
-    fromVersion: '2.0.0',
-    toVersion: '1.9.3',
-    toDeploymentId: 'good-1',
-    reason: 'alarm',
-    simulate: false,
-    resumed: false,
-    ...overrides,
-  });
+  const request = (overrides: Partial<TargetRestoreRequest<typeof parsed, { release: string }>> = {}) => restoreRequest(parsed, { from: { release: '2.0.0' }, to: { release: '1.9.3' } }, overrides);
 
   beforeEach(() => {
     s3Mock.reset();
