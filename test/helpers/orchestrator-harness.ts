@@ -212,6 +212,16 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     validatorRequests,
     clock: history.clock,
     record: (deploymentId: string) => history.deployments.getDeployment(deploymentId),
+    /** `count` automatic rollbacks in production between 09:20 and the alarm (10:15), then the clock back at alarm time + 30 s. */
+    seedAutomaticRollbacks: async (count: number) => {
+      const { deployments, runs, clock } = history;
+      for (let index = 0; index < count; index += 1) {
+        const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
+        clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
+        await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
+      }
+      clock.set('2026-11-23T10:15:30.000Z');
+    },
     /** The container dies right after the journal write that holds this step. */
     crashAfterJournaling: (step: string) => {
       crashAfter = step;

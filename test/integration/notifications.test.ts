@@ -106,13 +106,7 @@ describe('scheduled drills', () => {
 describe('escalating at the limit, not after it', () => {
   it('announces the rollback that reaches maxRollbacksPerHour as critical, start and outcome, saying automation stops after it', async () => {
     const harness = await createOrchestratorHarness();
-    const { deployments, runs, clock } = harness.history;
-    for (let index = 0; index < 2; index += 1) {
-      const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
-      clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
-      await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
-    }
-    clock.set('2026-11-23T10:15:30.000Z');
+    await harness.seedAutomaticRollbacks(2);
 
     const result = await harness.run(sampleEvent('alarm-production'));
 

@@ -280,13 +280,7 @@ describe('when it must not act', () => {
 
   it('stops automation and escalates once the hourly limit of rollbacks is reached', async () => {
     const harness = await createOrchestratorHarness();
-    const { deployments, runs, clock } = harness.history;
-    for (let index = 0; index < 3; index += 1) {
-      const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
-      clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
-      await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
-    }
-    clock.set('2026-11-23T10:15:30.000Z');
+    await harness.seedAutomaticRollbacks(3);
 
     const result = await harness.run(sampleEvent('alarm-production'));
 
