@@ -83,7 +83,8 @@ export function startNotificationFor(claim: ClaimFacts, ids: { deploymentId: str
     runId: ids.runId,
     fromVersion: claim.fromVersion,
     toVersion: claim.toVersion,
-    level: 'stage',
+    // A person's rollback restores at level manual; automation starts at stage.
+    level: claim.mode === 'manual' ? 'manual' : 'stage',
     outcome: 'rolling_back',
     reason: claim.limitNotice ? `${reason}; ${claim.limitNotice}` : reason,
     alarm: claim.alarmName,

@@ -58,6 +58,14 @@ describe('telling people at the start, not only the end', () => {
     expect(harness.everyPublished().map((message) => message.body.type)).toEqual(['rollback_started', 'rollback_result']);
   });
 
+  it('says a person’s rollback starts at level manual, naming who asked', async () => {
+    const harness = await createOrchestratorHarness();
+
+    await harness.run(sampleEvent('manual-rollback'));
+
+    expect(harness.starts().map((message) => [message.Subject, message.body.requestedBy])).toEqual([['production rolling_back (manual) 1.4.0 -> 1.3.0', 'ana.oncall']]);
+  });
+
   it('never announces a start for a drill (it changes nothing) or again on a resumed run', async () => {
     const harness = await createOrchestratorHarness();
 
