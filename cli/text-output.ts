@@ -75,6 +75,7 @@ export function renderDeployment(record: DeploymentRecord): string {
     ['irreversible', record.irreversible ? `${record.irreversible} (automation never rolls back past it; rollback --force does)` : undefined],
     ['pipeline', record.pipeline ? `${record.pipeline.name} / ${record.pipeline.stage} / ${record.pipeline.executionId}` : undefined],
     ...restorePointLines(record),
+    ['unknown', record.restorePointsUnknown],
   ];
   const rollback = record.rollback;
   if (rollback) {

@@ -14,6 +14,8 @@ export interface RecordDeploymentInput {
   recordedBy?: string;
   /** Per target type, what the deployment put live (validated by each target's schema before it is recorded). */
   restorePoints?: Record<string, unknown>;
+  /** Why some targets' restore points could not be attributed to this deployment, and so were left out. */
+  restorePointsUnknown?: string;
   pipeline?: { name: string; stage: string; executionId: string };
   sourceRevision?: string;
   stageState?: string;

@@ -81,6 +81,8 @@ export const deploymentRecordSchema = z.object({
   recordedBy: z.string().optional(),
   /** Per target type, what this deployment put live (alias versions, release, weights, task definition…): what a rollback to it restores. */
   restorePoints: z.record(z.string(), z.unknown()).optional(),
+  /** Why some targets' restore points were not recorded (another execution entered the stage first): a rollback to it cannot restore those. */
+  restorePointsUnknown: z.string().max(1000).optional(),
   /** The pipeline execution that recorded it (provenance: the recorder's key). */
   pipeline: pipelineRefSchema.optional(),
   /** The CodePipeline stage state as reported (e.g. STOPPED, SUPERSEDED behind a failed status). */

@@ -42,6 +42,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       source: input.source,
       recordedBy: input.recordedBy,
       restorePoints: input.restorePoints,
+      restorePointsUnknown: input.restorePointsUnknown,
       pipeline: input.pipeline,
       sourceRevision: input.sourceRevision,
       stageState: input.stageState,
@@ -90,6 +91,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     const optional = {
       recordedBy: record.recordedBy,
       restorePoints: record.restorePoints,
+      restorePointsUnknown: record.restorePointsUnknown,
       pipeline: record.pipeline,
       sourceRevision: record.sourceRevision,
       stageState: record.stageState,

@@ -1,4 +1,4 @@
-import { GetPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { GetPipelineExecutionCommand, GetPipelineStateCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
 
 export interface PipelineExecutionFacts {
   /** ROLLBACK for a RollbackStage re-execution. */
@@ -10,6 +10,8 @@ export interface PipelineExecutionFacts {
 /** Reads what the recorder needs to know about one pipeline execution. */
 export interface PipelineExecutionReader {
   readExecution(pipelineName: string, executionId: string): Promise<PipelineExecutionFacts>;
+  /** The execution that last entered the stage (what is live there now was put there by it, or is still being). */
+  latestStageExecution(pipelineName: string, stageName: string): Promise<string | undefined>;
 }
 
 export class CodePipelineExecutionReader implements PipelineExecutionReader {
@@ -22,5 +24,10 @@ export class CodePipelineExecutionReader implements PipelineExecutionReader {
       rollbackTargetExecutionId: pipelineExecution?.rollbackMetadata?.rollbackTargetPipelineExecutionId,
       revisions: (pipelineExecution?.artifactRevisions ?? []).map(({ name, revisionId, revisionSummary }) => ({ name, revisionId, revisionSummary })),
     };
+  }
+
+  async latestStageExecution(pipelineName: string, stageName: string): Promise<string | undefined> {
+    const state = await this.codePipeline.send(new GetPipelineStateCommand({ name: pipelineName }));
+    return state?.stageStates?.find((stage) => stage.stageName === stageName)?.latestExecution?.pipelineExecutionId;
   }
 }

@@ -29,6 +29,8 @@ export type RecorderResult =
       environment: string;
       /** A failed deploy moved traffic on these targets, and its rollback was asked for. */
       rollbackRequested?: string[];
+      /** Why what the targets serve was not recorded as this deployment's (another execution entered the stage first). */
+      restorePointsUnknown?: string;
     }
   | { outcome: 'ignored' | 'rejected'; reason: string };
 
@@ -94,8 +96,12 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
   const version = restored?.version ?? revision?.revisionId?.slice(0, 12) ?? executionId;
   // A deploy that failed where failed deploys roll back: what did it leave live? (Its rollback needs to know.)
   const watchesFailure = state === 'FAILED' && !isRestore && environment.rollbackOnDeployFailure;
-  const captured = await captureRestorePoints(environment, deps.targets, { pipeline, stage, executionId }, status === 'succeeded' ? 'succeeded' : watchesFailure ? 'failed' : 'other', deps.logger);
-  const moved = watchesFailure ? trafficMovedBy(captured, (await deps.history.findRollbackPair(environment.name)).lastKnownGood) : [];
+  const stageExecution = { pipeline, stage, executionId };
+  const when = status === 'succeeded' ? 'succeeded' : watchesFailure ? 'failed' : 'other';
+  const everything = await captureRestorePoints(environment, deps.targets, stageExecution, when, deps.logger);
+  const { captured, unattributed } = when === 'other' ? { captured: everything } : await attributable(everything, environment, stageExecution, deps.executions);
+  if (unattributed) deps.logger.warn('live state not recorded: another execution entered the stage first', { deploymentId, unattributed });
+  const moved = watchesFailure && !unattributed ? trafficMovedBy(captured, (await deps.history.findRollbackPair(environment.name)).lastKnownGood) : [];
   // A failed deploy keeps its traffic targets' points only when it moved them: otherwise it is not live.
   const restorePoints = watchesFailure && moved.length === 0 ? Object.fromEntries(Object.entries(captured).filter(([type]) => !targetPlugin(type).movesTraffic)) : captured;
 
@@ -112,15 +118,54 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
     ...(Object.keys(restorePoints).length > 0 ? { restorePoints } : {}),
     ...(state !== 'SUCCEEDED' && status !== 'in_progress' ? { stageState: state } : {}),
     ...(restoreOf ? { restoreOf } : {}),
+    ...(unattributed ? { restorePointsUnknown: unattributed } : {}),
   });
   deps.logger.info('deployment recorded', { deploymentId, outcome: result.outcome, status, kind: isRestore ? 'restore' : 'deployment' });
-  const recorded = { outcome: result.outcome, deploymentId, kind: isRestore ? ('restore' as const) : ('deployment' as const), status: result.deployment.status as RecordableStatus, environment: environment.name };
+  const recorded = {
+    outcome: result.outcome,
+    deploymentId,
+    kind: isRestore ? ('restore' as const) : ('deployment' as const),
+    status: result.deployment.status as RecordableStatus,
+    environment: environment.name,
+    ...(unattributed ? { restorePointsUnknown: unattributed } : {}),
+  };
   if (moved.length === 0) return recorded;
   if (!deps.deployFailures) throw new Error(`${deploymentId} failed after it moved ${moved.join(', ')}, and no orchestrator is wired to roll it back`);
   // A throw from here has EventBridge deliver the event again: recording repeats as a no-op, the request id stays the same.
   await deps.deployFailures.report({ action: 'deploy_failed', environment: environment.name, deploymentId, requestedBy: `codepipeline ${pipeline}/${stage}`, requestId: `deploy-failed-${executionId}` });
   deps.logger.warn('deploy failed after moving traffic: rollback requested', { deploymentId, moved });
   return { ...recorded, rollbackRequested: moved };
+}
+
+type StageExecutionRef = { pipeline: string; stage: string; executionId: string };
+
+/** A target whose restore point is the event's own execution (the stage it deploys from), not what is live. */
+function capturesThisExecution(config: EnvironmentConfig['targets'][number], execution: StageExecutionRef): boolean {
+  const deploysFrom = targetPlugin(config.type).deploysFromStage?.(config);
+  return deploysFrom?.pipeline === execution.pipeline && deploysFrom.stage === execution.stage;
+}
+
+/**
+ * What is live belongs to this execution only while it is still the stage's latest: a late event,
+ * handled after a newer execution entered the stage, would otherwise record the newer one's versions
+ * here, and a rollback to this deployment would restore them. Read after the capture, so nothing can
+ * have entered the stage unseen in between. Then only the execution-keyed points are kept.
+ */
+async function attributable(
+  captured: Record<string, unknown>,
+  environment: EnvironmentConfig,
+  execution: StageExecutionRef,
+  executions: PipelineExecutionReader,
+): Promise<{ captured: Record<string, unknown>; unattributed?: string }> {
+  const liveTypes = environment.targets.filter((config) => !capturesThisExecution(config, execution) && config.type in captured).map((config) => config.type);
+  if (liveTypes.length === 0) return { captured };
+  const latest = await executions.latestStageExecution(execution.pipeline, execution.stage);
+  if (latest === execution.executionId) return { captured };
+  const kept = Object.fromEntries(Object.entries(captured).filter(([type]) => !liveTypes.includes(type)));
+  return {
+    captured: kept,
+    unattributed: `${liveTypes.join(', ')} not recorded: execution ${latest ?? '(none)'} entered ${execution.pipeline}/${execution.stage} before this event was handled, so what is live now may be its, not this deployment's`,
+  };
 }
 
 /**
@@ -139,8 +184,7 @@ async function captureRestorePoints(
   const points = await Promise.all(
     environment.targets.map(async (config) => {
       const plugin = targetPlugin(config.type);
-      const isThisStage = plugin.deploysFromStage?.(config)?.pipeline === pipelineExecution.pipeline;
-      if (!isThisStage && when === 'other') return undefined;
+      if (!capturesThisExecution(config, pipelineExecution) && when === 'other') return undefined;
       try {
         const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
         return [plugin.type, plugin.restorePointSchema.parse(point)] as const;

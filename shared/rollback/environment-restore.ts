@@ -46,7 +46,10 @@ async function restoreTarget(
   const plugin = targetPlugin(config.type);
   const good = restorePointOf(to, plugin);
   if (good.problem) return { outcome: 'failed', detail: good.problem, expectations: [] };
-  if (good.point === undefined) return { outcome: 'not_applicable', detail: `${to.deploymentId} recorded no ${plugin.title} restore point`, expectations: [] };
+  if (good.point === undefined) {
+    const why = to.restorePointsUnknown ? ` (${to.restorePointsUnknown})` : '';
+    return { outcome: 'not_applicable', detail: `${to.deploymentId} recorded no ${plugin.title} restore point${why}`, expectations: [] };
+  }
   try {
     return {
       expectations: [],

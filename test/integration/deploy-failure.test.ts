@@ -1,5 +1,5 @@
 import { CloudFrontClient, GetDistributionConfigCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
-import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +61,7 @@ describe('the recorder, when a production deploy fails (rollbackOnDeployFailure)
     pipelineMock.reset();
     cloudFrontMock.reset();
     pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'STANDARD', artifactRevisions: [{ revisionId: '7e0c11aa22bb33cc' }] } });
+    pipelineMock.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: FAILED_EXECUTION, status: 'Failed' } }] });
     lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
   });
 

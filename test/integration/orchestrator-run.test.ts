@@ -162,6 +162,23 @@ describe('an alarm in production', () => {
     expect(result.timeline.some((step) => step.step === 'stage-validation')).toBe(false);
   });
 
+  it('rolls the stage back through its pipeline, moving no alias, when the known good could not record its alias versions, and says why', async () => {
+    const why = 'lambda-alias, s3-cloudfront not recorded: execution exec-140 entered demo-shop-release/DeployProduction before this event was handled, so what is live now may be its, not this deployment\'s';
+    const harness = await createOrchestratorHarness({
+      history: [
+        { deploymentId: 'prod-130', environment: 'production', version: '1.3.0', status: 'succeeded', at: '2026-11-21T08:00:00.000Z', restorePoints: { 'codepipeline-stage': { executionId: 'exec-130' } }, restorePointsUnknown: why },
+        { deploymentId: 'prod-140', environment: 'production', version: '1.4.0', status: 'succeeded', at: '2026-11-23T08:00:00.000Z', restorePoints: { 'codepipeline-stage': { executionId: 'exec-140' } } },
+      ],
+    });
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', toVersion: '1.3.0' });
+    expect(harness.aliasUpdates()).toEqual([]);
+    expect(pipelineMock.commandCalls(RollbackStageCommand)[0]?.args[0].input).toMatchObject({ targetPipelineExecutionId: 'exec-130' });
+    expect(result.timeline.find((step) => step.step === 'stage-rollback')?.detail).toContain(`prod-130 recorded no Lambda alias restore point (${why})`);
+  });
+
   it('bounds each validation by the Lambda time left, keeping time to record and notify', async () => {
     const harness = await createOrchestratorHarness();
     lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);

@@ -1,5 +1,5 @@
 import { CloudFrontClient, GetDistributionConfigCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
-import { CodePipelineClient, GetPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -30,9 +30,16 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     vi.unstubAllEnvs();
     vi.unstubAllGlobals();
   });
+  // The execution that last entered the stage: the one whose event is being handled (delivered in time), unless a newer one is set.
+  let handledExecution: string | undefined;
+  let newerExecution: string | undefined;
   beforeEach(() => {
     pipelineMock.reset();
     lambdaMock.reset();
+    newerExecution = undefined;
+    pipelineMock.on(GetPipelineStateCommand).callsFake(() => ({
+      stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: newerExecution ?? handledExecution, status: newerExecution ? 'InProgress' : 'Succeeded' } }],
+    }));
     pipelineMock.on(GetPipelineExecutionCommand).resolves({
       pipelineExecution: { executionType: 'STANDARD', artifactRevisions: [{ name: 'Source', revisionId: '9f1c2ab77d0e44aa', revisionSummary: 'Fix checkout totals' }] },
     });
@@ -49,6 +56,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
   const invoke = (name: string, change: (event: Record<string, any>) => void = () => undefined) => {
     const event = sampleEvent(name);
     change(event);
+    handledExecution = (event as { detail?: Record<string, string> }).detail?.['execution-id'];
     return handler(event, fakeContext({ functionName: 'recorder' }));
   };
 
@@ -81,6 +89,36 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
       },
       pipeline: { name: 'demo-shop-release', stage: 'DeployProduction', executionId: EXECUTION },
     });
+  });
+
+  it('records a late SUCCEEDED, handled after a newer execution entered the stage, without the newer one’s live versions, and says so', async () => {
+    const late = '22222222-3333-4444-8555-666666666666';
+    const newer = '33333333-4444-4555-8666-777777777777';
+    const setExecution = (event: Record<string, any>) => (event.detail['execution-id'] = late);
+    await invoke('codepipeline-stage-started', setExecution);
+    newerExecution = newer; // execution B has since entered DeployProduction and moved the aliases to its versions (42, 17)
+
+    const result = await invoke('codepipeline-stage-succeeded', setExecution);
+
+    const why = `lambda-alias, s3-cloudfront not recorded: execution ${newer} entered demo-shop-release/DeployProduction before this event was handled, so what is live now may be its, not this deployment's`;
+    expect(result).toMatchObject({ outcome: 'updated', status: 'succeeded', restorePointsUnknown: why });
+    const recorded = await history.deployments.getDeployment(`demo-shop-release/DeployProduction/${late}`);
+    expect(recorded).toMatchObject({ status: 'succeeded', restorePointsUnknown: why });
+    // Only the stage's own execution is this deployment's for certain: RollbackStage to it is still possible.
+    expect(recorded?.restorePoints).toEqual({ 'codepipeline-stage': { executionId: late } });
+    expect(pipelineMock.commandCalls(GetPipelineStateCommand).map((call) => call.args[0].input)).toEqual([{ name: 'demo-shop-release' }]);
+  });
+
+  it('asks the stage for its latest execution after reading the targets, so nothing enters the stage unseen in between', async () => {
+    const execution = '44444444-5555-4666-8777-888888888888';
+    const order: string[] = [];
+    lambdaMock.on(GetAliasCommand).callsFake(() => (order.push('GetAlias'), { FunctionVersion: '42' }));
+    pipelineMock.on(GetPipelineStateCommand).callsFake(() => (order.push('GetPipelineState'), { stageStates: [{ stageName: 'DeployProduction', latestExecution: { pipelineExecutionId: execution } }] }));
+
+    const result = await invoke('codepipeline-stage-succeeded', (event) => (event.detail['execution-id'] = execution));
+
+    expect(result).not.toHaveProperty('restorePointsUnknown');
+    expect(order).toEqual(['GetAlias', 'GetAlias', 'GetPipelineState']);
   });
 
   it('changes nothing when the same event is delivered twice', async () => {
