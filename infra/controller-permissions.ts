@@ -2,6 +2,7 @@ import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RollbackConfig } from '../shared/config';
 import { HISTORY_TABLE } from '../shared/history/table-schema';
+import { deploymentIdFor, RECORDER_WRITES } from '../shared/recording/record-pipeline-event';
 import type { ArnBuilder, IamStatement, TargetIam, TargetLocation } from '../shared/targets/target-plugin';
 import { targetPlugin } from '../shared/targets/target-registry';
 
@@ -69,6 +70,27 @@ export function historyStatement(tableArn: string): PolicyStatement {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     resources: [tableArn, `${tableArn}/index/${HISTORY_TABLE.byEnvironment.indexName}`, `${tableArn}/index/${HISTORY_TABLE.rollbacksByEnvironment.indexName}`],
   });
+}
+
+/**
+ * The recorder reads the history (the known good a failed deploy is compared with, a restore's
+ * target) and writes only deployment records of the configured stages, only the attributes it
+ * records: DynamoDB evaluates `dynamodb:LeadingKeys` on the item's key and `dynamodb:Attributes` on
+ * every attribute a Put or Update names, so a rollback's fields, a journal, a pause or another
+ * source's record are out of its reach. (Reads stay whole: it parses full records.)
+ */
+export function recorderHistoryStatements(tableArn: string, stages: readonly { pipeline: string; stage: string }[]): PolicyStatement[] {
+  return [
+    new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn, `${tableArn}/index/${HISTORY_TABLE.byEnvironment.indexName}`] }),
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...new Set(stages.map(({ pipeline, stage }) => deploymentIdFor(pipeline, stage, '*')))].sort() },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RECORDER_WRITES] },
+      },
+    }),
+  ];
 }
 
 /** Publishing to the KMS-encrypted results topic (and the chat topic): those topics, that key, nothing wider. */

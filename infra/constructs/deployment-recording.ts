@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
-import { targetPlugin } from '../../shared/targets/target-registry';
+import { recordedStages } from '../../shared/recording/record-pipeline-event';
 
 export interface DeploymentRecordingProps {
   config: RollbackConfig;
@@ -19,19 +19,14 @@ export class DeploymentRecording extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentRecordingProps) {
     super(scope, id);
-    const pipelines = props.config.environments.flatMap((environment) =>
-      environment.targets.flatMap((target) => {
-        const stage = targetPlugin(target.type).deploysFromStage?.(target);
-        return stage ? [{ name: stage.pipeline, stage: stage.stage }] : [];
-      }),
-    );
+    const pipelines = recordedStages(props.config);
     if (pipelines.length === 0) return;
     this.rule = new Rule(this, 'Rule', {
       description: 'CodePipeline stage executions of the configured environments are recorded as deployments',
       eventPattern: {
         source: ['aws.codepipeline'],
         detailType: ['CodePipeline Stage Execution State Change'],
-        detail: { pipeline: [...new Set(pipelines.map((pipeline) => pipeline.name))], stage: [...new Set(pipelines.map((pipeline) => pipeline.stage))] },
+        detail: { pipeline: [...new Set(pipelines.map((pipeline) => pipeline.pipeline))], stage: [...new Set(pipelines.map((pipeline) => pipeline.stage))] },
       },
     });
     this.rule.addTarget(new LambdaFunction(props.recorder, { retryAttempts: 8, maxEventAge: Duration.hours(6), deadLetterQueue: props.deadLetterQueue }));

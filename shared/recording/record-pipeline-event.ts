@@ -56,9 +56,42 @@ export function statusForStageState(state: StageState): RecordableStatus | undef
   }
 }
 
+/**
+ * Every top-level attribute the recorder ever writes. Its IAM policy allows writes of these only, on
+ * items keyed by a configured stage (`dynamodb:Attributes`, `dynamodb:LeadingKeys`): it cannot touch
+ * a rollback, a journal, a pause or a record made by anyone else.
+ */
+export const RECORDER_WRITES = [
+  'deploymentId',
+  'kind',
+  'environment',
+  'version',
+  'status',
+  'startedAt',
+  'finishedAt',
+  'updatedAt',
+  'source',
+  'restorePoints',
+  'restorePointsUnknown',
+  'pipeline',
+  'sourceRevision',
+  'stageState',
+  'restoreOf',
+] as const;
+
 /** One record per (pipeline, stage, execution): the same event twice lands on the same item. */
 export function deploymentIdFor(pipeline: string, stage: string, executionId: string): string {
   return `${pipeline}/${stage}/${executionId}`;
+}
+
+/** Every pipeline stage a configured target deploys from: what the recorder is sent, and may write records of. Pure. */
+export function recordedStages(config: RollbackConfig): { pipeline: string; stage: string }[] {
+  return config.environments.flatMap((environment) =>
+    environment.targets.flatMap((target) => {
+      const stage = targetPlugin(target.type).deploysFromStage?.(target);
+      return stage ? [stage] : [];
+    }),
+  );
 }
 
 /** The environment a target of which deploys from this pipeline stage. */

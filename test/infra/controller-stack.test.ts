@@ -5,8 +5,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../shared/config';
 import { METRIC } from '../../shared/powertools/metric-names';
+import { RECORDER_WRITES } from '../../shared/recording/record-pipeline-event';
 import { targetPlugin } from '../../shared/targets/target-registry';
-import { ENV, resourcesFor, statementsOf, synthesize } from '../helpers/stack-template';
+import { ENV, render, resourcesFor, statementsOf, synthesize } from '../helpers/stack-template';
 import { declaredGrants, testArn } from '../helpers/target-contract';
 
 const baseConfig = loadConfig('rollback.config.json');
@@ -328,6 +329,29 @@ describe('everything derives from the configuration', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ORCHESTRATOR_FUNCTION_NAME: Match.anyValue() }) } });
     expect(resourcesFor(statementsOf(without, 'Recorder'), 'lambda:InvokeFunction')).toEqual([]);
     expect(JSON.stringify(without.toJSON())).not.toContain('ORCHESTRATOR_FUNCTION_NAME');
+  });
+
+  it('lets the recorder write only its own attributes, only on records of the configured stages, and read the history', () => {
+    const { template } = synthesize(baseConfig);
+    const statements = statementsOf(template, 'Recorder');
+    const tableArn = expect.stringMatching(/^\{"Fn::GetAtt":\["HistoryTable\w+","Arn"\]\}$/);
+    const writes = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:') && !['dynamodb:GetItem', 'dynamodb:Query'].includes(action)));
+
+    expect(writes).toHaveLength(1);
+    expect([writes[0]!.Action].flat().sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect([writes[0]!.Resource].flat().map(render)).toEqual([tableArn]);
+    expect(writes[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['demo-shop-release/DeployProduction/*', 'demo-shop-release/DeployStaging/*', 'demo-shop-release/DeployTest/*'] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RECORDER_WRITES] },
+    });
+    // Never a rollback's, a journal's or a pause's fields; never Scan or DeleteItem.
+    for (const field of ['rollback', 'timeline', 'rollbackEnvironment', 'rollbackStartedAt', 'irreversible', 'recordedBy', 'expiresAt']) expect(RECORDER_WRITES).not.toContain(field);
+    const actions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesFor(statements, 'dynamodb:Query').map((resource) => resource.replace(/^\{"Fn::GetAtt":\["(HistoryTable)\w+".*$/, '$1'))).toEqual([
+      'HistoryTable',
+      expect.stringContaining('/index/byEnvironment'),
+    ]);
   });
 
   it('builds a target’s ARNs in the region it names, and reaches a target in another account only by assuming its role', () => {

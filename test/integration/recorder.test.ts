@@ -3,7 +3,10 @@ import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateComman
 import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RecorderResult } from '../../shared/recording/record-pipeline-event';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { recorderHistoryStatements } from '../../infra/controller-permissions';
+import { loadConfig } from '../../shared/config';
+import { recordedStages, type RecorderResult } from '../../shared/recording/record-pipeline-event';
 import { createTestHistory } from '../helpers/history-table';
 import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
 import { sampleEvent } from '../helpers/orchestrator-harness';
@@ -53,12 +56,16 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
       ETag: 'E1',
     });
   });
-  const invoke = (name: string, change: (event: Record<string, any>) => void = () => undefined) => {
+  const invoke = async (name: string, change: (event: Record<string, any>) => void = () => undefined) => {
     const event = sampleEvent(name);
     change(event);
     handledExecution = (event as { detail?: Record<string, string> }).detail?.['execution-id'];
-    return handler(event, fakeContext({ functionName: 'recorder' }));
+    const result = await handler(event, fakeContext({ functionName: 'recorder' }));
+    if ('deploymentId' in result) written.add(result.deploymentId);
+    return result;
   };
+  /** Every record the recorder wrote in this file: the last test holds them to its IAM policy. */
+  const written = new Set<string>();
 
   it('records STARTED as in_progress with its execution, then SUCCEEDED with the revision and every target’s restore point', async () => {
     const started = await invoke('codepipeline-stage-started');
@@ -181,5 +188,20 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
     expect(result).toEqual(expected);
     expect(pipelineMock.calls()).toHaveLength(0);
+  });
+
+  it('writes only what its IAM policy allows: the attributes it may write, on items keyed by a configured stage', async () => {
+    const write = recorderHistoryStatements('arn:aws:dynamodb:eu-west-1:123456789012:table/history', recordedStages(loadConfig('rollback.config.json')))[1]!.toStatementJson() as {
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': string[] }; 'ForAllValues:StringEquals': { 'dynamodb:Attributes': string[] } };
+    };
+    const keyPatterns = write.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'].map((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`));
+    const allowed = write.Condition['ForAllValues:StringEquals']['dynamodb:Attributes'];
+
+    expect(written.size).toBeGreaterThanOrEqual(5);
+    for (const deploymentId of written) {
+      const { Item } = await history.client.send(new GetCommand({ TableName: history.tableName, Key: { deploymentId } }));
+      expect({ deploymentId, keyAllowed: keyPatterns.some((pattern) => pattern.test(deploymentId)) }).toEqual({ deploymentId, keyAllowed: true });
+      expect(Object.keys(Item!).filter((attribute) => !allowed.includes(attribute))).toEqual([]);
+    }
   });
 });
