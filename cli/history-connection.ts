@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../shared/aws/dynamodb-clients';
 import { dynamoHistory, type HistoryPorts } from '../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../shared/history/history-table-setup';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../shared/local/dynamodb-local';
+import { localClientConfig, startDynamoDbLocal } from '../shared/local/dynamodb-local';
 import { systemClock, type Clock } from '../shared/time/clock';
 import { UsageError } from './cli-errors';
 
@@ -56,7 +56,7 @@ export async function openHistory(options: ConnectionOptions, env: NodeJS.Proces
   if (options.endpoint) {
     const isLoopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(options.endpoint);
     const clientConfig = isLoopback
-      ? { endpoint: options.endpoint, region: options.region ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS }
+      ? { ...localClientConfig(options.endpoint), ...(options.region ? { region: options.region } : {}) }
       : { endpoint: options.endpoint, ...(options.region ? { region: options.region } : {}) };
     return connect(clientConfig, tableName, `table ${tableName} at ${options.endpoint}`, false, async () => undefined);
   }

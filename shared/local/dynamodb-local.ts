@@ -16,11 +16,35 @@ export class DynamoDbLocalError extends Error {
   }
 }
 
+/** A local request that takes longer than this is a JVM that stopped answering, not a slow one. */
+export const LOCAL_REQUEST_TIMEOUT_MS = 30_000;
+/** How long a starting JVM may take to answer: generous, for busy machines; each attempt has its own timeout. */
+export const LOCAL_START_DEADLINE_MS = 120_000;
+/** How long a JVM asked to stop (SIGTERM) gets before it is killed (SIGKILL). */
+const STOP_GRACE_MS = 10_000;
+
+export type LocalClientConfig = ReturnType<typeof localClientConfig>;
+
+/**
+ * Client settings for a DynamoDB Local at this loopback endpoint: dummy credentials, and a timeout on
+ * every request, so a JVM that accepts connections and never answers fails the command instead of
+ * holding it forever.
+ */
+export function localClientConfig(endpoint: string, requestTimeoutMs = LOCAL_REQUEST_TIMEOUT_MS) {
+  return {
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: { connectionTimeout: Math.min(requestTimeoutMs, 5_000), requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
+  };
+}
+
 export interface RunningDynamoDbLocal {
   endpoint: string;
   port: number;
-  /** Client settings for this instance: loopback endpoint, dummy credentials, no retries to hide failures. */
-  clientConfig: { endpoint: string; region: string; credentials: typeof LOCAL_CREDENTIALS };
+  /** Client settings for this instance: loopback endpoint, dummy credentials, a timeout on every request. */
+  clientConfig: LocalClientConfig;
+  /** SIGTERM, then SIGKILL if the JVM has not exited within the grace period. */
   stop(): Promise<void>;
 }
 
@@ -72,15 +96,16 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
   });
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const clientConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const clientConfig = localClientConfig(endpoint);
+  // A CLI that exits (or is made to) never leaves its JVM behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((done) => child.once('exit', () => done()));
-    child.kill('SIGTERM');
-    await gone;
+    process.removeListener('exit', killOnExit);
+    await stopProcess(child);
   };
   try {
-    await Promise.race([exited, waitUntilAnswering(clientConfig, options.startTimeoutMs ?? 30_000)]);
+    await Promise.race([exited, waitUntilAnswering(localClientConfig(endpoint, 5_000), options.startTimeoutMs ?? LOCAL_START_DEADLINE_MS)]);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -89,7 +114,23 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
   return { endpoint, port, clientConfig, stop };
 }
 
-async function waitUntilAnswering(clientConfig: RunningDynamoDbLocal['clientConfig'], timeoutMs: number): Promise<void> {
+/** Asks the process to stop; kills it when it has not exited after the grace period. Resolves once it is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+  if (hasExited()) return;
+  const gone = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'grace over'>((done) => (timer = setTimeout(() => done('grace over'), graceMs)));
+  const first = await Promise.race([gone, graceOver]);
+  clearTimeout(timer);
+  if (first !== 'grace over' || hasExited()) return;
+  child.kill('SIGKILL');
+  await gone;
+}
+
+/** Polls until the endpoint answers a ListTables; each attempt is bounded by the client's request timeout. */
+export async function waitUntilAnswering(clientConfig: LocalClientConfig, timeoutMs: number): Promise<void> {
   const client = new DynamoDBClient({ ...clientConfig, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
@@ -99,7 +140,7 @@ async function waitUntilAnswering(clientConfig: RunningDynamoDbLocal['clientConf
         return;
       } catch (error) {
         if (Date.now() > deadline) {
-          throw new DynamoDbLocalError(`DynamoDB Local did not answer within ${timeoutMs} ms`, { cause: error });
+          throw new DynamoDbLocalError(`DynamoDB Local did not answer within ${timeoutMs} ms (last attempt: ${(error as Error).message})`, { cause: error });
         }
         await new Promise((resume) => setTimeout(resume, 50));
       }

@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DynamoDbLocalError, startDynamoDbLocal } from '../../shared/local/dynamodb-local';
+import { DynamoDbLocalError, localClientConfig, startDynamoDbLocal, stopProcess, waitUntilAnswering } from '../../shared/local/dynamodb-local';
+import { JVM_STARTS_TIMEOUT_MS } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 describe('DynamoDB Local', () => {
@@ -30,5 +35,47 @@ describe('DynamoDB Local', () => {
     await second.stop();
 
     expect(TableNames).toEqual(['kept']);
+  }, JVM_STARTS_TIMEOUT_MS(2));
+
+  describe('a JVM that accepts connections and never answers', () => {
+    /** A loopback server that takes every connection and says nothing: a hung DynamoDB Local. */
+    const silentEndpoint = async () => {
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => sockets.push(socket));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as { port: number };
+      return { endpoint: `http://127.0.0.1:${port}`, close: () => (sockets.forEach((socket) => socket.destroy()), server.close()) };
+    };
+
+    it('fails a local request after its timeout instead of waiting forever', async () => {
+      const silent = await silentEndpoint();
+      const client = new DynamoDBClient({ ...localClientConfig(silent.endpoint, 300), maxAttempts: 1 });
+
+      const failure = await client.send(new ListTablesCommand({})).catch((error: unknown) => error);
+
+      client.destroy();
+      silent.close();
+      expect(failure).toMatchObject({ name: 'TimeoutError', message: expect.stringContaining('300 ms') });
+    });
+
+    it('gives up waiting for it to start at the deadline, naming the last attempt', async () => {
+      const silent = await silentEndpoint();
+
+      const failure = await waitUntilAnswering(localClientConfig(silent.endpoint, 200), 500).catch((error: unknown) => error);
+
+      silent.close();
+      expect(failure).toBeInstanceOf(DynamoDbLocalError);
+      expect(failure).toMatchObject({ message: expect.stringMatching(/^DynamoDB Local did not answer within 500 ms \(last attempt: .*200 ms/) });
+    });
+  });
+
+  it('kills a process that does not exit when asked to stop', async () => {
+    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => undefined); console.log('ready'); setInterval(() => undefined, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(stubborn.stdout, 'data'); // its SIGTERM handler is installed
+
+    await stopProcess(stubborn, 300);
+
+    expect(stubborn.signalCode).toBe('SIGKILL');
   });
 });

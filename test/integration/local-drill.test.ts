@@ -13,7 +13,7 @@ import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
-import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { createTestHistory, JVM_STARTS_TIMEOUT_MS, localClientConfig } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 const config = loadConfig('rollback.config.json');
@@ -171,6 +171,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
 });
 
 describe('npm start: rollbackctl drill --local', () => {
+  // Each command starts its own JVM: the test waits as long as their readiness deadlines allow, not a fixed 30 s.
   const execute = promisify(execFile);
 
   it('completes from the command line and exits 0, keeping its history on disk', async () => {
@@ -184,7 +185,7 @@ describe('npm start: rollbackctl drill --local', () => {
     expect(stdout).toContain('published as the rollback started: production rolling_back (stage) 1.4.1 -> 1.3.0 (warning)');
     expect(stdout).toMatch(/notification that would be published to SNS:\n {2}Subject: {4}production rolled_back \(stage\) 1\.4\.1 -> 1\.3\.0/);
     expect(JSON.parse(history.stdout).items[0]).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
-  });
+  }, JVM_STARTS_TIMEOUT_MS(2));
 });
 
 describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {

@@ -5,7 +5,7 @@ import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { HistoryPage } from '../../shared/history/deployment-history';
 import type { JournalStep } from '../../shared/history/run-journal';
 import { rollbackctl } from '../helpers/cli-runner';
-import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { createTestHistory, JVM_STARTS_TIMEOUT_MS, localClientConfig } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 async function cliTarget() {
@@ -280,5 +280,5 @@ describe('the rollbackctl binary with --local', () => {
 
     expect((JSON.parse(listed.stdout) as HistoryPage).items.map((item) => item.deploymentId)).toEqual(['local-1']);
     expect(failure).toMatchObject({ code: 1, stderr: 'rollbackctl: no deployment "missing" in the history\n' });
-  });
+  }, JVM_STARTS_TIMEOUT_MS(3)); // each run starts its own JVM: wait as long as their readiness deadlines allow
 });
