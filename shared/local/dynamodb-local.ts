@@ -16,8 +16,12 @@ export class DynamoDbLocalError extends Error {
   }
 }
 
-/** A local request that takes longer than this is a JVM that stopped answering, not a slow one. */
-export const LOCAL_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A local request that takes longer than this is a JVM that stopped answering, not a slow one. It
+ * counts from when the request is made, queueing for a socket included: generous, so a storm of
+ * requests on a busy machine is not mistaken for a hang.
+ */
+export const LOCAL_REQUEST_TIMEOUT_MS = 60_000;
 /** How long a starting JVM may take to answer: generous, for busy machines; each attempt has its own timeout. */
 export const LOCAL_START_DEADLINE_MS = 120_000;
 /** How long a JVM asked to stop (SIGTERM) gets before it is killed (SIGKILL). */
@@ -35,7 +39,7 @@ export function localClientConfig(endpoint: string, requestTimeoutMs = LOCAL_REQ
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    requestHandler: { connectionTimeout: Math.min(requestTimeoutMs, 5_000), requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
+    requestHandler: { connectionTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
   };
 }
 
