@@ -23,12 +23,12 @@ export function configDefine(config: unknown): Record<string, string> {
 }
 
 /** Bundles one handler (or any entry) with FUNCTION_BUNDLING, outside CDK: `npm run build` and the benchmarks. */
-export async function bundleFunction(options: { entry: string; outfile: string; config: unknown; sourcemap?: boolean }): Promise<void> {
+export async function bundleFunction(options: { entry: string; outfile: string; config: unknown; sourcemap?: boolean; external?: string[] }): Promise<void> {
   await build({
     ...FUNCTION_BUNDLING,
     banner: { js: FUNCTION_BUNDLING.banner },
     mainFields: [...FUNCTION_BUNDLING.mainFields],
-    external: [...FUNCTION_BUNDLING.external],
+    external: options.external ?? [...FUNCTION_BUNDLING.external],
     sourcemap: options.sourcemap ?? FUNCTION_BUNDLING.sourcemap,
     entryPoints: [options.entry],
     bundle: true,

@@ -1,21 +1,23 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { validationResultSchema, ValidatorUnavailableError, type ValidationRequest, type ValidationResult, type Validator } from './validation-contract';
 
 /**
  * Invokes the validator Lambda synchronously. Its verdict is evidence; anything else — the invoke
  * refused (throttled after the SDK's retries, denied), timed out, the validator crashed or answered
  * nonsense — is no evidence at all, and throws ValidatorUnavailableError for the run to hand over.
+ * The Lambda SDK loads on first use (the orchestrator starts it alongside its first reads).
  */
 export class LambdaValidatorClient implements Validator {
   constructor(
-    private readonly lambda: LambdaClient,
+    private readonly lambda: () => Promise<LambdaClient>,
     private readonly functionName: string,
   ) {}
 
   async validate(request: ValidationRequest): Promise<ValidationResult> {
     let response;
     try {
-      response = await this.lambda.send(
+      const [{ InvokeCommand }, lambda] = await Promise.all([import('@aws-sdk/client-lambda'), this.lambda()]);
+      response = await lambda.send(
         new InvokeCommand({
           FunctionName: this.functionName,
           InvocationType: 'RequestResponse',

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
+import { loadConfig } from '../../shared/config';
 import { localClientConfig } from './history-table';
 
 /** A Lambda Context for invoking handlers in tests, with a controllable time budget. */
@@ -29,7 +29,8 @@ export function fakeContext(options: { functionName?: string; awsRequestId?: str
  * credentials, silent Powertools. Undo with vi.unstubAllEnvs() and vi.unstubAllGlobals().
  */
 export function stubFunctionEnvironment(variables: Record<string, string>): void {
-  vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(readFileSync('rollback.config.json', 'utf8')));
+  // As the CDK app bundles it: validated, defaults applied, through JSON.
+  vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(JSON.stringify(loadConfig('rollback.config.json'))));
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', localClientConfig().endpoint);
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');

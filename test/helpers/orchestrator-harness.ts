@@ -173,7 +173,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     config: (options.configure ?? ((config) => config))(loadConfig('rollback.config.json')),
     history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices), controls: guarded(history.controls) },
     targets: guardedDrivers(awsTargetDrivers(awsClientFactory({ base: { region: 'eu-west-1' } }))),
-    validator: guarded(new LambdaValidatorClient(lambda, VALIDATOR_FUNCTION)),
+    validator: guarded(new LambdaValidatorClient(async () => lambda, VALIDATOR_FUNCTION)),
     notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN, { links: HARNESS_LINKS })),
     alarms: guarded(new CloudWatchAlarmActions(async () => new CloudWatchClient({ region: 'eu-west-1' }))),
     clock: history.clock,

@@ -128,7 +128,7 @@ describe('CodePipeline stage target', () => {
 });
 
 describe('validator client', () => {
-  const validator = new LambdaValidatorClient(new LambdaClient({ region: 'eu-west-1' }), 'validator');
+  const validator = new LambdaValidatorClient(async () => new LambdaClient({ region: 'eu-west-1' }), 'validator');
   const validationRequest = { environments: [{ name: 'production', alarmPrefixes: ['p-'] }], budgetMs: 1000, pollIntervalMs: 100, consecutivePasses: 1 };
   const payload = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)) as never;
 

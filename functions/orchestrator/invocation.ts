@@ -1,0 +1,69 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { CloudWatchAlarmActions } from '../../shared/aws/cloudwatch-alarm-actions';
+import { requireEnv } from '../../shared/aws/environment-variables';
+import { loadOnce } from '../../shared/aws/load-once';
+import type { RollbackConfig } from '../../shared/config';
+import { dynamoHistory } from '../../shared/history/dynamo-history';
+import { DeadLetterQueueNotifier, NotifierWithFallback } from '../../shared/notify/fallback-notifier';
+import { SnsNotifier } from '../../shared/notify/sns-notifier';
+import { dashboardNameFor } from '../../shared/powertools/metric-names';
+import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
+import type { RollbackRunResult } from '../../shared/rollback/run-context';
+import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
+import { awsClientFactory } from '../../shared/targets/client-factory';
+import { awsTargetDrivers } from '../../shared/targets/target-drivers';
+import { systemClock } from '../../shared/time/clock';
+import { LambdaValidatorClient } from '../../shared/validation/lambda-validator-client';
+
+export interface ContainerParts {
+  config: RollbackConfig;
+  logger: Logger;
+  metrics: Metrics;
+  /** Built at init, as the first read needs it. */
+  historyClient: DynamoDBDocumentClient;
+}
+
+/**
+ * The orchestrator past its cold start: loaded by the first invocation, while nothing has been read
+ * yet, and kept for the container's life. The Lambda client loads alongside the first history
+ * reads; SNS, SQS, CloudWatch and each target's SDK on first use.
+ */
+export function orchestratorFor(parts: ContainerParts): (event: unknown, context: Context) => Promise<RollbackRunResult> {
+  const { config, logger, metrics } = parts;
+  const lambda = loadOnce(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ maxAttempts: 5 }));
+  void lambda().catch(() => undefined); // started now, in parallel with the reads; a failure surfaces on use
+  const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
+    config,
+    history: dynamoHistory({ client: parts.historyClient, tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
+    targets: awsTargetDrivers(awsClientFactory({ base: { maxAttempts: 5 } })),
+    validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
+    notifier: new NotifierWithFallback(
+      new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN'), {
+        // Lambda sets the region and the log group: every message links to the dashboard and the run's logs.
+        links: { region: requireEnv('AWS_REGION'), dashboardName: dashboardNameFor(config.application), logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME },
+        chatTopicArn: process.env.CHAT_TOPIC_ARN,
+        onChatFailure: (error) => logger.error('the chat topic refused a notification (the results topic has it)', { error: error.message }),
+      }),
+      new DeadLetterQueueNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})), requireEnv('FAILED_EVENTS_QUEUE_URL')),
+      (error) => logger.error('the results topic refused a notification; sending it to the failed-events queue', { error: error.message }),
+    ),
+    alarms: new CloudWatchAlarmActions(loadOnce(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient({ maxAttempts: 3 }))),
+    clock: systemClock,
+    logger,
+  };
+  return async (event, context) => {
+    const result = await runRollback(event, context.awsRequestId, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+    for (const measured of measuredResults(result)) {
+      for (const datum of metricsFor(measured)) {
+        const single = metrics.singleMetric();
+        single.addDimension('environment', measured.environment!);
+        single.addMetric(datum.name, datum.unit, datum.value);
+      }
+    }
+    logger.info('run finished', { outcome: result.outcome, rollbackLevel: result.level, environment: result.environment, durationMs: result.durationMs });
+    return result;
+  };
+}
