@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
-import { CONFIG_FILE_NAME, loadConfig, type RollbackConfig } from '../shared/config';
+import type { RollbackConfig } from '../shared/config';
+import { findConfig, loadConfigFrom } from './config-discovery';
 import { openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
 
 /** What every command gets: where to write, the environment, and how to reach config and history. */
@@ -16,6 +16,8 @@ export interface CliIo {
 
 export interface GlobalOptions extends ConnectionOptions {
   config?: string;
+  profile?: string;
+  debug?: boolean;
 }
 
 export class CliContext {
@@ -24,9 +26,9 @@ export class CliContext {
     readonly options: GlobalOptions,
   ) {}
 
-  /** --config, else ROLLBACK_CONFIG, else rollback.config.json in the working directory. */
+  /** --config, else ROLLBACK_CONFIG, else rollback.config.json here or above; --local falls back to the built-in demo. */
   loadConfig(): RollbackConfig {
-    return loadConfig(resolve(this.io.cwd, this.options.config ?? this.io.env.ROLLBACK_CONFIG ?? CONFIG_FILE_NAME));
+    return loadConfigFrom(findConfig(this.options, this.io.env, this.io.cwd));
   }
 
   /** Opens the history, runs the work, and always closes it (stopping a local DynamoDB). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createDocumentClient } from '../shared/aws/dynamodb-clients';
 import { dynamoHistory, type HistoryPorts } from '../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../shared/history/history-table-setup';
@@ -9,9 +9,12 @@ import { localClientConfig, startDynamoDbLocal } from '../shared/local/dynamodb-
 import { systemClock, type Clock } from '../shared/time/clock';
 import { UsageError } from './cli-errors';
 
-/** Where `--local` keeps DynamoDB Local's data, so history survives between runs (git-ignored). */
+/**
+ * Where `--local` keeps its state (DynamoDB Local's data), so history survives between runs: one
+ * place, whatever folder the command runs in. $ROLLBACKCTL_HOME, else the XDG state directory.
+ */
 export function localStateDirectory(env: NodeJS.ProcessEnv): string {
-  return env.ROLLBACKCTL_HOME ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.rollbackctl');
+  return env.ROLLBACKCTL_HOME ?? join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'rollbackctl');
 }
 /** Versioned with the record format: a local history from an older release (untyped journal steps) is left aside, not misread. */
 export const LOCAL_TABLE_NAME = 'rollback-history-v2';

@@ -1,3 +1,4 @@
+import './quiet-node-warning'; // first: before any AWS SDK module loads
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './rollbackctl';
 

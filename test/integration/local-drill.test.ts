@@ -298,12 +298,34 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     expect(result).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: stack rollback-controller-demo-shop not found in eu-west-1: deploy it (npx cdk deploy), pass --stack NAME, or pass --function NAME' });
   });
 
+  it.each<[string, Error & { name: string }, string]>([
+    ['no region', Object.assign(new Error('Region is missing'), { name: 'Error' }), 'no AWS region: pass --region, set AWS_REGION, or give your profile a region'],
+    ['an expired token', Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' }), 'your AWS credentials have expired (The security token included in the request is expired); log in again (e.g. aws sso login) and retry'],
+    ['access denied', Object.assign(new Error('User: arn:aws:iam::1:user/ci is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }), 'AWS denied the request (User: arn:aws:iam::1:user/ci is not authorized to perform: cloudformation:DescribeStacks); README "Security" lists the IAM each command needs'],
+    ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }), 'AWS is throttling requests (ThrottlingException); nothing was left half-done: retry in a minute'],
+    ['anything else', Object.assign(new Error('socket hang up\n    at Socket.<anonymous>'), { name: 'SomethingNew' }), 'unexpected failure: SomethingNew: socket hang up (run with --debug for details)'],
+  ])('says in one line what to do about %s, exit 1, no stack trace', async (_, error, line) => {
+    cloudFormationMock.on(DescribeStacksCommand).rejects(error);
+
+    const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
+
+    expect(result).toEqual({ exitCode: 1, stdout: '', stderr: `rollbackctl: ${line}` });
+  });
+
+  it('prints the whole error with --debug', async () => {
+    cloudFormationMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'SomethingNew' }));
+
+    const result = await cli(['--debug', 'drill', '--env', 'production', '--region', 'eu-west-1']);
+
+    expect(result.stderr).toMatch(/^rollbackctl: unexpected failure: SomethingNew: socket hang up \(run with --debug for details\)\nSomethingNew: socket hang up\n\s+at /);
+  });
+
   it('says plainly when there are no AWS credentials, without a stack trace', async () => {
     cloudFormationMock.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
 
     const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
 
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toBe('rollbackctl: no usable AWS credentials (Could not load credentials from any providers); configure a profile or use --local');
+    expect(result.stderr).toBe('rollbackctl: no usable AWS credentials (Could not load credentials from any providers); configure a profile (--profile) or use --local');
   });
 });

