@@ -77,6 +77,21 @@ describe('rollbackctl gate', () => {
 });
 
 describe('rollbackctl record', () => {
+  it('shows text from the history with its control characters escaped, never interpreted by the terminal', async () => {
+    const { cli } = await cliTarget();
+    const hostile = 'ana\u001b]0;owned\u0007\u009b2J';
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab', '--by', hostile, '--id', 'hostile-1', '--revision', 'fix\u001b[8mhidden');
+
+    const shown = await cli('show', 'hostile-1');
+    const json = await cli('show', 'hostile-1', '--json');
+
+    expect(shown.stdout).toContain('gitlab (ana\\u001b]0;owned\\u0007\\u009b2J)');
+    expect(shown.stdout).toContain('fix\\u001b[8mhidden');
+    expect(shown.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    // JSON keeps the value: the escape is the same character.
+    expect(JSON.parse(json.stdout)).toMatchObject({ recordedBy: hostile, sourceRevision: 'fix\u001b[8mhidden' });
+  });
+
   it('records a CI deployment start and finish without an id, then a retried finish changes nothing', async () => {
     const { cli, history } = await cliTarget();
 
