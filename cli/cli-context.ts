@@ -8,6 +8,8 @@ export interface CliIo {
   err(text: string): void;
   /** Raw output without a newline, for a live spinner; only given when stdout is a terminal. */
   liveWrite?(text: string): void;
+  /** The terminal's width: long lines are cut to it (only given when stdout is a terminal; pipes get everything). */
+  columns?: number;
   /** Asks a yes/no question; only given when stdin is a terminal. */
   confirm?(question: string): Promise<boolean>;
   env: NodeJS.ProcessEnv;

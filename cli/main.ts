@@ -14,7 +14,7 @@ async function confirm(question: string): Promise<boolean> {
 const exitCode = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
-  ...(process.stdout.isTTY ? { liveWrite: (text: string) => void process.stdout.write(text) } : {}),
+  ...(process.stdout.isTTY ? { liveWrite: (text: string) => void process.stdout.write(text), columns: process.stdout.columns } : {}),
   ...(process.stdin.isTTY ? { confirm } : {}),
   env: process.env,
   cwd: process.cwd(),

@@ -15,6 +15,7 @@ import { gateCommand } from './commands/gate-command';
 import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 import { localPathCommand, localResetCommand } from './commands/local-command';
+import { statusCommand } from './commands/status-command';
 import { escapeControlCharacters } from './terminal-safe';
 import { rollbackctlVersion } from './version';
 
@@ -133,6 +134,15 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--by <who>', 'who is rolling back (default: your login)')
     .option('--json', 'print the machine-readable result')
     .action(withContext((context, options) => rollbackCommand(context, options)));
+
+  program
+    .command('status')
+    .description('each environment now: active deployment, last good, a running rollback and its step, cooldown, mode or pause, last rollback')
+    .option('--env <environment>', 'only this environment')
+    .option('--watch [seconds]', 'refresh every N seconds (default 5) until interrupted')
+    .addOption(new Option('--times <n>', 'with --watch: stop after n refreshes').hideHelp())
+    .option('--json', 'print { schemaVersion, at, environments: [...] }')
+    .action(withContext((context, options) => statusCommand(context, options)));
 
   const local = program.command('local').description('the local state that --local commands share');
   local

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { environmentStatus, renderStatus } from '../../cli/commands/status-command';
+import { findEnvironment, loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { HistoryPage } from '../../shared/history/deployment-history';
 import type { JournalStep } from '../../shared/history/run-journal';
@@ -49,6 +51,67 @@ describe('rollbackctl pause and resume', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
     expect(await history.controls.read('production')).toEqual({ environment: 'production', events: [] });
+  });
+});
+
+describe('rollbackctl status', () => {
+  it('shows each environment: active, last good, mode or pause, last rollback; --json has a schema version; --watch refreshes', async () => {
+    const { cli } = await cliTarget();
+    await cli('record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130');
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140');
+    await cli('pause', '--env', 'production', '--for', '30m', '--reason', 'incident 42', '--by', 'ana');
+
+    const text = await cli('status', '--env', 'production');
+    const json = JSON.parse((await cli('status', '--json')).stdout) as { schemaVersion: number; environments: { environment: string }[] };
+    const watched = await cli('status', '--env', 'production', '--watch', '1', '--times', '2');
+
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout.split('\n').slice(2)).toEqual([
+      'production',
+      expect.stringMatching(/^ {2}automation {4}paused: automation in production is paused by ana until \S+: incident 42$/),
+      '  active        p-140 1.4.0 succeeded',
+      '  last good     p-130 1.3.0',
+      '  last rollback none in 30 days',
+    ]);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.environments.map((environment) => environment.environment)).toEqual(['test', 'staging', 'production']);
+    expect(watched.stdout.match(/^status at /gm)).toHaveLength(2);
+  });
+
+  it('shows a running rollback with its current step and lease, and the cooldown after the last one', () => {
+    const config = loadConfig('rollback.config.json');
+    const production = findEnvironment(config, 'production');
+    const running: DeploymentRecord = {
+      deploymentId: 'p-150', kind: 'deployment', environment: 'production', version: '1.5.0', status: 'rolling_back', startedAt: '2026-11-24T09:00:00.000Z', updatedAt: '2026-11-24T10:01:00.000Z', source: 'cli',
+      rollback: { runId: 'alarm-1', mode: 'automatic', holder: 'invocation-7', leaseExpiresAt: '2026-11-24T10:15:00.000Z', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-24T10:00:00.000Z' },
+      timeline: [{ step: 'stage-validation', at: '2026-11-24T10:01:00.000Z', runId: 'alarm-1', outcome: 'info', durationMs: 0, detail: 'round 2 of 3 passed', facts: { passed: false, rounds: 2 } } as never],
+    };
+    const earlier: DeploymentRecord = {
+      deploymentId: 'p-140', kind: 'deployment', environment: 'production', version: '1.4.0', status: 'rolled_back', startedAt: '2026-11-24T08:00:00.000Z', updatedAt: '2026-11-24T09:56:00.000Z', source: 'cli',
+      rollbackStartedAt: '2026-11-24T09:50:00.000Z',
+      rollback: { runId: 'alarm-0', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-24T09:50:00.000Z', finishedAt: '2026-11-24T09:55:00.000Z', level: 'stage', targetVersion: '1.3.0' },
+    };
+
+    const status = environmentStatus({ environment: production, policy: config.policy, pair: { activeDeployment: running }, rollbacks: [earlier], now: new Date('2026-11-24T10:02:00.000Z') });
+
+    expect(status).toEqual({
+      environment: 'production',
+      automation: { mode: 'act' },
+      active: { deploymentId: 'p-150', version: '1.5.0', status: 'rolling_back' },
+      running: { runId: 'alarm-1', holder: 'invocation-7', leaseExpiresAt: '2026-11-24T10:15:00.000Z', step: 'stage-validation', stepAt: '2026-11-24T10:01:00.000Z', detail: 'round 2 of 3 passed' },
+      cooldownUntil: '2026-11-24T10:05:00.000Z',
+      lastRollback: { deploymentId: 'p-140', outcome: 'rolled_back', level: 'stage', fromVersion: '1.4.0', toVersion: '1.3.0', startedAt: '2026-11-24T09:50:00.000Z', finishedAt: '2026-11-24T09:55:00.000Z' },
+    });
+    expect(renderStatus(status, 60).split('\n')).toEqual([
+      'production',
+      '  automation    act',
+      '  active        p-150 1.5.0 rolling_back',
+      '  last good     none recorded',
+      '  running       run alarm-1 (driven by invocation-7), lease…',
+      '    step        stage-validation at 2026-11-24T10:01:00.000…',
+      '  cooldown      until 2026-11-24T10:05:00.000Z',
+      '  last rollback rolled_back (stage) 1.4.0 -> 1.3.0 at 2026-…',
+    ]);
   });
 });
 

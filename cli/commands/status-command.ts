@@ -1,0 +1,140 @@
+import type { EnvironmentConfig, RollbackPolicy } from '../../shared/config';
+import { findEnvironment } from '../../shared/config';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { EnvironmentControl } from '../../shared/history/environment-controls';
+import type { RollbackPair } from '../../shared/history/rollback-selection';
+import { automationFor } from '../../shared/rollback/automation-mode';
+import { cooldownAfter } from '../../shared/rollback/rollback-plan';
+import type { CliContext } from '../cli-context';
+import { UsageError } from '../cli-errors';
+
+export interface StatusOptions {
+  env?: string;
+  json?: boolean;
+  /** Refresh every this many seconds (true: 5) until interrupted. */
+  watch?: string | boolean;
+  /** With --watch: stop after this many refreshes (scripts and tests). */
+  times?: string;
+}
+
+/** How far back "the last rollback" is looked for. */
+const LAST_ROLLBACK_WINDOW_MS = 30 * 24 * 3_600_000;
+
+export interface EnvironmentStatus {
+  environment: string;
+  automation: { mode: 'act' | 'observe' | 'paused'; until?: string; reason?: string };
+  active?: { deploymentId: string; version: string; status: string };
+  lastKnownGood?: { deploymentId: string; version: string };
+  running?: { runId: string; holder?: string; leaseExpiresAt?: string; step?: string; stepAt?: string; detail?: string };
+  cooldownUntil?: string;
+  lastRollback?: { deploymentId: string; outcome: string; level?: string; fromVersion: string; toVersion?: string; startedAt: string; finishedAt?: string };
+}
+
+/** One environment's state as an on-call person asks it: what is live, what is running, what holds automation back. Pure. */
+export function environmentStatus(input: {
+  environment: EnvironmentConfig;
+  policy: RollbackPolicy;
+  pair: RollbackPair;
+  rollbacks: readonly DeploymentRecord[];
+  control?: EnvironmentControl;
+  now: Date;
+}): EnvironmentStatus {
+  const { environment, pair, now } = input;
+  const automation = automationFor(environment.name, environment.mode, input.control, now);
+  const active = pair.activeDeployment;
+  const step = active?.status === 'rolling_back' ? active.timeline?.at(-1) : undefined;
+  const last = input.rollbacks.find((record) => record.rollback);
+  const cooldown = cooldownAfter(input.rollbacks, input.policy, now);
+  return {
+    environment: environment.name,
+    automation: { mode: automation.mode, ...(automation.mode === 'paused' ? { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } : {}) },
+    ...(active ? { active: { deploymentId: active.deploymentId, version: active.version, status: active.status } } : {}),
+    ...(pair.lastKnownGood ? { lastKnownGood: { deploymentId: pair.lastKnownGood.deploymentId, version: pair.lastKnownGood.version } } : {}),
+    ...(active?.status === 'rolling_back' && active.rollback
+      ? {
+          running: {
+            runId: active.rollback.runId,
+            ...(active.rollback.holder ? { holder: active.rollback.holder } : {}),
+            ...(active.rollback.leaseExpiresAt ? { leaseExpiresAt: active.rollback.leaseExpiresAt } : {}),
+            ...(step ? { step: step.step, stepAt: step.at, detail: step.detail } : {}),
+          },
+        }
+      : {}),
+    ...(cooldown ? { cooldownUntil: cooldown.until } : {}),
+    ...(last?.rollback
+      ? {
+          lastRollback: {
+            deploymentId: last.deploymentId,
+            outcome: last.status,
+            ...(last.rollback.level ? { level: last.rollback.level } : {}),
+            fromVersion: last.version,
+            ...(last.rollback.targetVersion ? { toVersion: last.rollback.targetVersion } : {}),
+            startedAt: last.rollback.startedAt,
+            ...(last.rollback.finishedAt ? { finishedAt: last.rollback.finishedAt } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The lines a person reads for one environment, each cut to the terminal's width (`--json` has everything). Pure. */
+export function renderStatus(status: EnvironmentStatus, width = Infinity): string {
+  const cut = (text: string) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+  const automation = status.automation.mode === 'paused' ? `paused: ${status.automation.reason}` : status.automation.mode;
+  const lines: [string, string | undefined][] = [
+    ['automation', automation],
+    ['active', status.active ? `${status.active.deploymentId} ${status.active.version} ${status.active.status}` : 'none recorded'],
+    ['last good', status.lastKnownGood ? `${status.lastKnownGood.deploymentId} ${status.lastKnownGood.version}` : 'none recorded'],
+    [
+      'running',
+      status.running
+        ? `run ${status.running.runId}${status.running.holder ? ` (driven by ${status.running.holder})` : ''}${status.running.leaseExpiresAt ? `, lease until ${status.running.leaseExpiresAt}` : ''}`
+        : undefined,
+    ],
+    ['  step', status.running?.step ? `${status.running.step} at ${status.running.stepAt}: ${status.running.detail}` : undefined],
+    ['cooldown', status.cooldownUntil ? `until ${status.cooldownUntil}` : undefined],
+    [
+      'last rollback',
+      status.lastRollback
+        ? `${status.lastRollback.outcome}${status.lastRollback.level ? ` (${status.lastRollback.level})` : ''} ${status.lastRollback.fromVersion} -> ${status.lastRollback.toVersion ?? '?'} at ${status.lastRollback.startedAt} (${status.lastRollback.deploymentId})`
+        : 'none in 30 days',
+    ],
+  ];
+  return [status.environment, ...lines.filter(([, value]) => value !== undefined).map(([name, value]) => cut(`  ${name.padEnd(13)} ${value}`))].join('\n');
+}
+
+/**
+ * `rollbackctl status [--env X] [--watch [s]]`: per environment, what is live, the last good, a
+ * running rollback and its current step, cooldown, mode or pause, and the last rollback.
+ */
+export async function statusCommand(context: CliContext, options: StatusOptions): Promise<void> {
+  const config = context.loadConfig();
+  const environments = options.env ? [findEnvironment(config, options.env)] : config.environments;
+  const intervalSeconds = options.watch === undefined || options.watch === false ? undefined : options.watch === true ? 5 : Number(options.watch);
+  if (intervalSeconds !== undefined && !(Number.isFinite(intervalSeconds) && intervalSeconds >= 1)) throw new UsageError(`invalid --watch "${String(options.watch)}": seconds between refreshes, 1 or more`);
+  const times = options.times === undefined ? Infinity : Number(options.times);
+  if (!(times >= 1)) throw new UsageError(`invalid --times "${options.times}": a count of refreshes, 1 or more`);
+  await context.withHistory(async ({ history }) => {
+    for (let refresh = 1; ; refresh += 1) {
+      const now = new Date();
+      const statuses = await Promise.all(
+        environments.map(async (environment) => {
+          const [pair, rollbacks, control] = await Promise.all([
+            history.deployments.findRollbackPair(environment.name),
+            history.deployments.listRollbacksSince(environment.name, new Date(now.getTime() - LAST_ROLLBACK_WINDOW_MS)),
+            history.controls.read(environment.name),
+          ]);
+          return environmentStatus({ environment, policy: config.policy, pair, rollbacks, control, now });
+        }),
+      );
+      if (options.json) context.printJson({ schemaVersion: 1, at: now.toISOString(), environments: statuses });
+      else {
+        // A terminal watching gets a cleared screen per refresh; a pipe gets the refreshes one after another.
+        if (intervalSeconds !== undefined && context.io.liveWrite) context.io.liveWrite('\u001b[2J\u001b[H');
+        context.io.out([`status at ${now.toISOString()}`, ...statuses.map((status) => renderStatus(status, context.io.columns ?? Infinity))].join('\n\n'));
+      }
+      if (intervalSeconds === undefined || refresh >= times) return;
+      await new Promise((resume) => setTimeout(resume, intervalSeconds * 1_000));
+    }
+  });
+}
