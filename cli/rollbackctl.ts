@@ -4,7 +4,7 @@ import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, Invalid
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { EXIT, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
-import { drillCommand } from './commands/drill-command';
+import { drillCommand, type DrillOptions } from './commands/drill-command';
 import { historyCommand } from './commands/history-command';
 import { rollbackCommand } from './commands/rollback-command';
 import { SCENARIO_NAMES } from './local-drill/scenarios';
@@ -93,7 +93,9 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--stack <name>', 'against AWS: stack to read outputs from (default: rollback-controller-<application>)')
     .option('--by <who>', 'who is drilling (default: your login)')
     .option('--json', 'print the machine-readable result')
-    .action(withContext((context, options) => drillCommand(context, options)));
+    .action(function (this: Command, options: DrillOptions) {
+      return withContext((context, given: DrillOptions) => drillCommand(context, given))({ ...options, scenarioGiven: this.getOptionValueSource('scenario') === 'cli' });
+    });
 
   program
     .command('gate')

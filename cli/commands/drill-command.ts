@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { findEnvironment } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { followRun } from '../aws/remote-run';
 import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { DrillPrinter } from '../local-drill/drill-printer';
@@ -21,6 +22,8 @@ export interface DrillOptions extends AwsTargetOptions {
   scenario: ScenarioName;
   event?: string;
   env?: string;
+  /** --scenario was given on the command line (it has a default). */
+  scenarioGiven?: boolean;
 }
 
 /** Who is asking: --by, else the login name, so history says who drilled or rolled back. */
@@ -32,20 +35,48 @@ export function defaultStackName(application: string): string {
   return `rollback-controller-${application}`;
 }
 
-/** Prints a deployed run's result the way the local drill prints its own. */
-export function printRemoteResult(context: CliContext, result: RollbackRunResult, json: boolean | undefined): void {
-  if (json) {
+/** Exit code for a remote run's outcome: 0 only when it rolled back (or, for a drill, would have). */
+export function exitCodeFor(outcome: string): number {
+  if (outcome === 'rolled_back') return EXIT.ok;
+  if (outcome === 'rejected') return EXIT.rejected;
+  return EXIT.failed;
+}
+
+/**
+ * Invokes the deployed orchestrator and prints its run the way the local drill prints its own. With
+ * the history table known (--table, ROLLBACK_TABLE), each step shows as it is journaled; the verdict
+ * is the last line.
+ */
+export async function runRemotely(
+  context: CliContext,
+  call: { functionName: string; payload: Record<string, unknown> & { requestId: string }; deploymentId?: string; json?: boolean },
+): Promise<RollbackRunResult> {
+  const invocation = invokeOrchestrator(call.functionName, call.payload, context.options.region);
+  if (call.json) {
+    const result = await invocation;
     context.printJson(result);
-    return;
+    return result;
   }
   const printer = new DrillPrinter(context.io, false);
-  for (const step of result.timeline) printer.step(step);
+  const tableKnown = Boolean(context.options.table ?? context.io.env.ROLLBACK_TABLE ?? context.options.local);
+  let shown = 0;
+  let result: RollbackRunResult;
+  if (tableKnown && call.deploymentId) {
+    ({ result, shown } = await context.withHistory(({ history }) =>
+      followRun(invocation, { history, deploymentId: call.deploymentId!, runId: call.payload.requestId }, (step) => printer.step(step)),
+    ));
+  } else {
+    result = await invocation;
+  }
+  for (const step of result.timeline.slice(shown)) printer.step(step);
   printer.outcome(result, result.durationMs, result.durationMs);
+  return result;
 }
 
 export async function drillCommand(context: CliContext, options: DrillOptions): Promise<number> {
   const config = context.loadConfig();
   if (context.options.local) {
+    if (options.event && options.scenarioGiven) throw new UsageError('--scenario and --event each choose what the local drill runs: give one of them');
     if (options.env) throw new UsageError('--env is for drills against AWS; a local drill picks its environments from the scenario (or --event)');
     const event = options.event === undefined ? undefined : readEventFile(options.event, context.io.cwd);
     // A scenario the configuration cannot play is refused before DynamoDB Local starts.
@@ -58,7 +89,8 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
   const payload = { action: 'drill', environment, requestedBy: requester(options, context.io.env), requestId: `drill-${randomUUID()}` };
   if (!options.json) context.io.out(`drilling ${environment} through ${functionName} (reads for real, changes nothing)…`);
-  const result = await invokeOrchestrator(functionName, payload, context.options.region);
-  printRemoteResult(context, result, options.json);
-  return EXIT.ok;
+  // A drill journals on its own record: drill-<environment>-<requestId>.
+  const result = await runRemotely(context, { functionName, payload, deploymentId: `drill-${environment}-${payload.requestId}`, json: options.json });
+  // Exit 0 only when the rehearsed rollback would have worked: a drill that finds a problem fails the job that ran it.
+  return exitCodeFor(result.outcome);
 }

@@ -7,8 +7,8 @@ import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { EXIT, parseChoice, UsageError } from '../cli-errors';
-import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-invoker';
-import { defaultStackName, printRemoteResult, requester } from './drill-command';
+import { resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { defaultStackName, requester, runRemotely } from './drill-command';
 import type { CliContext } from '../cli-context';
 
 export interface RecordOptions {
@@ -153,7 +153,6 @@ async function askForRollback(context: CliContext, options: RecordOptions, appli
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
   if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} failed; asking ${functionName} to roll it back…`);
   const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: `deploy-failed-${deployment.deploymentId}` };
-  const result = await invokeOrchestrator(functionName, request, context.options.region);
-  printRemoteResult(context, result, options.json);
+  const result = await runRemotely(context, { functionName, payload: request, deploymentId: deployment.deploymentId, json: options.json });
   return result.outcome === 'rollback_failed' || result.outcome === 'handed_over' ? EXIT.failed : EXIT.ok;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { findEnvironment } from '../../shared/config';
-import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { resolveOrchestrator } from '../aws/orchestrator-invoker';
 import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
-import { defaultStackName, printRemoteResult, requester, type AwsTargetOptions } from './drill-command';
+import { defaultStackName, exitCodeFor, requester, runRemotely, type AwsTargetOptions } from './drill-command';
 
 export interface RollbackOptions extends AwsTargetOptions {
   env: string;
@@ -14,29 +14,43 @@ export interface RollbackOptions extends AwsTargetOptions {
   force?: boolean;
 }
 
-/** Exit code for a manual rollback's outcome: scripts need to know it did not happen. */
-function exitCodeFor(outcome: string): number {
-  if (outcome === 'rolled_back') return EXIT.ok;
-  if (outcome === 'rejected') return EXIT.rejected;
-  return EXIT.failed;
+/** Where the rollback will act, resolved before anyone is asked: the account and region of the credentials in use. */
+async function whereItActs(region: string | undefined): Promise<{ account: string; region: string }> {
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient(region ? { region } : {});
+  try {
+    const [identity, resolvedRegion] = await Promise.all([sts.send(new GetCallerIdentityCommand({})), sts.config.region()]);
+    return { account: identity.Account ?? '?', region: resolvedRegion };
+  } finally {
+    sts.destroy();
+  }
 }
 
 export async function rollbackCommand(context: CliContext, options: RollbackOptions): Promise<number> {
+  if (context.options.local) throw new UsageError('rollback acts through the deployed orchestrator, and --local has none: rehearse it with rollbackctl drill --local');
   const config = context.loadConfig();
   const environment = findEnvironment(config, options.env).name;
   if (options.reason.trim().length < 3) throw new UsageError('--reason must say why (at least 3 characters): it goes into the history and the notification');
   if (options.to !== undefined && options.to.trim() === '') throw new UsageError('--to must name a version');
-  const target = options.to ? `version ${options.to}` : 'its last known-good version';
+  if (!options.yes && !context.io.confirm) throw new UsageError('refusing to roll back without confirmation: not an interactive terminal, so add --yes');
+  // Everything is resolved first (function, account, region, versions); only then is a person asked.
+  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
+  const where = await whereItActs(context.options.region);
+  const tableKnown = Boolean(context.options.table ?? context.io.env.ROLLBACK_TABLE);
+  const pair = tableKnown ? await context.withHistory(({ history }) => history.deployments.findRollbackPair(environment, { targetVersion: options.to })) : undefined;
+  const to = options.to ? pair?.requestedTarget : pair?.lastKnownGood;
+  const from = pair?.activeDeployment;
+  const versions = pair
+    ? `from ${from ? `${from.version} (${from.deploymentId})` : 'nothing active'} to ${to ? `${to.version} (${to.deploymentId})` : options.to ? `${options.to} (not in the history)` : 'no known-good version'}`
+    : `to ${options.to ? `version ${options.to}` : 'its last known-good version'} (pass --table or set ROLLBACK_TABLE to see the versions)`;
   if (!options.yes) {
-    if (!context.io.confirm) throw new UsageError('refusing to roll back without confirmation: not an interactive terminal, so add --yes');
     const past = options.force ? ', past any deployment recorded irreversible (their changes stay)' : '';
-    const confirmed = await context.io.confirm(`Roll ${environment} back to ${target}${past}? This changes live traffic. [y/N] `);
+    const confirmed = await context.io.confirm!(`Roll ${environment} back ${versions}${past} in account ${where.account}, ${where.region}, through ${functionName}? This changes live traffic. [y/N] `);
     if (!confirmed) {
       context.io.out('not rolled back: nothing was sent');
       return EXIT.ok;
     }
   }
-  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
   const payload = {
     action: 'rollback',
     environment,
@@ -46,8 +60,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
     requestId: `manual-${randomUUID()}`,
     ...(options.force ? { force: true } : {}),
   };
-  if (!options.json) context.io.out(`rolling ${environment} back to ${target} through ${functionName}…`);
-  const result = await invokeOrchestrator(functionName, payload, context.options.region);
-  printRemoteResult(context, result, options.json);
+  if (!options.json) context.io.out(`rolling ${environment} back ${versions} through ${functionName} (${where.account}, ${where.region})…`);
+  const result = await runRemotely(context, { functionName, payload, ...(from ? { deploymentId: from.deploymentId } : {}), json: options.json });
   return exitCodeFor(result.outcome);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openHistory } from '../../cli/history-connection';
@@ -201,9 +202,12 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
   }
   const invokedPayloads = () => lambdaMock.commandCalls(InvokeCommand).map((call) => ({ ...call.args[0].input, Payload: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) }));
 
+  const stsMock = mockClient(STSClient);
   beforeEach(() => {
     lambdaMock.reset();
     cloudFormationMock.reset();
+    stsMock.reset();
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ana', UserId: 'AIDA' });
     cloudFormationMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'rollback-controller-demo-shop', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'OrchestratorFunctionName', OutputValue: 'rc-orchestrator' }] }] });
     lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(deployedResult)) as never });
   });
@@ -251,18 +255,47 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     const result = await cli(['rollback', '--env', 'production', '--reason', 'migration is backward compatible', '--force', '--function', 'my-orchestrator', '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), true) });
 
     expect(result.exitCode).toBe(0);
-    expect(questions).toEqual(['Roll production back to its last known-good version, past any deployment recorded irreversible (their changes stay)? This changes live traffic. [y/N] ']);
+    expect(questions).toEqual([
+      'Roll production back to its last known-good version (pass --table or set ROLLBACK_TABLE to see the versions), past any deployment recorded irreversible (their changes stay) in account 123456789012, eu-west-1, through my-orchestrator? This changes live traffic. [y/N] ',
+    ]);
     expect(invokedPayloads()[0]?.Payload).toMatchObject({ action: 'rollback', environment: 'production', force: true });
   });
 
   it('rollback asks first, and sends nothing when the answer is no', async () => {
     const questions: string[] = [];
 
-    const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), false) });
+    const { tableName } = await createTestHistory();
+    const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName];
+    await cli(['record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130', ...table]);
+    await cli(['record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...table]);
 
-    expect(questions).toEqual(['Roll production back to its last known-good version? This changes live traffic. [y/N] ']);
+    const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--region', 'eu-west-1', ...table], { confirm: async (question) => (questions.push(question), false) });
+
+    // Resolved before asking: the function (stack output), the account and region, the versions.
+    expect(questions).toEqual(['Roll production back from 1.4.0 (p-140) to 1.3.0 (p-130) in account 123456789012, eu-west-1, through rc-orchestrator? This changes live traffic. [y/N] ']);
     expect(result).toMatchObject({ exitCode: 0, stdout: 'not rolled back: nothing was sent' });
     expect(lambdaMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses rollback --local and --scenario with --event, naming what to do instead', async () => {
+    expect(await cli(['--local', 'rollback', '--env', 'production', '--reason', 'broken', '--yes'])).toMatchObject({
+      exitCode: 2,
+      stderr: 'rollbackctl: rollback acts through the deployed orchestrator, and --local has none: rehearse it with rollbackctl drill --local',
+    });
+    expect(await cli(['drill', '--local', '--scenario', 'stage-fails', '--event', 'events/drill.json'])).toMatchObject({
+      exitCode: 2,
+      stderr: 'rollbackctl: --scenario and --event each choose what the local drill runs: give one of them',
+    });
+    expect(lambdaMock.calls()).toHaveLength(0);
+  });
+
+  it('a remote drill that finds a problem exits 1, so the job that ran it fails', async () => {
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ ...deployedResult, outcome: 'rollback_failed', drill: true })) as never });
+
+    const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.split('\n').at(-1)).toMatch(/^reason:|^outcome: rollback_failed/);
   });
 
   it('exits non-zero when the deployed rollback failed', async () => {

@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followRun } from '../../cli/aws/remote-run';
 import { buildCli } from '../../cli/build-cli';
 import { findConfig, loadConfigFrom } from '../../cli/config-discovery';
 import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import type { HistoryPorts } from '../../shared/history/dynamo-history';
+import type { JournalStep } from '../../shared/history/run-journal';
+import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { JVM_STARTS_TIMEOUT_MS } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
@@ -103,4 +108,31 @@ describe('the packaged rollbackctl: one bundled file', () => {
 
     expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production /m);
   }, JVM_STARTS_TIMEOUT_MS(1));
+});
+
+describe('following a remote run', () => {
+  it('shows each step of this run as it is journaled, once, and then the answer', async () => {
+    const step = (name: string, runId = 'manual-1') => ({ step: name, at: '2026-11-24T10:00:00.000Z', runId, outcome: 'ok', durationMs: 0, detail: name }) as unknown as JournalStep;
+    const journal = [step('claim', 'earlier-run'), step('claim')];
+    let reads = 0;
+    let finish!: (result: RollbackRunResult) => void;
+    const invocation = new Promise<RollbackRunResult>((resolve) => (finish = resolve));
+    const history = {
+      deployments: {
+        getDeployment: async () => {
+          reads += 1;
+          if (reads === 2) journal.push(step('stage-rollback'));
+          if (reads === 3) finish({ outcome: 'rolled_back', drill: false, timeline: [...journal], durationMs: 1 });
+          return { timeline: [...journal] } as unknown as DeploymentRecord;
+        },
+      },
+    } as unknown as HistoryPorts;
+    const shown: string[] = [];
+
+    const { result, shown: count } = await followRun(invocation, { history, deploymentId: 'p-140', runId: 'manual-1' }, (seen) => shown.push(seen.step), 1);
+
+    expect(shown).toEqual(['claim', 'stage-rollback']);
+    expect(count).toBe(2);
+    expect(result.outcome).toBe('rolled_back');
+  });
 });
