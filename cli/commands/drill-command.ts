@@ -54,7 +54,8 @@ export async function runRemotely(
   const invocation = invokeOrchestrator(call.functionName, call.payload, context.options.region);
   if (call.json) {
     const result = await invocation;
-    context.printJson(result);
+    // One shape per command: a drill prints { schemaVersion, runs } (local scenarios may have several runs).
+    context.printJson(call.payload.action === 'drill' ? { schemaVersion: 1, runs: [result] } : { schemaVersion: 1, ...result });
     return result;
   }
   const printer = new DrillPrinter(context.io, false);

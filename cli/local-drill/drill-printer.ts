@@ -18,10 +18,12 @@ export class DrillPrinter {
     private readonly isQuiet: boolean,
   ) {}
 
+  /** One line; on a terminal, each of its lines cut to the width (no wrapping pushes the verdict off screen). */
   line(text = ''): void {
     if (this.isQuiet) return;
     this.#clearSpinner();
-    this.io.out(text);
+    const width = this.io.columns;
+    this.io.out(width ? text.split('\n').map((row) => (row.length > width ? `${row.slice(0, width - 1)}…` : row)).join('\n') : text);
   }
 
   step(step: JournalStep): void {
@@ -36,11 +38,13 @@ export class DrillPrinter {
     this.#spinning = true;
   }
 
+  /** The reason, the steps that failed (cut to the terminal), and the verdict as the last line. */
   outcome(result: RollbackRunResult, sandboxMs: number, wallMs: number): void {
     const level = result.level ? ` (${result.level})` : '';
     const versions = result.fromVersion ? ` ${result.fromVersion}${result.toVersion ? ` -> ${result.toVersion}` : ''}` : '';
-    this.line(`outcome: ${result.outcome}${level} ${result.environment ?? ''}${versions} — ${formatDuration(sandboxMs)} sandbox time, ${formatDuration(wallMs)} wall`);
     if (result.reason) this.line(`reason:  ${result.reason}`);
+    for (const failed of result.timeline.filter((step) => step.outcome === 'failed' && step.step !== 'complete')) this.line(`failed:  ${failed.step}: ${failed.detail}`);
+    this.line(`outcome: ${result.outcome}${level} ${result.environment ?? ''}${versions} — ${formatDuration(sandboxMs)} sandbox time, ${formatDuration(wallMs)} wall`);
   }
 
   /** "Rolling back now" went out as the restore began: one line is enough. */
@@ -54,7 +58,8 @@ export class DrillPrinter {
     this.line('notification that would be published to SNS:');
     this.line(`  Subject:    ${subjectFor(notification)}`);
     this.line(`  Attributes: environment=${notification.environment} outcome=${notification.outcome} severity=${notification.severity} drill=${notification.drill}`);
-    this.line(`  Message:    ${JSON.stringify(body, null, 2).split('\n').join('\n              ')}`);
+    // The whole message body is one `--json` (or `rollbackctl show`) away; here it would push the verdict off screen.
+    this.line(`  Message:    ${notification.type} (${notification.severity}); the full JSON body: rollbackctl drill --local --json, or rollbackctl show ${notification.deploymentId ?? '<deployment>'}`);
   }
 
   #clearSpinner(): void {

@@ -187,8 +187,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     const sandboxStart = clock.now().getTime();
     const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
 
-    printer.line();
-    for (const result of summarize(results, printer)) printer.outcome(result, clock.now().getTime() - sandboxStart, Date.now() - wallStart);
+    const sandboxMs = clock.now().getTime() - sandboxStart;
     const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');
     if (starts.length > 0) printer.line();
     for (const start of starts) printer.started(start);
@@ -202,7 +201,10 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
       printer.line(`${environment} history, newest first:`);
       printer.line(renderHistory((await history.deployments.listHistory({ environment, limit: 8 })).items));
     }
-    if (options.json) io.out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+    // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
+    printer.line();
+    for (const result of summarize(results, printer)) printer.outcome(result, sandboxMs, Date.now() - wallStart);
+    if (options.json) io.out(JSON.stringify({ schemaVersion: 1, runs: results }, null, 2));
     return 0;
   } finally {
     await scratch?.drop();

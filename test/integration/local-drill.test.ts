@@ -34,8 +34,9 @@ async function drill(scenario: ScenarioName, options: { eventFile?: string; tabl
     const exitCode = options.textRun === false ? 0 : await runLocalDrill(connection, config, { scenario, event, compression: TEST_COMPRESSION }, io);
     const jsonLines: string[] = [];
     const jsonCode = await runLocalDrill(connection, config, { scenario, event, json: true, compression: TEST_COMPRESSION }, { ...io, out: (text) => jsonLines.push(text) });
-    const results = JSON.parse(jsonLines.join('\n')) as RollbackRunResult | RollbackRunResult[];
-    return { exitCode, jsonCode, output: lines.join('\n'), results: Array.isArray(results) ? results : [results], store: connection.history.deployments, tableName };
+    const { schemaVersion, runs: results } = JSON.parse(jsonLines.join('\n')) as { schemaVersion: number; runs: RollbackRunResult[] };
+    if (schemaVersion !== 1) throw new Error(`drill --json schemaVersion ${schemaVersion}`);
+    return { exitCode, jsonCode, output: lines.join('\n'), results, store: connection.history.deployments, tableName };
   } finally {
     await connection.close();
   }
@@ -171,6 +172,23 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
   });
 });
 
+describe('drill output on an 80 x 24 terminal', () => {
+  it('keeps the failing steps and the verdict on the last screen: every line cut to the width, the verdict last', async () => {
+    const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: (await createTestHistory()).tableName }, {});
+    const rows: string[] = [];
+    try {
+      await runLocalDrill(connection, config, { scenario: 'stage-fails', compression: TEST_COMPRESSION }, { out: (text) => rows.push(...text.split('\n')), err: (text) => rows.push(text), env: {}, cwd: process.cwd(), columns: 80 });
+    } finally {
+      await connection.close();
+    }
+    const lastScreen = rows.slice(-24);
+
+    expect(rows.every((row) => row.length <= 80)).toBe(true);
+    expect(lastScreen.at(-1)).toMatch(/^outcome: rolled_back \(full\) production /);
+    expect(lastScreen.some((row) => row.startsWith('failed:  stage-validation: '))).toBe(true);
+  });
+});
+
 describe('npm start: rollbackctl drill --local', () => {
   // Each command starts its own JVM: the test waits as long as their readiness deadlines allow, not a fixed 30 s.
   const execute = promisify(execFile);
@@ -220,7 +238,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     expect(invokedPayloads()).toEqual([
       { FunctionName: 'rc-orchestrator', InvocationType: 'RequestResponse', Payload: { action: 'drill', environment: 'production', requestedBy: 'ana', requestId: expect.stringMatching(/^drill-[0-9a-f-]{36}$/) } },
     ]);
-    expect(JSON.parse(result.stdout)).toEqual(deployedResult);
+    expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, runs: [deployedResult] });
   });
 
   it('rollback --yes sends a manual rollback request to the named version, and exits 0 when it rolled back', async () => {
