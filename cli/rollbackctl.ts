@@ -16,7 +16,7 @@ import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 import { localPathCommand, localResetCommand } from './commands/local-command';
 import { statusCommand } from './commands/status-command';
-import { escapeControlCharacters } from './terminal-safe';
+import { forTerminal, takesColour } from './terminal-safe';
 import { rollbackctlVersion } from './version';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -192,7 +192,8 @@ function describeFailure(error: unknown): { code: number; message: string } {
 /** Runs one rollbackctl invocation; returns its exit code instead of exiting, so tests can call it. */
 export async function runCli(argv: readonly string[], terminal: CliIo): Promise<number> {
   // Every line reaches the terminal escaped: history and AWS text may hold control sequences.
-  const io: CliIo = { ...terminal, out: (text) => terminal.out(escapeControlCharacters(text)), err: (text) => terminal.err(escapeControlCharacters(text)) };
+  const colour = takesColour(terminal.columns !== undefined, terminal.env);
+  const io: CliIo = { ...terminal, out: (text) => terminal.out(forTerminal(text, colour)), err: (text) => terminal.err(forTerminal(text, colour)) };
   if (argv.length === 1 && argv[0] === '--version') {
     io.out(rollbackctlVersion());
     return EXIT.ok;

@@ -4,10 +4,19 @@ import { messageFor, subjectFor } from '../../shared/notify/sns-notifier';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import type { CheckResult } from '../../shared/validation/validation-contract';
 import type { CliIo } from '../cli-context';
+import { paint, type Colour } from '../terminal-safe';
 import { formatDuration } from '../text-output';
 
-const MARK: Record<JournalStep['outcome'], string> = { ok: '✓', warning: '!', failed: '✗', info: '•' };
+const MARK: Record<JournalStep['outcome'], string> = { ok: paint('green', '✓'), warning: paint('yellow', '!'), failed: paint('red', '✗'), info: '•' };
+/** How an outcome reads at a glance: green when it rolled back, red when it failed, yellow otherwise. */
+const OUTCOME_COLOUR: Partial<Record<RollbackRunResult['outcome'], Colour>> = { rolled_back: 'green', rollback_failed: 'red', handed_over: 'yellow', skipped: 'yellow', observed: 'yellow' };
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** A row cut to the terminal's width, counting what shows (colour marks take no room). Pure. */
+function cutToWidth(row: string, width: number): string {
+  const marks = row.length - row.replace(/\uE000\w+\uE001|\uE002/g, '').length;
+  return row.length - marks > width ? `${row.slice(0, width - 1 + marks)}…` : row;
+}
 
 /** Prints a drill for a person at 3 a.m.: each step as it lands, a spinner while validation polls. */
 export class DrillPrinter {
@@ -23,7 +32,7 @@ export class DrillPrinter {
     if (this.isQuiet) return;
     this.#clearSpinner();
     const width = this.io.columns;
-    this.io.out(width ? text.split('\n').map((row) => (row.length > width ? `${row.slice(0, width - 1)}…` : row)).join('\n') : text);
+    this.io.out(width ? text.split('\n').map((row) => cutToWidth(row, width)).join('\n') : text);
   }
 
   step(step: JournalStep): void {
@@ -43,8 +52,9 @@ export class DrillPrinter {
     const level = result.level ? ` (${result.level})` : '';
     const versions = result.fromVersion ? ` ${result.fromVersion}${result.toVersion ? ` -> ${result.toVersion}` : ''}` : '';
     if (result.reason) this.line(`reason:  ${result.reason}`);
-    for (const failed of result.timeline.filter((step) => step.outcome === 'failed' && step.step !== 'complete')) this.line(`failed:  ${failed.step}: ${failed.detail}`);
-    this.line(`outcome: ${result.outcome}${level} ${result.environment ?? ''}${versions} — ${formatDuration(sandboxMs)} sandbox time, ${formatDuration(wallMs)} wall`);
+    for (const failed of result.timeline.filter((step) => step.outcome === 'failed' && step.step !== 'complete')) this.line(`${paint('red', 'failed:')}  ${failed.step}: ${failed.detail}`);
+    const colour = OUTCOME_COLOUR[result.outcome];
+    this.line(`outcome: ${colour ? paint(colour, result.outcome) : result.outcome}${level} ${result.environment ?? ''}${versions} — ${formatDuration(sandboxMs)} sandbox time, ${formatDuration(wallMs)} wall`);
   }
 
   /** "Rolling back now" went out as the restore began: one line is enough. */

@@ -11,6 +11,7 @@ import { openHistory } from '../../cli/history-connection';
 import { readEventFile, runLocalDrill } from '../../cli/local-drill/local-drill';
 import type { ScenarioName } from '../../cli/local-drill/scenarios';
 import { runCli } from '../../cli/rollbackctl';
+import { forTerminal } from '../../cli/terminal-safe';
 import { loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
@@ -27,7 +28,8 @@ async function drill(scenario: ScenarioName, options: { eventFile?: string; tabl
   const tableName = options.table ?? (await createTestHistory()).tableName;
   const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: tableName }, {});
   const lines: string[] = [];
-  const io = { out: (text: string) => lines.push(text), err: (text: string) => lines.push(`ERR ${text}`), env: {}, cwd: process.cwd() };
+  // As runCli writes it to a pipe: escaped, colour marks left plain.
+  const io = { out: (text: string) => lines.push(forTerminal(text, false)), err: (text: string) => lines.push(`ERR ${forTerminal(text, false)}`), env: {}, cwd: process.cwd() };
   try {
     const event = options.eventFile === undefined ? undefined : readEventFile(options.eventFile, process.cwd());
     // The text run first (what a person reads), then the JSON run on the same, now longer, history.
@@ -177,7 +179,9 @@ describe('drill output on an 80 x 24 terminal', () => {
     const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: (await createTestHistory()).tableName }, {});
     const rows: string[] = [];
     try {
-      await runLocalDrill(connection, config, { scenario: 'stage-fails', compression: TEST_COMPRESSION }, { out: (text) => rows.push(...text.split('\n')), err: (text) => rows.push(text), env: {}, cwd: process.cwd(), columns: 80 });
+      // As runCli writes it to a colour terminal 80 columns wide; what shows is measured without the colour codes.
+      const shown = (text: string) => forTerminal(text, true).replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+      await runLocalDrill(connection, config, { scenario: 'stage-fails', compression: TEST_COMPRESSION }, { out: (text) => rows.push(...shown(text)), err: (text) => rows.push(...shown(text)), env: {}, cwd: process.cwd(), columns: 80 });
     } finally {
       await connection.close();
     }

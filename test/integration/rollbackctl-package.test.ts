@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRun } from '../../cli/aws/remote-run';
 import { buildCli } from '../../cli/build-cli';
 import { findConfig, loadConfigFrom } from '../../cli/config-discovery';
+import { forTerminal, paint, takesColour } from '../../cli/terminal-safe';
 import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
@@ -134,5 +135,21 @@ describe('following a remote run', () => {
     expect(shown).toEqual(['claim', 'stage-rollback']);
     expect(count).toBe(2);
     expect(result.outcome).toBe('rolled_back');
+  });
+});
+
+describe('what reaches the terminal', () => {
+  const marked = `${paint('green', '✓')} restored by ana\u001b]0;owned\u0007`;
+
+  it.each<[string, boolean, NodeJS.ProcessEnv, boolean]>([
+    ['a terminal', true, {}, true],
+    ['a terminal with NO_COLOR', true, { NO_COLOR: '1' }, false],
+    ['a dumb terminal', true, { TERM: 'dumb' }, false],
+    ['a pipe', false, {}, false],
+  ])('%s: colour %s, and the text from history escaped either way', (_, isTerminal, env, expectColour) => {
+    const colour = takesColour(isTerminal, env);
+
+    expect(colour).toBe(expectColour);
+    expect(forTerminal(marked, colour)).toBe(`${expectColour ? '\u001b[32m✓\u001b[39m' : '✓'} restored by ana\\u001b]0;owned\\u0007`);
   });
 });
