@@ -16,6 +16,7 @@ import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 import { localPathCommand, localResetCommand } from './commands/local-command';
 import { statusCommand } from './commands/status-command';
+import { eventsGenerateCommand, type GenerateOptions } from './commands/events-command';
 import { forTerminal, takesColour } from './terminal-safe';
 import { rollbackctlVersion } from './version';
 
@@ -145,6 +146,21 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .addOption(new Option('--times <n>', 'with --watch: stop after n refreshes').hideHelp())
     .option('--json', 'print { schemaVersion, at, environments: [...] }')
     .action(withContext((context, options) => statusCommand(context, options)));
+
+  program
+    .command('events')
+    .description('events the controller handles, for drills and Lambda test events')
+    .command('generate')
+    .description('print a fresh event (new id, the current time) as AWS sends it: alarm, manual, drill, pipeline-stage')
+    .argument('<kind>', 'alarm, manual, drill or pipeline-stage')
+    .requiredOption('--env <environment>', 'environment name from the configuration')
+    .option('--state <state>', 'alarm: ALARM (default), OK, INSUFFICIENT_DATA; pipeline-stage: SUCCEEDED (default), STARTED, FAILED, …')
+    .option('--alarm <name>', 'alarm: its name (default: the environment\'s first prefix + "generated")')
+    .option('--to <version>', 'manual: the version to roll back to')
+    .option('--reason <text>', 'manual: why')
+    .option('--by <who>', 'manual, drill: who asks (default: your login)')
+    .option('--account <id>', 'the account in the event', '123456789012')
+    .action(withContext((context, kind: string, options: GenerateOptions) => eventsGenerateCommand(context, kind, { ...options, region: context.options.region ?? 'eu-west-1' })));
 
   const local = program.command('local').description('the local state that --local commands share');
   local

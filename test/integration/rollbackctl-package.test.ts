@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRun } from '../../cli/aws/remote-run';
 import { buildCli } from '../../cli/build-cli';
 import { findConfig, loadConfigFrom } from '../../cli/config-discovery';
+import type { AlarmStateChangeEvent } from '../../shared/events/alarm-event';
+import { parseInbound } from '../../shared/events/inbound-event';
+import { stageExecutionEventSchema } from '../../shared/events/pipeline-event';
+import { routeAlarm } from '../../shared/rollback/alarm-routing';
 import { forTerminal, paint, takesColour } from '../../cli/terminal-safe';
 import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
@@ -151,5 +155,51 @@ describe('what reaches the terminal', () => {
 
     expect(colour).toBe(expectColour);
     expect(forTerminal(marked, colour)).toBe(`${expectColour ? '\u001b[32m✓\u001b[39m' : '✓'} restored by ana\\u001b]0;owned\\u0007`);
+  });
+});
+
+describe('rollbackctl events generate', () => {
+  const generate = async (...args: string[]) => {
+    const result = await cli(['events', 'generate', ...args]);
+    return { ...result, event: result.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, any>) : undefined };
+  };
+
+  it.each<[string, string[], string]>([
+    ['an alarm going into ALARM, routed to its environment', ['alarm', '--env', 'staging'], 'alarm'],
+    ['a manual rollback to a version', ['manual', '--env', 'production', '--to', '1.3.0', '--reason', 'checkout broken'], 'manual'],
+    ['a drill', ['drill', '--env', 'test'], 'drill'],
+  ])('%s: fresh, and what the orchestrator accepts', async (_, args, kind) => {
+    const first = await generate(...args);
+    const second = await generate(...args);
+
+    expect(first.exitCode).toBe(0);
+    const parsed = parseInbound(first.event, { invocationId: 'i', now: new Date() });
+    expect(parsed).toMatchObject({ ok: true, inbound: { kind } });
+    expect(JSON.stringify(second.event)).not.toBe(JSON.stringify(first.event)); // a new id each time
+    if (kind === 'alarm') {
+      expect(first.event).toMatchObject({ 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'demo-shop-staging-generated', state: { value: 'ALARM' }, previousState: { value: 'OK' } } });
+      expect(Math.abs(Date.parse(first.event!.time) - Date.now())).toBeLessThan(60 * 60_000);
+      expect(routeAlarm(loadConfig('rollback.config.json'), (parsed as { inbound: { event: AlarmStateChangeEvent } }).inbound.event)).toMatchObject({ act: true, environment: { name: 'staging' } });
+    }
+  });
+
+  it('generates a pipeline stage event of the environment’s own pipeline and stage, as the recorder reads it', async () => {
+    const { event } = await generate('pipeline-stage', '--env', 'production', '--state', 'FAILED');
+
+    expect(stageExecutionEventSchema.safeParse(event).success).toBe(true);
+    expect(event!.detail).toMatchObject({ pipeline: 'demo-shop-release', stage: 'DeployProduction', state: 'FAILED' });
+  });
+
+  it.each<[string[], string]>([
+    [['meteor', '--env', 'production'], 'invalid event kind "meteor": use one of alarm, manual, drill, pipeline-stage'],
+    [['alarm', '--env', 'production', '--state', 'ON_FIRE'], 'invalid --state "ON_FIRE": use one of ALARM, OK, INSUFFICIENT_DATA'],
+    [['drill', '--env', 'production', '--to', '1.0.0'], '--to and --reason are for manual events, not drill'],
+    [['manual', '--env', 'production', '--state', 'OK'], '--state is for alarm and pipeline-stage events, not manual'],
+    [['alarm', '--env', 'qa'], 'unknown environment "qa"'],
+  ])('refuses %j with exit 2, naming what is wrong', async (args, message) => {
+    const result = await generate(...args);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
   });
 });
