@@ -35,7 +35,7 @@ export class CliContext {
 
   /** Opens the history, runs the work, and always closes it (stopping a local DynamoDB). */
   async withHistory<Result>(work: (connection: HistoryConnection) => Promise<Result>): Promise<Result> {
-    const connection = await openHistory(this.options, this.io.env);
+    const connection = await openHistory(this.options, this.io.env, this.options.debug ? (line) => this.io.err(`debug: ${line}`) : undefined);
     try {
       return await work(connection);
     } finally {

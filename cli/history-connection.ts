@@ -41,10 +41,12 @@ export interface HistoryConnection {
  * The history the command works on: `--local` starts DynamoDB Local on the project folder;
  * otherwise the AWS table from --table or ROLLBACK_TABLE (with --endpoint for any DynamoDB-compatible endpoint).
  */
-export async function openHistory(options: ConnectionOptions, env: NodeJS.ProcessEnv): Promise<HistoryConnection> {
+export async function openHistory(options: ConnectionOptions, env: NodeJS.ProcessEnv, debug?: (line: string) => void): Promise<HistoryConnection> {
   if (options.local) {
     const stateDirectory = localStateDirectory(env);
+    const starting = performance.now();
     const dynamoDbLocal = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
+    debug?.(`DynamoDB Local (JVM) answered after ${Math.round(performance.now() - starting)} ms`);
     try {
       return await connect(dynamoDbLocal.clientConfig, LOCAL_TABLE_NAME, `local table ${LOCAL_TABLE_NAME} (${stateDirectory})`, true, dynamoDbLocal.stop);
     } catch (error) {

@@ -4,14 +4,15 @@
  *   6. time from a stage restore that did not help to the full rollback (sandbox time)
  * Needs only Node and Java (DynamoDB Local). Prints tables and a budget summary; see BENCHMARKS.md.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildCli } from '../../cli/build-cli';
 import { bundleFunction, FUNCTION_BUNDLING } from '../../infra/function-bundling';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import { loadConfig } from '../../shared/config';
@@ -368,6 +369,43 @@ async function coldStart(): Promise<void> {
   });
 }
 
+/**
+ * rollbackctl as a person or CI meets it: the installed bundle against the tsx start a clone uses
+ * (the anchor), for --help and a history read against DynamoDB Local; and drill --local split into
+ * the JVM start and the run itself.
+ */
+async function cliLatency(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
+  const bundle = resolve('dist/bench/rollbackctl.mjs');
+  await buildCli(bundle);
+  const { tableName } = await freshStore(dynamoDbLocal, createDocumentClient(dynamoDbLocal.clientConfig));
+  const home = resolve('dist/bench/rollbackctl-home');
+  const env = { ...process.env, ROLLBACKCTL_HOME: home };
+  const timed = (args: string[]) => {
+    const started = performance.now();
+    execFileSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
+    return performance.now() - started;
+  };
+  const p50 = (args: string[], runs = 7) => percentile(Array.from({ length: runs }, () => timed(args)), 0.5);
+  const history = ['history', '--env', 'production', '--endpoint', dynamoDbLocal.endpoint, '--table', tableName, '--json'];
+  const rows = [
+    { command: 'rollbackctl --help', bundled: p50([bundle, '--help']), 'tsx (anchor)': p50(['cli/bin.mjs', '--help']) },
+    { command: 'rollbackctl history --json (DynamoDB Local)', bundled: p50([bundle, ...history]), 'tsx (anchor)': p50(['cli/bin.mjs', ...history]) },
+  ].map((row) => ({ ...row, 'x anchor': Math.round((row.bundled / row['tsx (anchor)']) * 100) / 100 }));
+  // drill --local: the whole command, and within it the JVM start (reported by --debug), the part no code here can shorten.
+  rmSync(home, { recursive: true, force: true });
+  const drills = Array.from({ length: 3 }, () => {
+    const started = performance.now();
+    const { stderr } = spawnSync(process.execPath, [bundle, '--debug', 'drill', '--local'], { env, encoding: 'utf8' });
+    return { total: performance.now() - started, jvm: Number(/answered after (\d+) ms/.exec(stderr)?.[1] ?? Number.NaN) };
+  });
+  const drill = percentile(drills.map((run) => run.total), 0.5);
+  const jvm = percentile(drills.map((run) => run.jvm), 0.5);
+  console.log('\n7. rollbackctl latency (p50 ms; the installed bundle vs the tsx start from a clone)');
+  console.table(rows);
+  console.table([{ 'drill --local total ms': Math.round(drill), 'JVM start ms': Math.round(jvm), 'the run itself ms': Math.round(drill - jvm) }]);
+  for (const row of rows) budgets.push({ budget: `${row.command}: bundled faster than the tsx start`, measured: `${row.bundled} ms vs ${row['tsx (anchor)']} ms (${row['x anchor']} x)`, met: row['x anchor'] < 1 });
+}
+
 async function timeToVerdict(): Promise<void> {
   const clock = new ManualClock('2026-11-23T10:00:00.000Z');
   const request = validationRequestSchema.parse({ environments: [{ name: 'production', alarmPrefixes: ['demo-shop-prod-'] }], budgetMs: 300_000, pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000, consecutivePasses: config.policy.validation.consecutivePasses });
@@ -449,16 +487,17 @@ async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: D
 }
 
 console.log(`rollback-controller benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
-// `npm run bench -- cold-start verdict` runs only those sections.
+// `npm run bench -- cold-start verdict` runs only those sections (critical-path storm scale full-rollback cli cold-start verdict).
 const chosen = new Set(process.argv.slice(2));
 const wants = (section: string) => chosen.size === 0 || chosen.has(section);
-if (['critical-path', 'storm', 'scale', 'full-rollback'].some(wants)) {
+if (['critical-path', 'storm', 'scale', 'full-rollback', 'cli'].some(wants)) {
   const dynamoDbLocal = await startDynamoDbLocal();
   try {
     if (wants('critical-path')) await criticalPath(dynamoDbLocal);
     if (wants('storm')) await storm(dynamoDbLocal);
     if (wants('scale')) await historyAtScale(dynamoDbLocal);
     if (wants('full-rollback')) await timeToFullRollback(dynamoDbLocal, createDocumentClient(dynamoDbLocal.clientConfig));
+    if (wants('cli')) await cliLatency(dynamoDbLocal);
   } finally {
     await dynamoDbLocal.stop();
   }
