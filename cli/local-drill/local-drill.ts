@@ -156,6 +156,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   );
 
   try {
+    if (!usesEmptyHistory) await finishInterruptedRuns(history, config, clock, printer);
     const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
     const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment.name)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
@@ -208,6 +209,33 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     return 0;
   } finally {
     await scratch?.drop();
+  }
+}
+
+/**
+ * A drill stopped half-way (Ctrl-C) leaves its run `rolling_back` with a lease. Locally there is no
+ * scheduled reconciler, so each drill runs it first, on a quiet sandbox (no faults) whose clock is past
+ * any such lease: the run is resumed or escalated and its record closed, as in AWS.
+ */
+async function finishInterruptedRuns(history: HistoryPorts, config: RollbackConfig, clock: SandboxClock, printer: DrillPrinter): Promise<void> {
+  const quiet = new SandboxWorld({ badVersions: [], recoveryMs: 0 }, clock);
+  for (const environment of config.environments) {
+    const active = (await history.deployments.findRollbackPair(environment.name)).activeDeployment;
+    if (active) quiet.deploy(environment, active);
+  }
+  const result = await runRollback({ action: 'reconcile' }, `local-reconcile-${randomUUID()}`, {
+    config,
+    history,
+    targets: sandboxTargetDrivers(quiet),
+    validator: new LocalValidator(quiet, clock, () => undefined),
+    notifier: new RecordingNotifier(),
+    alarms: sandboxAlarmActions(quiet),
+    clock,
+    logger: quietLogger,
+    remainingTimeMs: () => LOCAL_INVOCATION_MS,
+  });
+  for (const run of result.runs ?? []) {
+    printer.line(`  recovered: an interrupted earlier run on ${run.environment ?? '?'} (${run.deploymentId ?? '?'}) was finished by the reconciler: ${run.outcome}`);
   }
 }
 

@@ -174,6 +174,31 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
   });
 });
 
+describe('a local drill stopped half-way (Ctrl-C)', () => {
+  it('leaves no record rolling_back: the next drill runs the reconciler first and closes it', async () => {
+    const first = await drill('stage-recovers', { textRun: false });
+    const history = first.store;
+    // What Ctrl-C leaves: a claimed run, its claim journaled, a live lease, nobody driving it.
+    const active = (await history.findRollbackPair('production')).activeDeployment!;
+    const claimStep = {
+      step: 'claim' as const, at: new Date().toISOString(), runId: 'interrupted-run', outcome: 'info' as const, durationMs: 0, detail: 'claimed',
+      facts: { invocationId: 'killed', mode: 'automatic' as const, environment: 'production', fromDeploymentId: active.deploymentId, fromVersion: active.version, toDeploymentId: 'demo-production-1.3.0', toVersion: '1.3.0', reason: 'alarm (interrupted)' },
+    };
+    const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: first.tableName }, {});
+    try {
+      const claimed = await connection.history.runs.claim({ observed: active, runId: 'interrupted-run', invocationId: 'killed', mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 900, claimStep });
+      expect(claimed.outcome).toBe('claimed');
+    } finally {
+      await connection.close();
+    }
+
+    const next = await drill('stage-recovers', { table: first.tableName, textRun: true });
+
+    expect(next.output).toMatch(new RegExp(`recovered: an interrupted earlier run on production \\(${active.deploymentId}\\) was finished by the reconciler: (rolled_back|rollback_failed)`));
+    expect((await history.getDeployment(active.deploymentId))?.status).not.toBe('rolling_back');
+  });
+});
+
 describe('drill output on an 80 x 24 terminal', () => {
   it('keeps the failing steps and the verdict on the last screen: every line cut to the width, the verdict last', async () => {
     const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: (await createTestHistory()).tableName }, {});
