@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, UnknownEnvironmentError } from '../shared/config';
 import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError } from '../shared/history/history-errors';
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
-import { EXIT, UsageError } from './cli-errors';
+import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
 import { drillCommand, type DrillOptions } from './commands/drill-command';
 import { historyCommand } from './commands/history-command';
@@ -34,6 +34,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .addOption(new Option('--endpoint <url>', 'DynamoDB endpoint, e.g. an already running DynamoDB Local'))
     .option('--config <path>', 'configuration file (default: $ROLLBACK_CONFIG, else rollback.config.json here or in a parent folder; with --local and none, the built-in demo)')
     .option('--debug', 'on a failure, print the whole error (stack trace included)')
+    .option('--output <format>', 'table or text (the default), or json (the same as each command\'s --json)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -160,6 +161,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--reason <text>', 'manual: why')
     .option('--by <who>', 'manual, drill: who asks (default: your login)')
     .option('--account <id>', 'the account in the event', '123456789012')
+    .option('--json', 'print JSON (events are always JSON)')
     .action(withContext((context, kind: string, options: GenerateOptions) => eventsGenerateCommand(context, kind, { ...options, region: context.options.region ?? 'eu-west-1' })));
 
   const local = program.command('local').description('the local state that --local commands share');
@@ -205,12 +207,39 @@ function describeFailure(error: unknown): { code: number; message: string } {
   return { code: EXIT.failed, message: `unexpected failure: ${name ? `${name}: ` : ''}${message.split('\n')[0]} (run with --debug for details)` };
 }
 
+const OUTPUT_FORMATS = ['table', 'text', 'json'] as const;
+
+/** `--output json` is `--json`; `--output table` and `--output text` are what every command prints by default. Pure. */
+export function withOutputFormat(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  let json = false;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    const inline = /^--output=(.*)$/.exec(arg);
+    if (arg !== '--output' && !inline) {
+      args.push(arg);
+      continue;
+    }
+    const format = inline ? inline[1]! : argv[(index += 1)];
+    json = parseChoice('--output', format ?? '', OUTPUT_FORMATS) === 'json';
+  }
+  // At the end: --json is the command's own option, wherever --output was given.
+  return json ? [...args, '--json'] : args;
+}
+
 /** Runs one rollbackctl invocation; returns its exit code instead of exiting, so tests can call it. */
 export async function runCli(argv: readonly string[], terminal: CliIo): Promise<number> {
   // Every line reaches the terminal escaped: history and AWS text may hold control sequences.
   const colour = takesColour(terminal.columns !== undefined, terminal.env);
   const io: CliIo = { ...terminal, out: (text) => terminal.out(forTerminal(text, colour)), err: (text) => terminal.err(forTerminal(text, colour)) };
-  if (argv.length === 1 && argv[0] === '--version') {
+  let args: string[];
+  try {
+    args = withOutputFormat(argv);
+  } catch (error) {
+    io.err(`rollbackctl: ${(error as Error).message}`);
+    return EXIT.rejected;
+  }
+  if (args.length === 1 && args[0] === '--version') {
     io.out(rollbackctlVersion());
     return EXIT.ok;
   }
@@ -230,7 +259,7 @@ export async function runCli(argv: readonly string[], terminal: CliIo): Promise<
     }
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.rejected;
     throw error;

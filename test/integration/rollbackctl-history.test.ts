@@ -78,6 +78,19 @@ describe('rollbackctl status', () => {
     expect(watched.stdout.match(/^status at /gm)).toHaveLength(2);
   });
 
+  it('takes --output json for --json, --output table or text for the default, and refuses any other format', async () => {
+    const { cli } = await cliTarget();
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140');
+
+    const json = await cli('--output', 'json', 'history', '--env', 'production');
+    const table = await cli('history', '--env', 'production', '--output=table');
+    const yaml = await cli('history', '--env', 'production', '--output', 'yaml');
+
+    expect(JSON.parse(json.stdout)).toMatchObject({ items: [{ deploymentId: 'p-140' }] });
+    expect(table.stdout).toBe((await cli('history', '--env', 'production')).stdout);
+    expect(yaml).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: invalid --output "yaml": use one of table, text, json' });
+  });
+
   it('shows a running rollback with its current step and lease, and the cooldown after the last one', () => {
     const config = loadConfig('rollback.config.json');
     const production = findEnvironment(config, 'production');
