@@ -22,6 +22,8 @@ export interface DrillOptions extends AwsTargetOptions {
   scenario: ScenarioName;
   event?: string;
   env?: string;
+  /** With --event: deliver it exactly as saved (a second run is a retry of the first). */
+  exact?: boolean;
   /** --scenario was given on the command line (it has a default). */
   scenarioGiven?: boolean;
 }
@@ -82,7 +84,8 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
     const event = options.event === undefined ? undefined : readEventFile(options.event, context.io.cwd);
     // A scenario the configuration cannot play is refused before DynamoDB Local starts.
     if (!event) SCENARIOS.get(options.scenario)?.deployBadReleaseTo(config);
-    return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, json: options.json }, context.io));
+    if (options.exact && !event) throw new UsageError('--exact is for --event: it delivers the saved event exactly as it is');
+    return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, exact: options.exact, json: options.json }, context.io));
   }
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');
   if (!options.env) throw new UsageError('a drill against AWS needs --env ENVIRONMENT (or use --local for the local sandbox)');

@@ -31,6 +31,8 @@ export interface LocalDrillOptions {
   scenario: ScenarioName;
   /** An event to run instead of a scenario, read (and checked to be JSON) before anything starts. */
   event?: { file: string; body: unknown };
+  /** Deliver the event exactly as saved: run again, it is a retry of the first delivery. */
+  exact?: boolean;
   json?: boolean;
 }
 
@@ -128,15 +130,15 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   const scenario = SCENARIOS.get(options.scenario);
   if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}": use one of ${[...SCENARIOS.keys()].join(', ')}`);
   const badReleaseTo = scenario.deployBadReleaseTo(config);
-  const event = options.event?.body;
+  const saved = options.event?.body;
   const printer = new DrillPrinter(io, options.json === true);
 
-  printer.line(`rollback-controller local drill — ${event ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
+  printer.line(`rollback-controller local drill — ${saved !== undefined ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
   printer.line(`  history: ${connection.description}`);
   const realNow = new Date();
   let history: HistoryPorts = connection.history;
   let scratch: Awaited<ReturnType<HistoryConnection['createScratchTable']>> | undefined;
-  const usesEmptyHistory = !event && scenario.usesEmptyHistory;
+  const usesEmptyHistory = saved === undefined && scenario.usesEmptyHistory;
   if (!usesEmptyHistory && (await isHistoryEmpty(history.deployments, config))) {
     const seeded = await seedDemoHistory(history.deployments, config, realNow);
     printer.line(`  seeded a demo history: ${seeded} deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
@@ -151,6 +153,9 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   } else {
     history = connection.historyWithClock(clock);
   }
+  // A saved event replayed is a new delivery: a fresh id and the sandbox's now (the same id again would be a duplicate).
+  const event = saved === undefined || options.exact ? saved : asFreshDelivery(saved, clock.now());
+  if (event !== saved) printer.line('  event:   replayed as a new delivery: a fresh id (or requestId) and the sandbox time');
   printer.line(
     `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${compression}x`,
   );
@@ -237,6 +242,20 @@ async function finishInterruptedRuns(history: HistoryPorts, config: RollbackConf
   for (const run of result.runs ?? []) {
     printer.line(`  recovered: an interrupted earlier run on ${run.environment ?? '?'} (${run.deploymentId ?? '?'}) was finished by the reconciler: ${run.outcome}`);
   }
+}
+
+/** A saved event as a new delivery of the same thing: new id (or requestId), its times now; anything else unchanged. Pure but for the id. */
+export function asFreshDelivery(event: unknown, now: Date): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
+  const body = event as Record<string, unknown>;
+  const fresh = randomUUID().slice(0, 8);
+  if (body.source === 'aws.cloudwatch' && typeof body.detail === 'object' && body.detail !== null) {
+    const detail = body.detail as Record<string, unknown>;
+    const state = typeof detail.state === 'object' && detail.state !== null ? { ...(detail.state as Record<string, unknown>), timestamp: now.toISOString() } : detail.state;
+    return { ...body, ...(typeof body.id === 'string' ? { id: `${body.id}-${fresh}` } : {}), time: now.toISOString(), detail: { ...detail, state } };
+  }
+  if (typeof body.requestId === 'string') return { ...body, requestId: `${body.requestId}-${fresh}` };
+  return event;
 }
 
 /** The configuration with one environment in another mode. Pure. */

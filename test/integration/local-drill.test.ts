@@ -24,7 +24,7 @@ const config = loadConfig('rollback.config.json');
 const TEST_COMPRESSION = 2_000;
 
 /** Runs a local drill on its own DynamoDB Local table, capturing what a person would read. */
-async function drill(scenario: ScenarioName, options: { eventFile?: string; table?: string; textRun?: boolean } = {}) {
+async function drill(scenario: ScenarioName, options: { eventFile?: string; exact?: boolean; table?: string; textRun?: boolean } = {}) {
   const tableName = options.table ?? (await createTestHistory()).tableName;
   const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: tableName }, {});
   const lines: string[] = [];
@@ -33,9 +33,9 @@ async function drill(scenario: ScenarioName, options: { eventFile?: string; tabl
   try {
     const event = options.eventFile === undefined ? undefined : readEventFile(options.eventFile, process.cwd());
     // The text run first (what a person reads), then the JSON run on the same, now longer, history.
-    const exitCode = options.textRun === false ? 0 : await runLocalDrill(connection, config, { scenario, event, compression: TEST_COMPRESSION }, io);
+    const exitCode = options.textRun === false ? 0 : await runLocalDrill(connection, config, { scenario, event, exact: options.exact, compression: TEST_COMPRESSION }, io);
     const jsonLines: string[] = [];
-    const jsonCode = await runLocalDrill(connection, config, { scenario, event, json: true, compression: TEST_COMPRESSION }, { ...io, out: (text) => jsonLines.push(text) });
+    const jsonCode = await runLocalDrill(connection, config, { scenario, event, exact: options.exact, json: true, compression: TEST_COMPRESSION }, { ...io, out: (text) => jsonLines.push(text) });
     const { schemaVersion, runs: results } = JSON.parse(jsonLines.join('\n')) as { schemaVersion: number; runs: RollbackRunResult[] };
     if (schemaVersion !== 1) throw new Error(`drill --json schemaVersion ${schemaVersion}`);
     return { exitCode, jsonCode, output: lines.join('\n'), results, store: connection.history.deployments, tableName };
@@ -131,15 +131,24 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(output).toContain('50 alarm deliveries: 1 rolled_back, 49 duplicate');
   });
 
-  it('--event delivered twice rolls back once: the retry answers with the first run\'s outcome and acts on nothing', async () => {
+  it('--event --exact delivered twice rolls back once: the retry answers with the first run\'s outcome and acts on nothing', async () => {
     for (const [file, environment] of [['events/alarm-staging.json', 'staging'], ['events/manual-rollback.json', 'production']] as const) {
-      const { output, results, store } = await drill('stage-recovers', { eventFile: file });
+      const { output, results, store } = await drill('stage-recovers', { eventFile: file, exact: true });
       const rolledBack = (await store.listHistory({ environment, status: 'rolled_back', limit: 10 })).items;
 
       expect(output).toMatch(/^outcome: rolled_back/m);
       expect(rolledBack).toHaveLength(1);
       expect(results[0]).toMatchObject({ outcome: 'rolled_back', deploymentId: rolledBack[0]!.deploymentId });
     }
+  });
+
+  it('--event replays a saved event as a new delivery, so a sample event acts again on the next run', async () => {
+    const { output, results, store } = await drill('stage-recovers', { eventFile: 'events/alarm-staging.json' });
+
+    expect(output).toContain('  event:   replayed as a new delivery: a fresh id (or requestId) and the sandbox time');
+    // The text run rolled staging back; the JSON run, a new delivery later in sandbox time, acted again.
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', environment: 'staging' });
+    expect((await store.listHistory({ environment: 'staging', status: 'rolled_back', limit: 10 })).items).toHaveLength(2);
   });
 
   it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
