@@ -3,6 +3,9 @@ import { findConfig, loadConfigFrom } from './config-discovery';
 import { openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
 
 /** What every command gets: where to write, the environment, and how to reach config and history. */
+/** The version of every `--json` answer's shape (`schemaVersion`); raised when a shape changes incompatibly. */
+export const JSON_SCHEMA_VERSION = 1;
+
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
@@ -45,5 +48,10 @@ export class CliContext {
 
   printJson(value: unknown): void {
     this.io.out(JSON.stringify(value, null, 2));
+  }
+
+  /** A command's JSON answer: its documented shape, versioned, so scripts can tell a change coming. */
+  printAnswer(value: object): void {
+    this.printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...value });
   }
 }

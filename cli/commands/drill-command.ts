@@ -57,7 +57,7 @@ export async function runRemotely(
   if (call.json) {
     const result = await invocation;
     // One shape per command: a drill prints { schemaVersion, runs } (local scenarios may have several runs).
-    context.printJson(call.payload.action === 'drill' ? { schemaVersion: 1, runs: [result] } : { schemaVersion: 1, ...result });
+    context.printAnswer(call.payload.action === 'drill' ? { runs: [result] } : result);
     return result;
   }
   const printer = new DrillPrinter(context.io, false);

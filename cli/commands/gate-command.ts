@@ -22,7 +22,7 @@ export async function gateCommand(context: CliContext, options: GateOptions): Pr
     Promise.all([history.deployments.findRollbackPair(environment.name), history.deployments.listRollbacksSince(environment.name, since), history.controls.read(environment.name)]),
   );
   const answer = judgeGate({ environment, policy: config.policy, active: pair.activeDeployment, recentRollbacks, control, now });
-  if (options.json) context.printJson({ environment: environment.name, ...answer });
+  if (options.json) context.printAnswer({ environment: environment.name, ...answer });
   else if (answer.open) context.io.out(`open: ${answer.reason}`);
   else context.io.out(`closed: ${answer.reasons.join('; ')}`);
   return answer.open ? EXIT.ok : EXIT.closed;

@@ -51,7 +51,7 @@ export async function historyCommand(context: CliContext, options: HistoryOption
   };
   const [page, control] = await context.withHistory((connection) => Promise.all([connection.history.deployments.listHistory(query), connection.history.controls.read(environment)]));
   if (options.json) {
-    context.printJson({ ...page, automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
+    context.printAnswer({ ...page, automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
     return;
   }
   // Only the first page says whether automation acts: a person paging back already knows.

@@ -43,7 +43,7 @@ export async function pauseCommand(context: CliContext, options: PauseOptions): 
   if (options.reason.trim().length < 3) throw new UsageError('--reason must say why (at least 3 characters): the on-call engineer who finds it paused reads it');
   const by = requester(options, context.io.env);
   const control = await context.withHistory((connection) => connection.history.controls.pause({ environment, by, reason: options.reason.trim(), until: new Date(Date.now() + forMs) }));
-  if (options.json) return context.printJson(control);
+  if (options.json) return context.printAnswer(control);
   context.io.out(`paused automation in ${environment} until ${control.pause!.until} (by ${by}: ${control.pause!.reason}); alarms are announced, not acted on. Resume with: rollbackctl resume --env ${environment}`);
 }
 
@@ -54,7 +54,7 @@ export async function resumeCommand(context: CliContext, options: ResumeOptions)
   const { control, wasPaused } = await context.withHistory((connection) =>
     connection.history.controls.resume({ environment: environmentConfig.name, by, ...(options.reason ? { reason: options.reason.trim() } : {}) }),
   );
-  if (options.json) return context.printJson({ ...control, wasPaused });
+  if (options.json) return context.printAnswer({ ...control, wasPaused });
   const now = describeAutomation(control, environmentConfig.mode, new Date());
   context.io.out(wasPaused ? `resumed automation in ${environmentConfig.name} (by ${by}); it now ${now}` : `${environmentConfig.name} was not paused (resume recorded anyway, by ${by}); it ${now}`);
 }

@@ -125,7 +125,7 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   });
   if (options.rollback) return askForRollback(context, options, config.application, result.deployment);
   if (options.json) {
-    context.printJson(result);
+    context.printAnswer(result);
     return EXIT.ok;
   }
   const { deployment } = result;

@@ -127,7 +127,7 @@ export async function statusCommand(context: CliContext, options: StatusOptions)
           return environmentStatus({ environment, policy: config.policy, pair, rollbacks, control, now });
         }),
       );
-      if (options.json) context.printJson({ schemaVersion: 1, at: now.toISOString(), environments: statuses });
+      if (options.json) context.printAnswer({ at: now.toISOString(), environments: statuses });
       else {
         // A terminal watching gets a cleared screen per refresh; a pipe gets the refreshes one after another.
         if (intervalSeconds !== undefined && context.io.liveWrite) context.io.liveWrite('\u001b[2J\u001b[H');

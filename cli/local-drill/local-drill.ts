@@ -11,7 +11,7 @@ import { SandboxWorld, type SandboxFaults } from '../../shared/sandbox/sandbox-w
 import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { UsageError } from '../cli-errors';
-import type { CliIo } from '../cli-context';
+import { JSON_SCHEMA_VERSION, type CliIo } from '../cli-context';
 import type { HistoryConnection } from '../history-connection';
 import { renderHistory } from '../text-output';
 import { demoRestorePoints, isHistoryEmpty, recordCompletedDeployment, seedDemoHistory } from './demo-history';
@@ -210,7 +210,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
     printer.line();
     for (const result of summarize(results, printer)) printer.outcome(result, sandboxMs, Date.now() - wallStart);
-    if (options.json) io.out(JSON.stringify({ schemaVersion: 1, runs: results }, null, 2));
+    if (options.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, runs: results }, null, 2));
     return 0;
   } finally {
     await scratch?.drop();

@@ -78,6 +78,30 @@ describe('rollbackctl status', () => {
     expect(watched.stdout.match(/^status at /gm)).toHaveLength(2);
   });
 
+  it('answers every --json with its documented shape and schemaVersion 1', async () => {
+    const { cli } = await cliTarget();
+    const recorded = JSON.parse((await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', '--json')).stdout);
+    const answers = {
+      record: recorded,
+      history: JSON.parse((await cli('history', '--env', 'production', '--json')).stdout),
+      show: JSON.parse((await cli('show', 'p-140', '--json')).stdout),
+      gate: JSON.parse((await cli('gate', '--env', 'production', '--json')).stdout),
+      status: JSON.parse((await cli('status', '--env', 'production', '--json')).stdout),
+      pause: JSON.parse((await cli('pause', '--env', 'production', '--for', '10m', '--reason', 'incident 7', '--json')).stdout),
+      resume: JSON.parse((await cli('resume', '--env', 'production', '--json')).stdout),
+    };
+
+    expect(answers).toMatchObject({
+      record: { schemaVersion: 1, outcome: 'created', deployment: { deploymentId: 'p-140' } },
+      history: { schemaVersion: 1, items: [{ deploymentId: 'p-140' }], automation: { mode: 'act' } },
+      show: { schemaVersion: 1, deploymentId: 'p-140', version: '1.4.0' },
+      gate: { schemaVersion: 1, environment: 'production', open: true },
+      status: { schemaVersion: 1, environments: [{ environment: 'production', active: { deploymentId: 'p-140' } }] },
+      pause: { schemaVersion: 1, environment: 'production', pause: { reason: 'incident 7' } },
+      resume: { schemaVersion: 1, environment: 'production', wasPaused: true },
+    });
+  });
+
   it('takes --output json for --json, --output table or text for the default, and refuses any other format', async () => {
     const { cli } = await cliTarget();
     await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140');
