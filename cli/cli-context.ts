@@ -36,6 +36,11 @@ export class CliContext {
     return loadConfigFrom(findConfig(this.options, this.io.env, this.io.cwd));
   }
 
+  /** Whether an AWS history table is named (--table, ROLLBACK_TABLE): remote commands then read versions and follow runs. */
+  knowsTable(): boolean {
+    return Boolean(this.options.table ?? this.io.env.ROLLBACK_TABLE);
+  }
+
   /** Opens the history, runs the work, and always closes it (stopping a local DynamoDB). */
   async withHistory<Result>(work: (connection: HistoryConnection) => Promise<Result>): Promise<Result> {
     const connection = await openHistory(this.options, this.io.env, this.options.debug ? (line) => this.io.err(`debug: ${line}`) : undefined);

@@ -61,7 +61,7 @@ export async function runRemotely(
     return result;
   }
   const printer = new DrillPrinter(context.io, false);
-  const tableKnown = Boolean(context.options.table ?? context.io.env.ROLLBACK_TABLE ?? context.options.local);
+  const tableKnown = context.knowsTable();
   let shown = 0;
   let result: RollbackRunResult;
   if (tableKnown && call.deploymentId) {

@@ -36,7 +36,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
   // Everything is resolved first (function, account, region, versions); only then is a person asked.
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
   const where = await whereItActs(context.options.region);
-  const tableKnown = Boolean(context.options.table ?? context.io.env.ROLLBACK_TABLE);
+  const tableKnown = context.knowsTable();
   const pair = tableKnown ? await context.withHistory(({ history }) => history.deployments.findRollbackPair(environment, { targetVersion: options.to })) : undefined;
   const to = options.to ? pair?.requestedTarget : pair?.lastKnownGood;
   const from = pair?.activeDeployment;
