@@ -33,3 +33,9 @@ export function takesColour(isTerminal: boolean, env: NodeJS.ProcessEnv): boolea
 export function forTerminal(text: string, colour: boolean): string {
   return escapeControlCharacters(text).replace(PAINTED, (_, name: string, inner: string) => (colour && COLOURS.has(name) ? styleText(name as Colour, inner, { validateStream: false } as never) : inner));
 }
+
+/** A row cut to the terminal's width, counting what shows (colour marks take no room). Pure. */
+export function cutToWidth(row: string, width: number): string {
+  const marks = row.length - row.replace(/\uE000\w+\uE001|\uE002/g, '').length;
+  return row.length - marks > width ? `${row.slice(0, width - 1 + marks)}…` : row;
+}

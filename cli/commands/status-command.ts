@@ -7,6 +7,7 @@ import { automationFor } from '../../shared/rollback/automation-mode';
 import { cooldownAfter } from '../../shared/rollback/rollback-plan';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
+import { cutToWidth } from '../terminal-safe';
 
 export interface StatusOptions {
   env?: string;
@@ -79,7 +80,6 @@ export function environmentStatus(input: {
 
 /** The lines a person reads for one environment, each cut to the terminal's width (`--json` has everything). Pure. */
 export function renderStatus(status: EnvironmentStatus, width = Infinity): string {
-  const cut = (text: string) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
   const automation = status.automation.mode === 'paused' ? `paused: ${status.automation.reason}` : status.automation.mode;
   const lines: [string, string | undefined][] = [
     ['automation', automation],
@@ -100,7 +100,7 @@ export function renderStatus(status: EnvironmentStatus, width = Infinity): strin
         : 'none in 30 days',
     ],
   ];
-  return [status.environment, ...lines.filter(([, value]) => value !== undefined).map(([name, value]) => cut(`  ${name.padEnd(13)} ${value}`))].join('\n');
+  return [status.environment, ...lines.filter(([, value]) => value !== undefined).map(([name, value]) => cutToWidth(`  ${name.padEnd(13)} ${value}`, width))].join('\n');
 }
 
 /**

@@ -4,19 +4,13 @@ import { messageFor, subjectFor } from '../../shared/notify/sns-notifier';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import type { CheckResult } from '../../shared/validation/validation-contract';
 import type { CliIo } from '../cli-context';
-import { paint, type Colour } from '../terminal-safe';
+import { cutToWidth, paint, type Colour } from '../terminal-safe';
 import { formatDuration } from '../text-output';
 
 const MARK: Record<JournalStep['outcome'], string> = { ok: paint('green', '✓'), warning: paint('yellow', '!'), failed: paint('red', '✗'), info: '•' };
 /** How an outcome reads at a glance: green when it rolled back, red when it failed, yellow otherwise. */
 const OUTCOME_COLOUR: Partial<Record<RollbackRunResult['outcome'], Colour>> = { rolled_back: 'green', rollback_failed: 'red', handed_over: 'yellow', skipped: 'yellow', observed: 'yellow' };
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-/** A row cut to the terminal's width, counting what shows (colour marks take no room). Pure. */
-function cutToWidth(row: string, width: number): string {
-  const marks = row.length - row.replace(/\uE000\w+\uE001|\uE002/g, '').length;
-  return row.length - marks > width ? `${row.slice(0, width - 1 + marks)}…` : row;
-}
 
 /** Prints a drill for a person at 3 a.m.: each step as it lands, a spinner while validation polls. */
 export class DrillPrinter {

@@ -96,12 +96,7 @@ export function recordedStages(config: RollbackConfig): { pipeline: string; stag
 
 /** The environment a target of which deploys from this pipeline stage. */
 function environmentForStage(config: RollbackConfig, pipeline: string, stage: string): EnvironmentConfig | undefined {
-  return config.environments.find((environment) =>
-    environment.targets.some((target) => {
-      const deploysFrom = targetPlugin(target.type).deploysFromStage?.(target);
-      return deploysFrom?.pipeline === pipeline && deploysFrom.stage === stage;
-    }),
-  );
+  return config.environments.find((environment) => environment.targets.some((target) => deploysFromThisStage(target, { pipeline, stage })));
 }
 
 /**
@@ -172,8 +167,8 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
 
 type StageExecutionRef = { pipeline: string; stage: string; executionId: string };
 
-/** A target whose restore point is the event's own execution (the stage it deploys from), not what is live. */
-function capturesThisExecution(config: EnvironmentConfig['targets'][number], execution: StageExecutionRef): boolean {
+/** A target that deploys from this pipeline stage: its restore point is the event's own execution, not what is live. */
+function deploysFromThisStage(config: EnvironmentConfig['targets'][number], execution: { pipeline: string; stage: string }): boolean {
   const deploysFrom = targetPlugin(config.type).deploysFromStage?.(config);
   return deploysFrom?.pipeline === execution.pipeline && deploysFrom.stage === execution.stage;
 }
@@ -190,7 +185,7 @@ async function attributable(
   execution: StageExecutionRef,
   executions: PipelineExecutionReader,
 ): Promise<{ captured: Record<string, unknown>; unattributed?: string }> {
-  const liveTypes = environment.targets.filter((config) => !capturesThisExecution(config, execution) && config.type in captured).map((config) => config.type);
+  const liveTypes = environment.targets.filter((config) => !deploysFromThisStage(config, execution) && config.type in captured).map((config) => config.type);
   if (liveTypes.length === 0) return { captured };
   const latest = await executions.latestStageExecution(execution.pipeline, execution.stage);
   if (latest === execution.executionId) return { captured };
@@ -217,7 +212,7 @@ async function captureRestorePoints(
   const points = await Promise.all(
     environment.targets.map(async (config) => {
       const plugin = targetPlugin(config.type);
-      if (!capturesThisExecution(config, pipelineExecution) && when === 'other') return undefined;
+      if (!deploysFromThisStage(config, pipelineExecution) && when === 'other') return undefined;
       try {
         const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
         return [plugin.type, plugin.restorePointSchema.parse(point)] as const;
