@@ -1,4 +1,5 @@
 import { findEnvironment } from '../../shared/config';
+import { rollbackEntriesOf } from '../../shared/history/environment-head';
 import { judgeGate } from '../../shared/rollback/deployment-gate';
 import { EXIT } from '../cli-errors';
 import type { CliContext } from '../cli-context';
@@ -21,7 +22,7 @@ export async function gateCommand(context: CliContext, options: GateOptions): Pr
   const [pair, recentRollbacks, control] = await context.withHistory(({ history }) =>
     Promise.all([history.deployments.findRollbackPair(environment.name), history.deployments.listRollbacksSince(environment.name, since), history.controls.read(environment.name)]),
   );
-  const answer = judgeGate({ environment, policy: config.policy, active: pair.activeDeployment, recentRollbacks, control, now });
+  const answer = judgeGate({ environment, policy: config.policy, active: pair.activeDeployment, recentRollbacks: rollbackEntriesOf(recentRollbacks), control, now });
   if (options.json) context.printAnswer({ environment: environment.name, ...answer });
   else if (answer.open) context.io.out(`open: ${answer.reason}`);
   else context.io.out(`closed: ${answer.reasons.join('; ')}`);

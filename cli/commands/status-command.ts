@@ -1,5 +1,6 @@
 import type { EnvironmentConfig, RollbackPolicy } from '../../shared/config';
 import { findEnvironment } from '../../shared/config';
+import { rollbackEntriesOf } from '../../shared/history/environment-head';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { EnvironmentControl } from '../../shared/history/environment-controls';
 import type { RollbackPair } from '../../shared/history/rollback-selection';
@@ -45,7 +46,7 @@ export function environmentStatus(input: {
   const active = pair.activeDeployment;
   const step = active?.status === 'rolling_back' ? active.timeline?.at(-1) : undefined;
   const last = input.rollbacks.find((record) => record.rollback);
-  const cooldown = cooldownAfter(input.rollbacks, input.policy, now);
+  const cooldown = cooldownAfter(rollbackEntriesOf(input.rollbacks), input.policy, now);
   return {
     environment: environment.name,
     automation: { mode: automation.mode, ...(automation.mode === 'paused' ? { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } : {}) },

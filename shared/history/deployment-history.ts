@@ -1,4 +1,5 @@
 import type { DeploymentRecord, RecordableStatus } from './deployment-record';
+import type { EnvironmentHead } from './environment-head';
 import type { RollbackPair } from './rollback-selection';
 
 export interface RecordDeploymentInput {
@@ -30,6 +31,12 @@ export type RecordDeploymentResult =
   /** Already recorded with this or a later status: nothing was written. */
   | { outcome: 'unchanged'; deployment: DeploymentRecord };
 
+/** One read of an environment: its active deployment and last known good, and its head (pause and rollback ledger) when it has one. */
+export interface EnvironmentView {
+  pair: RollbackPair;
+  head?: EnvironmentHead;
+}
+
 export interface HistoryQuery {
   environment: string;
   status?: DeploymentRecord['status'];
@@ -51,6 +58,8 @@ export interface DeploymentHistory {
   recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult>;
   /** The active deployment and the last known good one, from one Query of the environment. */
   findRollbackPair(environment: string, options?: { targetVersion?: string }): Promise<RollbackPair>;
+  /** The same Query, also reading the environment's head: all a rollback, or a duplicate of one, needs to decide. */
+  readEnvironment(environment: string, options?: { targetVersion?: string }): Promise<EnvironmentView>;
   listHistory(query: HistoryQuery): Promise<HistoryPage>;
   getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
   /** Deployments of the environment claimed for a rollback at or after `since`, newest first. */

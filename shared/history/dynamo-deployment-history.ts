@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { deploymentRecordSchema, type DeploymentRecord, type RecordableStatus } from './deployment-record';
-import type { DeploymentHistory, HistoryPage, HistoryQuery, RecordDeploymentInput, RecordDeploymentResult } from './deployment-history';
+import { headId, parseHead, type EnvironmentHead } from './environment-head';
+import type { DeploymentHistory, EnvironmentView, HistoryPage, HistoryQuery, RecordDeploymentInput, RecordDeploymentResult } from './deployment-history';
 import { decodeCursor, encodeCursor } from './history-cursor';
 import { DeploymentConflictError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
@@ -161,34 +162,45 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
   }
 
   async findRollbackPair(environment: string, options: { targetVersion?: string } = {}): Promise<RollbackPair> {
+    return (await this.#readPartition(environment, { ...options, withHead: false })).pair;
+  }
+
+  async readEnvironment(environment: string, options: { targetVersion?: string } = {}): Promise<EnvironmentView> {
+    return this.#readPartition(environment, { ...options, withHead: true });
+  }
+
+  /** The environment's partition newest first — its head, when asked for, sorts above every deployment — paged until the pair is settled. */
+  async #readPartition(environment: string, options: { targetVersion?: string; withHead: boolean }): Promise<EnvironmentView> {
     const records: DeploymentRecord[] = [];
+    let head: EnvironmentHead | undefined;
     let exclusiveStartKey: Record<string, unknown> | undefined;
     let pair: RollbackPair = {};
     do {
-      const page = await this.#table.query({
+      const page = await this.#table.queryItems({
         IndexName: HISTORY_TABLE.byEnvironment.indexName,
         KeyConditionExpression: 'environment = :environment',
-        FilterExpression: 'kind = :deployment',
-        ExpressionAttributeValues: { ':environment': environment, ':deployment': 'deployment' },
+        FilterExpression: options.withHead ? 'kind = :deployment OR deploymentId = :head' : 'kind = :deployment',
+        ExpressionAttributeValues: { ':environment': environment, ':deployment': 'deployment', ...(options.withHead ? { ':head': headId(environment) } : {}) },
         ScanIndexForward: false,
         Limit: this.#pairPageSize,
         ExclusiveStartKey: exclusiveStartKey,
       });
-      records.push(...page.items);
+      for (const item of page.items) {
+        if (item.deploymentId === headId(environment)) head = parseHead(environment, item);
+        else records.push(deploymentRecordSchema.parse(item));
+      }
       exclusiveStartKey = page.lastEvaluatedKey;
       pair = selectRollbackPair(records, options.targetVersion);
     } while (!isSettled(pair, options.targetVersion) && exclusiveStartKey && records.length < this.#pairSearchLimit);
-    return pair;
+    return { pair, ...(head ? { head } : {}) };
   }
 
   async listHistory(query: HistoryQuery): Promise<HistoryPage> {
     const values: Record<string, unknown> = { ':environment': query.environment };
-    let keyCondition = 'environment = :environment';
-    if (query.since || query.until) {
-      keyCondition += ' AND startedAt BETWEEN :since AND :until';
-      values[':since'] = (query.since ?? new Date(0)).toISOString();
-      values[':until'] = (query.until ?? new Date('9999-12-31T23:59:59.999Z')).toISOString();
-    }
+    // Every timestamp sorts below the environment's head, so a range never reaches it.
+    const keyCondition = 'environment = :environment AND startedAt BETWEEN :since AND :until';
+    values[':since'] = (query.since ?? new Date(0)).toISOString();
+    values[':until'] = (query.until ?? new Date('9999-12-31T23:59:59.999Z')).toISOString();
     if (query.status) values[':status'] = query.status;
     const items: DeploymentRecord[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined = query.cursor

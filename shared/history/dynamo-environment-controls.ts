@@ -1,30 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import {
-  CONTROL_EVENTS_KEPT,
-  controlEventSchema,
-  environmentPauseSchema,
-  pauseInForce,
-  type ControlEvent,
-  type EnvironmentControl,
-  type EnvironmentControls,
-} from './environment-controls';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeploymentRecord } from './deployment-record';
+import { CONTROL_EVENTS_KEPT, pauseInForce, type ControlEvent, type EnvironmentControl, type EnvironmentControls } from './environment-controls';
+import { entryAttribute, HEAD_SORT_KEY, headId, parseHead, rollbackEntryOf, type EnvironmentHead, type RollbackEntry } from './environment-head';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
-
-const storedControlSchema = z.object({
-  environment: z.string(),
-  pause: environmentPauseSchema.optional(),
-  events: z.array(controlEventSchema).default([]),
-  version: z.number().int().nonnegative(),
-});
 
 /** Concurrent pauses and resumes of one environment: each is retried on a fresh read this many times (one lands per round). */
 const WRITE_ATTEMPTS = 10;
 
+/** Ledger entries written per update when the ledger is filled: keeps each expression far below DynamoDB's 4 KB. */
+const FILL_CHUNK = 40;
+
 /**
- * One item per environment (`control#<environment>`), outside both indexes (it has no start time),
- * written read-modify-write under a version condition: two people pausing at once both land, in order.
+ * The environment's head (`control#<environment>`, see environment-head.ts). Pauses are written
+ * read-modify-write under a version condition, so two people pausing at once both land, in order;
+ * each ledger entry is its own attribute, so claims never need a read to add theirs.
  */
 export class DynamoEnvironmentControls implements EnvironmentControls {
   readonly #table: HistoryTableAccess;
@@ -36,6 +26,10 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
   async read(environment: string): Promise<EnvironmentControl> {
     const { control } = await this.#read(environment);
     return control;
+  }
+
+  async readHead(environment: string): Promise<EnvironmentHead | undefined> {
+    return (await this.#read(environment)).head;
   }
 
   async pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl> {
@@ -54,11 +48,81 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
     return { control, wasPaused };
   }
 
-  async #read(environment: string): Promise<{ control: EnvironmentControl; version: number }> {
-    const result = await this.#table.call(() => this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId: `control#${environment}` }, ConsistentRead: true })));
+  async noteRollback(record: DeploymentRecord, options: { asClaimed?: boolean; prune?: { head: EnvironmentHead; before: Date } } = {}): Promise<void> {
+    const entry = rollbackEntryOf(record);
+    if (!entry) throw new Error(`deployment ${record.deploymentId} holds no rollback to put on the ledger`);
+    const before = options.prune?.before.toISOString();
+    const stale = options.prune ? options.prune.head.rollbacks.filter((old) => old.startedAt < before! && old.runId !== entry.runId) : [];
+    const names: Record<string, string> = { '#entry': entryAttribute(entry.runId) };
+    stale.forEach((old, index) => (names[`#stale${index}`] = entryAttribute(old.runId)));
+    const sets = [...this.#headKeys(), options.asClaimed ? '#entry = if_not_exists(#entry, :entry)' : '#entry = :entry'];
+    const values: Record<string, unknown> = { ':environment': record.environment, ':headKey': HEAD_SORT_KEY, ':entry': entry };
+    // Entries dropped from before `before` mean the ledger reaches back only that far now.
+    const coversSince = options.prune?.head.coversSince;
+    if (stale.length > 0 && coversSince !== undefined && coversSince < before!) {
+      sets.push('coversSince = :coversSince');
+      values[':coversSince'] = before;
+    }
+    const removes = stale.map((_, index) => `#stale${index}`);
+    await this.#table.call(() =>
+      this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: headId(record.environment) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void> {
+    const entries = rollbacks.flatMap((record) => rollbackEntryOf(record) ?? []);
+    const chunks: RollbackEntry[][] = [];
+    for (let start = 0; start < entries.length; start += FILL_CHUNK) chunks.push(entries.slice(start, start + FILL_CHUNK));
+    if (chunks.length === 0) chunks.push([]);
+    for (const [index, chunk] of chunks.entries()) {
+      const isLast = index === chunks.length - 1;
+      const names: Record<string, string> = Object.fromEntries(chunk.map((entry, position) => [`#entry${position}`, entryAttribute(entry.runId)]));
+      const values: Record<string, unknown> = { ':environment': environment, ':headKey': HEAD_SORT_KEY, ...Object.fromEntries(chunk.map((entry, position) => [`:entry${position}`, entry])) };
+      // An entry already there was written by its own run, which knows more (a finish time).
+      const sets = [...this.#headKeys(), ...chunk.map((_, position) => `#entry${position} = if_not_exists(#entry${position}, :entry${position})`)];
+      if (isLast) {
+        sets.push('coversSince = :since');
+        values[':since'] = since.toISOString();
+      }
+      try {
+        await this.#table.call(() =>
+          this.#table.client.send(
+            new UpdateCommand({
+              TableName: this.#table.tableName,
+              Key: { deploymentId: headId(environment) },
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              // Never narrows what another filling already covered.
+              ...(isLast ? { ConditionExpression: 'attribute_not_exists(coversSince) OR coversSince > :since' } : {}),
+              ...(chunk.length > 0 ? { ExpressionAttributeNames: names } : {}),
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+
+  /** The head sits in its environment's partition of `byEnvironment`, above every deployment. */
+  #headKeys(): string[] {
+    return ['environment = :environment', 'startedAt = :headKey'];
+  }
+
+  async #read(environment: string): Promise<{ control: EnvironmentControl; version: number; head?: EnvironmentHead }> {
+    const result = await this.#table.call(() => this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId: headId(environment) }, ConsistentRead: true })));
     if (!result.Item) return { control: { environment, events: [] }, version: 0 };
-    const stored = storedControlSchema.parse(result.Item);
-    return { control: { environment, ...(stored.pause ? { pause: stored.pause } : {}), events: stored.events }, version: stored.version };
+    const head = parseHead(environment, result.Item);
+    const version = typeof result.Item.version === 'number' ? result.Item.version : 0;
+    return { control: head.control, version, head };
   }
 
   async #update(environment: string, change: (now: string, current: EnvironmentControl) => { pause: EnvironmentControl['pause']; event: ControlEvent }): Promise<EnvironmentControl> {
@@ -66,14 +130,25 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
       const { control, version } = await this.#read(environment);
       const { pause, event } = change(this.#table.clock.now().toISOString(), control);
       const next: EnvironmentControl = { environment, ...(pause ? { pause } : {}), events: [event, ...control.events].slice(0, CONTROL_EVENTS_KEPT) };
+      const sets = [...this.#headKeys(), 'events = :events', '#version = :next', ...(pause ? ['pause = :pause'] : [])];
       try {
         await this.#table.call(() =>
           this.#table.client.send(
-            new PutCommand({
+            new UpdateCommand({
               TableName: this.#table.tableName,
-              Item: { deploymentId: `control#${environment}`, ...next, version: version + 1 },
-              ConditionExpression: version === 0 ? 'attribute_not_exists(deploymentId)' : '#version = :version',
-              ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
+              Key: { deploymentId: headId(environment) },
+              // Only the pause and its events: the ledger on the same item is the claims' to write.
+              UpdateExpression: `SET ${sets.join(', ')}${pause ? '' : ' REMOVE pause'}`,
+              ConditionExpression: version === 0 ? 'attribute_not_exists(#version)' : '#version = :version',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: {
+                ':environment': environment,
+                ':headKey': HEAD_SORT_KEY,
+                ':events': next.events,
+                ':next': version + 1,
+                ...(pause ? { ':pause': pause } : {}),
+                ...(version === 0 ? {} : { ':version': version }),
+              },
             }),
           ),
         );

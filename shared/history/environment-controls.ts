@@ -1,5 +1,7 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
+import type { DeploymentRecord } from './deployment-record';
+import type { EnvironmentHead } from './environment-head';
 
 const isoTimestamp = z.iso.datetime({ offset: false });
 
@@ -33,9 +35,22 @@ export function pauseInForce(control: EnvironmentControl | undefined, now: Date)
   return pause && pause.until > now.toISOString() ? pause : undefined;
 }
 
-/** Who may pause and resume automation, and what the runner reads before acting. */
+/**
+ * An environment's own item, its head: who may pause and resume automation, and the ledger of its
+ * rollbacks that the guards count (see environment-head.ts).
+ */
 export interface EnvironmentControls {
   read(environment: string): Promise<EnvironmentControl>;
+  /** The head as stored now (a consistent read); undefined when the environment has none yet. */
+  readHead(environment: string): Promise<EnvironmentHead | undefined>;
+  /**
+   * Writes the entry of a claimed record's run on its environment's head. `asClaimed` never replaces
+   * an entry already there (a late claim-time write must not undo a finished one); `prune` drops the
+   * entries of a head as read that started before `before`.
+   */
+  noteRollback(record: DeploymentRecord, options?: { asClaimed?: boolean; prune?: { head: EnvironmentHead; before: Date } }): Promise<void>;
+  /** Puts these rollbacks (from the rollbacks index, since `since`) on the ledger, which then covers everything since `since`. */
+  fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void>;
   pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl>;
   /** Lifts the pause; `wasPaused` says whether one was in force. */
   resume(input: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }>;

@@ -38,8 +38,14 @@ export class HistoryTableAccess {
   }
 
   async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: DeploymentRecord[]; lastEvaluatedKey?: Record<string, unknown> }> {
+    const page = await this.queryItems(input);
+    return { ...page, items: page.items.map((item) => deploymentRecordSchema.parse(item)) };
+  }
+
+  /** A page of items as stored, for a reader that tells deployment records from other items itself. */
+  async queryItems(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Record<string, unknown>[]; lastEvaluatedKey?: Record<string, unknown> }> {
     const result = await this.call(() => this.client.send(new QueryCommand({ TableName: this.tableName, ...input })));
-    return { items: (result.Items ?? []).map((item) => deploymentRecordSchema.parse(item)), lastEvaluatedKey: result.LastEvaluatedKey };
+    return { items: result.Items ?? [], lastEvaluatedKey: result.LastEvaluatedKey };
   }
 
   /** Writes a new record; when one already has that id, writes nothing and returns it. */

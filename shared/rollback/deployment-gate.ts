@@ -1,6 +1,7 @@
 import type { EnvironmentConfig, RollbackPolicy } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentControl } from '../history/environment-controls';
+import type { RollbackEntry } from '../history/environment-head';
 import { automationFor } from './automation-mode';
 import { cooldownAfter } from './rollback-plan';
 
@@ -10,7 +11,7 @@ export interface GateInput {
   /** The environment's active deployment (the newest whose version may be live). */
   active?: DeploymentRecord;
   /** Its rollbacks since at least a cooldown ago, newest first. */
-  recentRollbacks: readonly DeploymentRecord[];
+  recentRollbacks: readonly RollbackEntry[];
   control?: EnvironmentControl;
   now: Date;
 }

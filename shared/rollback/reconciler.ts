@@ -1,5 +1,7 @@
 import type { DeploymentRecord } from '../history/deployment-record';
+import { ledgerCovers } from '../history/environment-head';
 import { drillPartition } from '../history/run-store';
+import { guardWindowStart } from './rollback-plan';
 import { resumeRun } from './rollback-run';
 import type { RollbackRunResult } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
@@ -14,13 +16,18 @@ export const RECONCILE_LOOKBACK_MS = 14 * 86_400_000;
  * Primary course: read every environment's (and its drills') unfinished runs from the sparse
  * rollbacks index — no Scan — keep those whose lease ran out, and resume each through the record
  * holding its journal. A resumed run past its attempts completes as rollback_failed and escalates.
+ * Alongside, every environment's rollback ledger is kept reaching back as far as the guards read.
  */
 export async function reconcileRuns(invocationId: string, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
   const { config, history, clock, logger } = deps;
   const now = clock.now();
   const since = new Date(now.getTime() - RECONCILE_LOOKBACK_MS);
   const partitions = config.environments.flatMap(({ name }) => [name, drillPartition(name)]);
-  const open = (await Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since)))).flat();
+  const [openRuns, filled] = await Promise.all([
+    Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since))),
+    Promise.all(config.environments.map(({ name }) => fillLedgerIfShort(name, guardWindowStart(config.policy, now), deps))),
+  ]);
+  const open = openRuns.flat();
   const due = open.filter((record) => record.rollback!.leaseExpiresAt! <= now.toISOString());
   // Each run once, through its journal's record, even when several of its records are due.
   const byRun = new Map<string, DeploymentRecord>();
@@ -36,13 +43,32 @@ export async function reconcileRuns(invocationId: string, deps: RollbackDependen
       }),
     ),
   );
-  logger.info('reconciled', { open: open.length, due: due.length, resumed: runs.length });
+  const ledgersFilled = filled.filter(Boolean).length;
+  logger.info('reconciled', { open: open.length, due: due.length, resumed: runs.length, ledgersFilled });
   return {
     outcome: 'reconciled',
-    reason: `${open.length} unfinished run(s), ${due.length} past their lease, ${runs.length} resumed`,
+    reason: `${open.length} unfinished run(s), ${due.length} past their lease, ${runs.length} resumed${ledgersFilled > 0 ? `; ${ledgersFilled} environment ledger(s) filled` : ''}`,
     drill: false,
     timeline: [],
     durationMs: elapsed(),
     runs,
   };
+}
+
+/**
+ * Keeps every environment's ledger reaching back as far as the guards read, so an alarm (or a
+ * duplicate of one) decides from one Query: a new environment, a table from before the ledger, or
+ * entries pruned by age get it filled from the rollbacks index. True when it had to fill it; a
+ * failure is logged and left to the next run — until then the guards read the index themselves.
+ */
+async function fillLedgerIfShort(environment: string, since: Date, deps: RollbackDependencies): Promise<boolean> {
+  const { history, logger } = deps;
+  try {
+    if (ledgerCovers(await history.controls.readHead(environment), since)) return false;
+    await history.controls.fillLedger(environment, since, await history.deployments.listRollbacksSince(environment, since));
+    return true;
+  } catch (error) {
+    logger.warn('could not fill the environment’s rollback ledger; its guards read the rollbacks index meanwhile', { environment, error: (error as Error).message });
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import type { RollbackPolicy } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
+import type { RollbackEntry } from '../history/environment-head';
 import type { RollbackPair } from '../history/rollback-selection';
 import type { NotificationSeverity } from '../notify/notifier';
 import type { RunMode } from '../history/run-journal';
@@ -26,9 +27,11 @@ export interface PlanInput {
   environment: string;
   pair: RollbackPair;
   /** Rollbacks in this environment since `guardWindowStart`, newest first. */
-  recentRollbacks: readonly DeploymentRecord[];
+  recentRollbacks: readonly RollbackEntry[];
   /** This run (the event or request id): a retry must not roll back a second deployment. */
   runId: string;
+  /** The record this run already claimed, when a retry finds its entry in the ledger and it is no longer the active one. */
+  ownRecord?: DeploymentRecord;
   policy: RollbackPolicy;
   now: Date;
   /** Alarms are guarded by cooldown and the hourly limit; people and drills asking by hand are not. */
@@ -65,7 +68,7 @@ export function planRollback(input: PlanInput): RollbackPlan {
   const { pair, environment, now, mode } = input;
   const active = pair.activeDeployment;
   // A retry of this run goes back to what it claimed, whatever is live now.
-  const ownRecord = [active, ...input.recentRollbacks].find((record) => record?.rollback?.runId === input.runId && record.rollback.partOf === undefined);
+  const ownRecord = [active, input.ownRecord].find((record) => record?.rollback?.runId === input.runId && record.rollback.partOf === undefined);
   const own = ownRecord && mode !== 'drill' ? planForRunOn(ownRecord, input.runId, now) : undefined;
   if (own) return own;
   if (input.expectedActive !== undefined && active?.deploymentId !== input.expectedActive) {
@@ -179,10 +182,10 @@ export function skipNoticeFor(plan: Extract<RollbackPlan, { decision: 'skip' }>,
  * The cooldown the newest of these rollbacks (newest first) puts the environment in: quiet until
  * `cooldownMinutes` after it finished (or started, while it runs). Undefined once it lapsed. Pure.
  */
-export function cooldownAfter(rollbacksNewestFirst: readonly DeploymentRecord[], policy: RollbackPolicy, now: Date): { until: string; deploymentId: string } | undefined {
-  const latest = rollbacksNewestFirst.find((record) => record.rollbackStartedAt);
+export function cooldownAfter(rollbacksNewestFirst: readonly RollbackEntry[], policy: RollbackPolicy, now: Date): { until: string; deploymentId: string } | undefined {
+  const latest = rollbacksNewestFirst[0];
   if (!latest) return undefined;
-  const quietFrom = Date.parse(latest.rollback?.finishedAt ?? latest.rollbackStartedAt!);
+  const quietFrom = Date.parse(latest.finishedAt ?? latest.startedAt);
   const until = new Date(quietFrom + policy.cooldownMinutes * 60_000);
   return until > now ? { until: until.toISOString(), deploymentId: latest.deploymentId } : undefined;
 }
@@ -190,15 +193,15 @@ export function cooldownAfter(rollbacksNewestFirst: readonly DeploymentRecord[],
 function applyGuards(input: PlanInput, active: DeploymentRecord): { blocked?: RollbackPlan; automaticLastHour: number } {
   const { policy, now, environment } = input;
   // The active deployment's own claim (a retry resuming) is not "another" rollback.
-  const others = input.recentRollbacks.filter((record) => record.deploymentId !== active.deploymentId && record.rollbackStartedAt);
+  const others = input.recentRollbacks.filter((entry) => entry.deploymentId !== active.deploymentId);
   const latest = others[0];
-  if (latest && input.alarmFiredAt && latest.rollbackStartedAt! >= input.alarmFiredAt) {
+  if (latest && input.alarmFiredAt && latest.startedAt >= input.alarmFiredAt) {
     return {
       automaticLastHour: 0,
       blocked: {
         decision: 'duplicate',
         deploymentId: latest.deploymentId,
-        reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.rollbackStartedAt}: already answered`,
+        reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.startedAt}: already answered`,
       },
     };
   }
@@ -217,10 +220,10 @@ function applyGuards(input: PlanInput, active: DeploymentRecord): { blocked?: Ro
     };
   }
   const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
-  const automaticLastHour = others.filter((record) => AUTOMATIC_TRIGGERS.has(record.rollback?.trigger.type ?? '') && record.rollbackStartedAt! >= hourAgo);
+  const automaticLastHour = others.filter((entry) => AUTOMATIC_TRIGGERS.has(entry.trigger) && entry.startedAt >= hourAgo);
   if (automaticLastHour.length >= policy.maxRollbacksPerHour) {
     // The limit lifts when the oldest of them is an hour old.
-    const oldest = Math.min(...automaticLastHour.map((record) => Date.parse(record.rollbackStartedAt!)));
+    const oldest = Math.min(...automaticLastHour.map((entry) => Date.parse(entry.startedAt)));
     return {
       automaticLastHour: automaticLastHour.length,
       blocked: {

@@ -203,6 +203,7 @@ export class RollbackRun {
             return undefined;
           }
           this.#records.set(candidate.from.deploymentId, claimed.deployment);
+          await this.#noteOnLedger(claimed.deployment, { asClaimed: true });
         } else {
           this.#records.set(candidate.from.deploymentId, candidate.from);
         }
@@ -250,8 +251,8 @@ export class RollbackRun {
     const { runs } = this.deps.history;
     const joined = action.level === 'full' && claim.mode !== 'drill' ? (state.fullScope?.facts.entries ?? []).filter((entry) => entry.environment !== claim.environment) : [];
     await Promise.all(
-      joined.map((entry) =>
-        runs.completeJoined({
+      joined.map(async (entry) => {
+        const completed = await runs.completeJoined({
           deploymentId: entry.fromDeploymentId,
           runId: this.ref.runId,
           partOf: this.ref.deploymentId,
@@ -260,8 +261,10 @@ export class RollbackRun {
           reason: `${action.reason} (full rollback started by ${this.ref.deploymentId})`,
           targetDeploymentId: entry.toDeploymentId,
           targetVersion: entry.toVersion,
-        }),
-      ),
+        });
+        // Its environment's guards count it from now; a failure here hands over, and the resume writes it again.
+        await this.deps.history.controls.noteRollback(completed);
+      }),
     );
     const deploymentIds = [this.ref.deploymentId, ...joined.map((entry) => entry.fromDeploymentId)];
     const step = this.#step('complete', action.outcome === 'rolled_back' ? 'ok' : 'failed', started, `${action.outcome} at level ${action.level}`, {
@@ -270,9 +273,10 @@ export class RollbackRun {
       reason: action.reason,
       deploymentIds,
     });
-    await this.#write(step, (journal) =>
-      runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal),
-    );
+    await this.#write(step, async (journal) => {
+      const completed = await runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
+      this.#records.set(this.ref.deploymentId, completed);
+    });
     this.deps.logger.info('rollback complete', { deploymentId: this.ref.deploymentId, outcome: action.outcome, rollbackLevel: action.level });
     return undefined;
   }
@@ -295,7 +299,7 @@ export class RollbackRun {
     const step = this.#step('notify', delivery === 'failed' ? 'failed' : 'ok', started, detail, { type: notification.type, severity: notification.severity, delivery });
     const { runs } = this.deps.history;
     try {
-      await this.#write(step, (journal) => (delivery === 'failed' ? runs.handOver(this.ref, this.deps.clock.now(), journal) : runs.release(this.ref, journal)));
+      await this.#write(step, (journal) => (delivery === 'failed' ? runs.handOver(this.ref, this.deps.clock.now(), journal) : this.#release(journal)));
     } catch (error) {
       // Already announced: a second announcement on resume is better than a handover notice now.
       this.deps.logger.warn('could not journal the announcement', { deploymentId: this.ref.deploymentId, error: (error as Error).message });
@@ -305,10 +309,28 @@ export class RollbackRun {
 
   /** Out of attempts to announce (or already announced): the run is over either way. */
   async #finish(state: RunState): Promise<Answer> {
-    await this.#write(undefined, (journal) => this.deps.history.runs.release(this.ref, journal));
+    await this.#write(undefined, (journal) => this.#release(journal));
     const delivered = state.notifications.some((notification) => notification.facts.delivery !== 'failed');
     if (!delivered) this.deps.logger.error('outcome never announced', { deploymentId: this.ref.deploymentId, runId: this.ref.runId });
     return delivered ? this.#outcome(state) : { ...this.#outcome(state), notification: { type: 'rollback_result', severity: 'critical', delivery: 'failed' } };
+  }
+
+  /**
+   * Lets go of the run — only once its finished entry is on the environment's ledger, so that the
+   * guards never lose a rollback: if that write fails, the run is still held and is resumed.
+   */
+  async #release(journal: Journal): Promise<void> {
+    if (this.#state.claim.mode !== 'drill') await this.deps.history.controls.noteRollback(await this.#record(this.ref.deploymentId));
+    await this.deps.history.runs.release(this.ref, journal);
+  }
+
+  /** A best-effort ledger write while the run goes on: the finished entry is what the guards must not miss. */
+  async #noteOnLedger(record: DeploymentRecord, options: { asClaimed: boolean }): Promise<void> {
+    try {
+      await this.deps.history.controls.noteRollback(record, options);
+    } catch (error) {
+      this.deps.logger.warn('could not put the claim on the environment’s ledger yet; it is written again when the record completes', { deploymentId: record.deploymentId, error: (error as Error).message });
+    }
   }
 
   /**
@@ -409,6 +431,8 @@ export async function resumeRun(observed: DeploymentRecord, invocationId: string
   const isOrphan = partOf !== undefined && (journalRecord?.rollback?.runId !== observed.rollback!.runId || journalRecord.rollback.leaseExpiresAt === undefined);
   if (isOrphan) {
     const reason = `claimed for the full rollback of run ${observed.rollback!.runId} (on ${partOf}), which ended without restoring it: a person must check ${observed.environment}`;
+    // On the ledger first: once the record is closed, nothing comes back to it.
+    await history.controls.noteRollback({ ...observed, rollback: { ...observed.rollback!, finishedAt: deps.clock.now().toISOString() } });
     const closed = await history.runs.completeJoined({ deploymentId: observed.deploymentId, runId: observed.rollback!.runId, partOf: partOf!, outcome: 'rollback_failed', level: 'full', reason });
     deps.logger.error('closed a record its run left claimed', { deploymentId: closed.deploymentId, partOf });
     const result: RollbackRunResult = { ...base, outcome: 'rollback_failed', level: 'full', deploymentId: closed.deploymentId, fromVersion: closed.version, reason, durationMs: elapsed() };

@@ -1,5 +1,8 @@
 import { parseInbound } from '../events/inbound-event';
 import type { DeploymentRecord } from '../history/deployment-record';
+import type { EnvironmentView } from '../history/deployment-history';
+import type { EnvironmentControl } from '../history/environment-controls';
+import { ledgerCovers, rollbackEntriesOf, type EnvironmentHead, type RollbackEntry } from '../history/environment-head';
 import type { StepOf } from '../history/run-journal';
 import type { NotificationSeverity } from '../notify/notifier';
 import { notificationFor } from '../notify/rollback-notification';
@@ -45,24 +48,25 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   const environment = context.environment.name;
   const now = clock.now();
   const isAutomatic = context.mode === 'automatic';
-  // Independent reads in parallel: the claim is then the only other call before the restore.
-  const [pair, recentRollbacks, control, actionsEnabled] = await Promise.all([
-    history.deployments.findRollbackPair(environment, { targetVersion: context.targetVersion }),
-    context.mode === 'drill' ? Promise.resolve([]) : history.deployments.listRollbacksSince(environment, guardWindowStart(config.policy, now, context.alarmFiredAt)),
-    isAutomatic ? history.controls.read(environment) : Promise.resolve(undefined),
+  // One Query reads the pair and the environment's head (pause, rollback ledger); the alarm's own state alongside it.
+  const [view, actionsEnabled] = await Promise.all([
+    history.deployments.readEnvironment(environment, { targetVersion: context.targetVersion }),
     isAutomatic && context.alarmName ? alarmActionsEnabled(deps, context.alarmName) : Promise.resolve(undefined),
   ]);
+  const { pair } = view;
   if (actionsEnabled === false) {
     const reason = `alarm ${context.alarmName} has its actions disabled (ActionsEnabled false): not acting on it`;
     logger.info('event ignored', { reason });
     return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
   }
+  const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, deps);
   // People acting by hand (and drills) are never held back by the mode; alarms and failed deploys are.
   const automation: Automation = isAutomatic ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
   const plan = planRollback({
     environment,
     pair,
     recentRollbacks,
+    ...(ownRecord ? { ownRecord } : {}),
     runId: context.runId,
     policy: config.policy,
     now,
@@ -88,12 +92,39 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
       return resumeRun(plan.deployment, invocationId, deps, elapsed);
     case 'proceed':
       if (automation.mode === 'observe') return observeRollback(context, plan.deployment, plan.target, deps, elapsed);
-      return claimAndDrive(context, plan, invocationId, deps, elapsed);
+      return claimAndDrive(context, plan, invocationId, deps, elapsed, view.head);
     default: {
       const exhaustive: never = plan;
       throw new Error(`unhandled plan ${JSON.stringify(exhaustive)}`);
     }
   }
+}
+
+/**
+ * What the guards weigh: the rollbacks since the guard window opened, the pause in force, and the
+ * record this run claimed before (a retry). The head's ledger answers when it reaches back far
+ * enough — the steady state, kept by the reconciler — else the rollbacks index and the head by key.
+ */
+async function guardsFor(context: RunContext, view: EnvironmentView, deps: RollbackDependencies): Promise<{ recentRollbacks: RollbackEntry[]; control?: EnvironmentControl; ownRecord?: DeploymentRecord }> {
+  const { history, config, clock } = deps;
+  const environment = context.environment.name;
+  const isAutomatic = context.mode === 'automatic';
+  if (context.mode === 'drill') return { recentRollbacks: [] };
+  const since = guardWindowStart(config.policy, clock.now(), context.alarmFiredAt);
+  const isOwn = (entry: { runId: string; partOf?: string }) => entry.runId === context.runId && entry.partOf === undefined;
+  if (ledgerCovers(view.head, since)) {
+    const recentRollbacks = view.head.rollbacks.filter((entry) => entry.startedAt >= since.toISOString());
+    const own = recentRollbacks.find(isOwn);
+    // A retry whose claimed record is no longer the active one: read that record (the rare extra read).
+    const ownRecord = own && own.deploymentId !== view.pair.activeDeployment?.deploymentId ? await history.deployments.getDeployment(own.deploymentId) : undefined;
+    return { recentRollbacks, ...(isAutomatic ? { control: view.head.control } : {}), ...(ownRecord ? { ownRecord } : {}) };
+  }
+  const [records, control] = await Promise.all([
+    history.deployments.listRollbacksSince(environment, since),
+    isAutomatic ? (view.head ? Promise.resolve(view.head.control) : history.controls.read(environment)) : Promise.resolve(undefined),
+  ]);
+  const ownRecord = records.find((record) => record.rollback && isOwn(record.rollback));
+  return { recentRollbacks: rollbackEntriesOf(records), ...(control ? { control } : {}), ...(ownRecord ? { ownRecord } : {}) };
 }
 
 function claimStepFor(context: RunContext, invocationId: string, plan: Extract<RollbackPlan, { decision: 'proceed' }>, at: Date): StepOf<'claim'> {
@@ -134,6 +165,7 @@ async function claimAndDrive(
   invocationId: string,
   deps: RollbackDependencies,
   elapsed: () => number,
+  head: EnvironmentHead | undefined,
 ): Promise<RollbackRunResult> {
   const { history, config, clock } = deps;
   const { deployment: from, target: to } = plan;
@@ -156,7 +188,12 @@ async function claimAndDrive(
     deps.onStep?.(claimStep);
     deps.logger.info('claimed deployment', { deploymentId: claimed.deployment.deploymentId, environment: context.environment.name, runId: context.runId });
     const ref = { deploymentId: claimed.deployment.deploymentId, runId: context.runId, invocationId };
-    return new RollbackRun(ref, deps, claimed.deployment, elapsed, [from, to]).drive();
+    const noted = isDrill ? Promise.resolve() : noteClaim(claimed.deployment, head, deps);
+    try {
+      return await new RollbackRun(ref, deps, claimed.deployment, elapsed, [from, to]).drive();
+    } finally {
+      await noted;
+    }
   }
   if (!('deployment' in claimed)) {
     return { outcome: 'skipped', reason: `deployment ${claimed.deploymentId} disappeared from the history before it could be claimed`, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
@@ -177,6 +214,20 @@ async function claimAndDrive(
       return { outcome: 'duplicate', reason: next.reason, deploymentId: next.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
     default:
       throw new Error(`unexpected plan after a lost claim: ${next.decision}`);
+  }
+}
+
+/**
+ * Puts the claim on the environment's ledger alongside the restore (never before it: nothing but the
+ * claim stands between the alarm and the traffic), dropping entries older than any guard reads. A
+ * failure here is written again, finished, before the run lets go.
+ */
+async function noteClaim(claimed: DeploymentRecord, head: EnvironmentHead | undefined, deps: RollbackDependencies): Promise<void> {
+  const prune = head ? { head, before: guardWindowStart(deps.config.policy, deps.clock.now()) } : undefined;
+  try {
+    await deps.history.controls.noteRollback(claimed, { asClaimed: true, ...(prune ? { prune } : {}) });
+  } catch (error) {
+    deps.logger.warn('could not put the claim on the environment’s ledger yet; the run writes it before it lets go', { deploymentId: claimed.deploymentId, error: (error as Error).message });
   }
 }
 

@@ -104,7 +104,7 @@ const throttled = () => Object.assign(new Error('Throughput exceeds the current 
  * time + 30 s. Faults are injected at the ports: a crash right after a given journal write (every
  * later call of that invocation fails, as in a dead container), or a journal that cannot be written.
  */
-export async function createOrchestratorHarness(options: { history?: Spec[]; configure?: (config: RollbackConfig) => RollbackConfig } = {}) {
+export async function createOrchestratorHarness(options: { history?: Spec[]; configure?: (config: RollbackConfig) => RollbackConfig; ledger?: 'filled' | 'absent' } = {}) {
   const history = await createTestHistory({ start: '2026-11-23T10:15:30.000Z' });
   for (const { at, ...spec } of options.history ?? DEMO_HISTORY) {
     await history.deployments.recordDeployment({ ...spec, at: new Date(at), source: 'codepipeline' });
@@ -199,6 +199,8 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     pipelineMock.commandCalls(RollbackStageCommand).length;
   const validatorRequests = (): ValidationRequest[] =>
     lambdaMock.commandCalls(InvokeCommand).map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)));
+  // As deployed: the reconciler's schedule has filled every environment's rollback ledger before an alarm comes.
+  if ((options.ledger ?? 'filled') === 'filled') await runRollback({ action: 'reconcile' }, 'reconciler-before-the-test', dependencies);
   return {
     history,
     dependencies,
@@ -218,7 +220,9 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
       for (let index = 0; index < count; index += 1) {
         const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
         clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
-        await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
+        const claimed = await runs.claim({ observed: deployment, runId: `earlier-run-${index}`, invocationId: `earlier-${index}`, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
+        // As a run does: its claim goes on the environment's ledger.
+        if (claimed.outcome === 'claimed') await history.controls.noteRollback(claimed.deployment, { asClaimed: true });
       }
       clock.set('2026-11-23T10:15:30.000Z');
     },

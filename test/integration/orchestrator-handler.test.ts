@@ -83,9 +83,11 @@ describe('orchestrator handler', () => {
     expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'ok', facts: { delivery: 'fallback' } });
   });
 
-  it('reconciles on its schedule: the rule’s input finds no unfinished run and changes nothing', async () => {
-    const result = await handler({ action: 'reconcile' }, fakeContext());
+  it('reconciles on its schedule: the first run fills each environment’s rollback ledger, the next finds nothing to do', async () => {
+    const first = await handler({ action: 'reconcile' }, fakeContext());
+    const next = await handler({ action: 'reconcile' }, fakeContext());
 
-    expect(result).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed', runs: [] });
+    expect(first).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled', runs: [] });
+    expect(next).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed', runs: [] });
   });
 });

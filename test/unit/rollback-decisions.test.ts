@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
+import { rollbackEntryOf, type RollbackEntry } from '../../shared/history/environment-head';
 import { boundTimeline, MAX_TIMELINE_STEPS, type EnvironmentRestore, type JournalStep, type RunMode, type TargetRestore } from '../../shared/history/run-journal';
 import { judgeGate, type GateInput } from '../../shared/rollback/deployment-gate';
 import { describeRestores, judgeEnvironmentRestore } from '../../shared/rollback/restore-verdict';
@@ -14,13 +15,18 @@ function deployment(id: string, version: string, extra: Partial<DeploymentRecord
   return { deploymentId: id, kind: 'deployment', environment: 'production', version, status: 'succeeded', startedAt: '2026-11-23T08:00:00.000Z', updatedAt: '2026-11-23T08:00:00.000Z', source: 'test', ...extra };
 }
 
-function rollbackOf(id: string, startedAt: string, type: 'alarm' | 'manual' = 'alarm', finishedAt?: string): DeploymentRecord {
+function rolledBack(id: string, startedAt: string, type: 'alarm' | 'manual' = 'alarm', finishedAt?: string, runId = `run-${id}`): DeploymentRecord {
   return deployment(id, `0.${id}`, {
     status: 'rolled_back',
     rollbackEnvironment: 'production',
     rollbackStartedAt: startedAt,
-    rollback: { runId: `run-${id}`, mode: type === 'alarm' ? 'automatic' : 'manual', previousStatus: 'succeeded', trigger: { type }, startedAt, finishedAt },
+    rollback: { runId, mode: type === 'alarm' ? 'automatic' : 'manual', previousStatus: 'succeeded', trigger: { type }, startedAt, finishedAt },
   });
+}
+
+/** The ledger entry of a rollback, as the guards read it. */
+function rollbackOf(id: string, startedAt: string, type: 'alarm' | 'manual' = 'alarm', finishedAt?: string): RollbackEntry {
+  return rollbackEntryOf(rolledBack(id, startedAt, type, finishedAt))!;
 }
 
 const active = deployment('d-2', '2.0');
@@ -58,8 +64,8 @@ describe('planRollback', () => {
     ['ignores the active deployment\'s own claim (a retry resuming)', { recentRollbacks: [rollbackOf('d-2', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['lets a person bypass cooldown', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: [rollbackOf('x', '2026-11-23T09:59:30.000Z')] }, { decision: 'proceed' }],
     ['restores a requested older version', { mode: 'manual', targetVersion: '0.5', pair: { activeDeployment: active, lastKnownGood: lastGood, requestedTarget: deployment('d-0', '0.5') } }, { decision: 'proceed', target: { version: '0.5' } }],
-    ['hands a retried request that already rolled back another deployment back to that run\'s outcome', { mode: 'manual', alarmFiredAt: undefined, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T07:00:00.000Z', 'manual'), rollback: { ...rollbackOf('x', '2026-11-23T07:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
-    ['answers a retry with its own outcome even when no known good is left', { pair: { activeDeployment: lastGood }, recentRollbacks: [{ ...rollbackOf('x', '2026-11-23T09:00:00.000Z'), rollback: { ...rollbackOf('x', '2026-11-23T09:00:00.000Z').rollback!, runId: 'run-now' } }] }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
+    ['hands a retried request that already rolled back another deployment back to that run\'s outcome', { mode: 'manual', alarmFiredAt: undefined, ownRecord: rolledBack('x', '2026-11-23T07:00:00.000Z', 'manual', undefined, 'run-now') }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
+    ['answers a retry with its own outcome even when no known good is left', { pair: { activeDeployment: lastGood }, ownRecord: rolledBack('x', '2026-11-23T09:00:00.000Z', 'alarm', undefined, 'run-now') }, { decision: 'answer', deployment: { deploymentId: 'x' } }],
     ['answers a retry of its own failed rollback with that outcome, not a new escalation', { pair: { activeDeployment: { ...active, status: 'rollback_failed', rollback: { runId: 'run-now', mode: 'automatic', previousStatus: 'succeeded', trigger: { type: 'alarm' }, startedAt: '2026-11-23T09:50:00.000Z' } }, lastKnownGood: lastGood } }, { decision: 'answer', deployment: { deploymentId: 'd-2' } }],
     ['escalates instead of rolling back past a deployment recorded irreversible', { pair: { activeDeployment: { ...active, irreversible: 'drops orders.legacy' }, lastKnownGood: lastGood, irreversibleSinceKnownGood: { ...active, irreversible: 'drops orders.legacy' } } }, { decision: 'skip', skip: 'irreversible', severity: 'critical', reason: expect.stringContaining('would go back past d-2 (2.0), recorded irreversible: drops orders.legacy. Automation will not') }],
     ['refuses a person past an irreversible deployment without --force, saying how', { mode: 'manual', alarmFiredAt: undefined, pair: { activeDeployment: active, lastKnownGood: lastGood, irreversibleSinceKnownGood: { ...active, irreversible: 'drops orders.legacy' } } }, { decision: 'reject', reason: expect.stringContaining('rollbackctl rollback --env production --force') }],
