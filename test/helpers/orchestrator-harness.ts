@@ -133,6 +133,16 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
   let isDead = false;
   let crashAfter: string | undefined;
   let isJournalBroken = false;
+  let isLedgerBroken = false;
+  /** Every DynamoDB call the ports make ("Query", "GetItem"…), in the order they were sent. */
+  const dynamoDbCalls: string[] = [];
+  history.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      dynamoDbCalls.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countDynamoDbCalls' },
+  );
   const alive = () => {
     if (isDead) throw new Error(DIED);
   };
@@ -153,6 +163,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     });
   const guardedDrivers = (drivers: TargetDrivers): TargetDrivers => ({ driverFor: (type, environment) => guarded(drivers.driverFor(type, environment)) });
   const JOURNAL_WRITES = new Set(['writeJournal', 'complete', 'handOver', 'release']);
+  const LEDGER_WRITES = new Set(['noteRollback', 'fillLedger']);
   const runs = guarded(
     history.runs,
     (name, args) => {
@@ -171,7 +182,14 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const dependencies: RollbackDependencies = {
     config: (options.configure ?? ((config) => config))(loadConfig('rollback.config.json')),
-    history: { deployments: guarded(history.deployments), runs, notices: guarded(history.notices), controls: guarded(history.controls) },
+    history: {
+      deployments: guarded(history.deployments),
+      runs,
+      notices: guarded(history.notices),
+      controls: guarded(history.controls, undefined, (name) => {
+        if (isLedgerBroken && LEDGER_WRITES.has(name)) throw throttled();
+      }),
+    },
     targets: guardedDrivers(awsTargetDrivers(awsClientFactory({ base: { region: 'eu-west-1' } }))),
     validator: guarded(new LambdaValidatorClient(async () => lambda, VALIDATOR_FUNCTION)),
     notifier: guarded(new SnsNotifier(async () => new SNSClient({ region: 'eu-west-1' }), TOPIC_ARN, { links: HARNESS_LINKS })),
@@ -235,5 +253,11 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
       isJournalBroken = isBroken;
     },
     reconcile: () => run({ action: 'reconcile' }),
+    /** Writes to the environments' rollback ledgers fail (throttling that outlasts the SDK's retries) until repaired. */
+    breakLedger: (isBroken = true) => {
+      isLedgerBroken = isBroken;
+    },
+    /** The DynamoDB calls made since the last look, in order. */
+    takeDynamoDbCalls: () => dynamoDbCalls.splice(0),
   };
 }

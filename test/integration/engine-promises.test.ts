@@ -1,5 +1,5 @@
 import { PipelineExecutionOutdatedException, RollbackStageCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
-import { InvokeCommand, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { InvokeCommand, TooManyRequestsException, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import {
   alarmDelivery,
@@ -273,5 +273,106 @@ describe('the reconciler’s safety net', () => {
     expect(await harness.record('stag-140')).toMatchObject({ status: 'rollback_failed', rollback: { partOf: 'prod-140', reason: expect.stringContaining('a person must check staging') } });
     expect((await harness.record('stag-140'))?.rollback?.leaseExpiresAt).toBeUndefined();
     expect(harness.published().map((message) => [message.body.type, message.body.severity, message.body.environment])).toEqual([['rollback_escalation', 'critical', 'staging']]);
+    // Staging's guards count it from now on, though nothing comes back to the record.
+    expect((await harness.history.controls.readHead('staging'))?.rollbacks).toEqual([expect.objectContaining({ runId: 'lost-run', partOf: 'prod-140', finishedAt: expect.any(String) })]);
+  });
+});
+
+const isRead = (call: string) => call === 'Query' || call === 'GetItem';
+
+describe('one read decides', () => {
+  it('the first alarm reads once before its claim; a copy during the rollback and one after it each cost one read and write nothing', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.takeDynamoDbCalls();
+    let beforeRestore: string[] = [];
+    let during: { outcome?: string; reads: string[] } = { reads: [] };
+    lambdaMock
+      .on(UpdateAliasCommand)
+      .callsFakeOnce(async () => {
+        beforeRestore = harness.takeDynamoDbCalls();
+        const copy = await harness.run(alarmDelivery('alarm-production', 'copy-during-the-rollback'));
+        during = { outcome: copy.outcome, reads: harness.takeDynamoDbCalls().filter(isRead) };
+        return {};
+      })
+      .resolves({});
+
+    const first = await harness.run(alarmDelivery('alarm-production', 'first'));
+    harness.takeDynamoDbCalls();
+    const after = await harness.run(alarmDelivery('alarm-production', 'copy-after-the-rollback'));
+    const afterCalls = harness.takeDynamoDbCalls();
+
+    expect(first).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+    // The Query, then the claim; the ledger entry goes out alongside the restore, not before it.
+    expect(beforeRestore.slice(0, 2)).toEqual(['Query', 'UpdateItem']);
+    expect(beforeRestore.filter(isRead)).toEqual(['Query']);
+    expect(during).toEqual({ outcome: 'duplicate', reads: ['Query'] });
+    expect(after.outcome).toBe('duplicate');
+    expect(afterCalls).toEqual(['Query']);
+  });
+
+  it('the guards count from the ledger: the cooldown after a rollback holds a new alarm from the one Query', async () => {
+    const harness = await createOrchestratorHarness();
+    await harness.run(sampleEvent('alarm-production'));
+    harness.clock.advance(4 * 60_000);
+    const laterAlarm = alarmDelivery('alarm-production', 'later-alarm');
+    (laterAlarm.detail as { state: { timestamp: string } }).state.timestamp = '2026-11-23T10:19:00.000+0000';
+    harness.takeDynamoDbCalls();
+
+    const result = await harness.run(laterAlarm);
+
+    expect(result.reason).toBe('production is in its 10-minute cooldown after rolling back prod-140, until 2026-11-23T10:25:30.000Z');
+    expect(harness.takeDynamoDbCalls().filter(isRead)).toEqual(['Query']);
+  });
+
+  it('rollbacks from before the ledger still hold automation back: the guards read the index until the reconciler fills the ledger', async () => {
+    const harness = await createOrchestratorHarness({ ledger: 'absent' });
+    const { deployments, runs, clock } = harness.history;
+    // Three automatic rollbacks in the last hour, finished and let go, on their records only.
+    for (let index = 0; index < 3; index += 1) {
+      const { deployment } = await deployments.recordDeployment({ deploymentId: `older-${index}`, environment: 'production', version: `1.1.${index}`, status: 'succeeded', source: 'cli', at: new Date('2026-11-19T08:00:00.000Z') });
+      clock.set(new Date(Date.parse('2026-11-23T09:20:00.000Z') + index * 60_000));
+      const ref = { deploymentId: deployment.deploymentId, runId: `earlier-run-${index}`, invocationId: `earlier-${index}` };
+      await runs.claim({ observed: deployment, ...ref, mode: 'automatic', trigger: { type: 'alarm' }, leaseSeconds: 60 });
+      const journal = { timeline: [], dropped: 0 };
+      await runs.complete(ref, { outcome: 'rolled_back', level: 'stage', reason: 'earlier', targetDeploymentId: 'prod-130', targetVersion: '1.3.0' }, journal);
+      await runs.release(ref, journal);
+    }
+    clock.set('2026-11-23T10:15:30.000Z');
+    harness.takeDynamoDbCalls();
+
+    const beforeFilling = await harness.run(alarmDelivery('alarm-production', 'before-filling'));
+    const readsBeforeFilling = harness.takeDynamoDbCalls().filter(isRead);
+    const reconciled = await harness.reconcile();
+    harness.takeDynamoDbCalls();
+    const afterFilling = await harness.run(alarmDelivery('alarm-production', 'after-filling'));
+
+    expect(beforeFilling).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('had 3 automatic rollbacks in the last hour') });
+    // The pair, then the rollbacks index and the pause by key.
+    expect(readsBeforeFilling).toEqual(['Query', 'Query', 'GetItem']);
+    expect(reconciled.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled');
+    expect(afterFilling).toMatchObject({ outcome: 'skipped', reason: beforeFilling.reason });
+    expect(harness.takeDynamoDbCalls().filter(isRead)).toEqual(['Query']);
+    expect(harness.mutatingCalls()).toBe(0);
+  });
+
+  it('a run lets go only once its finished entry is on the ledger; when that write fails the reconciler finishes it', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.breakLedger();
+
+    const result = await harness.run(sampleEvent('alarm-production'));
+    const held = await harness.record('prod-140');
+    const ledgerWhileBroken = (await harness.history.controls.readHead('production'))?.rollbacks ?? [];
+    harness.breakLedger(false);
+    harness.clock.advance(LEASE_EXPIRED_MS);
+    await harness.reconcile();
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage' });
+    expect(held?.rollback?.leaseExpiresAt).toBeDefined();
+    expect(ledgerWhileBroken).toEqual([]);
+    expect((await harness.record('prod-140'))?.rollback?.leaseExpiresAt).toBeUndefined();
+    expect((await harness.history.controls.readHead('production'))?.rollbacks).toEqual([
+      expect.objectContaining({ deploymentId: 'prod-140', trigger: 'alarm', finishedAt: held?.rollback?.finishedAt }),
+    ]);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
   });
 });

@@ -534,3 +534,90 @@ describe('environment controls (pauses and resumes)', () => {
     expect((await history.deployments.listHistory({ environment: 'production', limit: 10 })).items).toEqual([]);
   });
 });
+
+describe('the environment head: pause and rollback ledger, read with the pair', () => {
+  /** Claims, then completes, as a run does: each step puts the run's entry on the ledger. */
+  async function rollBack(history: History, deploymentId: string, runId: string) {
+    const claimed = await claim(history, deploymentId, runId);
+    if (claimed.outcome !== 'claimed') throw new Error(`test setup: ${deploymentId} not claimed`);
+    await history.controls.noteRollback(claimed.deployment, { asClaimed: true });
+    history.clock.advance(MINUTE);
+    const completed = await history.runs.complete(refOf(deploymentId, runId), completion, journalOf(claimed.deployment));
+    await history.controls.noteRollback(completed);
+    return completed;
+  }
+
+  it('comes first in the one Query that finds the pair, and never in the history, the pair or the recorder’s reads', async () => {
+    const history = await createTestHistory();
+    const records = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
+    await history.controls.pause({ environment: 'production', by: 'ana', reason: 'incident 42', until: new Date('2026-11-02T00:00:00.000Z') });
+    await rollBack(history, records[2]!.deploymentId, 'run-1');
+
+    const view = await history.deployments.readEnvironment('production');
+    const listed = await history.deployments.listHistory({ environment: 'production', limit: 10 });
+
+    expect(view.pair.activeDeployment?.version).toBe('1.1');
+    expect(view.pair.lastKnownGood?.version).toBe('1.0');
+    expect(view.head?.control.pause).toMatchObject({ by: 'ana', reason: 'incident 42' });
+    expect(view.head?.rollbacks).toEqual([
+      { deploymentId: records[2]!.deploymentId, runId: 'run-1', startedAt: '2026-11-01T12:03:00.000Z', finishedAt: '2026-11-01T12:04:00.000Z', trigger: 'alarm' },
+    ]);
+    expect(listed.items.map((record) => record.version)).toEqual(['1.2', '1.1', '1.0']);
+    expect(await history.deployments.findRollbackPair('production')).toEqual(view.pair);
+    expect((await history.deployments.readEnvironment('staging')).head).toBeUndefined();
+  });
+
+  it('keeps the ledger through pauses and resumes, and the pause through ledger writes', async () => {
+    const history = await createTestHistory();
+    const records = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded']]);
+    await rollBack(history, records[1]!.deploymentId, 'run-1');
+    await history.controls.pause({ environment: 'production', by: 'ana', reason: 'incident 42', until: new Date('2026-11-02T00:00:00.000Z') });
+    await history.controls.resume({ environment: 'production', by: 'ben' });
+    await history.controls.pause({ environment: 'production', by: 'cy', reason: 'incident 43', until: new Date('2026-11-02T00:00:00.000Z') });
+    await history.controls.noteRollback((await history.deployments.getDeployment(records[1]!.deploymentId))!);
+
+    const head = await history.controls.readHead('production');
+
+    expect(head?.rollbacks.map((entry) => entry.runId)).toEqual(['run-1']);
+    expect(head?.control.pause?.by).toBe('cy');
+    expect(head?.control.events.map((event) => event.by)).toEqual(['cy', 'ben', 'ana']);
+  });
+
+  it('never lets a late claim-time write undo the finished entry, and drops entries older than asked', async () => {
+    const history = await createTestHistory();
+    const records = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
+    await history.controls.fillLedger('production', new Date('2026-11-01T00:00:00.000Z'), []);
+    const first = await rollBack(history, records[1]!.deploymentId, 'run-1');
+    await history.controls.noteRollback(first, { asClaimed: true });
+    history.clock.advance(2 * 24 * 60 * MINUTE);
+    const later = await claim(history, records[2]!.deploymentId, 'run-2');
+    if (later.outcome !== 'claimed') throw new Error('test setup: not claimed');
+
+    const finishedFirst = (await history.controls.readHead('production'))!;
+    await history.controls.noteRollback(later.deployment, { asClaimed: true, prune: { head: finishedFirst, before: new Date('2026-11-02T12:00:00.000Z') } });
+    const pruned = (await history.controls.readHead('production'))!;
+
+    expect(finishedFirst.rollbacks[0]).toMatchObject({ runId: 'run-1', finishedAt: '2026-11-01T12:04:00.000Z' });
+    expect(pruned.rollbacks.map((entry) => entry.runId)).toEqual(['run-2']);
+    // Dropping entries narrows what the ledger answers for: older windows read the index again.
+    expect(pruned.coversSince).toBe('2026-11-02T12:00:00.000Z');
+  });
+
+  it('is filled from the rollbacks index, keeping entries runs wrote, and never narrowed by a later filling', async () => {
+    const history = await createTestHistory();
+    const records = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
+    const since = new Date('2026-11-01T00:00:00.000Z');
+    // A rollback from before the ledger existed: on its record only.
+    await claim(history, records[1]!.deploymentId, 'run-before-the-ledger');
+    history.clock.advance(MINUTE);
+    const noted = await rollBack(history, records[2]!.deploymentId, 'run-noted');
+
+    await history.controls.fillLedger('production', since, await history.deployments.listRollbacksSince('production', since));
+    await history.controls.fillLedger('production', new Date('2026-11-01T06:00:00.000Z'), []);
+    const head = (await history.controls.readHead('production'))!;
+
+    expect(head.coversSince).toBe(since.toISOString());
+    expect(head.rollbacks.map((entry) => entry.runId)).toEqual(['run-noted', 'run-before-the-ledger']);
+    expect(head.rollbacks[0]!.finishedAt).toBe(noted.rollback!.finishedAt);
+  });
+});
