@@ -55,26 +55,15 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
     const stale = options.prune ? options.prune.head.rollbacks.filter((old) => old.startedAt < before! && old.runId !== entry.runId) : [];
     const names: Record<string, string> = { '#entry': entryAttribute(entry.runId) };
     stale.forEach((old, index) => (names[`#stale${index}`] = entryAttribute(old.runId)));
-    const sets = [...this.#headKeys(), options.asClaimed ? '#entry = if_not_exists(#entry, :entry)' : '#entry = :entry'];
-    const values: Record<string, unknown> = { ':environment': record.environment, ':headKey': HEAD_SORT_KEY, ':entry': entry };
+    const sets = [options.asClaimed ? '#entry = if_not_exists(#entry, :entry)' : '#entry = :entry'];
+    const values: Record<string, unknown> = { ':entry': entry };
     // Entries dropped from before `before` mean the ledger reaches back only that far now.
     const coversSince = options.prune?.head.coversSince;
     if (stale.length > 0 && coversSince !== undefined && coversSince < before!) {
       sets.push('coversSince = :coversSince');
       values[':coversSince'] = before;
     }
-    const removes = stale.map((_, index) => `#stale${index}`);
-    await this.#table.call(() =>
-      this.#table.client.send(
-        new UpdateCommand({
-          TableName: this.#table.tableName,
-          Key: { deploymentId: headId(record.environment) },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
+    await this.#updateHead(record.environment, { sets, removes: stale.map((_, index) => `#stale${index}`), names, values });
   }
 
   async fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void> {
@@ -85,36 +74,39 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
     for (const [index, chunk] of chunks.entries()) {
       const isLast = index === chunks.length - 1;
       const names: Record<string, string> = Object.fromEntries(chunk.map((entry, position) => [`#entry${position}`, entryAttribute(entry.runId)]));
-      const values: Record<string, unknown> = { ':environment': environment, ':headKey': HEAD_SORT_KEY, ...Object.fromEntries(chunk.map((entry, position) => [`:entry${position}`, entry])) };
+      const values: Record<string, unknown> = Object.fromEntries(chunk.map((entry, position) => [`:entry${position}`, entry]));
       // An entry already there was written by its own run, which knows more (a finish time).
-      const sets = [...this.#headKeys(), ...chunk.map((_, position) => `#entry${position} = if_not_exists(#entry${position}, :entry${position})`)];
+      const sets = chunk.map((_, position) => `#entry${position} = if_not_exists(#entry${position}, :entry${position})`);
       if (isLast) {
         sets.push('coversSince = :since');
         values[':since'] = since.toISOString();
       }
       try {
-        await this.#table.call(() =>
-          this.#table.client.send(
-            new UpdateCommand({
-              TableName: this.#table.tableName,
-              Key: { deploymentId: headId(environment) },
-              UpdateExpression: `SET ${sets.join(', ')}`,
-              // Never narrows what another filling already covered.
-              ...(isLast ? { ConditionExpression: 'attribute_not_exists(coversSince) OR coversSince > :since' } : {}),
-              ...(chunk.length > 0 ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: values,
-            }),
-          ),
-        );
+        // Never narrows what another filling already covered.
+        await this.#updateHead(environment, { sets, names, values, ...(isLast ? { condition: 'attribute_not_exists(coversSince) OR coversSince > :since' } : {}) });
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
   }
 
-  /** The head sits in its environment's partition of `byEnvironment`, above every deployment. */
-  #headKeys(): string[] {
-    return ['environment = :environment', 'startedAt = :headKey'];
+  /** One update of the head, which always (re)states the keys that put it in its environment's partition of `byEnvironment`, above every deployment. */
+  async #updateHead(environment: string, change: { sets: string[]; removes?: string[]; condition?: string; names?: Record<string, string>; values: Record<string, unknown> }): Promise<void> {
+    const sets = ['environment = :environment', 'startedAt = :headKey', ...change.sets];
+    const removes = change.removes ?? [];
+    const names = change.names ?? {};
+    await this.#table.call(() =>
+      this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: headId(environment) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ...(change.condition ? { ConditionExpression: change.condition } : {}),
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: { ':environment': environment, ':headKey': HEAD_SORT_KEY, ...change.values },
+        }),
+      ),
+    );
   }
 
   async #read(environment: string): Promise<{ control: EnvironmentControl; version: number; head?: EnvironmentHead }> {
@@ -130,28 +122,15 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
       const { control, version } = await this.#read(environment);
       const { pause, event } = change(this.#table.clock.now().toISOString(), control);
       const next: EnvironmentControl = { environment, ...(pause ? { pause } : {}), events: [event, ...control.events].slice(0, CONTROL_EVENTS_KEPT) };
-      const sets = [...this.#headKeys(), 'events = :events', '#version = :next', ...(pause ? ['pause = :pause'] : [])];
       try {
-        await this.#table.call(() =>
-          this.#table.client.send(
-            new UpdateCommand({
-              TableName: this.#table.tableName,
-              Key: { deploymentId: headId(environment) },
-              // Only the pause and its events: the ledger on the same item is the claims' to write.
-              UpdateExpression: `SET ${sets.join(', ')}${pause ? '' : ' REMOVE pause'}`,
-              ConditionExpression: version === 0 ? 'attribute_not_exists(#version)' : '#version = :version',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: {
-                ':environment': environment,
-                ':headKey': HEAD_SORT_KEY,
-                ':events': next.events,
-                ':next': version + 1,
-                ...(pause ? { ':pause': pause } : {}),
-                ...(version === 0 ? {} : { ':version': version }),
-              },
-            }),
-          ),
-        );
+        // Only the pause and its events: the ledger on the same item is the claims' to write.
+        await this.#updateHead(environment, {
+          sets: ['events = :events', '#version = :next', ...(pause ? ['pause = :pause'] : [])],
+          removes: pause ? [] : ['pause'],
+          condition: version === 0 ? 'attribute_not_exists(#version)' : '#version = :version',
+          names: { '#version': 'version' },
+          values: { ':events': next.events, ':next': version + 1, ...(pause ? { ':pause': pause } : {}), ...(version === 0 ? {} : { ':version': version }) },
+        });
         return next;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= WRITE_ATTEMPTS) throw error;
