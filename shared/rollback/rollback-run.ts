@@ -1,5 +1,6 @@
 import { errorLine } from '../aws/error-line';
 import type { DeploymentRecord, RollbackTrigger } from '../history/deployment-record';
+import type { EnvironmentHead } from '../history/environment-head';
 import { ClaimLostError } from '../history/history-errors';
 import {
   boundTimeline,
@@ -203,7 +204,7 @@ export class RollbackRun {
             return undefined;
           }
           this.#records.set(candidate.from.deploymentId, claimed.deployment);
-          await this.#noteOnLedger(claimed.deployment, { asClaimed: true });
+          await noteClaimOnLedger(claimed.deployment, this.deps);
         } else {
           this.#records.set(candidate.from.deploymentId, candidate.from);
         }
@@ -324,15 +325,6 @@ export class RollbackRun {
     await this.deps.history.runs.release(this.ref, journal);
   }
 
-  /** A best-effort ledger write while the run goes on: the finished entry is what the guards must not miss. */
-  async #noteOnLedger(record: DeploymentRecord, options: { asClaimed: boolean }): Promise<void> {
-    try {
-      await this.deps.history.controls.noteRollback(record, options);
-    } catch (error) {
-      this.deps.logger.warn('could not put the claim on the environment’s ledger yet; it is written again when the record completes', { deploymentId: record.deploymentId, error: (error as Error).message });
-    }
-  }
-
   /**
    * Stops driving and lets the lease go now, journaling why, so the reconciler (or a retry) resumes
    * the run. The first handover of a run is announced; the reconciler's escalation after its last
@@ -418,6 +410,19 @@ export class RollbackRun {
       durationMs: this.elapsed(),
       ...fields,
     };
+  }
+}
+
+/**
+ * Puts a fresh claim on its environment's ledger, dropping (with `prune`) entries older than any
+ * guard reads. Best effort while the run goes on: the finished entry, written again when the record
+ * completes, is the one the guards must not miss.
+ */
+export async function noteClaimOnLedger(claimed: DeploymentRecord, deps: RollbackDependencies, prune?: { head: EnvironmentHead; before: Date }): Promise<void> {
+  try {
+    await deps.history.controls.noteRollback(claimed, { asClaimed: true, ...(prune ? { prune } : {}) });
+  } catch (error) {
+    deps.logger.warn('could not put the claim on the environment’s ledger yet; it is written again, finished, when the record completes', { deploymentId: claimed.deploymentId, error: (error as Error).message });
   }
 }
 

@@ -11,7 +11,7 @@ import { deliverNotification } from './deliver-notification';
 import { observeRollback } from './observe-rollback';
 import { reconcileRuns } from './reconciler';
 import { guardWindowStart, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
-import { answerFromRecord, resumeRun, RollbackRun } from './rollback-run';
+import { answerFromRecord, noteClaimOnLedger, resumeRun, RollbackRun } from './rollback-run';
 import { resolveRequest, type RollbackRunResult, type RunContext } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
 
@@ -59,7 +59,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     logger.info('event ignored', { reason });
     return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
   }
-  const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, deps);
+  const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, now, deps);
   // People acting by hand (and drills) are never held back by the mode; alarms and failed deploys are.
   const automation: Automation = isAutomatic ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
   const plan = planRollback({
@@ -105,12 +105,12 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
  * record this run claimed before (a retry). The head's ledger answers when it reaches back far
  * enough — the steady state, kept by the reconciler — else the rollbacks index and the head by key.
  */
-async function guardsFor(context: RunContext, view: EnvironmentView, deps: RollbackDependencies): Promise<{ recentRollbacks: RollbackEntry[]; control?: EnvironmentControl; ownRecord?: DeploymentRecord }> {
-  const { history, config, clock } = deps;
+async function guardsFor(context: RunContext, view: EnvironmentView, now: Date, deps: RollbackDependencies): Promise<{ recentRollbacks: RollbackEntry[]; control?: EnvironmentControl; ownRecord?: DeploymentRecord }> {
+  const { history, config } = deps;
   const environment = context.environment.name;
   const isAutomatic = context.mode === 'automatic';
   if (context.mode === 'drill') return { recentRollbacks: [] };
-  const since = guardWindowStart(config.policy, clock.now(), context.alarmFiredAt);
+  const since = guardWindowStart(config.policy, now, context.alarmFiredAt);
   const isOwn = (entry: { runId: string; partOf?: string }) => entry.runId === context.runId && entry.partOf === undefined;
   if (ledgerCovers(view.head, since)) {
     const recentRollbacks = view.head.rollbacks.filter((entry) => entry.startedAt >= since.toISOString());
@@ -188,7 +188,9 @@ async function claimAndDrive(
     deps.onStep?.(claimStep);
     deps.logger.info('claimed deployment', { deploymentId: claimed.deployment.deploymentId, environment: context.environment.name, runId: context.runId });
     const ref = { deploymentId: claimed.deployment.deploymentId, runId: context.runId, invocationId };
-    const noted = isDrill ? Promise.resolve() : noteClaim(claimed.deployment, head, deps);
+    // On the ledger alongside the restore, never before it: nothing but the claim stands between the alarm and the traffic.
+    const prune = head ? { head, before: guardWindowStart(config.policy, clock.now()) } : undefined;
+    const noted = isDrill ? Promise.resolve() : noteClaimOnLedger(claimed.deployment, deps, prune);
     try {
       return await new RollbackRun(ref, deps, claimed.deployment, elapsed, [from, to]).drive();
     } finally {
@@ -214,20 +216,6 @@ async function claimAndDrive(
       return { outcome: 'duplicate', reason: next.reason, deploymentId: next.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
     default:
       throw new Error(`unexpected plan after a lost claim: ${next.decision}`);
-  }
-}
-
-/**
- * Puts the claim on the environment's ledger alongside the restore (never before it: nothing but the
- * claim stands between the alarm and the traffic), dropping entries older than any guard reads. A
- * failure here is written again, finished, before the run lets go.
- */
-async function noteClaim(claimed: DeploymentRecord, head: EnvironmentHead | undefined, deps: RollbackDependencies): Promise<void> {
-  const prune = head ? { head, before: guardWindowStart(deps.config.policy, deps.clock.now()) } : undefined;
-  try {
-    await deps.history.controls.noteRollback(claimed, { asClaimed: true, ...(prune ? { prune } : {}) });
-  } catch (error) {
-    deps.logger.warn('could not put the claim on the environment’s ledger yet; the run writes it before it lets go', { deploymentId: claimed.deploymentId, error: (error as Error).message });
   }
 }
 
