@@ -76,6 +76,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--by <who>', 'person or bot that deployed (default: $GITLAB_USER_LOGIN or $GITHUB_ACTOR)')
     .option('--json', 'print the result as JSON')
     .option('--irreversible [why]', 'rolling back past this deployment would not undo it (a data migration): automation never will, a person may with rollback --force')
+    .option('--incomplete', 'with --status succeeded: record it although its restore points miss some of the environment\'s targets; automation never rolls back to it')
     .option('--rollback', 'with --status failed: the deploy moved traffic before it failed; the deployed orchestrator rolls it back (rollbackOnDeployFailure)')
     .option('--function <name>', 'with --rollback: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
     .option('--stack <name>', 'with --rollback: stack to read outputs from (default: rollback-controller-<application>)');

@@ -37,13 +37,14 @@ export function describeRollback(record: DeploymentRecord): string {
   return `${level} (${why})`;
 }
 
-export function renderHistory(records: readonly DeploymentRecord[]): string {
+/** The history table; the live deployment (the head's, when given) is marked `[live]`. */
+export function renderHistory(records: readonly DeploymentRecord[], liveDeploymentId?: string): string {
   return renderTable(
     ['STARTED (UTC)', 'VERSION', 'STATUS', 'TOOK', 'SOURCE', 'DEPLOYMENT', 'ROLLBACK'],
     records.map((record) => [
       formatTimestamp(record.startedAt),
       record.version,
-      `${record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`}${record.irreversible ? ' [irreversible]' : ''}`,
+      `${record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`}${record.irreversible ? ' [irreversible]' : ''}${record.deploymentId === liveDeploymentId ? ' [live]' : ''}`,
       elapsed(record.startedAt, record.finishedAt),
       record.source,
       record.deploymentId,

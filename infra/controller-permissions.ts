@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RollbackConfig } from '../shared/config';
+import { headId } from '../shared/history/environment-head';
 import { HISTORY_TABLE } from '../shared/history/table-schema';
 import { deploymentIdFor, RECORDER_WRITES } from '../shared/recording/record-pipeline-event';
 import type { ArnBuilder, IamStatement, TargetIam, TargetLocation } from '../shared/targets/target-plugin';
@@ -74,19 +75,20 @@ export function historyStatement(tableArn: string): PolicyStatement {
 
 /**
  * The recorder reads the history (the known good a failed deploy is compared with, a restore's
- * target) and writes only deployment records of the configured stages, only the attributes it
- * records: DynamoDB evaluates `dynamodb:LeadingKeys` on the item's key and `dynamodb:Attributes` on
+ * target) and writes only deployment records of the configured stages and the live state on their
+ * environments' heads, only the attributes it records: DynamoDB evaluates `dynamodb:LeadingKeys` on the item's key and `dynamodb:Attributes` on
  * every attribute a Put or Update names, so a rollback's fields, a journal, a pause or another
  * source's record are out of its reach. (Reads stay whole: it parses full records.)
  */
-export function recorderHistoryStatements(tableArn: string, stages: readonly { pipeline: string; stage: string }[]): PolicyStatement[] {
+export function recorderHistoryStatements(tableArn: string, stages: readonly { pipeline: string; stage: string }[], environments: readonly string[]): PolicyStatement[] {
   return [
     new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [tableArn, `${tableArn}/index/${HISTORY_TABLE.byEnvironment.indexName}`] }),
     new PolicyStatement({
       actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [tableArn],
       conditions: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...new Set(stages.map(({ pipeline, stage }) => deploymentIdFor(pipeline, stage, '*')))].sort() },
+        // Its records, and the heads of their environments (only `live` among the head's attributes).
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...new Set([...stages.map(({ pipeline, stage }) => deploymentIdFor(pipeline, stage, '*')), ...environments.map(headId)])].sort() },
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RECORDER_WRITES] },
       },
     }),

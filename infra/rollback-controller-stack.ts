@@ -13,7 +13,7 @@ import { SelfMonitoring } from './constructs/self-monitoring';
 import { DrillSchedules } from './constructs/drill-schedules';
 import { SELF_ALARM_PREFIX } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { recordedStages } from '../shared/recording/record-pipeline-event';
+import { recordedEnvironments, recordedStages } from '../shared/recording/record-pipeline-event';
 import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, recorderHistoryStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
 
 export interface RollbackControllerStackProps extends StackProps {
@@ -76,7 +76,7 @@ export class RollbackControllerStack extends Stack {
     ], [ALARM_READ_WILDCARD]);
     this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()], [ALARM_READ_WILDCARD]);
     this.#grant(this.recorder, targetGrants(config, this, 'capture'), [
-      ...recorderHistoryStatements(tableArn, recordedStages(config)),
+      ...recorderHistoryStatements(tableArn, recordedStages(config), recordedEnvironments(config)),
       ...(rollsBackFailedDeploys ? [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.orchestrator.functionArn] })] : []),
     ]);
     // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.

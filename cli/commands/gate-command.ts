@@ -20,7 +20,7 @@ export async function gateCommand(context: CliContext, options: GateOptions): Pr
   const now = new Date();
   const since = new Date(now.getTime() - Math.max(config.policy.cooldownMinutes * 60_000, 3_600_000));
   const [pair, recentRollbacks, control] = await context.withHistory(({ history }) =>
-    Promise.all([history.deployments.findRollbackPair(environment.name), history.deployments.listRollbacksSince(environment.name, since), history.controls.read(environment.name)]),
+    Promise.all([history.deployments.findRollbackPair(environment), history.deployments.listRollbacksSince(environment.name, since), history.controls.read(environment.name)]),
   );
   const answer = judgeGate({ environment, policy: config.policy, active: pair.activeDeployment, recentRollbacks: rollbackEntriesOf(recentRollbacks), control, now });
   if (options.json) context.printAnswer({ environment: environment.name, ...answer });

@@ -5,6 +5,7 @@ import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { formatTimestamp, renderHistory } from '../text-output';
 import { describeAutomation } from './pause-command';
+import { describeLive } from '../../shared/history/live-state';
 
 export interface HistoryOptions {
   env: string;
@@ -49,21 +50,24 @@ export async function historyCommand(context: CliContext, options: HistoryOption
     until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
     cursor: options.cursor,
   };
-  const [page, control] = await context.withHistory((connection) => Promise.all([connection.history.deployments.listHistory(query), connection.history.controls.read(environment)]));
+  const [page, head] = await context.withHistory((connection) => Promise.all([connection.history.deployments.listHistory(query), connection.history.controls.readHead(environment)]));
+  const control = head?.control ?? { environment, events: [] };
+  const live = head?.live;
   if (options.json) {
-    context.printAnswer({ ...page, automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
+    context.printAnswer({ ...page, ...(live ? { live } : {}), automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
     return;
   }
   // Only the first page says whether automation acts: a person paging back already knows.
   if (!options.cursor) {
     context.io.out(`automation: ${describeAutomation(control, environmentConfig.mode, now)}`);
     for (const event of control.events.slice(0, 3)) context.io.out(`  ${formatTimestamp(event.at)}  ${event.action} by ${event.by}${event.until ? ` until ${event.until}` : ''}${event.reason ? `: ${event.reason}` : ''}`);
+    if (live || page.items.length > 0) context.io.out(`live: ${live ? describeLive(live) : 'not kept yet (recorded by the next deployment or rollback)'}`);
     context.io.out('');
   }
   if (page.items.length === 0) {
     context.io.out(`no deployments recorded for ${environment}${query.status ? ` with status ${query.status}` : ''}${options.since ? ` since ${options.since}` : ''}`);
     return;
   }
-  context.io.out(renderHistory(page.items));
+  context.io.out(renderHistory(page.items, live?.deploymentId));
   if (page.nextCursor) context.io.out(`\nolder entries: add --cursor ${page.nextCursor}`);
 }

@@ -5,7 +5,7 @@ import type { DeploymentHistory } from '../../shared/history/deployment-history'
 import { RECORDABLE_STATUSES, type DeploymentRecord, type RecordableStatus } from '../../shared/history/deployment-record';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
-import { targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
+import { describeCoverageGap, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { EXIT, parseChoice, UsageError } from '../cli-errors';
 import { resolveOrchestrator } from '../aws/orchestrator-invoker';
 import { defaultStackName, requester, runRemotely } from './drill-command';
@@ -25,6 +25,8 @@ export interface RecordOptions {
   rollback?: boolean;
   /** Why going back past this deployment would not undo it (true: no reason given). */
   irreversible?: string | boolean;
+  /** Record a succeeded deployment whose restore points miss some targets: it is history, never a known good. */
+  incomplete?: boolean;
   function?: string;
   stack?: string;
   /** Each target's own flag (e.g. lambda: ["api=42"]), by commander's attribute name. */
@@ -81,6 +83,34 @@ async function resolveDeploymentId(store: DeploymentHistory, options: RecordOpti
   return `${options.source}-${environment}-${randomUUID().slice(0, 8)}`;
 }
 
+/** The record flag that gives a target's restore point, for messages ("--lambda"). */
+function flagOf(type: string): string {
+  const flags = targetPlugin(type).recordFlag?.flags;
+  return flags ? new Option(flags).long! : '--capture';
+}
+
+/**
+ * Restore points a deployment may be recorded with: each one addressing the configured resource
+ * (always refused otherwise, exit 2); and for a succeeded deployment, one for every configured target
+ * — a partial set is refused (exit 2, naming what is missing) unless `--incomplete` says to keep it as
+ * history that automation never restores to. None at all is recorded so, with a warning. Pure.
+ */
+export function checkRestorePoints(options: { status: RecordableStatus; incomplete?: boolean }, environment: EnvironmentConfig, restorePoints: Record<string, unknown>, live?: DeploymentRecord): { warning?: string } {
+  const given = environment.targets.filter((target) => restorePoints[target.type] !== undefined);
+  const probe: DeploymentRecord = { deploymentId: '(recording)', kind: 'deployment', environment: environment.name, version: '-', status: options.status, startedAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), source: 'cli', restorePoints };
+  const coverage = restorePointCoverage(given, probe, live);
+  if (coverage.problems.length > 0) throw new UsageError(`restore point refused: ${coverage.problems.join('; ')}`);
+  if (options.status !== 'succeeded') return {};
+  const missing = environment.targets.filter((target) => restorePoints[target.type] === undefined).map((target) => `${target.type} (${flagOf(target.type)})`);
+  if (missing.length === 0) return {};
+  const consequence = `automation never rolls ${environment.name} back to it`;
+  if (given.length === 0) return { warning: `recorded without restore points: ${consequence}; give every target's (${missing.join(', ')}) or --capture` };
+  if (options.incomplete) return { warning: `recorded as incomplete (no restore point for ${missing.join(', ')}): ${consequence}` };
+  throw new UsageError(
+    `${environment.name} restores ${environment.targets.map((target) => target.type).join(', ')}: no restore point given for ${missing.join(', ')}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history ${consequence.replace('automation never rolls', 'that automation never rolls')}`,
+  );
+}
+
 /** `--irreversible` alone, or with why: what the history and every refusal will say. Pure. */
 export function irreversibleReason(flag: string | boolean | undefined, recordedBy: string | undefined): string | undefined {
   if (flag === undefined || flag === false) return undefined;
@@ -109,7 +139,12 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   const irreversible = irreversibleReason(options.irreversible, recordedBy);
   const given = restorePointsFromFlags(options, environment);
   const restorePoints = options.capture ? { ...(await captureRestorePoints(environment, context.options.region)), ...given } : given;
+  let warning: string | undefined;
   const result = await context.withHistory(async ({ history: { deployments: store } }) => {
+    // What is live now is what a point compares with (the same task-definition family…): checked before anything is written.
+    const hasPoints = Object.keys(restorePoints).length > 0;
+    const live = hasPoints ? (await store.findRollbackPair(environment)).liveDeployment : undefined;
+    warning = checkRestorePoints({ status, incomplete: options.incomplete }, environment, restorePoints, live).warning;
     const deploymentId = await resolveDeploymentId(store, options, status, environment.name);
     return store.recordDeployment({
       deploymentId,
@@ -123,13 +158,21 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       ...(irreversible ? { irreversible } : {}),
     });
   });
-  if (options.rollback) return askForRollback(context, options, config.application, result.deployment);
+  if (warning) context.io.err(`rollbackctl: warning: ${warning}`);
+  if (options.rollback) {
+    // Only a deployment the history holds as failed is rolled back for a failure: say what it holds, ask nothing.
+    if (result.deployment.status !== 'failed') {
+      throw new UsageError(`${result.deployment.deploymentId} is recorded ${result.deployment.status}, not failed (${result.outcome === 'unchanged' ? 'it was already; nothing changed' : 'as recorded now'}): no rollback asked for. To roll it back anyway: rollbackctl rollback --env ${environment.name} --reason "…"`);
+    }
+    return askForRollback(context, options, config.application, result.deployment);
+  }
   if (options.json) {
     context.printAnswer(result);
     return EXIT.ok;
   }
   const { deployment } = result;
-  const summary = `${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}`;
+  const gap = deployment.status === 'succeeded' ? describeCoverageGap(restorePointCoverage(environment.targets, deployment)) : undefined;
+  const summary = `${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}${gap ? ' (incomplete: never restored to by automation)' : ''}`;
   switch (result.outcome) {
     case 'created':
       context.io.out(`recorded ${summary}`);
@@ -151,7 +194,7 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
 /** The failed deploy just recorded moved traffic: the deployed orchestrator rolls it back (same claim, guards, validation). */
 async function askForRollback(context: CliContext, options: RecordOptions, application: string, deployment: DeploymentRecord): Promise<number> {
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
-  if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} failed; asking ${functionName} to roll it back…`);
+  if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}; asking ${functionName} to roll it back…`);
   const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: `deploy-failed-${deployment.deploymentId}` };
   const result = await runRemotely(context, { functionName, payload: request, deploymentId: deployment.deploymentId, json: options.json });
   return result.outcome === 'rollback_failed' || result.outcome === 'handed_over' ? EXIT.failed : EXIT.ok;

@@ -29,7 +29,8 @@ async function whereItActs(region: string | undefined): Promise<{ account: strin
 export async function rollbackCommand(context: CliContext, options: RollbackOptions): Promise<number> {
   if (context.options.local) throw new UsageError('rollback acts through the deployed orchestrator, and --local has none: rehearse it with rollbackctl drill --local');
   const config = context.loadConfig();
-  const environment = findEnvironment(config, options.env).name;
+  const environmentConfig = findEnvironment(config, options.env);
+  const environment = environmentConfig.name;
   if (options.reason.trim().length < 3) throw new UsageError('--reason must say why (at least 3 characters): it goes into the history and the notification');
   if (options.to !== undefined && options.to.trim() === '') throw new UsageError('--to must name a version');
   if (!options.yes && !context.io.confirm) throw new UsageError('refusing to roll back without confirmation: not an interactive terminal, so add --yes');
@@ -37,7 +38,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
   const where = await whereItActs(context.options.region);
   const tableKnown = context.knowsTable();
-  const pair = tableKnown ? await context.withHistory(({ history }) => history.deployments.findRollbackPair(environment, { targetVersion: options.to })) : undefined;
+  const pair = tableKnown ? await context.withHistory(({ history }) => history.deployments.findRollbackPair(environmentConfig, { targetVersion: options.to })) : undefined;
   const to = options.to ? pair?.requestedTarget : pair?.lastKnownGood;
   const from = pair?.activeDeployment;
   const versions = pair

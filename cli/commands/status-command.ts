@@ -1,9 +1,10 @@
 import type { EnvironmentConfig, RollbackPolicy } from '../../shared/config';
 import { findEnvironment } from '../../shared/config';
 import { rollbackEntriesOf } from '../../shared/history/environment-head';
+import { describeLive, type LiveState } from '../../shared/history/live-state';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { EnvironmentControl } from '../../shared/history/environment-controls';
-import type { RollbackPair } from '../../shared/history/rollback-selection';
+import type { ActiveBy, RollbackPair } from '../../shared/history/rollback-selection';
 import { automationFor } from '../../shared/rollback/automation-mode';
 import { cooldownAfter } from '../../shared/rollback/rollback-plan';
 import type { CliContext } from '../cli-context';
@@ -25,7 +26,10 @@ const LAST_ROLLBACK_WINDOW_MS = 30 * 24 * 3_600_000;
 export interface EnvironmentStatus {
   environment: string;
   automation: { mode: 'act' | 'observe' | 'paused'; until?: string; reason?: string };
-  active?: { deploymentId: string; version: string; status: string };
+  /** What the head keeps as live: the deployment, how it got there and since when (absent until something moved traffic since the upgrade). */
+  live?: LiveState;
+  /** The deployment a rollback would replace now, and how it was found (`live`, `rolling_back`, `deploying`, or `inferred` from statuses). */
+  active?: { deploymentId: string; version: string; status: string; by?: ActiveBy };
   lastKnownGood?: { deploymentId: string; version: string };
   running?: { runId: string; holder?: string; leaseExpiresAt?: string; step?: string; stepAt?: string; detail?: string };
   cooldownUntil?: string;
@@ -50,7 +54,8 @@ export function environmentStatus(input: {
   return {
     environment: environment.name,
     automation: { mode: automation.mode, ...(automation.mode === 'paused' ? { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } : {}) },
-    ...(active ? { active: { deploymentId: active.deploymentId, version: active.version, status: active.status } } : {}),
+    ...(pair.live ? { live: pair.live } : {}),
+    ...(active ? { active: { deploymentId: active.deploymentId, version: active.version, status: active.status, ...(pair.activeBy ? { by: pair.activeBy } : {}) } } : {}),
     ...(pair.lastKnownGood ? { lastKnownGood: { deploymentId: pair.lastKnownGood.deploymentId, version: pair.lastKnownGood.version } } : {}),
     ...(active?.status === 'rolling_back' && active.rollback
       ? {
@@ -79,12 +84,16 @@ export function environmentStatus(input: {
   };
 }
 
+/** Why the active deployment is not simply the live one, when it is not. */
+const ACTIVE_BY: Record<ActiveBy, string> = { live: '', rolling_back: ' (being rolled back)', deploying: ' (deploying now, over the live one)', inferred: ' (inferred)' };
+
 /** The lines a person reads for one environment, each cut to the terminal's width (`--json` has everything). Pure. */
 export function renderStatus(status: EnvironmentStatus, width = Infinity): string {
   const automation = status.automation.mode === 'paused' ? `paused: ${status.automation.reason}` : status.automation.mode;
   const lines: [string, string | undefined][] = [
     ['automation', automation],
-    ['active', status.active ? `${status.active.deploymentId} ${status.active.version} ${status.active.status}` : 'none recorded'],
+    ['live', status.live ? describeLive(status.live) : status.active ? 'not kept yet (inferred from the history until a deployment or rollback is recorded)' : 'none recorded'],
+    ['active', status.active ? `${status.active.deploymentId} ${status.active.version} ${status.active.status}${ACTIVE_BY[status.active.by ?? 'live']}` : 'none recorded'],
     ['last good', status.lastKnownGood ? `${status.lastKnownGood.deploymentId} ${status.lastKnownGood.version}` : 'none recorded'],
     [
       'running',
@@ -121,7 +130,7 @@ export async function statusCommand(context: CliContext, options: StatusOptions)
       const statuses = await Promise.all(
         environments.map(async (environment) => {
           const [pair, rollbacks, control] = await Promise.all([
-            history.deployments.findRollbackPair(environment.name),
+            history.deployments.findRollbackPair(environment),
             history.deployments.listRollbacksSince(environment.name, new Date(now.getTime() - LAST_ROLLBACK_WINDOW_MS)),
             history.controls.read(environment.name),
           ]);

@@ -4,13 +4,17 @@ import type { DeploymentHistory, RecordDeploymentInput } from '../../shared/hist
 
 const DAY_MS = 86_400_000;
 
-/** Three weeks of releases in every environment: 1.0.0 to 1.3.0, one failed attempt on the way. */
+/**
+ * Three weeks of releases in every environment: 1.0.0 to 1.3.0, one failed attempt on the way (its
+ * traffic never moved). 1.3.0 went out this morning: an alarm now is within the environments'
+ * attribution window (24 h), so the sample events act on a fresh history.
+ */
 const DEMO_RELEASES: { version: string; daysAgo: number; status: 'succeeded' | 'failed' }[] = [
   { version: '1.0.0', daysAgo: 21, status: 'succeeded' },
   { version: '1.1.0', daysAgo: 14, status: 'succeeded' },
   { version: '1.2.0', daysAgo: 7, status: 'succeeded' },
   { version: '1.2.1', daysAgo: 5, status: 'failed' },
-  { version: '1.3.0', daysAgo: 2, status: 'succeeded' },
+  { version: '1.3.0', daysAgo: 0.25, status: 'succeeded' },
 ];
 
 /** Whether the local table has any history for the configured environments yet. */
@@ -32,7 +36,7 @@ export async function seedDemoHistory(store: DeploymentHistory, config: Rollback
         status: release.status,
         at,
         source: 'demo-seed',
-        restorePoints: demoRestorePoints(environment, { version: release.version, number: 10 + releaseIndex }),
+        restorePoints: demoRestorePoints(environment, { version: release.version, number: 10 + releaseIndex }, { movedTraffic: release.status === 'succeeded' }),
       });
       count += 1;
     }
@@ -49,9 +53,10 @@ export async function recordCompletedDeployment(store: DeploymentHistory, input:
   await store.recordDeployment({ ...input, at: new Date(input.at.getTime() + DEPLOYMENT_MS) });
 }
 
-/** What a demo deployment of a release records for each of the environment's targets. */
-export function demoRestorePoints(environment: EnvironmentConfig, release: { version: string; number: number }): Record<string, unknown> {
-  return Object.fromEntries(environment.targets.map((target) => {
+/** What a demo deployment of a release records for each of the environment's targets (a failed attempt that moved no traffic: only the others). */
+export function demoRestorePoints(environment: EnvironmentConfig, release: { version: string; number: number }, options: { movedTraffic?: boolean } = {}): Record<string, unknown> {
+  const targets = environment.targets.filter((target) => options.movedTraffic !== false || !targetPlugin(target.type).movesTraffic);
+  return Object.fromEntries(targets.map((target) => {
     const plugin = targetPlugin(target.type);
     return [plugin.type, plugin.demoRestorePoint(plugin.configSchema.parse(target), release)];
   }));

@@ -163,7 +163,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   try {
     if (!usesEmptyHistory) await finishInterruptedRuns(history, config, clock, printer);
     const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
-    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment.name)).activeDeployment })));
+    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
     const faults: SandboxFaults = event
       ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
@@ -205,7 +205,8 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     if (environment) {
       printer.line();
       printer.line(`${environment} history, newest first:`);
-      printer.line(renderHistory((await history.deployments.listHistory({ environment, limit: 8 })).items));
+      const [page, head] = await Promise.all([history.deployments.listHistory({ environment, limit: 8 }), history.controls.readHead(environment)]);
+      printer.line(renderHistory(page.items, head?.live?.deploymentId));
     }
     // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
     printer.line();
@@ -225,7 +226,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
 async function finishInterruptedRuns(history: HistoryPorts, config: RollbackConfig, clock: SandboxClock, printer: DrillPrinter): Promise<void> {
   const quiet = new SandboxWorld({ badVersions: [], recoveryMs: 0 }, clock);
   for (const environment of config.environments) {
-    const active = (await history.deployments.findRollbackPair(environment.name)).activeDeployment;
+    const active = (await history.deployments.findRollbackPair(environment)).activeDeployment;
     if (active) quiet.deploy(environment, active);
   }
   const result = await runRollback({ action: 'reconcile' }, `local-reconcile-${randomUUID()}`, {
@@ -279,7 +280,7 @@ async function runScenario(scenario: Scenario, environment: string, config: Roll
 
 async function fireAlarms(scenario: Scenario, environment: string, config: RollbackConfig, dependencies: RollbackDependencies, clock: SandboxClock, printer: DrillPrinter): Promise<RollbackRunResult[]> {
   if (scenario.trigger === 'deploy_failure') {
-    const failed = (await dependencies.history.deployments.findRollbackPair(environment)).activeDeployment;
+    const failed = (await dependencies.history.deployments.findRollbackPair(findEnvironment(config, environment))).activeDeployment;
     printer.line(`▶ the pipeline reports that the deploy ${failed?.deploymentId ?? '?'} failed (${environment} rolls back failed deploys)`);
     const request = { action: 'deploy_failed', environment, deploymentId: failed?.deploymentId ?? '?', requestedBy: 'codepipeline (sandbox)', requestId: `deploy-failed-${randomUUID()}` };
     return [await runRollback(request, request.requestId, dependencies)];

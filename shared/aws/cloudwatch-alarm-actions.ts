@@ -1,17 +1,27 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { AlarmActionsReader } from '../rollback/run-dependencies';
+import type { AlarmActionsReader, AlarmFacts } from '../rollback/run-dependencies';
 import { loadOnce } from './load-once';
 
 /** Loaded on the first alarm, alongside the history reads: off the orchestrator's cold start. */
 const cloudWatchSdk = loadOnce(() => import('@aws-sdk/client-cloudwatch'));
 
-/** DescribeAlarms by name, metric or composite: whether the alarm's actions are enabled (undefined when it is gone). */
+/**
+ * DescribeAlarms by name, metric or composite: whether the alarm's actions are enabled, and while it
+ * is in ALARM since when (StateTransitionedTimestamp: the last change of state, not of its reason).
+ * Undefined when the alarm is gone.
+ */
 export class CloudWatchAlarmActions implements AlarmActionsReader {
   constructor(private readonly client: () => Promise<CloudWatchClient>) {}
 
-  async actionsEnabled(alarmName: string): Promise<boolean | undefined> {
+  async read(alarmName: string): Promise<AlarmFacts | undefined> {
     const [{ DescribeAlarmsCommand }, client] = await Promise.all([cloudWatchSdk(), this.client()]);
     const page = await client.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-    return (page.MetricAlarms?.[0] ?? page.CompositeAlarms?.[0])?.ActionsEnabled;
+    const alarm = page.MetricAlarms?.[0] ?? page.CompositeAlarms?.[0];
+    if (!alarm) return undefined;
+    const transitioned = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+    return {
+      ...(alarm.ActionsEnabled !== undefined ? { actionsEnabled: alarm.ActionsEnabled } : {}),
+      ...(alarm.StateValue === 'ALARM' && transitioned ? { inAlarmSince: new Date(transitioned).toISOString() } : {}),
+    };
   }
 }

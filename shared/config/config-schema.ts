@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import type { TargetConfigBase } from '../targets/target-plugin';
 import { SELF_ALARM_PREFIX } from '../powertools/metric-names';
+import { parseDuration } from '../time/duration';
 import { TARGET_PLUGINS, TARGET_TYPES, targetPlugin } from '../targets/target-registry';
 
 export const ENVIRONMENT_MODES = ['act', 'observe', 'paused'] as const;
@@ -72,6 +73,22 @@ const environmentSchema = z
     mode: z.enum(ENVIRONMENT_MODES).default('act'),
     /** A deploy that fails after it moved traffic here (a CodePipeline stage FAILED, or `record --status failed --rollback`) rolls back. */
     rollbackOnDeployFailure: z.boolean().default(false),
+    /**
+     * How long after a deployment went live an alarm is still blamed on it (AppConfig's bake time,
+     * CloudFormation's monitoring time): a later alarm is announced with the command a person would
+     * run, not acted on.
+     */
+    attributionWindow: z
+      .string()
+      .default('24h')
+      .refine((text) => {
+        try {
+          const milliseconds = parseDuration(text);
+          return milliseconds >= 60_000 && milliseconds <= 30 * 86_400_000;
+        } catch {
+          return false;
+        }
+      }, 'must be a duration from 1m to 30d, e.g. "24h", "90m", "7d"'),
   })
   .superRefine((environment, context) => {
     const seen = new Map<string, number>();

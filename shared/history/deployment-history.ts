@@ -1,3 +1,4 @@
+import type { EnvironmentConfig } from '../config';
 import type { DeploymentRecord, RecordableStatus } from './deployment-record';
 import type { EnvironmentHead } from './environment-head';
 import type { RollbackPair } from './rollback-selection';
@@ -56,10 +57,13 @@ export interface HistoryPage {
 export interface DeploymentHistory {
   /** Idempotent: recording the same deployment and status again changes nothing. */
   recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult>;
-  /** The active deployment and the last known good one, from one Query of the environment. */
-  findRollbackPair(environment: string, options?: { targetVersion?: string }): Promise<RollbackPair>;
-  /** The same Query, also reading the environment's head: all a rollback, or a duplicate of one, needs to decide. */
-  readEnvironment(environment: string, options?: { targetVersion?: string }): Promise<EnvironmentView>;
+  /**
+   * The active deployment and the last known good one, from one Query of the environment that also
+   * reads its head (what is kept live there); a known good covers the environment's configured targets.
+   */
+  findRollbackPair(environment: EnvironmentConfig, options?: { targetVersion?: string }): Promise<RollbackPair>;
+  /** The same Query, with the environment's head itself: all a rollback, or a duplicate of one, needs to decide. */
+  readEnvironment(environment: EnvironmentConfig, options?: { targetVersion?: string }): Promise<EnvironmentView>;
   listHistory(query: HistoryQuery): Promise<HistoryPage>;
   getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined>;
   /** Deployments of the environment claimed for a rollback at or after `since`, newest first. */

@@ -1,11 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EnvironmentConfig } from '../config';
 import { deploymentRecordSchema, type DeploymentRecord, type RecordableStatus } from './deployment-record';
+import { EnvironmentHeadTable } from './dynamo-environment-head';
 import { headId, parseHead, type EnvironmentHead } from './environment-head';
 import type { DeploymentHistory, EnvironmentView, HistoryPage, HistoryQuery, RecordDeploymentInput, RecordDeploymentResult } from './deployment-history';
 import { decodeCursor, encodeCursor } from './history-cursor';
 import { DeploymentConflictError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
+import { liveChangeOfRecord } from './live-state';
 import { isSettled, selectRollbackPair, type RollbackPair } from './rollback-selection';
 import { HISTORY_TABLE } from './table-schema';
 
@@ -16,14 +19,21 @@ export interface DynamoDeploymentHistoryOptions extends HistoryTableOptions {
   pairSearchLimit?: number;
 }
 
+/** A start reported after a deployment failed, untouched by any rollback: the deployment is being tried again. Pure. */
+function isRetryOf(existing: DeploymentRecord, startedAt: string): boolean {
+  return existing.status === 'failed' && existing.finishedAt !== undefined && existing.finishedAt < startedAt;
+}
+
 /** The deployment history on DynamoDB: every status change is a conditional write; no Scan. */
 export class DynamoDeploymentHistory implements DeploymentHistory {
   readonly #table: HistoryTableAccess;
   readonly #pairPageSize: number;
   readonly #pairSearchLimit: number;
+  readonly #head: EnvironmentHeadTable;
 
   constructor(options: DynamoDeploymentHistoryOptions) {
     this.#table = new HistoryTableAccess(options);
+    this.#head = new EnvironmentHeadTable(this.#table);
     this.#pairPageSize = options.pairPageSize ?? 10;
     this.#pairSearchLimit = options.pairSearchLimit ?? 500;
   }
@@ -50,8 +60,20 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       restoreOf: input.restoreOf,
       irreversible: input.irreversible,
     });
-    if (input.status === 'in_progress') return this.#recordStarted(record);
-    return this.#recordFinished(record, input.status);
+    const result = input.status === 'in_progress' ? await this.#recordStarted(record) : await this.#recordFinished(record, input.status);
+    await this.#keepLive(result.deployment);
+    return result;
+  }
+
+  /**
+   * A deployment that moved traffic becomes the environment's live one — unless something newer
+   * already is (a late or repeated event changes nothing). Written after the record, on every
+   * recording of it (a repeat too), so a retry after a failed write still gets there.
+   */
+  async #keepLive(deployment: DeploymentRecord): Promise<void> {
+    const restored = deployment.kind === 'restore' && deployment.restoreOf ? await this.getDeployment(deployment.restoreOf) : undefined;
+    const change = liveChangeOfRecord(deployment, restored);
+    if (change) await this.#head.noteLive(deployment.environment, change);
   }
 
   async #recordStarted(record: DeploymentRecord): Promise<RecordDeploymentResult> {
@@ -59,7 +81,36 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     if (!existing) return { outcome: 'created', deployment: record };
     this.#assertSameDeployment(record, existing);
     if (record.startedAt < existing.startedAt) return this.#backdateStart(existing, record.startedAt);
+    if (isRetryOf(existing, record.startedAt)) return this.#retry(existing, record);
     return { outcome: 'unchanged', deployment: existing };
+  }
+
+  /**
+   * A failed deployment started again (a CodePipeline stage RESUMED, a CI job retried with the same
+   * id) is in progress again: its finish, when it comes, is recorded as for any deployment. Only a
+   * failed one no rollback has touched, and only for a start after its failure.
+   */
+  async #retry(existing: DeploymentRecord, record: DeploymentRecord): Promise<RecordDeploymentResult> {
+    try {
+      const result = await this.#table.call(() =>
+        this.#table.client.send(
+          new UpdateCommand({
+            TableName: this.#table.tableName,
+            Key: { deploymentId: existing.deploymentId },
+            UpdateExpression: 'SET #status = :inProgress, updatedAt = :updatedAt REMOVE finishedAt, stageState',
+            // Failed is a status no rollback leaves behind: a claimed record is rolling_back or later.
+            ConditionExpression: '#status = :failed AND finishedAt < :retriedAt',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':inProgress': 'in_progress', ':failed': 'failed', ':updatedAt': record.updatedAt, ':retriedAt': record.startedAt },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return { outcome: 'updated', deployment: deploymentRecordSchema.parse(result.Attributes), previousStatus: 'failed' };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { outcome: 'unchanged', deployment: existing };
+      throw error;
+    }
   }
 
   /** A start reported after the finish (events out of order) still gives the record its real start time. */
@@ -117,13 +168,17 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
           new UpdateCommand({
             TableName: this.#table.tableName,
             Key: { deploymentId: record.deploymentId },
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            // A success after a failure (a retried stage) no longer carries the failed stage state.
+            UpdateExpression: `SET ${sets.join(', ')}${status === 'succeeded' && record.stageState === undefined ? ' REMOVE stageState' : ''}`,
+            // A failed deployment retried to success (its RESUMED not seen, or CI retried the job) takes a later finish too.
             ConditionExpression:
-              'attribute_not_exists(deploymentId) OR (#status = :inProgress AND environment = :environment AND version = :version)',
+              'attribute_not_exists(deploymentId) OR (environment = :environment AND version = :version AND (#status = :inProgress OR (#status = :failed AND :status = :succeeded AND finishedAt < :finishedAt)))',
             ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
             ExpressionAttributeValues: {
               ':status': status,
               ':inProgress': 'in_progress',
+              ':failed': 'failed',
+              ':succeeded': 'succeeded',
               ':finishedAt': record.finishedAt,
               ':updatedAt': record.updatedAt,
               ':kind': record.kind,
@@ -140,14 +195,15 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       );
       if (!result.Attributes) return { outcome: 'created', deployment: record };
       const started = deploymentRecordSchema.parse(result.Attributes);
+      const { stageState: _replaced, ...kept } = started;
       const deployment = deploymentRecordSchema.parse({
-        ...started,
+        ...kept,
         ...Object.fromEntries(present),
         status,
         finishedAt: record.finishedAt,
         updatedAt: record.updatedAt,
       });
-      return { outcome: 'updated', deployment, previousStatus: 'in_progress' };
+      return { outcome: 'updated', deployment, previousStatus: started.status as RecordableStatus };
     } catch (error) {
       const existing = this.#table.existingFrom(error);
       this.#assertSameDeployment(record, existing);
@@ -161,16 +217,16 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     }
   }
 
-  async findRollbackPair(environment: string, options: { targetVersion?: string } = {}): Promise<RollbackPair> {
-    return (await this.#readPartition(environment, { ...options, withHead: false })).pair;
+  async findRollbackPair(environment: EnvironmentConfig, options: { targetVersion?: string } = {}): Promise<RollbackPair> {
+    return (await this.readEnvironment(environment, options)).pair;
   }
 
-  async readEnvironment(environment: string, options: { targetVersion?: string } = {}): Promise<EnvironmentView> {
-    return this.#readPartition(environment, { ...options, withHead: true });
-  }
-
-  /** The environment's partition newest first — its head, when asked for, sorts above every deployment — paged until the pair is settled. */
-  async #readPartition(environment: string, options: { targetVersion?: string; withHead: boolean }): Promise<EnvironmentView> {
+  /**
+   * The environment's partition newest first — its head sorts above every deployment, so the first
+   * page holds it and its live state — paged until the pair is settled (or the search bound).
+   */
+  async readEnvironment(environment: EnvironmentConfig, options: { targetVersion?: string } = {}): Promise<EnvironmentView> {
+    const name = environment.name;
     const records: DeploymentRecord[] = [];
     let head: EnvironmentHead | undefined;
     let exclusiveStartKey: Record<string, unknown> | undefined;
@@ -179,18 +235,18 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       const page = await this.#table.queryItems({
         IndexName: HISTORY_TABLE.byEnvironment.indexName,
         KeyConditionExpression: 'environment = :environment',
-        FilterExpression: options.withHead ? 'kind = :deployment OR deploymentId = :head' : 'kind = :deployment',
-        ExpressionAttributeValues: { ':environment': environment, ':deployment': 'deployment', ...(options.withHead ? { ':head': headId(environment) } : {}) },
+        FilterExpression: 'kind = :deployment OR deploymentId = :head',
+        ExpressionAttributeValues: { ':environment': name, ':deployment': 'deployment', ':head': headId(name) },
         ScanIndexForward: false,
         Limit: this.#pairPageSize,
         ExclusiveStartKey: exclusiveStartKey,
       });
       for (const item of page.items) {
-        if (item.deploymentId === headId(environment)) head = parseHead(environment, item);
+        if (item.deploymentId === headId(name)) head = parseHead(name, item);
         else records.push(deploymentRecordSchema.parse(item));
       }
       exclusiveStartKey = page.lastEvaluatedKey;
-      pair = selectRollbackPair(records, options.targetVersion);
+      pair = selectRollbackPair({ records, targets: environment.targets, ...(head?.live ? { live: head.live } : {}), ...(options.targetVersion !== undefined ? { targetVersion: options.targetVersion } : {}) });
     } while (!isSettled(pair, options.targetVersion) && exclusiveStartKey && records.length < this.#pairSearchLimit);
     return { pair, ...(head ? { head } : {}) };
   }

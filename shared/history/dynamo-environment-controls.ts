@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentRecord } from './deployment-record';
+import { EnvironmentHeadTable, type HeadUpdate } from './dynamo-environment-head';
 import { CONTROL_EVENTS_KEPT, pauseInForce, type ControlEvent, type EnvironmentControl, type EnvironmentControls } from './environment-controls';
-import { entryAttribute, HEAD_SORT_KEY, headId, parseHead, rollbackEntryOf, type EnvironmentHead, type RollbackEntry } from './environment-head';
+import { entryAttribute, rollbackEntryOf, type EnvironmentHead, type RollbackEntry } from './environment-head';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
+import type { LiveChange, LiveState } from './live-state';
 
 /** Concurrent pauses and resumes of one environment: each is retried on a fresh read this many times (one lands per round). */
 const WRITE_ATTEMPTS = 10;
@@ -18,9 +19,11 @@ const FILL_CHUNK = 40;
  */
 export class DynamoEnvironmentControls implements EnvironmentControls {
   readonly #table: HistoryTableAccess;
+  readonly #head: EnvironmentHeadTable;
 
   constructor(options: HistoryTableOptions) {
     this.#table = new HistoryTableAccess(options);
+    this.#head = new EnvironmentHeadTable(this.#table);
   }
 
   async read(environment: string): Promise<EnvironmentControl> {
@@ -90,31 +93,18 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
     }
   }
 
-  /** One update of the head, which always (re)states the keys that put it in its environment's partition of `byEnvironment`, above every deployment. */
-  async #updateHead(environment: string, change: { sets: string[]; removes?: string[]; condition?: string; names?: Record<string, string>; values: Record<string, unknown> }): Promise<void> {
-    const sets = ['environment = :environment', 'startedAt = :headKey', ...change.sets];
-    const removes = change.removes ?? [];
-    const names = change.names ?? {};
-    await this.#table.call(() =>
-      this.#table.client.send(
-        new UpdateCommand({
-          TableName: this.#table.tableName,
-          Key: { deploymentId: headId(environment) },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ...(change.condition ? { ConditionExpression: change.condition } : {}),
-          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: { ':environment': environment, ':headKey': HEAD_SORT_KEY, ...change.values },
-        }),
-      ),
-    );
+  async noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined> {
+    return this.#head.noteLive(environment, change, seen);
+  }
+
+  async #updateHead(environment: string, change: HeadUpdate): Promise<void> {
+    await this.#head.update(environment, change);
   }
 
   async #read(environment: string): Promise<{ control: EnvironmentControl; version: number; head?: EnvironmentHead }> {
-    const result = await this.#table.call(() => this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId: headId(environment) }, ConsistentRead: true })));
-    if (!result.Item) return { control: { environment, events: [] }, version: 0 };
-    const head = parseHead(environment, result.Item);
-    const version = typeof result.Item.version === 'number' ? result.Item.version : 0;
-    return { control: head.control, version, head };
+    const stored = await this.#head.read(environment);
+    if (!stored) return { control: { environment, events: [] }, version: 0 };
+    return { control: stored.head.control, version: stored.version, head: stored.head };
   }
 
   async #update(environment: string, change: (now: string, current: EnvironmentControl) => { pause: EnvironmentControl['pause']; event: ControlEvent }): Promise<EnvironmentControl> {

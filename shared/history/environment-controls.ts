@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import type { DeploymentRecord } from './deployment-record';
 import type { EnvironmentHead } from './environment-head';
+import type { LiveChange, LiveState } from './live-state';
 
 const isoTimestamp = z.iso.datetime({ offset: false });
 
@@ -51,6 +52,12 @@ export interface EnvironmentControls {
   noteRollback(record: DeploymentRecord, options?: { asClaimed?: boolean; prune?: { head: EnvironmentHead; before: Date } }): Promise<void>;
   /** Puts these rollbacks (from the rollbacks index, since `since`) on the ledger, which then covers everything since `since`. */
   fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void>;
+  /**
+   * Keeps what is live after an event that moved traffic (a restore, a recorded deployment): a
+   * conditional write on the live state as `seen` (else as read now); an event older than what is
+   * kept changes nothing and returns undefined.
+   */
+  noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined>;
   pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl>;
   /** Lifts the pause; `wasPaused` says whether one was in force. */
   resume(input: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }>;

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { rollbackTriggerSchema, type DeploymentRecord } from './deployment-record';
 import { controlEventSchema, environmentPauseSchema, type EnvironmentControl } from './environment-controls';
+import { liveStateSchema, type LiveState } from './live-state';
 
 /**
  * Each environment has one item of its own, its head: the pause people put on automation and a
@@ -71,28 +72,54 @@ export interface EnvironmentHead {
    * its run lets go). Absent until the reconciler first filled the ledger from the rollbacks index.
    */
   coversSince?: string;
+  /** What is live in the environment, kept by every event that moves traffic (absent until the first one since the upgrade). */
+  live?: LiveState;
+  /** Parts of the stored head that did not parse and were left out, named: a bad entry never stops automation. */
+  problems?: string[];
 }
 
-const storedHeadSchema = z.object({
+/** Each stored field of the head, parsed on its own: one bad field never hides the others. */
+const STORED_FIELDS = {
   pause: environmentPauseSchema.optional(),
   events: z.array(controlEventSchema).default([]),
   coversSince: isoTimestamp.optional(),
-});
+  live: liveStateSchema.optional(),
+};
 
-/** The head from its stored item; an entry that does not parse is named, not skipped. Pure. */
+/**
+ * The head from its stored item, read tolerantly: an entry or a live state that does not parse is
+ * left out and named in `problems` (the caller logs it), so one bad write can never stop automation
+ * or the CLI. Pure.
+ */
 export function parseHead(environment: string, item: Record<string, unknown>): EnvironmentHead {
-  const stored = storedHeadSchema.parse(item);
+  const problems: string[] = [];
+  const describe = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) => issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+  const field = <Name extends keyof typeof STORED_FIELDS>(name: Name): z.output<(typeof STORED_FIELDS)[Name]> | undefined => {
+    const parsed = STORED_FIELDS[name].safeParse(item[name]);
+    if (parsed.success) return parsed.data as z.output<(typeof STORED_FIELDS)[Name]>;
+    problems.push(`the head of ${environment} holds a malformed ${name} (left out): ${describe(parsed.error.issues)}`);
+    return undefined;
+  };
+  let isLedgerWhole = true;
   const rollbacks = Object.entries(item)
     .filter(([name]) => name.startsWith(ENTRY_PREFIX))
-    .map(([name, value]) => {
+    .flatMap(([name, value]) => {
       const parsed = rollbackEntrySchema.safeParse(value);
-      if (!parsed.success) throw new Error(`the head of ${environment} holds a malformed entry ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-      return parsed.data;
+      if (parsed.success) return [parsed.data];
+      isLedgerWhole = false;
+      problems.push(`the head of ${environment} holds a malformed entry ${name} (left out; the guards read the rollbacks index instead): ${describe(parsed.error.issues)}`);
+      return [];
     });
+  const pause = field('pause');
+  // A ledger missing an entry covers nothing: the guards must not count fewer rollbacks than there were.
+  const coversSince = isLedgerWhole ? field('coversSince') : undefined;
+  const live = field('live');
   return {
-    control: { environment, ...(stored.pause ? { pause: stored.pause } : {}), events: stored.events },
+    control: { environment, ...(pause ? { pause } : {}), events: field('events') ?? [] },
     rollbacks: newestFirst(rollbacks),
-    ...(stored.coversSince ? { coversSince: stored.coversSince } : {}),
+    ...(coversSince ? { coversSince } : {}),
+    ...(live ? { live } : {}),
+    ...(problems.length > 0 ? { problems } : {}),
   };
 }
 

@@ -1,19 +1,11 @@
-import { TARGET_PLUGINS } from '../targets/target-registry';
+import { describeCoverageGap, restorePointCoverage } from '../targets/target-registry';
 import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
+import { hasMovedTraffic, type LiveState } from './live-state';
 
-/** Statuses of a deployment whose version may still be serving traffic. */
+export { hasMovedTraffic } from './live-state';
+
+/** Statuses of a deployment whose version may still be serving traffic (only where no live state is kept yet). */
 const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
-
-/** Target types whose restore point means live traffic moved (an alias, weights, a release pointer…). */
-const TRAFFIC_TARGETS: ReadonlySet<string> = new Set(TARGET_PLUGINS.filter((plugin) => plugin.movesTraffic).map((plugin) => plugin.type));
-
-/**
- * A failed deployment that recorded what it put live on a traffic target had moved traffic before it
- * failed (CI moved the alias, then its smoke tests failed): its version is live until replaced.
- */
-export function hasMovedTraffic(record: DeploymentRecord): boolean {
-  return record.status === 'failed' && Object.keys(record.restorePoints ?? {}).some((type) => TRAFFIC_TARGETS.has(type));
-}
 
 function mayBeLive(record: DeploymentRecord): boolean {
   return LIVE_STATUSES.has(record.status) || hasMovedTraffic(record);
@@ -21,57 +13,124 @@ function mayBeLive(record: DeploymentRecord): boolean {
 /** A rollback in progress or stuck: live only while nothing was deployed over it since. */
 const STUCK_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['rolling_back', 'rollback_failed']);
 
+/** How many deployments passed over as not restorable a pair keeps, to say why there is no known good. */
+const NOT_RESTORABLE_KEPT = 5;
+
+/**
+ * How the active deployment was found:
+ * - `live`: the environment head keeps it as live;
+ * - `rolling_back`: a run holds a rollback lease on a deployment newer than the live state (it is
+ *   being rolled back: the live state already names what it restored);
+ * - `deploying`: a deployment started after the live one went live and has not finished (its traffic
+ *   may be moving now);
+ * - `inferred`: no live state is kept yet (a table from before the upgrade, or nothing has moved
+ *   traffic since): inferred from record statuses.
+ */
+export type ActiveBy = 'live' | 'rolling_back' | 'deploying' | 'inferred';
+
 export interface RollbackPair {
-  /** The newest deployment whose version may be live (never a drill, a rolled-back one, or a failed one that moved no traffic). */
+  /** The deployment a rollback would replace. */
   activeDeployment?: DeploymentRecord;
-  /** The newest older deployment that succeeded with a different version: what to restore. */
+  activeBy?: ActiveBy;
+  /** The head's kept live state, when it has one. */
+  live?: LiveState;
+  /** The live state names a deployment the Query did not find (deleted, or past the search bound). */
+  liveMissing?: string;
+  /** The live deployment's record (the active one itself, unless something is in flight over it). */
+  liveDeployment?: DeploymentRecord;
+  /** The newest deployment below the active one that succeeded with another version and can be restored as a whole. */
   lastKnownGood?: DeploymentRecord;
-  /** With a requested target version: the newest succeeded record of that version, older than the active one. */
+  /** With a requested target version: the newest such record of that version below the active one. */
   requestedTarget?: DeploymentRecord;
-  /** The newest deployment recorded irreversible that restoring the last known good would go back past (the active one included). */
+  /** The requested version is there, but no record of it can be restored as a whole: why. */
+  requestedNotRestorable?: { deployment: DeploymentRecord; why: string };
+  /** Succeeded deployments below the active one passed over because they cannot be restored as a whole (newest first, a few), and why. */
+  notRestorable?: { deploymentId: string; version: string; why: string }[];
+  /** The newest deployment recorded irreversible, whatever its status, newer than the last known good. */
   irreversibleSinceKnownGood?: DeploymentRecord;
   /** The same, for the requested target. */
   irreversibleSinceRequested?: DeploymentRecord;
+  /** When a rollback put the live deployment back: the deployment it replaced (its status says how that run ended). */
+  restoredOver?: DeploymentRecord;
+}
+
+export interface SelectionInput {
+  /** The environment's records, newest first; only kind `deployment` takes part. */
+  records: readonly DeploymentRecord[];
+  /** What the environment's head keeps as live. */
+  live?: LiveState;
+  /** The environment's configured targets: a known good records a restore point for each. */
+  targets: readonly { type: string }[];
+  targetVersion?: string;
 }
 
 /**
- * Picks the active deployment and the one to restore from an environment's records, newest first.
- * Pure: the store pages its one Query through this until `isSettled` says nothing more is needed.
+ * Picks the deployment to replace and the one to restore. The active deployment is the kept live
+ * one — unless a rollback is in flight on a newer record, or a newer deployment is in progress over
+ * it — and the known good is the newest older `succeeded` deployment of another version whose
+ * restore points cover every configured target, each addressing the configured resource. Any
+ * deployment recorded irreversible newer than that known good, whatever its status, is reported:
+ * restoring would go back past its migration. Pure: the store pages its one Query through this
+ * until `isSettled` says nothing more is needed.
  */
-export function selectRollbackPair(recordsNewestFirst: readonly DeploymentRecord[], targetVersion?: string): RollbackPair {
-  const pair: RollbackPair = {};
+export function selectRollbackPair(input: SelectionInput): RollbackPair {
+  const { live, targetVersion } = input;
+  const pair: RollbackPair = { ...(live ? { live } : {}) };
   let hasNewerDeployment = false;
-  // The newest irreversible deployment from the active one back to where the scan is.
-  let irreversibleSoFar: DeploymentRecord | undefined;
-  for (const record of recordsNewestFirst) {
+  // The newest irreversible deployment from the top of the history down to where the scan is.
+  let irreversibleAbove: DeploymentRecord | undefined;
+  for (const record of input.records) {
     if (record.kind !== 'deployment') continue;
+    if (live && record.deploymentId === live.replaced) pair.restoredOver = record;
     if (!pair.activeDeployment) {
-      // A rolled-back or later deployment replaced a stuck one: a restore never goes back to it.
-      const isSuperseded = STUCK_STATUSES.has(record.status) && hasNewerDeployment;
-      if (mayBeLive(record) && !isSuperseded) pair.activeDeployment = record;
-      if (record.status !== 'failed' || hasMovedTraffic(record)) hasNewerDeployment = true;
-      if (pair.activeDeployment && record.irreversible) irreversibleSoFar = record;
+      if (live) {
+        if (record.deploymentId === live.deploymentId) Object.assign(pair, { activeDeployment: record, activeBy: 'live', liveDeployment: record });
+        else if (record.rollback?.leaseExpiresAt !== undefined) Object.assign(pair, { activeDeployment: record, activeBy: 'rolling_back' });
+        else if (record.status === 'in_progress' && record.startedAt > live.since) Object.assign(pair, { activeDeployment: record, activeBy: 'deploying' });
+      } else {
+        // A rolled-back or later deployment replaced a stuck one: a restore never goes back to it.
+        const isSuperseded = STUCK_STATUSES.has(record.status) && hasNewerDeployment;
+        if (mayBeLive(record) && !isSuperseded) Object.assign(pair, { activeDeployment: record, activeBy: 'inferred', liveDeployment: record });
+        if (record.status !== 'failed' || hasMovedTraffic(record)) hasNewerDeployment = true;
+      }
+      if (record.irreversible) irreversibleAbove ??= record;
       continue;
     }
-    const isCandidate = record.status === 'succeeded' && record.version !== pair.activeDeployment.version;
-    if (isCandidate && !pair.lastKnownGood) {
-      pair.lastKnownGood = record;
-      if (irreversibleSoFar) pair.irreversibleSinceKnownGood = irreversibleSoFar;
-    }
-    if (isCandidate && targetVersion !== undefined && record.version === targetVersion && !pair.requestedTarget) {
-      pair.requestedTarget = record;
-      if (irreversibleSoFar) pair.irreversibleSinceRequested = irreversibleSoFar;
-    }
-    // A migration in a deployment older than the target is not undone by restoring the target.
-    if (record.irreversible) irreversibleSoFar ??= record;
-    if (!isCandidate) continue;
-    if (pair.lastKnownGood && (targetVersion === undefined || pair.requestedTarget)) break;
+    const active = pair.activeDeployment;
+    if (live && record.deploymentId === live.deploymentId) pair.liveDeployment = record;
+    if (record.status === 'succeeded' && record.version !== active.version) considerKnownGood(pair, record, input, irreversibleAbove);
+    // A migration in the known good itself is kept by restoring it: only those above it count.
+    if (record.irreversible) irreversibleAbove ??= record;
+    if (isSettled(pair, targetVersion)) break;
   }
+  if (live && !pair.activeDeployment) pair.liveMissing = live.deploymentId;
   return pair;
+}
+
+function considerKnownGood(pair: RollbackPair, record: DeploymentRecord, input: SelectionInput, irreversibleAbove: DeploymentRecord | undefined): void {
+  const why = describeCoverageGap(restorePointCoverage(input.targets, record, pair.liveDeployment ?? pair.activeDeployment));
+  const isRequested = input.targetVersion !== undefined && record.version === input.targetVersion && !pair.requestedTarget;
+  if (why) {
+    pair.notRestorable ??= [];
+    if (pair.notRestorable.length < NOT_RESTORABLE_KEPT) pair.notRestorable.push({ deploymentId: record.deploymentId, version: record.version, why });
+    if (isRequested) pair.requestedNotRestorable ??= { deployment: record, why };
+    return;
+  }
+  if (!pair.lastKnownGood) {
+    pair.lastKnownGood = record;
+    if (irreversibleAbove) pair.irreversibleSinceKnownGood = irreversibleAbove;
+  }
+  if (isRequested) {
+    pair.requestedTarget = record;
+    delete pair.requestedNotRestorable;
+    if (irreversibleAbove) pair.irreversibleSinceRequested = irreversibleAbove;
+  }
 }
 
 /** Whether reading further (older) records could still change the answer. */
 export function isSettled(pair: RollbackPair, targetVersion?: string): boolean {
   if (!pair.activeDeployment || !pair.lastKnownGood) return false;
+  // The live record is read for the known good's relative checks: something in flight sits above it.
+  if (pair.live && !pair.liveDeployment) return false;
   return targetVersion === undefined || pair.requestedTarget !== undefined;
 }

@@ -77,11 +77,18 @@ export const RECORDER_WRITES = [
   'sourceRevision',
   'stageState',
   'restoreOf',
+  // On the environment's head (`control#<environment>`): what is live, moved by the deployments it records.
+  'live',
 ] as const;
 
 /** One record per (pipeline, stage, execution): the same event twice lands on the same item. */
 export function deploymentIdFor(pipeline: string, stage: string, executionId: string): string {
   return `${pipeline}/${stage}/${executionId}`;
+}
+
+/** The environments whose deployments the recorder records (their heads' live state is its to move too). Pure. */
+export function recordedEnvironments(config: RollbackConfig): string[] {
+  return config.environments.filter((environment) => environment.targets.some((target) => targetPlugin(target.type).deploysFromStage?.(target))).map((environment) => environment.name);
 }
 
 /** Every pipeline stage a configured target deploys from: what the recorder is sent, and may write records of. Pure. */
@@ -129,7 +136,7 @@ export async function recordPipelineEvent(raw: unknown, deps: RecorderDependenci
   const everything = await captureRestorePoints(environment, deps.targets, stageExecution, when, deps.logger);
   const { captured, unattributed } = when === 'other' ? { captured: everything } : await attributable(everything, environment, stageExecution, deps.executions);
   if (unattributed) deps.logger.warn('live state not recorded: another execution entered the stage first', { deploymentId, unattributed });
-  const moved = watchesFailure && !unattributed ? trafficMovedBy(captured, (await deps.history.findRollbackPair(environment.name)).lastKnownGood) : [];
+  const moved = watchesFailure && !unattributed ? trafficMovedBy(captured, (await deps.history.findRollbackPair(environment)).lastKnownGood) : [];
   // A failed deploy keeps its traffic targets' points only when it moved them: otherwise it is not live.
   const restorePoints = watchesFailure && moved.length === 0 ? Object.fromEntries(Object.entries(captured).filter(([type]) => !targetPlugin(type).movesTraffic)) : captured;
 

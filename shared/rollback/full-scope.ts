@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { RollbackPair } from '../history/rollback-selection';
+import type { Automation } from './automation-mode';
 
 export interface FullScopeCandidate {
   environment: string;
@@ -22,6 +23,8 @@ export interface FullScopeInput {
   origin: { environment: string; from: DeploymentRecord; to: DeploymentRecord };
   /** Each other environment's active deployment and last known good (one Query each). */
   pairs: ReadonlyMap<string, RollbackPair>;
+  /** What automation may do in each other environment now (its mode, or a person's pause): a full rollback respects it. */
+  automation?: ReadonlyMap<string, Automation>;
   runId: string;
   /** A person forced the run past irreversible deployments; otherwise an environment that would cross one stays out. */
   force?: boolean;
@@ -29,8 +32,9 @@ export interface FullScopeInput {
 
 /**
  * Who joins a full rollback: every environment whose active deployment runs the bad version and has
- * a known good to go back to, unless another run is already on it. An environment this run already
- * claimed (an earlier attempt got that far) joins without a new claim. Pure.
+ * a known good to go back to, unless another run is already on it, or automation there is paused or
+ * only observes (it says what it would have done). An environment this run already claimed (an
+ * earlier attempt got that far) joins without a new claim. Pure.
  */
 export function decideFullScope(input: FullScopeInput): FullScopeDecision {
   const badVersion = input.origin.from.version;
@@ -43,6 +47,17 @@ export function decideFullScope(input: FullScopeInput): FullScopeDecision {
     const { activeDeployment: active, lastKnownGood, irreversibleSinceKnownGood: irreversible } = input.pairs.get(name) ?? {};
     if (active?.version !== badVersion) continue;
     const rollback = active.rollback;
+    const automation = input.automation?.get(name);
+    if (rollback?.runId === input.runId) {
+      // Already claimed by this run (an earlier attempt): it joins whatever holds automation back now.
+    } else if (automation?.mode === 'paused') {
+      decision.left.push({ environment: name, why: `automation is paused there: ${automation.reason}` });
+      continue;
+    } else if (automation?.mode === 'observe') {
+      const would = lastKnownGood ? `would roll back ${active.deploymentId} (${badVersion}) to ${lastKnownGood.deploymentId} (${lastKnownGood.version})` : `runs ${badVersion}, with no known good to restore`;
+      decision.left.push({ environment: name, why: `observe mode: ${would}; nothing changed there` });
+      continue;
+    }
     if (!lastKnownGood) {
       decision.left.push({ environment: name, why: `runs ${badVersion} but has no known-good deployment to restore` });
     } else if (irreversible && !input.force && rollback?.runId !== input.runId) {

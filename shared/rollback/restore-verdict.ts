@@ -1,4 +1,5 @@
-import type { EnvironmentRestore, EnvironmentRestoreVerdict, StepOutcome, TargetRestore } from '../history/run-journal';
+import type { LiveChange } from '../history/live-state';
+import type { EnvironmentRestore, EnvironmentRestoreVerdict, RollbackLevel, StepOutcome, TargetRestore } from '../history/run-journal';
 
 /**
  * How one environment's restore went, from its targets' results. Traffic targets decide: if they all
@@ -34,4 +35,26 @@ export function describeRestores(environments: readonly EnvironmentRestore[]): s
       return `${environment.environment}: ${environment.targets.map((target) => (target.outcome === 'not_applicable' ? `not restored: ${target.detail}` : target.detail)).join('; ')}`;
     })
     .join(' | ');
+}
+
+/**
+ * What a restore put live, for the environment's head: the known good becomes the live deployment
+ * when the restore took (warnings allowed); a restore that failed moved at most some targets, and
+ * only those change. A drill or observation never gets here. Pure.
+ */
+export function liveChangeOfRestore(restore: EnvironmentRestore, run: { since: string; runId: string; level: RollbackLevel }): LiveChange | undefined {
+  if (restore.verdict === 'already_restored') return undefined;
+  const moved = restore.targets.filter((target) => target.outcome === 'restored' || target.outcome === 'unchanged').map((target) => target.target);
+  if (restore.verdict === 'failed' && moved.length === 0) return undefined;
+  return {
+    deploymentId: restore.toDeploymentId,
+    version: restore.toVersion,
+    since: run.since,
+    cause: 'restored',
+    targets: moved,
+    movesDeployment: restore.verdict !== 'failed',
+    replaced: restore.fromDeploymentId,
+    runId: run.runId,
+    level: run.level,
+  };
 }

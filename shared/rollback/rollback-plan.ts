@@ -10,7 +10,20 @@ const HOUR_MS = 3_600_000;
 /** Rollbacks nobody asked for by hand: the hourly limit counts these. */
 const AUTOMATIC_TRIGGERS: ReadonlySet<string> = new Set(['alarm', 'deploy_failure']);
 
-export type SkipReason = 'no_active_deployment' | 'no_known_good' | 'needs_human' | 'cooldown' | 'rate_limited' | 'paused' | 'not_live' | 'irreversible';
+export type SkipReason =
+  | 'no_active_deployment'
+  | 'no_known_good'
+  | 'needs_human'
+  | 'cooldown'
+  | 'rate_limited'
+  | 'paused'
+  | 'not_live'
+  | 'not_failed'
+  | 'irreversible'
+  /** The alarm was in ALARM before the live deployment started: not its fault. */
+  | 'predates_deployment'
+  /** The alarm came longer after the deployment went live than the environment's attribution window. */
+  | 'outside_attribution_window';
 
 export type RollbackPlan =
   /** Claim the active deployment and restore the target; `limitNotice` when this rollback reaches the hourly limit. */
@@ -45,6 +58,13 @@ export interface PlanInput {
   expectedActive?: string;
   /** A person rolls back past a deployment recorded irreversible, knowingly. */
   force?: boolean;
+  /** An alarm's own timing, to judge whether the live deployment caused it (alarms only). */
+  attribution?: {
+    /** Since when the alarm has been in ALARM (a transition into it, or earlier when it was already there). */
+    inAlarmSince?: string;
+    /** An alarm later than this after the deployment went live is announced, not acted on. */
+    windowMs: number;
+  };
 }
 
 /** EventBridge retries a delivery for up to a day: anything it could redeliver is this recent. */
@@ -67,6 +87,8 @@ export function guardWindowStart(policy: RollbackPolicy, now: Date, alarmFiredAt
 export function planRollback(input: PlanInput): RollbackPlan {
   const { pair, environment, now, mode } = input;
   const active = pair.activeDeployment;
+  // People decide for themselves; a drill answers what automation would do, refusals included.
+  const actsForAutomation = mode !== 'manual';
   // A retry of this run goes back to what it claimed, whatever is live now.
   const ownRecord = [active, input.ownRecord].find((record) => record?.rollback?.runId === input.runId && record.rollback.partOf === undefined);
   const own = ownRecord && mode !== 'drill' ? planForRunOn(ownRecord, input.runId, now) : undefined;
@@ -81,56 +103,71 @@ export function planRollback(input: PlanInput): RollbackPlan {
     };
   }
   if (!active) {
-    return { decision: 'skip', skip: 'no_active_deployment', severity: 'warning', reason: `no active deployment recorded for ${environment}: nothing to roll back` };
+    const why = pair.liveMissing ? `the live deployment kept for ${environment} (${pair.liveMissing}) is not in its history` : `no active deployment recorded for ${environment}`;
+    return { decision: 'skip', skip: 'no_active_deployment', severity: 'warning', reason: `${why}: nothing to roll back` };
   }
   // Another run is on it. A drill only reads, so it goes on regardless.
   const running = mode !== 'drill' && active.rollback?.leaseExpiresAt !== undefined ? planForRunOn(active, input.runId, now) : undefined;
   if (running) return running;
-  if (input.paused && mode === 'automatic') {
-    return { decision: 'skip', skip: 'paused', severity: 'warning', deploymentId: active.deploymentId, reason: input.paused.reason, ...(input.paused.until ? { until: input.paused.until } : {}) };
-  }
-  if (active.status === 'rollback_failed' && mode === 'automatic') {
+  if (input.expectedActive !== undefined && active.status !== 'failed') {
     return {
       decision: 'skip',
-      skip: 'needs_human',
-      severity: 'critical',
+      skip: 'not_failed',
+      severity: 'info',
       deploymentId: active.deploymentId,
-      reason: `a rollback of ${active.deploymentId} (${active.version}) already failed; automation will not retry it — a person must act (rollbackctl rollback)`,
+      reason: `deployment ${active.deploymentId} (${active.version}) is recorded ${active.status}, not failed: a failed-deploy request rolls back only a deployment recorded failed`,
     };
   }
+  if (input.paused && actsForAutomation) {
+    return { decision: 'skip', skip: 'paused', severity: 'warning', deploymentId: active.deploymentId, reason: input.paused.reason, ...(input.paused.until ? { until: input.paused.until } : {}) };
+  }
+  const answered = mode === 'automatic' ? alreadyAnswered(input, active) : undefined;
+  if (answered) return answered;
+  const unattributed = mode === 'automatic' && input.attribution ? judgeAttribution(input, active, input.attribution) : undefined;
+  if (unattributed) return unattributed;
+  const unsettled = actsForAutomation ? needsHuman(input, active) : undefined;
+  if (unsettled) return unsettled;
   let target = pair.lastKnownGood;
   if (input.targetVersion !== undefined) {
     if (input.targetVersion === active.version) return { decision: 'reject', reason: `${environment} is already running version ${active.version}` };
-    if (!pair.requestedTarget) {
+    const incomplete = pair.requestedNotRestorable;
+    if (!pair.requestedTarget && incomplete && input.force) target = incomplete.deployment;
+    else if (!pair.requestedTarget && incomplete) {
+      return {
+        decision: 'reject',
+        reason: `version ${input.targetVersion} (${incomplete.deployment.deploymentId}) cannot be restored as a whole: it ${incomplete.why}; to put back what it recorded anyway: rollbackctl rollback --env ${environment} --to ${input.targetVersion} --force`,
+      };
+    } else if (!pair.requestedTarget) {
       return {
         decision: 'reject',
         reason: `version ${input.targetVersion} is not a succeeded deployment in ${environment}'s history before the active one (${active.version})`,
       };
-    }
-    target = pair.requestedTarget;
+    } else target = pair.requestedTarget;
   }
   if (!target) {
+    const passedOver = (pair.notRestorable ?? []).map((record) => `${record.version} (${record.deploymentId}) ${record.why}`);
     return {
       decision: 'skip',
       skip: 'no_known_good',
       severity: 'critical',
       deploymentId: active.deploymentId,
-      reason: `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
+      reason:
+        passedOver.length > 0
+          ? `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment} records a restore point for every configured target: ${passedOver.join('; ')}. Record one that does (rollbackctl record … --capture), or a person restores by hand`
+          : `no known-good deployment before ${active.deploymentId} (${active.version}) in ${environment}: cannot roll back`,
     };
   }
-  const crossed = target === pair.requestedTarget ? pair.irreversibleSinceRequested : pair.irreversibleSinceKnownGood;
+  const crossed = target === pair.requestedTarget ? pair.irreversibleSinceRequested : target === pair.lastKnownGood ? pair.irreversibleSinceKnownGood : undefined;
   if (crossed && !(mode === 'manual' && input.force)) {
     const what = `rolling ${environment} back to ${target.version} would go back past ${crossed.deploymentId} (${crossed.version}), recorded irreversible: ${crossed.irreversible}`;
     if (mode === 'manual') return { decision: 'reject', reason: `${what}; to do it anyway: rollbackctl rollback --env ${environment} --force` };
-    if (mode === 'automatic') {
-      return {
-        decision: 'skip',
-        skip: 'irreversible',
-        severity: 'critical',
-        deploymentId: active.deploymentId,
-        reason: `${what}. Automation will not; a person decides: fix forward, or rollbackctl rollback --env ${environment} --force`,
-      };
-    }
+    return {
+      decision: 'skip',
+      skip: 'irreversible',
+      severity: 'critical',
+      deploymentId: active.deploymentId,
+      reason: `${what}. Automation will not; a person decides: fix forward, or rollbackctl rollback --env ${environment} --force`,
+    };
   }
   if (mode === 'automatic') {
     const guarded = applyGuards(input, active);
@@ -142,6 +179,78 @@ export function planRollback(input: PlanInput): RollbackPlan {
     }
   }
   return { decision: 'proceed', deployment: active, target };
+}
+
+/**
+ * What automation must leave to a person: a deployment whose rollback failed, a live deployment
+ * that a failed rollback put back (going further back on its own would stack guesses), and a kept
+ * live state naming a deployment that was rolled back (what is live is uncertain). Pure.
+ */
+function needsHuman(input: PlanInput, active: DeploymentRecord): RollbackPlan | undefined {
+  const { environment, pair } = input;
+  const skip = (severity: NotificationSeverity, reason: string): RollbackPlan => ({ decision: 'skip', skip: 'needs_human', severity, deploymentId: active.deploymentId, reason });
+  if (active.status === 'rollback_failed') {
+    return skip('critical', `a rollback of ${active.deploymentId} (${active.version}) already failed; automation will not retry it — a person must act (rollbackctl rollback --env ${environment})`);
+  }
+  if (active.status === 'rolled_back') {
+    return skip('warning', `${environment}'s kept live state names ${active.deploymentId} (${active.version}), which was rolled back: what is live is uncertain — check it (rollbackctl status --env ${environment}) and record what runs there`);
+  }
+  const over = pair.restoredOver;
+  if (pair.activeBy === 'live' && pair.live?.cause === 'restored' && over?.status === 'rollback_failed') {
+    return skip(
+      'critical',
+      `${active.version} (${active.deploymentId}) is live because the rollback of ${over.deploymentId} (${over.version}) put it back, and that rollback failed: automation will not go further back on its own — a person decides (rollbackctl rollback --env ${environment})`,
+    );
+  }
+  return undefined;
+}
+
+/** When the live deployment started, and since when it has been live (a restore's moment for a restored one). Pure. */
+function deploymentTimes(pair: RollbackPair, active: DeploymentRecord): { started: string; liveSince: string } {
+  const live = pair.live;
+  if (pair.activeBy === 'live' && live && (live.cause === 'restored' || live.cause === 'pipeline_restore')) return { started: live.since, liveSince: live.since };
+  if (pair.activeBy === 'live' && live) return { started: active.startedAt, liveSince: live.since };
+  return { started: active.startedAt, liveSince: active.finishedAt ?? active.startedAt };
+}
+
+/**
+ * Whether the live deployment is to blame for the alarm: not when the alarm was already in ALARM
+ * before it started, nor when it fires longer after it went live than the attribution window
+ * (peers bound this: AppConfig's bake time, CloudFormation's monitoring time). Either way it is
+ * announced with what a person would run, never acted on. Pure.
+ */
+export function judgeAttribution(input: PlanInput, active: DeploymentRecord, attribution: NonNullable<PlanInput['attribution']>): RollbackPlan | undefined {
+  const { environment } = input;
+  const { started, liveSince } = deploymentTimes(input.pair, active);
+  const command = `rollbackctl rollback --env ${environment} --reason "<why>"`;
+  if (attribution.inAlarmSince !== undefined && attribution.inAlarmSince < started) {
+    return {
+      decision: 'skip',
+      skip: 'predates_deployment',
+      severity: 'warning',
+      deploymentId: active.deploymentId,
+      reason: `the alarm predates the deployment: in ALARM since ${attribution.inAlarmSince}, before ${active.deploymentId} (${active.version}) started at ${started} — not its doing, so nothing is rolled back; if it should be anyway: ${command}`,
+    };
+  }
+  const firedAt = input.alarmFiredAt ?? input.now.toISOString();
+  const after = Date.parse(firedAt) - Date.parse(liveSince);
+  if (after > attribution.windowMs) {
+    return {
+      decision: 'skip',
+      skip: 'outside_attribution_window',
+      severity: 'warning',
+      deploymentId: active.deploymentId,
+      reason: `the alarm fired ${describeSpan(after)} after ${active.deploymentId} (${active.version}) went live at ${liveSince}, past ${environment}'s attribution window (${describeSpan(attribution.windowMs)}): not blamed on it, nothing rolled back; to roll it back anyway: ${command}`,
+    };
+  }
+  return undefined;
+}
+
+/** "26h", "90m", "45s": a span as a person reads it. Pure. */
+function describeSpan(milliseconds: number): string {
+  if (milliseconds >= 2 * HOUR_MS) return `${Math.floor(milliseconds / HOUR_MS)}h`;
+  if (milliseconds >= 120_000) return `${Math.floor(milliseconds / 60_000)}m`;
+  return `${Math.floor(milliseconds / 1_000)}s`;
 }
 
 /**
@@ -190,21 +299,25 @@ export function cooldownAfter(rollbacksNewestFirst: readonly RollbackEntry[], po
   return until > now ? { until: until.toISOString(), deploymentId: latest.deploymentId } : undefined;
 }
 
+/** The active deployment's own claim (a retry resuming) is not "another" rollback. */
+function otherRollbacks(input: PlanInput, active: DeploymentRecord): RollbackEntry[] {
+  return input.recentRollbacks.filter((entry) => entry.deploymentId !== active.deploymentId);
+}
+
+/** An alarm that fired before the last rollback started was answered by it (a late or repeated delivery). Pure. */
+function alreadyAnswered(input: PlanInput, active: DeploymentRecord): RollbackPlan | undefined {
+  const latest = otherRollbacks(input, active)[0];
+  if (!latest || !input.alarmFiredAt || latest.startedAt < input.alarmFiredAt) return undefined;
+  return {
+    decision: 'duplicate',
+    deploymentId: latest.deploymentId,
+    reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.startedAt}: already answered`,
+  };
+}
+
 function applyGuards(input: PlanInput, active: DeploymentRecord): { blocked?: RollbackPlan; automaticLastHour: number } {
   const { policy, now, environment } = input;
-  // The active deployment's own claim (a retry resuming) is not "another" rollback.
-  const others = input.recentRollbacks.filter((entry) => entry.deploymentId !== active.deploymentId);
-  const latest = others[0];
-  if (latest && input.alarmFiredAt && latest.startedAt >= input.alarmFiredAt) {
-    return {
-      automaticLastHour: 0,
-      blocked: {
-        decision: 'duplicate',
-        deploymentId: latest.deploymentId,
-        reason: `the alarm fired before the rollback of ${latest.deploymentId} started at ${latest.startedAt}: already answered`,
-      },
-    };
-  }
+  const others = otherRollbacks(input, active);
   const cooldown = cooldownAfter(others, policy, now);
   if (cooldown) {
     return {

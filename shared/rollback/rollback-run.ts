@@ -16,6 +16,7 @@ import type { Journal, RunRef } from '../history/run-store';
 import type { RollbackNotification } from '../notify/notifier';
 import { notificationFor, startNotificationFor } from '../notify/rollback-notification';
 import { ValidatorUnavailableError, type ValidationResult } from '../validation/validation-contract';
+import { automationFor } from './automation-mode';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
 import { deliverNotification } from './deliver-notification';
 import { restoreEnvironment } from './environment-restore';
@@ -24,6 +25,7 @@ import type { RollbackRunResult } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
 import { isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
 import { minimumValidationMs, validationBudgetMs, validationRequestFor } from './validation-scope';
+import { liveChangeOfRestore } from './restore-verdict';
 
 /** Writing the journal failed for a reason other than losing the run (DynamoDB throttled or down). */
 export class JournalWriteError extends Error {
@@ -157,9 +159,24 @@ export class RollbackRun {
         return this.#restoreEnvironment(entry, state);
       }),
     );
+    if (claim.mode !== 'drill') await this.#keepLive(environments, level === 'stage' && claim.mode === 'manual' ? 'manual' : level);
     const name = level === 'stage' ? 'stage-rollback' : 'full-rollback';
     await this.#write(this.#step(name, restoreStepOutcome(environments), started, describeRestores(environments), { environments }));
     return undefined;
+  }
+
+  /**
+   * What each restore put live goes on its environment's head before the restore is journaled: a
+   * failure here hands over, and the resumed run restores again (a no-op) and writes it again.
+   */
+  async #keepLive(environments: readonly EnvironmentRestore[], level: 'stage' | 'full' | 'manual'): Promise<void> {
+    const since = this.deps.clock.now().toISOString();
+    await Promise.all(
+      environments.map(async (restore) => {
+        const change = liveChangeOfRestore(restore, { since, runId: this.ref.runId, level });
+        if (change) await this.deps.history.controls.noteLive(restore.environment, change);
+      }),
+    );
   }
 
   /** Each configured target of the environment, from the restore points the deployments recorded. */
@@ -183,9 +200,12 @@ export class RollbackRun {
     const { claim } = state;
     const { config, history } = this.deps;
     const others = config.environments.filter((environment) => environment.name !== claim.environment);
-    const pairs = new Map(await Promise.all(others.map(async (environment) => [environment.name, await history.deployments.findRollbackPair(environment.name)] as const)));
+    const views = await Promise.all(others.map(async (environment) => [environment, await history.deployments.readEnvironment(environment)] as const));
+    const pairs = new Map(views.map(([environment, view]) => [environment.name, view.pair]));
+    // Modes hold across environments: one that observes or is paused is left out (its head holds the pause).
+    const automation = new Map(views.map(([environment, view]) => [environment.name, automationFor(environment.name, environment.mode, view.head?.control, started)]));
     const [from, to] = await Promise.all([this.#record(claim.fromDeploymentId), this.#record(claim.toDeploymentId)]);
-    const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, runId: this.ref.runId, force: claim.force });
+    const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, automation, runId: this.ref.runId, force: claim.force });
     const left = [...decision.left];
     const joined = await Promise.all(
       decision.candidates.map(async (candidate): Promise<FullScopeCandidate | undefined> => {

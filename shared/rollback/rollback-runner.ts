@@ -13,7 +13,8 @@ import { reconcileRuns } from './reconciler';
 import { guardWindowStart, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
 import { answerFromRecord, noteClaimOnLedger, resumeRun, RollbackRun } from './rollback-run';
 import { resolveRequest, type RollbackRunResult, type RunContext } from './run-context';
-import type { RollbackDependencies } from './run-dependencies';
+import type { AlarmFacts, RollbackDependencies } from './run-dependencies';
+import { parseDuration } from '../time/duration';
 
 export type { RollbackDependencies, RunLogger } from './run-dependencies';
 
@@ -49,19 +50,21 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   const now = clock.now();
   const isAutomatic = context.mode === 'automatic';
   // One Query reads the pair and the environment's head (pause, rollback ledger); the alarm's own state alongside it.
-  const [view, actionsEnabled] = await Promise.all([
-    history.deployments.readEnvironment(environment, { targetVersion: context.targetVersion }),
-    isAutomatic && context.alarmName ? alarmActionsEnabled(deps, context.alarmName) : Promise.resolve(undefined),
+  const [view, alarm] = await Promise.all([
+    history.deployments.readEnvironment(context.environment, { targetVersion: context.targetVersion }),
+    isAutomatic && context.alarmName ? readAlarm(deps, context.alarmName) : Promise.resolve(undefined),
   ]);
   const { pair } = view;
-  if (actionsEnabled === false) {
+  for (const problem of view.head?.problems ?? []) logger.warn('environment head partly unreadable', { environment, problem });
+  if (alarm?.actionsEnabled === false) {
     const reason = `alarm ${context.alarmName} has its actions disabled (ActionsEnabled false): not acting on it`;
     logger.info('event ignored', { reason });
     return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
   }
   const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, now, deps);
-  // People acting by hand (and drills) are never held back by the mode; alarms and failed deploys are.
-  const automation: Automation = isAutomatic ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
+  // People acting by hand are never held back by the mode; alarms, failed deploys — and drills, which tell what automation would do — are.
+  const automation: Automation = context.mode !== 'manual' ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
+  const inAlarmSince = [context.alarmInAlarmSince, alarm?.inAlarmSince].filter((time): time is string => time !== undefined).sort()[0];
   const plan = planRollback({
     environment,
     pair,
@@ -76,6 +79,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     ...(context.expectedActive ? { expectedActive: context.expectedActive } : {}),
     ...(context.force ? { force: true } : {}),
     ...(automation.mode === 'paused' ? { paused: { reason: automation.reason, ...(automation.until ? { until: automation.until } : {}) } } : {}),
+    ...(context.trigger.type === 'alarm' && isAutomatic ? { attribution: { ...(inAlarmSince ? { inAlarmSince } : {}), windowMs: parseDuration(context.environment.attributionWindow) } } : {}),
   });
   logger.info('rollback planned', { environment, runId: context.runId, decision: plan.decision });
   const base = { environment, drill: context.mode === 'drill', runId: context.runId, timeline: [], durationMs: 0 };
@@ -91,7 +95,8 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     case 'resume':
       return resumeRun(plan.deployment, invocationId, deps, elapsed);
     case 'proceed':
-      if (automation.mode === 'observe') return observeRollback(context, plan.deployment, plan.target, deps, elapsed);
+      if (automation.mode === 'observe' && isAutomatic) return observeRollback(context, plan.deployment, plan.target, deps, elapsed);
+      if (automation.mode === 'observe') context = { ...context, reason: `${context.reason}; ${environment} is in observe mode: an alarm would be announced, not acted on` };
       return claimAndDrive(context, plan, invocationId, deps, elapsed, view.head);
     default: {
       const exhaustive: never = plan;
@@ -109,7 +114,8 @@ async function guardsFor(context: RunContext, view: EnvironmentView, now: Date, 
   const { history, config } = deps;
   const environment = context.environment.name;
   const isAutomatic = context.mode === 'automatic';
-  if (context.mode === 'drill') return { recentRollbacks: [] };
+  // A drill is held back by what holds automation back (a pause), never by rollbacks it did not make.
+  if (context.mode === 'drill') return { recentRollbacks: [], control: view.head?.control ?? (await history.controls.read(environment)) };
   const since = guardWindowStart(config.policy, now, context.alarmFiredAt);
   const isOwn = (entry: { runId: string; partOf?: string }) => entry.runId === context.runId && entry.partOf === undefined;
   if (ledgerCovers(view.head, since)) {
@@ -251,13 +257,13 @@ async function announceSkip(
   return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery }, durationMs: elapsed() };
 }
 
-/** Whether the alarm's actions are enabled; a failed read is no reason to hold a rollback back. */
-async function alarmActionsEnabled(deps: RollbackDependencies, alarmName: string): Promise<boolean | undefined> {
+/** The alarm that fired, as CloudWatch has it now; a failed read is no reason to hold a rollback back. */
+async function readAlarm(deps: RollbackDependencies, alarmName: string): Promise<AlarmFacts | undefined> {
   if (!deps.alarms) return undefined;
   try {
-    return await deps.alarms.actionsEnabled(alarmName);
+    return await deps.alarms.read(alarmName);
   } catch (error) {
-    deps.logger.warn('could not read whether the alarm’s actions are enabled; acting on it', { alarmName, error: (error as Error).message });
+    deps.logger.warn('could not read the alarm (are its actions enabled, since when in ALARM); acting on it', { alarmName, error: (error as Error).message });
     return undefined;
   }
 }

@@ -12,6 +12,8 @@ export interface RunContext {
   runId: string;
   trigger: RollbackTrigger;
   alarmFiredAt?: string;
+  /** Since when the alarm has been in ALARM, from the event (earlier than `alarmFiredAt` when it was already in ALARM before). */
+  alarmInAlarmSince?: string;
   /** The alarm that fired, watched by name during validation (routed by its tag, it matches no prefix). */
   alarmName?: string;
   targetVersion?: string;
@@ -65,7 +67,9 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
     case 'alarm': {
       const routing = routeAlarm(config, inbound.event);
       if (!routing.act) return { ok: false, outcome: 'ignored', reason: routing.reason };
-      const { alarmName, state } = inbound.event.detail;
+      const { alarmName, state, previousState } = inbound.event.detail;
+      // A change that leaves the alarm in ALARM (its previous state was ALARM too) says it has been there since then.
+      const inAlarmSince = previousState?.value === 'ALARM' && previousState.timestamp !== undefined && previousState.timestamp < state.timestamp ? previousState.timestamp : state.timestamp;
       return {
         ok: true,
         context: {
@@ -74,6 +78,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           runId: inbound.event.id,
           trigger: { type: 'alarm', alarmName, eventId: inbound.event.id },
           alarmFiredAt: state.timestamp,
+          alarmInAlarmSince: inAlarmSince,
           alarmName,
           reason: `alarm ${alarmName}: ${state.reason || 'in ALARM'}`.slice(0, 500),
         },

@@ -13,9 +13,17 @@ export interface RunLogger {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-/** Reads whether an alarm's actions are enabled (undefined: it cannot tell, e.g. the alarm is gone). */
+/** What the orchestrator reads of the alarm that fired, alongside the history (undefined fields: it cannot tell). */
+export interface AlarmFacts {
+  /** False: the operator disabled its actions, so the controller does not act on it either. */
+  actionsEnabled?: boolean;
+  /** While it is in ALARM: when it last went into ALARM (StateTransitionedTimestamp). */
+  inAlarmSince?: string;
+}
+
+/** Reads the alarm that fired (undefined: it is gone). */
 export interface AlarmActionsReader {
-  actionsEnabled(alarmName: string): Promise<boolean | undefined>;
+  read(alarmName: string): Promise<AlarmFacts | undefined>;
 }
 
 /** Every port a rollback run uses; the handler (or the local drill, or a test) wires them. */

@@ -73,9 +73,16 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
   };
 }
 
-/** Whether the sandbox's alarms have their actions enabled (a scenario may disable them). */
+/** Whether the sandbox's alarms have their actions enabled (a scenario may disable them), and since when one is in ALARM. */
 export function sandboxAlarmActions(world: SandboxWorld): AlarmActionsReader {
-  return { actionsEnabled: async (alarmName) => (world.environmentOfAlarm(alarmName) ? !world.faults.alarmActionsDisabled : undefined) };
+  return {
+    read: async (alarmName) => {
+      const environment = world.environmentOfAlarm(alarmName);
+      if (!environment) return undefined;
+      const inAlarmSince = world.faults.alarmInAlarmSince;
+      return { actionsEnabled: !world.faults.alarmActionsDisabled, ...(inAlarmSince && world.isAlarming(environment) ? { inAlarmSince } : {}) };
+    },
+  };
 }
 
 /** Keeps what would have been published, for the drill to print. */

@@ -21,6 +21,8 @@ export interface SandboxFaults {
   alarmShape?: AlarmShape;
   /** The alarms' actions are disabled (ActionsEnabled false): the controller must not act on them. */
   alarmActionsDisabled?: boolean;
+  /** The alarms have been in ALARM since this time (before the bad release was deployed, in the alarm-before-deploy scenario). */
+  alarmInAlarmSince?: string;
 }
 
 /** 10 s periods, 2 of 3 datapoints: a 30 s recovery window, longer than the scenarios' 25 s recovery. */

@@ -138,6 +138,13 @@ export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase
   describeRestorePoint(point: Point): string;
   /** Two environments must not restore the same resource: its identity, compared across environments. */
   resourceKeys(config: Config): string[];
+  /**
+   * Why a restore point does not address the configured resource — a function the alias does not
+   * serve or one it leaves out, another task-definition family or account, a weighted record that is
+   * not configured: one line each, empty when it does. `live` is the point the target serves now,
+   * when known, for what only compares relatively (the same task-definition family). Pure.
+   */
+  pointProblems(config: Config, point: Point, live?: Point): string[];
   iam(config: Config, arn: ArnBuilder): TargetIam;
   /** The AWS side: built once per container from a client factory; SDK modules load on first use. */
   aws(clients: ClientFactory): TargetDriver<Config, Point, Expectation>;

@@ -47,6 +47,40 @@ export function restorePointOf(record: DeploymentRecord, plugin: AnyTargetPlugin
   return parsed.success ? { point: parsed.data } : { problem: `${record.deploymentId} recorded an unreadable ${plugin.title} restore point` };
 }
 
+/** How far a deployment's restore points cover an environment's configured targets. */
+export interface RestorePointCoverage {
+  /** Configured target types it recorded no restore point for. */
+  missing: string[];
+  /** Points it recorded that do not address the configured resource, or do not read: "lambda-alias: no version for …". */
+  problems: string[];
+}
+
+/**
+ * Whether a deployment can be restored as a whole: a readable restore point for every configured
+ * target, each addressing the configured resource (checked by its plugin, against what the target
+ * serves now when `live` is given). Pure.
+ */
+export function restorePointCoverage(targets: readonly { type: string }[], record: DeploymentRecord, live?: DeploymentRecord): RestorePointCoverage {
+  const coverage: RestorePointCoverage = { missing: [], problems: [] };
+  for (const config of targets) {
+    const plugin = targetPlugin(config.type);
+    const { point, problem } = restorePointOf(record, plugin);
+    if (problem) coverage.problems.push(`${plugin.type}: ${problem}`);
+    else if (point === undefined) coverage.missing.push(plugin.type);
+    else {
+      const reference = live && live.deploymentId !== record.deploymentId ? restorePointOf(live, plugin).point : undefined;
+      coverage.problems.push(...plugin.pointProblems(plugin.configSchema.parse(config), point, reference).map((text: string) => `${plugin.type}: ${text}`));
+    }
+  }
+  return coverage;
+}
+
+/** "misses s3-cloudfront; lambda-alias: no version for worker": why a deployment is not restorable as a whole, or undefined. Pure. */
+export function describeCoverageGap(coverage: RestorePointCoverage): string | undefined {
+  const parts = [...(coverage.missing.length > 0 ? [`records no restore point for ${coverage.missing.join(', ')}`] : []), ...coverage.problems];
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
 /** Orders an environment's targets: traffic targets first, otherwise as configured. Pure. */
 export function inRestoreOrder<Config extends { type: string }>(targets: readonly Config[]): Config[] {
   return [...targets].sort((left, right) => Number(targetPlugin(right.type).movesTraffic) - Number(targetPlugin(left.type).movesTraffic));

@@ -15,7 +15,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { buildCli } from '../../cli/build-cli';
 import { bundleFunction, FUNCTION_BUNDLING } from '../../infra/function-bundling';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
-import { loadConfig } from '../../shared/config';
+import { findEnvironment, loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { dynamoHistory, type HistoryPorts } from '../../shared/history/dynamo-history';
 import { ensureHistoryTable } from '../../shared/history/history-table-setup';
@@ -292,7 +292,7 @@ async function historyAtScale(dynamoDbLocal: RunningDynamoDbLocal): Promise<void
     await seedProduction(client, tableName, size);
     console.log(`   seeded ${size} deployments in ${Math.round(performance.now() - seeded)} ms`);
     await fillLedgers(store);
-    rows.push(await measure(`active + last known good + head @ ${size}`, 200, () => store.deployments.readEnvironment('production')));
+    rows.push(await measure(`active + last known good + head @ ${size}`, 200, () => store.deployments.readEnvironment(findEnvironment(config, 'production'))));
     rows.push(await measure(`history --limit 20 @ ${size}`, 200, () => store.deployments.listHistory({ environment: 'production', limit: 20 })));
   }
   printTable('3. History at scale (sequential calls, DynamoDB Local)', rows);
@@ -488,7 +488,7 @@ async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: D
       await recordCompletedDeployment(store.deployments, deployment);
     }
     for (const environment of alarmOnly.environments) {
-      const active = (await store.deployments.findRollbackPair(environment.name)).activeDeployment;
+      const active = (await store.deployments.findRollbackPair(environment)).activeDeployment;
       if (active) world.deploy(environment, active);
     }
     const ports = sandboxCheckPorts(world);

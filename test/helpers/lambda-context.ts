@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import { loadConfig } from '../../shared/config';
+import { loadConfig, type RollbackConfig } from '../../shared/config';
 import { localClientConfig } from './history-table';
 
 /** A Lambda Context for invoking handlers in tests, with a controllable time budget. */
@@ -28,9 +28,9 @@ export function fakeContext(options: { functionName?: string; awsRequestId?: str
  * (a global, as esbuild's define makes it), its table on DynamoDB Local, a region and dummy
  * credentials, silent Powertools. Undo with vi.unstubAllEnvs() and vi.unstubAllGlobals().
  */
-export function stubFunctionEnvironment(variables: Record<string, string>): void {
+export function stubFunctionEnvironment(variables: Record<string, string>, config: RollbackConfig = loadConfig('rollback.config.json')): void {
   // As the CDK app bundles it: validated, defaults applied, through JSON.
-  vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(JSON.stringify(loadConfig('rollback.config.json'))));
+  vi.stubGlobal('ROLLBACK_CONFIG', JSON.parse(JSON.stringify(config)));
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', localClientConfig().endpoint);
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');

@@ -95,6 +95,16 @@ export const DEMO_HISTORY: Spec[] = [
     restorePoints: points({ 'demo-shop-test-api': '8', 'demo-shop-test-worker': '8' }) },
 ];
 
+/**
+ * The shipped configuration with each environment restoring what the demo history records a restore
+ * point for: the Lambda aliases, and production's pipeline stage (a known good must cover every
+ * configured target, and the demo history is that app's).
+ */
+export function harnessConfig(config: RollbackConfig): RollbackConfig {
+  const recorded = (name: string) => (name === 'production' ? ['lambda-alias', 'codepipeline-stage'] : ['lambda-alias']);
+  return { ...config, environments: config.environments.map((environment) => ({ ...environment, targets: environment.targets.filter((target) => recorded(environment.name).includes(target.type)) })) };
+}
+
 /** What a dead container's every call meets, and what its caller hears instead of an answer. */
 const DIED = 'the container died';
 const throttled = () => Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException' });
@@ -181,7 +191,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
   const logger = recordingLogger();
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const dependencies: RollbackDependencies = {
-    config: (options.configure ?? ((config) => config))(loadConfig('rollback.config.json')),
+    config: (options.configure ?? ((config) => config))(harnessConfig(loadConfig('rollback.config.json'))),
     history: {
       deployments: guarded(history.deployments),
       runs,

@@ -341,7 +341,8 @@ describe('everything derives from the configuration', () => {
     expect([writes[0]!.Action].flat().sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect([writes[0]!.Resource].flat().map(render)).toEqual([tableArn]);
     expect(writes[0]!.Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['demo-shop-release/DeployProduction/*', 'demo-shop-release/DeployStaging/*', 'demo-shop-release/DeployTest/*'] },
+      // Its stages' records, and the heads of their environments (where it keeps what is live).
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['control#production', 'control#staging', 'control#test', 'demo-shop-release/DeployProduction/*', 'demo-shop-release/DeployStaging/*', 'demo-shop-release/DeployTest/*'] },
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RECORDER_WRITES] },
     });
     // Never a rollback's, a journal's or a pause's fields; never Scan or DeleteItem.

@@ -41,7 +41,7 @@ describe('an alarm in an environment that is not acting (DynamoDB Local + mocked
     cloudWatchMock.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
 
     expect(await harness.run(sampleEvent('alarm-production'))).toMatchObject({ outcome: 'rolled_back' });
-    expect(harness.logger.lines.some((line) => line.includes('could not read whether the alarm’s actions are enabled'))).toBe(true);
+    expect(harness.logger.lines.some((line) => line.includes('could not read the alarm (are its actions enabled'))).toBe(true);
   });
 
   it('observe: decides, simulates each target’s restore with real reads, announces what it would do once, and changes nothing', async () => {

@@ -3,7 +3,7 @@ import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateComman
 import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config';
+import { findEnvironment, loadConfig } from '../../shared/config';
 import { LambdaDeployFailureReporter } from '../../shared/recording/lambda-deploy-failure-reporter';
 import { CodePipelineExecutionReader } from '../../shared/recording/pipeline-execution-reader';
 import { recordPipelineEvent, type RecorderDependencies } from '../../shared/recording/record-pipeline-event';
@@ -77,7 +77,7 @@ describe('the recorder, when a production deploy fails (rollbackOnDeployFailure)
       status: 'failed',
       restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '43', 'demo-shop-prod-worker': '18' } }, 's3-cloudfront': { release: '1.3.0' } },
     });
-    expect((await history.deployments.findRollbackPair('production')).activeDeployment?.deploymentId).toBe(FAILED_ID);
+    expect((await history.deployments.findRollbackPair(findEnvironment(loadConfig('rollback.config.json'), 'production'))).activeDeployment?.deploymentId).toBe(FAILED_ID);
     expect(lambdaMock.commandCalls(InvokeCommand).map((call) => ({ ...call.args[0].input, Payload: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) }))).toEqual([
       {
         FunctionName: 'rollback-controller-orchestrator',
@@ -98,7 +98,7 @@ describe('the recorder, when a production deploy fails (rollbackOnDeployFailure)
     expect(result).not.toHaveProperty('rollbackRequested');
     expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
     expect((await history.deployments.getDeployment(FAILED_ID))?.restorePoints).toEqual({ 'codepipeline-stage': { executionId: FAILED_EXECUTION } });
-    expect((await history.deployments.findRollbackPair('production')).activeDeployment?.deploymentId).toBe('good-130');
+    expect((await history.deployments.findRollbackPair(findEnvironment(loadConfig('rollback.config.json'), 'production'))).activeDeployment?.deploymentId).toBe('good-130');
   });
 
   it('throws after recording when the orchestrator did not queue the request, so EventBridge delivers it again', async () => {

@@ -182,19 +182,36 @@ describe('policy', () => {
   it.each([
     ['to its last known good', {}, '1.3.0'],
     ['to a named version', { targetVersion: '1.2.0' }, '1.2.0'],
-  ])('a person can roll back by hand after automation’s rollback failed, %s', async (_, change, toVersion) => {
+  ])('a person can roll back by hand after automation’s restore failed (the bad version still live), %s', async (_, change, toVersion) => {
     const harness = await createOrchestratorHarness();
-    lambdaMock.on(InvokeCommand).resolves(unhealthy);
+    lambdaMock.on(UpdateAliasCommand).rejects(Object.assign(new Error('not authorized to perform lambda:UpdateAlias'), { name: 'AccessDeniedException' }));
     expect((await harness.run(sampleEvent('alarm-production'))).outcome).toBe('rollback_failed');
-    lambdaMock.on(InvokeCommand).resolves(healthy);
+    lambdaMock.on(UpdateAliasCommand).resolves({});
 
     const manual = await harness.run({ ...sampleEvent('manual-rollback'), ...change, reason: 'automation gave up; restoring by hand' });
 
     expect(manual).toMatchObject({ outcome: 'rolled_back', level: 'manual', deploymentId: 'prod-140', toVersion });
     expect(await harness.record('prod-140')).toMatchObject({
       status: 'rolled_back',
-      rollback: { level: 'manual', targetVersion: toVersion, trigger: { type: 'manual', requestedBy: 'ana.oncall' } },
+      rollback: { level: 'manual', targetVersion: toVersion, trigger: { type: 'manual', requestedBy: 'ana.oncall' }, previousRun: { outcome: 'rollback_failed' } },
     });
+  });
+
+  it('after a rollback that put the known good live but failed validation, automation goes no further back, and a person rolls back what is live', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolves(unhealthy);
+    expect((await harness.run(sampleEvent('alarm-production'))).outcome).toBe('rollback_failed');
+    lambdaMock.on(InvokeCommand).resolves(healthy);
+    harness.clock.advance(60 * 60_000);
+    const later = alarmDelivery('alarm-production', 'an-hour-later') as { detail: { state: { timestamp: string } } };
+    later.detail.state.timestamp = harness.clock.now().toISOString();
+
+    const automatic = await harness.run(later);
+    const manual = await harness.run({ ...sampleEvent('manual-rollback'), reason: '1.3.0 is bad too' });
+
+    expect(automatic).toMatchObject({ outcome: 'skipped', fromVersion: '1.3.0', reason: expect.stringContaining('the rollback of prod-140 (1.4.0) put it back, and that rollback failed') });
+    expect(manual).toMatchObject({ outcome: 'rolled_back', level: 'manual', deploymentId: 'prod-130', fromVersion: '1.3.0', toVersion: '1.2.0' });
+    expect((await harness.history.controls.readHead('production'))?.live).toMatchObject({ deploymentId: 'prod-120', cause: 'restored', level: 'manual', replaced: 'prod-130' });
   });
 
   it('50 deliveries of an alarm inside the cooldown send one skipped notification', async () => {
@@ -347,8 +364,8 @@ describe('one read decides', () => {
     const afterFilling = await harness.run(alarmDelivery('alarm-production', 'after-filling'));
 
     expect(beforeFilling).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('had 3 automatic rollbacks in the last hour') });
-    // The pair, then the rollbacks index and the pause by key.
-    expect(readsBeforeFilling).toEqual(['Query', 'Query', 'GetItem']);
+    // The pair with the head (the recorded deployments put their live state on it, its ledger not yet filled), then the rollbacks index.
+    expect(readsBeforeFilling).toEqual(['Query', 'Query']);
     expect(reconciled.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled');
     expect(afterFilling).toMatchObject({ outcome: 'skipped', reason: beforeFilling.reason });
     expect(harness.takeDynamoDbCalls().filter(isRead)).toEqual(['Query']);

@@ -12,6 +12,7 @@ import {
 import { boundTimeline, MAX_TIMELINE_STEPS, type JournalStep, type StepOf } from '../../shared/history/run-journal';
 import { drillPartition, type Journal } from '../../shared/history/run-store';
 import { ManualClock } from '../../shared/time/clock';
+import { findEnvironment, parseConfig } from '../../shared/config';
 import { createTestHistory, localClientConfig } from '../helpers/history-table';
 
 type History = Awaited<ReturnType<typeof createTestHistory>>;
@@ -19,7 +20,17 @@ type History = Awaited<ReturnType<typeof createTestHistory>>;
 const MINUTE = 60_000;
 const alarmTrigger = { type: 'alarm', alarmName: 'demo-shop-prod-5xx' } as const;
 
-/** Records deployments one minute apart, oldest first, in the given environment. */
+/** Two environments, each rolled back through one Lambda alias (`<environment>-api`). */
+const testConfig = parseConfig({
+  application: 'shop',
+  environments: ['production', 'staging'].map((name) => ({ name, alarms: { prefixes: [`${name}-`] }, targets: [{ type: 'lambda-alias', alias: 'live', functions: [`${name}-api`] }] })),
+});
+const environment = (name: string) => findEnvironment(testConfig, name);
+
+/**
+ * Records deployments one minute apart, oldest first, in the given environment; a succeeded one
+ * records the alias version it put live (a failed one moved nothing).
+ */
 async function seed(history: History, environment: string, specs: readonly [string, RecordDeploymentInput['status']][]) {
   const records: DeploymentRecord[] = [];
   for (const [index, [version, status]] of specs.entries()) {
@@ -30,6 +41,7 @@ async function seed(history: History, environment: string, specs: readonly [stri
       version,
       status,
       source: 'test',
+      ...(status === 'succeeded' ? { restorePoints: { 'lambda-alias': { versions: { [`${environment}-api`]: String(index + 1) } } } } : {}),
     });
     records.push(result.deployment);
   }
@@ -125,7 +137,7 @@ describe('finding the active deployment and the last known good', () => {
     const history = await createTestHistory();
     await seed(history, 'production', specs);
 
-    const pair = await history.deployments.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair(environment('production'));
 
     expect(pair.activeDeployment?.version).toBe(active);
     expect(pair.lastKnownGood?.version).toBe(lastGood);
@@ -135,9 +147,14 @@ describe('finding the active deployment and the last known good', () => {
     const history = await createTestHistory();
     const [, , bad] = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
     const claimed = await claim(history, bad!.deploymentId, 'run-1');
-    await history.runs.complete(refOf(bad!.deploymentId, 'run-1'), completion, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
+    history.clock.advance(MINUTE);
+    // As the run does: the restore puts the known good live on the head, then the record completes.
+    await history.controls.noteLive('production', { deploymentId: 'production-1-1.1', version: '1.1', since: history.clock.now().toISOString(), cause: 'restored', targets: ['lambda-alias'], replaced: bad!.deploymentId, runId: 'run-1', level: 'stage' });
+    const completed = await history.runs.complete(refOf(bad!.deploymentId, 'run-1'), completion, journalOf(claimed.outcome === 'claimed' ? claimed.deployment : undefined));
+    // Announced: the run lets go of it (until then it is the one being rolled back).
+    await history.runs.release(refOf(bad!.deploymentId, 'run-1'), journalOf(completed));
 
-    const pair = await history.deployments.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair(environment('production'));
 
     expect(pair.activeDeployment?.version).toBe('1.1');
     expect(pair.lastKnownGood?.version).toBe('1.0');
@@ -148,7 +165,7 @@ describe('finding the active deployment and the last known good', () => {
     await seed(history, 'production', [['1.0', 'succeeded'], ...Array.from({ length: 8 }, (_, i) => [`1.1-rc${i}`, 'failed'] as [string, 'failed']), ['1.1', 'succeeded']]);
     await seed(history, 'staging', [['9.0', 'succeeded'], ['9.1', 'succeeded']]);
 
-    const pair = await history.deployments.findRollbackPair('production');
+    const pair = await history.deployments.findRollbackPair(environment('production'));
 
     expect(pair.activeDeployment?.version).toBe('1.1');
     expect(pair.lastKnownGood?.version).toBe('1.0');
@@ -158,11 +175,11 @@ describe('finding the active deployment and the last known good', () => {
     const history = await createTestHistory();
     await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded'], ['1.3', 'succeeded']]);
 
-    const pair = await history.deployments.findRollbackPair('production', { targetVersion: '1.0' });
+    const pair = await history.deployments.findRollbackPair(environment('production'), { targetVersion: '1.0' });
 
     expect(pair.lastKnownGood?.version).toBe('1.2');
     expect(pair.requestedTarget?.version).toBe('1.0');
-    expect((await history.deployments.findRollbackPair('production', { targetVersion: '0.9' })).requestedTarget).toBeUndefined();
+    expect((await history.deployments.findRollbackPair(environment('production'), { targetVersion: '0.9' })).requestedTarget).toBeUndefined();
   });
 });
 
@@ -507,7 +524,7 @@ it('names the missing table instead of failing with a bare ResourceNotFoundExcep
   const store = new DynamoDeploymentHistory({ client: createDocumentClient(localClientConfig()), tableName: 'no-such-table', clock: new ManualClock() });
 
   await expect(store.getDeployment('x')).rejects.toBeInstanceOf(HistoryTableMissingError);
-  await expect(store.findRollbackPair('production')).rejects.toThrow(/"no-such-table" does not exist/);
+  await expect(store.findRollbackPair(environment('production'))).rejects.toThrow(/"no-such-table" does not exist/);
 });
 
 describe('environment controls (pauses and resumes)', () => {
@@ -536,14 +553,18 @@ describe('environment controls (pauses and resumes)', () => {
 });
 
 describe('the environment head: pause and rollback ledger, read with the pair', () => {
-  /** Claims, then completes, as a run does: each step puts the run's entry on the ledger. */
-  async function rollBack(history: History, deploymentId: string, runId: string) {
+  /** Claims, then completes, as a run does: each step puts the run's entry on the ledger; the restore puts `restored` live. */
+  async function rollBack(history: History, deploymentId: string, runId: string, restored?: DeploymentRecord) {
     const claimed = await claim(history, deploymentId, runId);
     if (claimed.outcome !== 'claimed') throw new Error(`test setup: ${deploymentId} not claimed`);
     await history.controls.noteRollback(claimed.deployment, { asClaimed: true });
     history.clock.advance(MINUTE);
+    if (restored) {
+      await history.controls.noteLive(restored.environment, { deploymentId: restored.deploymentId, version: restored.version, since: history.clock.now().toISOString(), cause: 'restored', targets: ['lambda-alias'], replaced: deploymentId, runId, level: 'stage' });
+    }
     const completed = await history.runs.complete(refOf(deploymentId, runId), completion, journalOf(claimed.deployment));
     await history.controls.noteRollback(completed);
+    await history.runs.release(refOf(deploymentId, runId), journalOf(completed));
     return completed;
   }
 
@@ -551,9 +572,9 @@ describe('the environment head: pause and rollback ledger, read with the pair', 
     const history = await createTestHistory();
     const records = await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded'], ['1.2', 'succeeded']]);
     await history.controls.pause({ environment: 'production', by: 'ana', reason: 'incident 42', until: new Date('2026-11-02T00:00:00.000Z') });
-    await rollBack(history, records[2]!.deploymentId, 'run-1');
+    await rollBack(history, records[2]!.deploymentId, 'run-1', records[1]);
 
-    const view = await history.deployments.readEnvironment('production');
+    const view = await history.deployments.readEnvironment(environment('production'));
     const listed = await history.deployments.listHistory({ environment: 'production', limit: 10 });
 
     expect(view.pair.activeDeployment?.version).toBe('1.1');
@@ -563,8 +584,8 @@ describe('the environment head: pause and rollback ledger, read with the pair', 
       { deploymentId: records[2]!.deploymentId, runId: 'run-1', startedAt: '2026-11-01T12:03:00.000Z', finishedAt: '2026-11-01T12:04:00.000Z', trigger: 'alarm' },
     ]);
     expect(listed.items.map((record) => record.version)).toEqual(['1.2', '1.1', '1.0']);
-    expect(await history.deployments.findRollbackPair('production')).toEqual(view.pair);
-    expect((await history.deployments.readEnvironment('staging')).head).toBeUndefined();
+    expect(await history.deployments.findRollbackPair(environment('production'))).toEqual(view.pair);
+    expect((await history.deployments.readEnvironment(environment('staging'))).head).toBeUndefined();
   });
 
   it('keeps the ledger through pauses and resumes, and the pause through ledger writes', async () => {

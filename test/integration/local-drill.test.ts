@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -12,7 +12,7 @@ import { readEventFile, runLocalDrill } from '../../cli/local-drill/local-drill'
 import type { ScenarioName } from '../../cli/local-drill/scenarios';
 import { runCli } from '../../cli/rollbackctl';
 import { forTerminal } from '../../cli/terminal-safe';
-import { loadConfig } from '../../shared/config';
+import { findEnvironment, loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { createTestHistory, JVM_STARTS_TIMEOUT_MS, localClientConfig } from '../helpers/history-table';
@@ -132,7 +132,12 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
   });
 
   it('--event --exact delivered twice rolls back once: the retry answers with the first run\'s outcome and acts on nothing', async () => {
-    for (const [file, environment] of [['events/alarm-staging.json', 'staging'], ['events/manual-rollback.json', 'production']] as const) {
+    // An alarm saved as EventBridge delivered it a moment ago (a sample's own date predates the demo history: it would not be the deployment's doing).
+    const folder = temporaryFolder('events');
+    const alarm = JSON.parse(readFileSync('events/alarm-staging.json', 'utf8')) as { time: string; detail: { state: { timestamp: string } } };
+    alarm.time = alarm.detail.state.timestamp = new Date().toISOString();
+    writeFileSync(join(folder, 'alarm-staging-now.json'), JSON.stringify(alarm));
+    for (const [file, environment] of [[join(folder, 'alarm-staging-now.json'), 'staging'], ['events/manual-rollback.json', 'production']] as const) {
       const { output, results, store } = await drill('stage-recovers', { eventFile: file, exact: true });
       const rolledBack = (await store.listHistory({ environment, status: 'rolled_back', limit: 10 })).items;
 
@@ -188,7 +193,7 @@ describe('a local drill stopped half-way (Ctrl-C)', () => {
     const first = await drill('stage-recovers', { textRun: false });
     const history = first.store;
     // What Ctrl-C leaves: a claimed run, its claim journaled, a live lease, nobody driving it.
-    const active = (await history.findRollbackPair('production')).activeDeployment!;
+    const active = (await history.findRollbackPair(findEnvironment(config, 'production'))).activeDeployment!;
     const claimStep = {
       step: 'claim' as const, at: new Date().toISOString(), runId: 'interrupted-run', outcome: 'info' as const, durationMs: 0, detail: 'claimed',
       facts: { invocationId: 'killed', mode: 'automatic' as const, environment: 'production', fromDeploymentId: active.deploymentId, fromVersion: active.version, toDeploymentId: 'demo-production-1.3.0', toVersion: '1.3.0', reason: 'alarm (interrupted)' },
@@ -322,8 +327,10 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
 
     const { tableName } = await createTestHistory();
     const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName];
-    await cli(['record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130', ...table]);
-    await cli(['record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...table]);
+    // Every target production restores has its restore point: only such a deployment is a known good.
+    const points = (version: string, number: number) => ['--lambda', `demo-shop-prod-api=${number}`, '--lambda', `demo-shop-prod-worker=${number}`, '--pipeline-execution', `exec-${version}`, '--release', version];
+    await cli(['record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130', ...points('1.3.0', 41), ...table]);
+    await cli(['record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...points('1.4.0', 42), ...table]);
 
     const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--region', 'eu-west-1', ...table], { confirm: async (question) => (questions.push(question), false) });
 

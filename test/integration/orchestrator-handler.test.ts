@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { createTestHistory } from '../helpers/history-table';
 import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
-import { DEMO_HISTORY, healthy, lambdaMock, sampleEvent, snsMock, TOPIC_ARN, VALIDATOR_FUNCTION } from '../helpers/orchestrator-harness';
+import { loadConfig } from '../../shared/config';
+import { DEMO_HISTORY, harnessConfig, healthy, lambdaMock, sampleEvent, snsMock, TOPIC_ARN, VALIDATOR_FUNCTION } from '../helpers/orchestrator-harness';
 
 const FAILED_EVENTS_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/rollback-failed-events';
 const sqsMock = mockClient(SQSClient);
@@ -25,7 +26,7 @@ describe('orchestrator handler', () => {
       VALIDATOR_FUNCTION_NAME: VALIDATOR_FUNCTION,
       RESULT_TOPIC_ARN: TOPIC_ARN,
       FAILED_EVENTS_QUEUE_URL: FAILED_EVENTS_QUEUE_URL,
-    });
+    }, harnessConfig(loadConfig('rollback.config.json')));
     ({ handler } = (await import('../../functions/orchestrator/handler')) as unknown as { handler: Handler });
   });
   afterAll(() => {

@@ -162,7 +162,7 @@ describe('an alarm in production', () => {
     expect(result.timeline.some((step) => step.step === 'stage-validation')).toBe(false);
   });
 
-  it('rolls the stage back through its pipeline, moving no alias, when the known good could not record its alias versions, and says why', async () => {
+  it('never rolls back to a deployment that could not record every target’s restore point: it escalates naming what is missing, and a person may force the part it recorded', async () => {
     const why = 'lambda-alias, s3-cloudfront not recorded: execution exec-140 entered demo-shop-release/DeployProduction before this event was handled, so what is live now may be its, not this deployment\'s';
     const harness = await createOrchestratorHarness({
       history: [
@@ -171,12 +171,19 @@ describe('an alarm in production', () => {
       ],
     });
 
-    const result = await harness.run(sampleEvent('alarm-production'));
+    const automatic = await harness.run(sampleEvent('alarm-production'));
+    const unforced = await harness.run({ ...sampleEvent('manual-rollback'), targetVersion: '1.3.0' });
+    const mutatedBeforeForce = harness.mutatingCalls();
+    const forced = await harness.run({ ...sampleEvent('manual-rollback'), targetVersion: '1.3.0', force: true, requestId: 'forced-1' });
 
-    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', toVersion: '1.3.0' });
+    expect(automatic).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('1.3.0 (prod-130) records no restore point for lambda-alias') });
+    expect(harness.published().map((message) => [message.body.type, message.body.severity])[0]).toEqual(['rollback_escalation', 'critical']);
+    expect(unforced).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('cannot be restored as a whole: it records no restore point for lambda-alias') });
+    expect(mutatedBeforeForce).toBe(0);
+    expect(forced).toMatchObject({ outcome: 'rolled_back', level: 'manual', toVersion: '1.3.0' });
     expect(harness.aliasUpdates()).toEqual([]);
     expect(pipelineMock.commandCalls(RollbackStageCommand)[0]?.args[0].input).toMatchObject({ targetPipelineExecutionId: 'exec-130' });
-    expect(result.timeline.find((step) => step.step === 'stage-rollback')?.detail).toContain(`prod-130 recorded no Lambda alias restore point (${why})`);
+    expect(forced.timeline.find((step) => step.step === 'stage-rollback')?.detail).toContain(`prod-130 recorded no Lambda alias restore point (${why})`);
   });
 
   it('bounds each validation by the Lambda time left, keeping time to record and notify', async () => {

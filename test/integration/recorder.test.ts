@@ -5,8 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recorderHistoryStatements } from '../../infra/controller-permissions';
-import { loadConfig } from '../../shared/config';
-import { recordedStages, type RecorderResult } from '../../shared/recording/record-pipeline-event';
+import { findEnvironment, loadConfig } from '../../shared/config';
+import { recordedEnvironments, recordedStages, type RecorderResult } from '../../shared/recording/record-pipeline-event';
 import { createTestHistory } from '../helpers/history-table';
 import { fakeContext, stubFunctionEnvironment } from '../helpers/lambda-context';
 import { sampleEvent } from '../helpers/orchestrator-harness';
@@ -167,7 +167,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(2);
   });
 
-  it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment', async () => {
+  it('records a RollbackStage re-execution as a restore of the target, never as a new active deployment: the deployment it put back is live again', async () => {
     pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { executionType: 'ROLLBACK', rollbackMetadata: { rollbackTargetPipelineExecutionId: EXECUTION }, artifactRevisions: [{ revisionId: '9f1c2ab77d0e44aa' }] } });
     await history.deployments.recordDeployment({ deploymentId: 'newer-bad', environment: 'production', version: '2.0.0', status: 'succeeded', source: 'cli', at: new Date('2026-11-23T09:30:00.000Z'), restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '43' } } } });
 
@@ -175,7 +175,9 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
 
     expect(restore).toMatchObject({ outcome: 'created', kind: 'restore', deploymentId: `demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}` });
     expect(await history.deployments.getDeployment(`demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}`)).toMatchObject({ kind: 'restore', version: '9f1c2ab77d0e', restoreOf: DEPLOYMENT_ID });
-    expect((await history.deployments.findRollbackPair('production')).activeDeployment?.deploymentId).toBe('newer-bad');
+    const pair = await history.deployments.findRollbackPair(findEnvironment(loadConfig('rollback.config.json'), 'production'));
+    expect(pair.activeDeployment?.deploymentId).toBe(DEPLOYMENT_ID);
+    expect(pair.live).toMatchObject({ deploymentId: DEPLOYMENT_ID, cause: 'pipeline_restore', targets: { 'lambda-alias': `demo-shop-release/DeployProduction/${ROLLBACK_EXECUTION}` } });
   });
 
   it.each([
@@ -191,7 +193,7 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
   });
 
   it('writes only what its IAM policy allows: the attributes it may write, on items keyed by a configured stage', async () => {
-    const write = recorderHistoryStatements('arn:aws:dynamodb:eu-west-1:123456789012:table/history', recordedStages(loadConfig('rollback.config.json')))[1]!.toStatementJson() as {
+    const write = recorderHistoryStatements('arn:aws:dynamodb:eu-west-1:123456789012:table/history', recordedStages(loadConfig('rollback.config.json')), recordedEnvironments(loadConfig('rollback.config.json')))[1]!.toStatementJson() as {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': string[] }; 'ForAllValues:StringEquals': { 'dynamodb:Attributes': string[] } };
     };
     const keyPatterns = write.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'].map((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`));

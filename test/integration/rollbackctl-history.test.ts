@@ -18,6 +18,11 @@ async function cliTarget() {
   return { history, cli, isEmpty };
 }
 
+/** A restore point for every target production restores (its alias's two functions, the pipeline stage, the frontend release). */
+const productionPoints = (api: number, worker: number, version: string) => [
+  '--lambda', `demo-shop-prod-api=${api}`, '--lambda', `demo-shop-prod-worker=${worker}`, '--pipeline-execution', `exec-${version}`, '--release', version,
+];
+
 describe('rollbackctl pause and resume', () => {
   it('pauses automation for a while with who and why, shows it in the history, and resumes it', async () => {
     const { cli, history } = await cliTarget();
@@ -57,8 +62,8 @@ describe('rollbackctl pause and resume', () => {
 describe('rollbackctl status', () => {
   it('shows each environment: active, last good, mode or pause, last rollback; --json has a schema version; --watch refreshes', async () => {
     const { cli } = await cliTarget();
-    await cli('record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130');
-    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140');
+    await cli('record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130', ...productionPoints(41, 16, '1.3.0'));
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...productionPoints(42, 17, '1.4.0'));
     await cli('pause', '--env', 'production', '--for', '30m', '--reason', 'incident 42', '--by', 'ana');
 
     const text = await cli('status', '--env', 'production');
@@ -69,6 +74,7 @@ describe('rollbackctl status', () => {
     expect(text.stdout.split('\n').slice(2)).toEqual([
       'production',
       expect.stringMatching(/^ {2}automation {4}paused: automation in production is paused by ana until \S+: incident 42$/),
+      expect.stringMatching(/^ {2}live {10}1\.4\.0 \(p-140\), deployed, live since \S+$/),
       '  active        p-140 1.4.0 succeeded',
       '  last good     p-130 1.3.0',
       '  last rollback none in 30 days',
@@ -142,6 +148,7 @@ describe('rollbackctl status', () => {
     expect(renderStatus(status, 60).split('\n')).toEqual([
       'production',
       '  automation    act',
+      '  live          not kept yet (inferred from the history unt…',
       '  active        p-150 1.5.0 rolling_back',
       '  last good     none recorded',
       '  running       run alarm-1 (driven by invocation-7), lease…',
@@ -197,7 +204,7 @@ describe('rollbackctl record', () => {
 
     const started = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'in_progress', '--source', 'gitlab', '--by', 'ana');
     const finished = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab',
-      '--lambda', 'demo-shop-prod-api=41', '--lambda', 'demo-shop-prod-worker=17', '--revision', '9f1c2ab');
+      ...productionPoints(41, 17, '1.4.0'), '--revision', '9f1c2ab');
     const retried = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab');
 
     expect([started.exitCode, finished.exitCode, retried.exitCode]).toEqual([0, 0, 0]);
@@ -211,7 +218,11 @@ describe('rollbackctl record', () => {
       recordedBy: 'ana',
       status: 'succeeded',
       sourceRevision: '9f1c2ab',
-      restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '17' } } },
+      restorePoints: {
+        'lambda-alias': { versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '17' } },
+        'codepipeline-stage': { executionId: 'exec-1.4.0' },
+        's3-cloudfront': { release: '1.4.0' },
+      },
     });
   });
 
@@ -292,6 +303,8 @@ describe('rollbackctl history and show', () => {
     } satisfies JournalStep;
     await target.history.runs.claim({ observed: bad, runId: 'run-1', invocationId: 'i-1', mode: 'automatic', trigger: { type: 'alarm', alarmName: 'demo-shop-prod-5xx' }, leaseSeconds: 60, claimStep: claim });
     const ref = { deploymentId: 'cp-3', runId: 'run-1', invocationId: 'i-1' };
+    // As the run does: the restore puts cp-2 live on the environment's head.
+    await target.history.controls.noteLive('production', { deploymentId: 'cp-2', version: '1.2', since: '2026-11-20T11:30:00.100Z', cause: 'restored', targets: ['lambda-alias'], replaced: 'cp-3', runId: 'run-1', level: 'stage' });
     const restored = {
       step: 'stage-rollback',
       at: '2026-11-20T11:30:00.100Z',
@@ -315,10 +328,10 @@ describe('rollbackctl history and show', () => {
     const result = await cli('history', '--env', 'production');
 
     expect(result.exitCode).toBe(0);
-    const [automation, blank, ...lines] = result.stdout.split('\n');
-    expect([automation, blank]).toEqual(['automation: acts on alarms (mode "act")', '']);
+    const [automation, live, blank, ...lines] = result.stdout.split('\n');
+    expect([automation, live, blank]).toEqual(['automation: acts on alarms (mode "act")', 'live: 1.2 (cp-2), restored (stage) by run run-1 over cp-3, live since 2026-11-20T11:30:00.100Z', '']);
     expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+VERSION\s+STATUS\s+TOOK\s+SOURCE\s+DEPLOYMENT\s+ROLLBACK$/);
-    expect(lines.slice(1).map((line) => line.split(/\s{2,}/)[1])).toEqual(['1.3', '1.2', '1.1', '1.0']);
+    expect(lines.slice(1).map((line) => line.split(/\s{2,}/).slice(1, 3))).toEqual([['1.3', 'rolled_back'], ['1.2', 'succeeded [live]'], ['1.1', 'failed'], ['1.0', 'succeeded']]);
     expect(lines[1]).toMatch(/^2026-11-20 11:00:00\s+1\.3\s+rolled_back\s+0ms\s+codepipeline\s+cp-3\s+stage -> 1\.2 \(demo-shop-prod-5xx\)$/);
   });
 

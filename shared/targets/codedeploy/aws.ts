@@ -49,6 +49,10 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
       let live: DeploymentInfo | undefined;
       try {
         known = await getDeployment(config, to.deploymentId);
+        // Another group's (or application's) revision is never deployed into this one.
+        if (known.applicationName !== config.application || known.deploymentGroupName !== config.deploymentGroup) {
+          return fail(`known-good deployment ${to.deploymentId} belongs to ${known.applicationName ?? '?'}/${known.deploymentGroupName ?? '?'}, not this group: refused`);
+        }
         if (!known.revision) return fail(`known-good deployment ${to.deploymentId} has no revision to deploy again`);
         const info = await getGroup(config);
         [attempted, live] = await Promise.all([

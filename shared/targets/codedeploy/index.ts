@@ -15,6 +15,8 @@ export const codeDeployTarget = defineTarget({
   describeConfig: (config) => `CodeDeploy ${config.platform} group ${describeGroup(config)}`,
   describeRestorePoint: (point) => `deployment ${point.deploymentId}`,
   resourceKeys: (config) => [`codedeploy ${config.roleArn ?? ''} ${config.region ?? ''} ${describeGroup(config)}`],
+  // A deployment id names no group: the restore reads the deployment and refuses one of another group.
+  pointProblems: () => [],
   iam: (config, arn) => {
     const group = arn('codedeploy', `deploymentgroup:${config.application}/${config.deploymentGroup}`);
     return {

@@ -15,6 +15,8 @@ export const codePipelineStageTarget = defineTarget({
   describeConfig: (config) => `stage ${config.stage} of pipeline ${config.pipeline}`,
   describeRestorePoint: (point) => `execution ${point.executionId}`,
   resourceKeys: (config) => [`codepipeline ${config.roleArn ?? ''} ${config.region ?? ''} ${config.pipeline}/${config.stage}`],
+  // An execution id is only ever looked up in the configured pipeline; readiness checks it can roll the stage back.
+  pointProblems: () => [],
   iam: (config, arn) => {
     const pipeline = arn('codepipeline', config.pipeline);
     const stage = arn('codepipeline', `${config.pipeline}/${config.stage}`);

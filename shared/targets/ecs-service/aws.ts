@@ -7,6 +7,7 @@ import {
   describeService,
   familyRevision,
   judgeService,
+  taskDefinitionProblems,
   type EcsServiceConfig,
   type EcsServiceExpectation,
   type EcsServicePoint,
@@ -37,6 +38,9 @@ export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServic
       } catch (error) {
         return fail(`cannot read it: ${errorLine(error)}`);
       }
+      // A task definition of another family or account is never put into this service.
+      const foreign = taskDefinitionProblems(config, to.taskDefinition, service.taskDefinition);
+      if (foreign.length > 0) return fail(`refused: ${foreign.join('; ')}`);
       const controller = service.deploymentController?.type ?? 'ECS';
       // UpdateService cannot change the task definition of a service another controller deploys.
       if (controller !== 'ECS') return fail(`it is deployed by ${controller}, not ECS: restore it with a codedeploy target`);

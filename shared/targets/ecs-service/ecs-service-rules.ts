@@ -29,6 +29,31 @@ export function familyRevision(taskDefinition: string | undefined): string | und
   return taskDefinition?.split('/').pop();
 }
 
+/** The parts of a task definition reference: family, and account and region when it is an ARN. Pure. */
+export function taskDefinitionParts(taskDefinition: string): { family: string; account?: string; region?: string } {
+  const arn = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):task-definition\/(.+):\d+$/.exec(taskDefinition);
+  if (arn) return { region: arn[1]!, account: arn[2]!, family: arn[3]! };
+  return { family: taskDefinition.replace(/:\d+$/, '') };
+}
+
+/**
+ * A task definition the configured service may be put back on: in the target's account and region
+ * (its role's account, its region), and of the family the service runs (`reference`, what it serves
+ * now, when known): a restore point naming another family or account is never deployed into it. Pure.
+ */
+export function taskDefinitionProblems(config: EcsServiceConfig, taskDefinition: string, reference?: string): string[] {
+  const point = taskDefinitionParts(taskDefinition);
+  const problems: string[] = [];
+  const roleAccount = config.roleArn ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(config.roleArn)?.[1] : undefined;
+  const known = reference ? taskDefinitionParts(reference) : undefined;
+  const account = roleAccount ?? known?.account;
+  if (point.account && account && point.account !== account) problems.push(`task definition ${familyRevision(taskDefinition)} is in account ${point.account}, not the service's (${account})`);
+  const region = config.region ?? known?.region;
+  if (point.region && region && point.region !== region) problems.push(`task definition ${familyRevision(taskDefinition)} is in ${point.region}, not the service's region (${region})`);
+  if (known && point.family !== known.family) problems.push(`task definition family ${point.family} is not the family ${describeService(config)} runs (${known.family})`);
+  return problems;
+}
+
 export function describeService(config: EcsServiceConfig): string {
   return `service ${config.cluster}/${config.service}`;
 }

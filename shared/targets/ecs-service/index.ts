@@ -1,6 +1,6 @@
 import { defineTarget } from '../target-plugin';
 import { ecsServiceDriver } from './aws';
-import { describeService, ecsServiceConfigSchema, ecsServiceExpectationSchema, ecsServicePointSchema, familyRevision } from './ecs-service-rules';
+import { describeService, ecsServiceConfigSchema, ecsServiceExpectationSchema, ecsServicePointSchema, familyRevision, taskDefinitionProblems } from './ecs-service-rules';
 import { ecsServiceTwin } from './sandbox';
 
 /** An ECS service on rolling updates: back to the recorded task definition, steady before it counts. */
@@ -15,6 +15,7 @@ export const ecsServiceTarget = defineTarget({
   describeConfig: (config) => describeService(config),
   describeRestorePoint: (point) => `task definition ${familyRevision(point.taskDefinition)}`,
   resourceKeys: (config) => [`ecs ${config.roleArn ?? ''} ${config.region ?? ''} ${config.cluster}/${config.service}`],
+  pointProblems: (config, point, live) => taskDefinitionProblems(config, point.taskDefinition, live?.taskDefinition),
   iam: (config, arn) => {
     const service = arn('ecs', `service/${config.cluster}/${config.service}`);
     const describe = { actions: ['ecs:DescribeServices'], resources: [service] };

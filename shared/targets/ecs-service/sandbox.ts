@@ -1,10 +1,12 @@
 import type { SandboxTwinContext, TargetDriver } from '../target-plugin';
-import { describeService, familyRevision, judgeService, type EcsServiceConfig, type EcsServiceExpectation, type EcsServicePoint } from './ecs-service-rules';
+import { describeService, familyRevision, judgeService, taskDefinitionProblems, type EcsServiceConfig, type EcsServiceExpectation, type EcsServicePoint } from './ecs-service-rules';
 
 /** The service in the sandbox: the task definition it runs; a rollout completes at once with two tasks. */
 export function ecsServiceTwin({ slot }: SandboxTwinContext<EcsServicePoint>): TargetDriver<EcsServiceConfig, EcsServicePoint, EcsServiceExpectation> {
   return {
     async restore({ config, to, simulate }) {
+      const foreign = taskDefinitionProblems(config, to.taskDefinition, slot.value?.taskDefinition);
+      if (foreign.length > 0) return { outcome: 'failed', detail: `${describeService(config)}: refused: ${foreign.join('; ')}` };
       const move = `${describeService(config)} ${familyRevision(slot.value?.taskDefinition) ?? '?'} -> ${familyRevision(to.taskDefinition)}`;
       if (simulate) return { outcome: 'would_restore', detail: `would update ${move}` };
       slot.value = { taskDefinition: to.taskDefinition };

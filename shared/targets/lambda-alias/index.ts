@@ -1,6 +1,6 @@
 import { defineTarget } from '../target-plugin';
 import { lambdaAliasDriver } from './aws';
-import { lambdaAliasConfigSchema, lambdaAliasExpectationSchema, lambdaAliasPointSchema } from './lambda-alias-rules';
+import { aliasPointProblems, lambdaAliasConfigSchema, lambdaAliasExpectationSchema, lambdaAliasPointSchema } from './lambda-alias-rules';
 import { lambdaAliasTwin } from './sandbox';
 
 /** A Lambda alias: the functions' traffic, moved back to the recorded versions in one call each. */
@@ -18,6 +18,7 @@ export const lambdaAliasTarget = defineTarget({
       .map(([name, version]) => `${name}=${version}`)
       .join(', '),
   resourceKeys: (config) => config.functions.map((name) => `lambda ${config.roleArn ?? ''} ${config.region ?? ''} ${name}:${config.alias}`),
+  pointProblems: (config, point) => aliasPointProblems(config, point),
   iam: (config, arn) => {
     const functions = config.functions.flatMap((name) => {
       const functionArn = arn('lambda', `function:${name}`);

@@ -36,6 +36,16 @@ export function functionsWithoutVersion(config: LambdaAliasConfig, to: LambdaAli
   return config.functions.filter((name) => !to.versions[name]);
 }
 
+/** A point must name a version for every function behind the alias, and no function it does not serve. Pure. */
+export function aliasPointProblems(config: LambdaAliasConfig, point: LambdaAliasPoint): string[] {
+  const missing = functionsWithoutVersion(config, point);
+  const unknown = Object.keys(point.versions).filter((name) => !config.functions.includes(name));
+  return [
+    ...(missing.length > 0 ? [`no version for ${missing.join(', ')} (alias ${config.alias} serves ${config.functions.join(', ')})`] : []),
+    ...(unknown.length > 0 ? [`names ${unknown.join(', ')}, which alias ${config.alias} does not serve (it serves ${config.functions.join(', ')})`] : []),
+  ];
+}
+
 /** What the validator must see after the alias moved to `to`. Pure. */
 export function aliasExpectation(config: LambdaAliasConfig, to: LambdaAliasPoint): LambdaAliasExpectation {
   return { target: 'lambda-alias', alias: config.alias, versions: Object.fromEntries(config.functions.map((name) => [name, to.versions[name]!])) };

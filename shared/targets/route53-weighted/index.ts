@@ -18,6 +18,14 @@ export const route53WeightedTarget = defineTarget({
       .map(([id, value]) => `${id}=${value}`)
       .join(', '),
   resourceKeys: (config) => [`route53 ${config.roleArn ?? ''} ${config.hostedZoneId} ${config.recordName} ${config.recordType}`],
+  pointProblems: (config, point) => {
+    const missing = config.setIdentifiers.filter((id) => point.weights[id] === undefined);
+    const unknown = Object.keys(point.weights).filter((id) => !config.setIdentifiers.includes(id));
+    return [
+      ...(missing.length > 0 ? [`no weight for ${missing.join(', ')} of ${config.recordName}`] : []),
+      ...(unknown.length > 0 ? [`weights ${unknown.join(', ')}, which are not weighted records of ${config.recordName} (configured: ${config.setIdentifiers.join(', ')})`] : []),
+    ];
+  },
   iam: (config, arn) => {
     // Route 53 is global: its ARNs name no region and no account.
     const global = (resource: string) => arn('route53', resource, { region: '', account: '' });

@@ -15,6 +15,8 @@ export const s3CloudFrontTarget = defineTarget({
   describeConfig: (config) => `releases in s3://${config.bucket}/${config.releasesPrefix}, live one named by ${describePointer(config)}`,
   describeRestorePoint: (point) => `release ${point.release}`,
   resourceKeys: (config) => [`s3-cloudfront ${config.roleArn ?? ''} ${config.distributionId} ${describePointer(config)}`],
+  // The schema keeps a release to one folder name; "." and ".." would leave the releases prefix.
+  pointProblems: (config, point) => (point.release === '.' || point.release === '..' ? [`release "${point.release}" is not a folder under s3://${config.bucket}/${config.releasesPrefix}`] : []),
   iam: (config, arn) => {
     const distribution = arn('cloudfront', `distribution/${config.distributionId}`, { region: '' });
     const s3 = (resource: string) => arn('s3', resource, { region: '', account: '' });
