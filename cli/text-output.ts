@@ -62,7 +62,8 @@ function restorePointLines(record: DeploymentRecord): [string, string][] {
   });
 }
 
-export function renderDeployment(record: DeploymentRecord): string {
+/** One deployment for people; `restorable` says whether automation could roll back to it (when the configuration is at hand). */
+export function renderDeployment(record: DeploymentRecord, restorable?: string): string {
   const fields: [string, string | undefined][] = [
     ['deployment', record.kind === 'deployment' ? record.deploymentId : `${record.deploymentId} [${record.kind}]`],
     ['environment', record.environment],
@@ -77,6 +78,7 @@ export function renderDeployment(record: DeploymentRecord): string {
     ['pipeline', record.pipeline ? `${record.pipeline.name} / ${record.pipeline.stage} / ${record.pipeline.executionId}` : undefined],
     ...restorePointLines(record),
     ['unknown', record.restorePointsUnknown],
+    ['restorable', restorable],
   ];
   const rollback = record.rollback;
   if (rollback) {

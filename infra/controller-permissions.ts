@@ -41,10 +41,10 @@ function toStatement(statement: IamStatement): PolicyStatement {
 
 /**
  * What one controller function needs for every configured target: each target's own statements
- * for `purpose`, built from config. A target in another account is reached through its role, so
+ * for its `purposes` (the orchestrator: restore and readiness), built from config. A target in another account is reached through its role, so
  * the function may only assume that role (the role's own policy in that account grants the rest).
  */
-export function targetGrants(config: RollbackConfig, stack: Stack, purpose: keyof TargetIam): Grants {
+export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: (keyof TargetIam)[]): Grants {
   const statements: IamStatement[] = [];
   const roles = new Set<string>();
   for (const environment of config.environments) {
@@ -54,7 +54,8 @@ export function targetGrants(config: RollbackConfig, stack: Stack, purpose: keyo
         continue;
       }
       const plugin = targetPlugin(target.type);
-      statements.push(...plugin.iam(plugin.configSchema.parse(target), arnBuilder(stack, target))[purpose]);
+      const iam = plugin.iam(plugin.configSchema.parse(target), arnBuilder(stack, target));
+      for (const purpose of purposes) statements.push(...iam[purpose]);
     }
   }
   if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import type { RollbackConfig } from '../shared/config';
@@ -67,7 +67,8 @@ export class RollbackControllerStack extends Stack {
     // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*); each
     // target's statements come from its plugin, built from config: restore, check, capture.
     const tableArn = this.history.table.tableArn;
-    this.#grant(this.orchestrator, targetGrants(config, this, 'restore'), [
+    // The reconciler (the orchestrator on a schedule) also checks, read-only, that each known good can be restored now.
+    this.#grant(this.orchestrator, targetGrants(config, this, 'restore', 'readiness'), [
       historyStatement(tableArn),
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.validator.functionArn] }),
       ...publishStatements([this.results.topic.topicArn, ...(this.results.chatTopic ? [this.results.chatTopic.topicArn] : [])], this.results.key.keyArn),
@@ -113,9 +114,17 @@ export class RollbackControllerStack extends Stack {
     for (const statement of [...own, ...targets.statements]) fn.addToRolePolicy(statement);
     const reasons = new Map<string, Set<string>>();
     for (const { resource, reason } of [...ownWildcards, ...targets.wildcards]) (reasons.get(resource) ?? reasons.set(resource, new Set()).get(resource)!).add(reason);
-    for (const [resource, why] of reasons) {
-      Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource.split(this.partition).join('<AWS::Partition>')}]`, reason: [...why].join(' ') });
-    }
+    for (const [resource, why] of reasons) Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[Resource::${this.#asNagNames(resource)}]`, reason: [...why].join(' ') });
+  }
+
+  /** A resource as cdk-nag names it: the partition, and a region or account the stack leaves to deploy time, as pseudo parameters. */
+  #asNagNames(resource: string): string {
+    const pseudo: [string, string][] = [
+      [this.partition, '<AWS::Partition>'],
+      ...(Token.isUnresolved(this.region) ? [[this.region, '<AWS::Region>'] as [string, string]] : []),
+      ...(Token.isUnresolved(this.account) ? [[this.account, '<AWS::AccountId>'] as [string, string]] : []),
+    ];
+    return pseudo.reduce((text, [token, name]) => text.split(token).join(name), resource);
   }
 
   /** Each acknowledged cdk-nag finding names the resource and says why, in one line. */

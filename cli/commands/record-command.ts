@@ -90,24 +90,24 @@ function flagOf(type: string): string {
 }
 
 /**
- * Restore points a deployment may be recorded with: each one addressing the configured resource
- * (always refused otherwise, exit 2); and for a succeeded deployment, one for every configured target
- * — a partial set is refused (exit 2, naming what is missing) unless `--incomplete` says to keep it as
- * history that automation never restores to. None at all is recorded so, with a warning. Pure.
+ * A succeeded deployment is a known good only if its restore points cover every configured target,
+ * each addressing the configured resource (checked by its plugin, against what is live now). A set
+ * that falls short is refused (exit 2, naming the flags and the problems) unless `--incomplete` says to
+ * keep it as history automation never restores to; none at all is recorded so, with a warning. A
+ * failed or in-progress deployment records what it moved: any subset. Pure.
  */
 export function checkRestorePoints(options: { status: RecordableStatus; incomplete?: boolean }, environment: EnvironmentConfig, restorePoints: Record<string, unknown>, live?: DeploymentRecord): { warning?: string } {
-  const given = environment.targets.filter((target) => restorePoints[target.type] !== undefined);
-  const probe: DeploymentRecord = { deploymentId: '(recording)', kind: 'deployment', environment: environment.name, version: '-', status: options.status, startedAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), source: 'cli', restorePoints };
-  const coverage = restorePointCoverage(given, probe, live);
-  if (coverage.problems.length > 0) throw new UsageError(`restore point refused: ${coverage.problems.join('; ')}`);
   if (options.status !== 'succeeded') return {};
-  const missing = environment.targets.filter((target) => restorePoints[target.type] === undefined).map((target) => `${target.type} (${flagOf(target.type)})`);
-  if (missing.length === 0) return {};
+  const probe: DeploymentRecord = { deploymentId: '(recording)', kind: 'deployment', environment: environment.name, version: '-', status: 'succeeded', startedAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), source: 'cli', restorePoints };
+  const coverage = restorePointCoverage(environment.targets, probe, live);
+  if (coverage.missing.length === 0 && coverage.problems.length === 0) return {};
+  const missing = coverage.missing.map((type) => `${type} (${flagOf(type)})`);
   const consequence = `automation never rolls ${environment.name} back to it`;
-  if (given.length === 0) return { warning: `recorded without restore points: ${consequence}; give every target's (${missing.join(', ')}) or --capture` };
-  if (options.incomplete) return { warning: `recorded as incomplete (no restore point for ${missing.join(', ')}): ${consequence}` };
+  const gap = [...coverage.problems, ...(missing.length > 0 ? [`no restore point given for ${missing.join(', ')}`] : [])].join('; ');
+  if (Object.keys(restorePoints).length === 0) return { warning: `recorded without restore points: ${consequence}; give every target's (${missing.join(', ')}) or --capture` };
+  if (options.incomplete) return { warning: `recorded as incomplete (${gap}): ${consequence}` };
   throw new UsageError(
-    `${environment.name} restores ${environment.targets.map((target) => target.type).join(', ')}: no restore point given for ${missing.join(', ')}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history ${consequence.replace('automation never rolls', 'that automation never rolls')}`,
+    `${environment.name} restores ${environment.targets.map((target) => target.type).join(', ')}: ${gap}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls ${environment.name} back to`,
   );
 }
 
@@ -142,8 +142,8 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   let warning: string | undefined;
   const result = await context.withHistory(async ({ history: { deployments: store } }) => {
     // What is live now is what a point compares with (the same task-definition family…): checked before anything is written.
-    const hasPoints = Object.keys(restorePoints).length > 0;
-    const live = hasPoints ? (await store.findRollbackPair(environment)).liveDeployment : undefined;
+    const isKnownGoodCandidate = status === 'succeeded' && Object.keys(restorePoints).length > 0;
+    const live = isKnownGoodCandidate ? (await store.findRollbackPair(environment)).liveDeployment : undefined;
     warning = checkRestorePoints({ status, incomplete: options.incomplete }, environment, restorePoints, live).warning;
     const deploymentId = await resolveDeploymentId(store, options, status, environment.name);
     return store.recordDeployment({

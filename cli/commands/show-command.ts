@@ -1,4 +1,7 @@
+import { ConfigError } from '../../shared/config';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { DeploymentNotFoundError } from '../../shared/history/history-errors';
+import { describeCoverageGap, restorePointCoverage } from '../../shared/targets/target-registry';
 import type { CliContext } from '../cli-context';
 import { renderDeployment } from '../text-output';
 
@@ -6,5 +9,20 @@ export async function showCommand(context: CliContext, deploymentId: string, opt
   const record = await context.withHistory((connection) => connection.history.deployments.getDeployment(deploymentId));
   if (!record) throw new DeploymentNotFoundError(deploymentId);
   if (options.json) context.printAnswer(record);
-  else context.io.out(renderDeployment(record));
+  else context.io.out(renderDeployment(record, restorability(context, record)));
+}
+
+/** Whether automation could restore this deployment, against the configuration at hand (none: not said). */
+function restorability(context: CliContext, record: DeploymentRecord): string | undefined {
+  if (record.kind !== 'deployment' || record.status !== 'succeeded') return undefined;
+  let targets;
+  try {
+    targets = context.loadConfig().environments.find((environment) => environment.name === record.environment)?.targets;
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+  if (!targets) return undefined;
+  const gap = describeCoverageGap(restorePointCoverage(targets, record));
+  return gap ? `no — automation never rolls back to it: ${gap}` : 'yes: a restore point for every configured target';
 }

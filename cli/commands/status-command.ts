@@ -2,6 +2,7 @@ import type { EnvironmentConfig, RollbackPolicy } from '../../shared/config';
 import { findEnvironment } from '../../shared/config';
 import { rollbackEntriesOf } from '../../shared/history/environment-head';
 import { describeLive, type LiveState } from '../../shared/history/live-state';
+import type { ReadinessReport } from '../../shared/history/readiness-report';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { EnvironmentControl } from '../../shared/history/environment-controls';
 import type { ActiveBy, RollbackPair } from '../../shared/history/rollback-selection';
@@ -30,6 +31,8 @@ export interface EnvironmentStatus {
   live?: LiveState;
   /** The deployment a rollback would replace now, and how it was found (`live`, `rolling_back`, `deploying`, or `inferred` from statuses). */
   active?: { deploymentId: string; version: string; status: string; by?: ActiveBy };
+  /** The last rollback-readiness check: can the known good be restored now, and do the targets serve what is kept live. */
+  readiness?: ReadinessReport;
   lastKnownGood?: { deploymentId: string; version: string };
   running?: { runId: string; holder?: string; leaseExpiresAt?: string; step?: string; stepAt?: string; detail?: string };
   cooldownUntil?: string;
@@ -43,6 +46,7 @@ export function environmentStatus(input: {
   pair: RollbackPair;
   rollbacks: readonly DeploymentRecord[];
   control?: EnvironmentControl;
+  readiness?: ReadinessReport;
   now: Date;
 }): EnvironmentStatus {
   const { environment, pair, now } = input;
@@ -57,6 +61,7 @@ export function environmentStatus(input: {
     ...(pair.live ? { live: pair.live } : {}),
     ...(active ? { active: { deploymentId: active.deploymentId, version: active.version, status: active.status, ...(pair.activeBy ? { by: pair.activeBy } : {}) } } : {}),
     ...(pair.lastKnownGood ? { lastKnownGood: { deploymentId: pair.lastKnownGood.deploymentId, version: pair.lastKnownGood.version } } : {}),
+    ...(input.readiness ? { readiness: input.readiness } : {}),
     ...(active?.status === 'rolling_back' && active.rollback
       ? {
           running: {
@@ -84,6 +89,13 @@ export function environmentStatus(input: {
   };
 }
 
+/** "ready (checked …)" or what stands in the way of a rollback now. Pure. */
+function describeReadiness(report: ReadinessReport | undefined): string {
+  if (!report) return 'not checked yet (the reconciler checks within minutes of a deployment, then hourly)';
+  if (report.ready) return `ready: the known good can be restored now (checked ${report.checkedAt})`;
+  return `NOT READY (checked ${report.checkedAt}): ${[...report.problems, ...report.drift.map((drift) => `drift: ${drift}`)].join('; ')}`;
+}
+
 /** Why the active deployment is not simply the live one, when it is not. */
 const ACTIVE_BY: Record<ActiveBy, string> = { live: '', rolling_back: ' (being rolled back)', deploying: ' (deploying now, over the live one)', inferred: ' (inferred)' };
 
@@ -95,6 +107,7 @@ export function renderStatus(status: EnvironmentStatus, width = Infinity): strin
     ['live', status.live ? describeLive(status.live) : status.active ? 'not kept yet (inferred from the history until a deployment or rollback is recorded)' : 'none recorded'],
     ['active', status.active ? `${status.active.deploymentId} ${status.active.version} ${status.active.status}${ACTIVE_BY[status.active.by ?? 'live']}` : 'none recorded'],
     ['last good', status.lastKnownGood ? `${status.lastKnownGood.deploymentId} ${status.lastKnownGood.version}` : 'none recorded'],
+    ['readiness', status.active ? describeReadiness(status.readiness) : undefined],
     [
       'running',
       status.running
@@ -129,12 +142,12 @@ export async function statusCommand(context: CliContext, options: StatusOptions)
       const now = new Date();
       const statuses = await Promise.all(
         environments.map(async (environment) => {
-          const [pair, rollbacks, control] = await Promise.all([
-            history.deployments.findRollbackPair(environment),
+          // The pair's one Query reads the head too: the pause, what is live, the readiness report.
+          const [{ pair, head }, rollbacks] = await Promise.all([
+            history.deployments.readEnvironment(environment),
             history.deployments.listRollbacksSince(environment.name, new Date(now.getTime() - LAST_ROLLBACK_WINDOW_MS)),
-            history.controls.read(environment.name),
           ]);
-          return environmentStatus({ environment, policy: config.policy, pair, rollbacks, control, now });
+          return environmentStatus({ environment, policy: config.policy, pair, rollbacks, ...(head ? { control: head.control } : {}), ...(head?.readiness ? { readiness: head.readiness } : {}), now });
         }),
       );
       if (options.json) context.printAnswer({ at: now.toISOString(), environments: statuses });

@@ -5,6 +5,7 @@ import { CONTROL_EVENTS_KEPT, pauseInForce, type ControlEvent, type EnvironmentC
 import { entryAttribute, rollbackEntryOf, type EnvironmentHead, type RollbackEntry } from './environment-head';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { LiveChange, LiveState } from './live-state';
+import type { ReadinessReport } from './readiness-report';
 
 /** Concurrent pauses and resumes of one environment: each is retried on a fresh read this many times (one lands per round). */
 const WRITE_ATTEMPTS = 10;
@@ -95,6 +96,10 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
 
   async noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined> {
     return this.#head.noteLive(environment, change, seen);
+  }
+
+  async noteReadiness(environment: string, report: ReadinessReport): Promise<void> {
+    await this.#head.update(environment, { sets: ['readiness = :readiness'], values: { ':readiness': report } });
   }
 
   async #updateHead(environment: string, change: HeadUpdate): Promise<void> {

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { DeploymentRecord } from './deployment-record';
 import type { EnvironmentHead } from './environment-head';
 import type { LiveChange, LiveState } from './live-state';
+import type { ReadinessReport } from './readiness-report';
 
 const isoTimestamp = z.iso.datetime({ offset: false });
 
@@ -58,6 +59,8 @@ export interface EnvironmentControls {
    * kept changes nothing and returns undefined.
    */
   noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined>;
+  /** Keeps the last rollback-readiness report on the head (it replaces the one before). */
+  noteReadiness(environment: string, report: ReadinessReport): Promise<void>;
   pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl>;
   /** Lifts the pause; `wasPaused` says whether one was in force. */
   resume(input: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }>;

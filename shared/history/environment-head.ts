@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { rollbackTriggerSchema, type DeploymentRecord } from './deployment-record';
 import { controlEventSchema, environmentPauseSchema, type EnvironmentControl } from './environment-controls';
 import { liveStateSchema, type LiveState } from './live-state';
+import { readinessReportSchema, type ReadinessReport } from './readiness-report';
 
 /**
  * Each environment has one item of its own, its head: the pause people put on automation and a
@@ -74,6 +75,8 @@ export interface EnvironmentHead {
   coversSince?: string;
   /** What is live in the environment, kept by every event that moves traffic (absent until the first one since the upgrade). */
   live?: LiveState;
+  /** The last rollback-readiness check (the reconciler's). */
+  readiness?: ReadinessReport;
   /** Parts of the stored head that did not parse and were left out, named: a bad entry never stops automation. */
   problems?: string[];
 }
@@ -84,6 +87,7 @@ const STORED_FIELDS = {
   events: z.array(controlEventSchema).default([]),
   coversSince: isoTimestamp.optional(),
   live: liveStateSchema.optional(),
+  readiness: readinessReportSchema.optional(),
 };
 
 /**
@@ -114,11 +118,13 @@ export function parseHead(environment: string, item: Record<string, unknown>): E
   // A ledger missing an entry covers nothing: the guards must not count fewer rollbacks than there were.
   const coversSince = isLedgerWhole ? field('coversSince') : undefined;
   const live = field('live');
+  const readiness = field('readiness');
   return {
     control: { environment, ...(pause ? { pause } : {}), events: field('events') ?? [] },
     rollbacks: newestFirst(rollbacks),
     ...(coversSince ? { coversSince } : {}),
     ...(live ? { live } : {}),
+    ...(readiness ? { readiness } : {}),
     ...(problems.length > 0 ? { problems } : {}),
   };
 }

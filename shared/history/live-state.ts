@@ -62,8 +62,8 @@ export interface LiveChange {
  * for the deployment already live only adds the targets it names. Pure.
  */
 export function nextLiveState(current: LiveState | undefined, change: LiveChange): LiveState | undefined {
+  // Writes are serialised by the head's conditional write: of two events at the same moment, the later written wins.
   if (current && change.since < current.since) return undefined;
-  if (current && change.since === current.since && current.deploymentId !== change.deploymentId && change.movesDeployment !== false) return undefined;
   const servedBy = change.servedBy ?? change.deploymentId;
   const targets = { ...(current?.targets ?? {}), ...Object.fromEntries(change.targets.map((type) => [type, servedBy])) };
   if (change.movesDeployment === false) {
@@ -114,6 +114,23 @@ export function liveChangeOfRecord(record: DeploymentRecord, restored?: Deployme
     return { deploymentId: restored.deploymentId, version: restored.version, since, cause: 'pipeline_restore', targets: recordedTypes, servedBy: record.deploymentId, replaced: undefined };
   }
   return undefined;
+}
+
+/** JSON with keys sorted: two restore points read the same however their keys were ordered. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .sort(([left], [right]) => left.localeCompare(right))
+      .map(([key, entry]) => `${JSON.stringify(key)}:${canonical(entry)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether two restore points name the same served state. Pure. */
+export function samePoint(left: unknown, right: unknown): boolean {
+  return canonical(left) === canonical(right);
 }
 
 /** "1.3.0 (prod-130), restored by run r-1 at …": what is live, for people. Pure. */

@@ -2,7 +2,7 @@ import type { JournalStep, RollbackLevel } from '../history/run-journal';
 
 export type NotificationSeverity = 'info' | 'warning' | 'critical';
 
-export const NOTIFICATION_TYPES = ['rollback_started', 'rollback_result', 'rollback_skipped', 'rollback_escalation', 'rollback_handover', 'rollback_observed'] as const;
+export const NOTIFICATION_TYPES = ['rollback_started', 'rollback_result', 'rollback_skipped', 'rollback_escalation', 'rollback_handover', 'rollback_observed', 'rollback_not_ready'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** What people are told about one run; the SNS adapter turns it into Subject, body and attributes. */

@@ -11,6 +11,7 @@ const SUBJECT_LIMIT = 100;
 /** "[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.2": what a pager or inbox shows first. */
 export function subjectFor(notification: RollbackNotification): string {
   if (notification.type === 'rollback_observed') return asSubject(`[OBSERVE] ${notification.environment} would roll back ${notification.fromVersion ?? '?'} -> ${notification.toVersion ?? '?'}`);
+  if (notification.type === 'rollback_not_ready') return asSubject(`[NOT READY] ${notification.environment} cannot roll back ${notification.fromVersion ?? ''}`.trim());
   const prefix = notification.drill ? '[DRILL] ' : notification.severity === 'critical' ? '[CRITICAL] ' : '';
   const level = notification.level ? ` (${notification.level})` : '';
   const versions = notification.fromVersion ? ` ${notification.fromVersion}${notification.toVersion ? ` -> ${notification.toVersion}` : ''}` : '';
@@ -53,6 +54,7 @@ const NEXT_STEPS: Record<RollbackNotification['type'], (notification: RollbackNo
   rollback_escalation: (n) => [`A person must act now: \`rollbackctl history --env ${n.environment}\`, then \`rollbackctl rollback --env ${n.environment} --to <version>\``, 'See the runbook: docs/runbook.md'],
   rollback_handover: () => ['The reconciler resumes the run within minutes; if another handover follows, see docs/runbook.md'],
   rollback_observed: (n) => [`Observe mode changed nothing. Set "mode": "act" for ${n.environment} when these look right`],
+  rollback_not_ready: (n) => [`A rollback of ${n.environment} now would not work as things stand: \`rollbackctl status --env ${n.environment}\` shows what is missing; record a deployment that can be restored, or fix the target`],
 };
 
 /**

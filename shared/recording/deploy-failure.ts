@@ -1,22 +1,11 @@
 import type { DeploymentRecord } from '../history/deployment-record';
+import { samePoint } from '../history/live-state';
 import type { DeployFailureRequest } from '../events/rollback-request';
 import { targetPlugin } from '../targets/target-registry';
 
 /** Tells the orchestrator that a deploy failed after it moved traffic (asynchronously: the recorder does not wait for the rollback). */
 export interface DeployFailureReporter {
   report(request: DeployFailureRequest): Promise<void>;
-}
-
-/** JSON with keys sorted: two restore points read the same however their keys were ordered. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .sort(([left], [right]) => left.localeCompare(right))
-      .map(([key, entry]) => `${JSON.stringify(key)}:${canonical(entry)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
@@ -27,6 +16,6 @@ export function trafficMovedBy(captured: Readonly<Record<string, unknown>>, last
   if (!lastKnownGood) return [];
   return Object.entries(captured)
     .filter(([type]) => targetPlugin(type).movesTraffic)
-    .filter(([type, point]) => lastKnownGood.restorePoints?.[type] !== undefined && canonical(point) !== canonical(lastKnownGood.restorePoints[type]))
+    .filter(([type, point]) => lastKnownGood.restorePoints?.[type] !== undefined && !samePoint(point, lastKnownGood.restorePoints[type]))
     .map(([type]) => type);
 }

@@ -1,7 +1,16 @@
 import type { EnvironmentConfig, RollbackConfig } from '../config';
 import type { AlarmStateChangeEvent } from '../events/alarm-event';
 
-export type AlarmRouting = { act: true; environment: EnvironmentConfig } | { act: false; reason: string };
+/**
+ * `stillInAlarm`: the alarm was already in ALARM (ALARM → ALARM): never acted on, only announced when
+ * it reveals the alarm predates the live deployment.
+ */
+export type AlarmRouting = { act: true; environment: EnvironmentConfig; stillInAlarm?: boolean } | { act: false; reason: string };
+
+/** Why an ALARM → ALARM change is not acted on. */
+export function notATransition(alarmName: string): string {
+  return `alarm ${alarmName} was already in ALARM: not a transition into ALARM`;
+}
 
 /**
  * Whether an alarm event is a reason to act, and for which environment. Pure.
@@ -10,9 +19,8 @@ export type AlarmRouting = { act: true; environment: EnvironmentConfig } | { act
 export function routeAlarm(config: RollbackConfig, event: AlarmStateChangeEvent): AlarmRouting {
   const { alarmName, state, previousState, alarmTags, muteDetail } = event.detail;
   if (state.value !== 'ALARM') return { act: false, reason: `alarm ${alarmName} is ${state.value}, not ALARM` };
-  if (previousState?.value === 'ALARM') {
-    return { act: false, reason: `alarm ${alarmName} was already in ALARM: not a transition into ALARM` };
-  }
+  const stillInAlarm = previousState?.value === 'ALARM';
+  if (stillInAlarm && previousState.timestamp === undefined) return { act: false, reason: notATransition(alarmName) };
   if (state.actionsSuppressedBy) {
     return {
       act: false,
@@ -25,11 +33,11 @@ export function routeAlarm(config: RollbackConfig, event: AlarmStateChangeEvent)
   if (taggedEnvironment !== undefined) {
     const environment = config.environments.find((candidate) => candidate.name === taggedEnvironment);
     return environment
-      ? { act: true, environment }
+      ? { act: true, environment, ...(stillInAlarm ? { stillInAlarm } : {}) }
       : { act: false, reason: `alarm ${alarmName} is tagged environment=${taggedEnvironment}, which the configuration does not describe` };
   }
   const environment = config.environments.find((candidate) => candidate.alarms.prefixes.some((prefix) => alarmName.startsWith(prefix)));
   return environment
-    ? { act: true, environment }
+    ? { act: true, environment, ...(stillInAlarm ? { stillInAlarm } : {}) }
     : { act: false, reason: `alarm ${alarmName} matches no environment's alarm prefixes` };
 }

@@ -10,7 +10,8 @@ import { automationFor, type Automation } from './automation-mode';
 import { deliverNotification } from './deliver-notification';
 import { observeRollback } from './observe-rollback';
 import { reconcileRuns } from './reconciler';
-import { guardWindowStart, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
+import { guardWindowStart, judgeAttribution, planForRunOn, planRollback, skipNoticeFor, type RollbackPlan } from './rollback-plan';
+import { notATransition } from './alarm-routing';
 import { answerFromRecord, noteClaimOnLedger, resumeRun, RollbackRun } from './rollback-run';
 import { resolveRequest, type RollbackRunResult, type RunContext } from './run-context';
 import type { AlarmFacts, RollbackDependencies } from './run-dependencies';
@@ -61,6 +62,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     logger.info('event ignored', { reason });
     return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
   }
+  if (context.alarmStillInAlarm) return answerStillInAlarm(context, view, alarm, deps, elapsed);
   const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, now, deps);
   // People acting by hand are never held back by the mode; alarms, failed deploys — and drills, which tell what automation would do — are.
   const automation: Automation = context.mode !== 'manual' ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
@@ -255,6 +257,23 @@ async function announceSkip(
   const notification = notificationFor(result, { alarm: context.trigger.alarmName, requestedBy: context.trigger.requestedBy, skipSeverity: plan.severity })!;
   const delivery = await deliverNotification(deps, notification);
   return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery }, durationMs: elapsed() };
+}
+
+/**
+ * An alarm that was already in ALARM changed again (its reason, a re-evaluation): never acted on. It
+ * is announced only when it shows the alarm was in ALARM before the live deployment started, which
+ * people should know is not that deployment's doing; otherwise it is ignored, as before.
+ */
+async function answerStillInAlarm(context: RunContext, view: EnvironmentView, alarm: AlarmFacts | undefined, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
+  const environment = context.environment.name;
+  const active = view.pair.activeDeployment;
+  const inAlarmSince = [context.alarmInAlarmSince, alarm?.inAlarmSince].filter((time): time is string => time !== undefined).sort()[0];
+  const input = { environment, pair: view.pair, recentRollbacks: [], runId: context.runId, policy: deps.config.policy, now: deps.clock.now(), mode: context.mode, alarmFiredAt: context.alarmFiredAt };
+  const predates = active && inAlarmSince ? judgeAttribution(input, active, { inAlarmSince, windowMs: Infinity }) : undefined;
+  if (predates?.decision === 'skip') return announceSkip(predates, context, active, deps, elapsed);
+  const reason = notATransition(context.alarmName ?? '?');
+  deps.logger.info('event ignored', { reason });
+  return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
 }
 
 /** The alarm that fired, as CloudWatch has it now; a failed read is no reason to hold a rollback back. */

@@ -14,6 +14,8 @@ export interface RunContext {
   alarmFiredAt?: string;
   /** Since when the alarm has been in ALARM, from the event (earlier than `alarmFiredAt` when it was already in ALARM before). */
   alarmInAlarmSince?: string;
+  /** ALARM → ALARM: never acted on; only announced when it shows the alarm predates the live deployment. */
+  alarmStillInAlarm?: boolean;
   /** The alarm that fired, watched by name during validation (routed by its tag, it matches no prefix). */
   alarmName?: string;
   targetVersion?: string;
@@ -69,7 +71,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
       if (!routing.act) return { ok: false, outcome: 'ignored', reason: routing.reason };
       const { alarmName, state, previousState } = inbound.event.detail;
       // A change that leaves the alarm in ALARM (its previous state was ALARM too) says it has been there since then.
-      const inAlarmSince = previousState?.value === 'ALARM' && previousState.timestamp !== undefined && previousState.timestamp < state.timestamp ? previousState.timestamp : state.timestamp;
+      const inAlarmSince = routing.stillInAlarm && previousState?.timestamp !== undefined && previousState.timestamp < state.timestamp ? previousState.timestamp : state.timestamp;
       return {
         ok: true,
         context: {
@@ -79,6 +81,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           trigger: { type: 'alarm', alarmName, eventId: inbound.event.id },
           alarmFiredAt: state.timestamp,
           alarmInAlarmSince: inAlarmSince,
+          ...(routing.stillInAlarm ? { alarmStillInAlarm: true } : {}),
           alarmName,
           reason: `alarm ${alarmName}: ${state.reason || 'in ALARM'}`.slice(0, 500),
         },

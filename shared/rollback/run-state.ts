@@ -113,9 +113,11 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   if (!fullRestore) return { action: 'restore', level: 'full' };
   const isFullRestored = isRestored(fullRestore.facts.environments);
   if (isFullRestored && !fullValidation) return { action: 'validate', level: 'full' };
+  // Environments running the bad version that stayed out (observing, paused, held by another run…) are part of the answer.
+  const left = fullScope.facts.left.length > 0 ? `; left out: ${fullScope.facts.left.map((entry) => `${entry.environment} (${entry.why})`).join(', ')}` : '';
   if (isFullRestored && fullValidation?.facts.passed) {
-    return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation.detail}` };
+    return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation.detail}${left}` };
   }
   const fullFailure = isFullRestored ? `validation failed: ${fullValidation!.detail}` : `rollback failed: ${fullRestore.detail}`;
-  return { action: 'complete', outcome: 'rollback_failed', level: 'full', reason: `stage ${stageFailure}; full ${fullFailure}` };
+  return { action: 'complete', outcome: 'rollback_failed', level: 'full', reason: `stage ${stageFailure}; full ${fullFailure}${left}` };
 }

@@ -34,6 +34,7 @@ export function sandboxTargetDrivers(world: SandboxWorld): TargetDrivers {
         },
         check: (config, expectation) => twin.check(config, expectation),
         capture: (config, hints) => twin.capture(config, hints),
+        readiness: (config, point) => twin.readiness(config, point),
       };
       drivers.set(key, driver);
       return driver;

@@ -49,11 +49,16 @@ export interface IamStatement {
 /** Builds an ARN in the target's partition, region and account (the stack's, unless the target names a region). */
 export type ArnBuilder = (service: string, resource: string, options?: { region?: string; account?: string }) => string;
 
-/** What each controller function needs for a target: restore (orchestrator), read-only checks (validator), capture (recorder). */
+/**
+ * What each controller function needs for a target: restore (orchestrator), read-only checks
+ * (validator), capture (recorder), and readiness (the orchestrator's reconciler: can the known good be
+ * restored now, and does the target serve what the head keeps as live).
+ */
 export interface TargetIam {
   restore: IamStatement[];
   check: IamStatement[];
   capture: IamStatement[];
+  readiness: IamStatement[];
 }
 
 /** What a restore is asked to do, for one target in one environment. */
@@ -103,12 +108,20 @@ export interface CaptureHints {
   pipelineExecution?: { pipeline: string; stage: string; executionId: string };
 }
 
+/** Whether a known good can be restored now, read-only: `detail` says what is missing when it cannot. */
+export interface TargetReadiness {
+  ready: boolean;
+  detail: string;
+}
+
 /** The plugin's live side, against AWS or against the sandbox. */
 export interface TargetDriver<Config, Point, Expectation> {
   restore(request: TargetRestoreRequest<Config, Point>): Promise<TargetRestoreResult<Expectation>>;
   check(config: Config, expectation: Expectation): Promise<TargetObservation>;
   /** The restore point live now (what a later rollback to this deployment would put back). */
   capture(config: Config, hints: CaptureHints): Promise<Point>;
+  /** Read-only: could a restore to `point` succeed now (the versions, task definition, release, execution still there)? */
+  readiness(config: Config, point: Point): Promise<TargetReadiness>;
 }
 
 /** The slot of the sandbox world a twin keeps its simulated state in, for one environment. */
@@ -124,6 +137,12 @@ export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase
   readonly title: string;
   /** Moves live traffic: restored first, and its success makes a later target's refusal a warning. */
   readonly movesTraffic: boolean;
+  /**
+   * Its restore point is the state the target serves (versions, weights, a release, a task definition),
+   * so what it serves now compares with the kept live state; false where the point names a deployment
+   * or execution that every restore replaces with a new one (no drift can be read from it).
+   */
+  readonly pointIsServedState: boolean;
   /** The check's name in validation results. */
   readonly checkName: string;
   /** Its config section: a strict object with `type` and the location fields; errors name the field. */

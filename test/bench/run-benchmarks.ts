@@ -128,6 +128,7 @@ function countingDrivers(onAliasRestore: () => void): TargetDrivers {
       },
       check: async () => ({ passed: true, detail: '' }),
       capture: async () => ({}),
+      readiness: async () => ({ ready: true, detail: '' }),
     }),
   };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand, RollbackStageCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
-import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -122,8 +122,11 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
   lambdaMock.reset();
   pipelineMock.reset();
   snsMock.reset();
-  lambdaMock.on(UpdateAliasCommand).resolves({});
-  lambdaMock.on(GetAliasCommand).callsFake((input: { FunctionName: string }) => ({ FunctionVersion: input.FunctionName.endsWith('api') ? '42' : '17' }));
+  // What each alias serves: the live deployments' versions to begin with, then whatever UpdateAlias set.
+  const aliasVersions = new Map<string, string>();
+  lambdaMock.on(UpdateAliasCommand).callsFake((input: { FunctionName: string; FunctionVersion: string }) => (aliasVersions.set(input.FunctionName, input.FunctionVersion), {}));
+  lambdaMock.on(GetAliasCommand).callsFake((input: { FunctionName: string }) => ({ FunctionVersion: aliasVersions.get(input.FunctionName) ?? (input.FunctionName.endsWith('api') ? '42' : '17') }));
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: 'Active' });
   lambdaMock.on(InvokeCommand).resolves(healthy);
   pipelineMock.on(GetPipelineExecutionCommand).callsFake((input: { pipelineExecutionId: string }) =>
     input.pipelineExecutionId.startsWith('exec-rollback')
@@ -217,8 +220,9 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     return result;
   };
   const everyPublished = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
-  /** What the run said of its end (skips, results, escalations, handovers); the "rolling back now" starts are `starts()`. */
-  const published = () => everyPublished().filter((message) => message.body.type !== 'rollback_started');
+  /** What the run said of its end (skips, results, escalations, handovers); the "rolling back now" starts are `starts()`, the reconciler's readiness warnings `notReady()`. */
+  const published = () => everyPublished().filter((message) => message.body.type !== 'rollback_started' && message.body.type !== 'rollback_not_ready');
+  const notReady = () => everyPublished().filter((message) => message.body.type === 'rollback_not_ready');
   const starts = () => everyPublished().filter((message) => message.body.type === 'rollback_started');
   const aliasUpdates = () => lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input);
   const mutatingCalls = () =>
@@ -227,8 +231,16 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     pipelineMock.commandCalls(RollbackStageCommand).length;
   const validatorRequests = (): ValidationRequest[] =>
     lambdaMock.commandCalls(InvokeCommand).map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)));
-  // As deployed: the reconciler's schedule has filled every environment's rollback ledger before an alarm comes.
-  if ((options.ledger ?? 'filled') === 'filled') await runRollback({ action: 'reconcile' }, 'reconciler-before-the-test', dependencies);
+  for (const environment of dependencies.config.environments) {
+    const versions = (await history.deployments.findRollbackPair(environment)).liveDeployment?.restorePoints?.['lambda-alias'] as { versions?: Record<string, string> } | undefined;
+    for (const [name, version] of Object.entries(versions?.versions ?? {})) aliasVersions.set(name, version);
+  }
+  // As deployed: the reconciler's schedule has filled every environment's rollback ledger (and checked its readiness) before an alarm comes.
+  if ((options.ledger ?? 'filled') === 'filled') {
+    await runRollback({ action: 'reconcile' }, 'reconciler-before-the-test', dependencies);
+    for (const mock of [lambdaMock, pipelineMock, snsMock, cloudWatchMock]) mock.resetHistory();
+    dynamoDbCalls.splice(0);
+  }
   return {
     history,
     dependencies,
@@ -236,6 +248,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     run,
     published,
     starts,
+    notReady,
     everyPublished,
     aliasUpdates,
     mutatingCalls,
@@ -266,6 +279,10 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     /** Writes to the environments' rollback ledgers fail (throttling that outlasts the SDK's retries) until repaired. */
     breakLedger: (isBroken = true) => {
       isLedgerBroken = isBroken;
+    },
+    /** Someone (a CI job, a person in the console) points these aliases at these versions. */
+    moveAliases: (versions: Record<string, string>) => {
+      for (const [name, version] of Object.entries(versions)) aliasVersions.set(name, version);
     },
     /** The DynamoDB calls made since the last look, in order. */
     takeDynamoDbCalls: () => dynamoDbCalls.splice(0),

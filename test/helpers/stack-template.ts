@@ -16,12 +16,15 @@ export function synthesize(config: RollbackConfig, options: { nag?: boolean } = 
 
 export type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 
-/** The statements of the function's own policy, with CloudFormation intrinsics rendered as text. */
+/**
+ * The statements of the function's own policy — its inline default policy and the managed overflow
+ * policies CDK splits it into past IAM's inline size limit — with CloudFormation intrinsics as text.
+ */
 export function statementsOf(template: Template, functionLogicalPrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const entry = Object.entries(policies).find(([id]) => id.startsWith(`${functionLogicalPrefix}ServiceRoleDefaultPolicy`));
-  if (!entry) throw new Error(`no policy for ${functionLogicalPrefix}`);
-  return (entry[1].Properties.PolicyDocument.Statement as Statement[]).map((statement) => JSON.parse(JSON.stringify(statement)));
+  const inline = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith(`${functionLogicalPrefix}ServiceRoleDefaultPolicy`));
+  const overflow = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => id.startsWith(`${functionLogicalPrefix}ServiceRoleOverflowPolicy`));
+  if (inline.length === 0) throw new Error(`no policy for ${functionLogicalPrefix}`);
+  return [...inline, ...overflow].flatMap(([, policy]) => (policy.Properties.PolicyDocument.Statement as Statement[]).map((statement) => JSON.parse(JSON.stringify(statement))));
 }
 
 /** An ARN as text: `Fn::Join` over the partition rendered as "aws", other intrinsics as JSON. */

@@ -118,10 +118,15 @@ export function describeTargetContract(contract: TargetContract): void {
       expect(plugin.describeConfig(config)).not.toBe('');
     });
 
+    it('accepts its known good as addressing the configured resource, against the bad one live, and its demo points too', () => {
+      expect(plugin.pointProblems(config, contract.good, contract.bad)).toEqual([]);
+      expect(plugin.pointProblems(config, plugin.demoRestorePoint(config, { version: '1.3.0', number: 13 }), plugin.demoRestorePoint(config, { version: '1.4.0', number: 14 }))).toEqual([]);
+    });
+
     it('declares for each function exactly the actions it needs, on exactly its resources, a wildcard only where AWS allows nothing narrower', () => {
       const iam = plugin.iam(config, testArn(config.region));
 
-      for (const purpose of ['restore', 'check', 'capture'] as const) {
+      for (const purpose of ['restore', 'check', 'capture', 'readiness'] as const) {
         expect({ purpose, grants: declaredGrants(iam, purpose) }).toEqual({ purpose, grants: Object.fromEntries(Object.entries(contract.iam[purpose]).map(([action, resources]) => [action, [...resources].sort()])) });
         for (const statement of iam[purpose]) {
           for (const action of statement.actions) if (contract.conditions?.[action]) expect(statement.conditions).toEqual(contract.conditions[action]);

@@ -99,27 +99,30 @@ describe('the controller stack', () => {
     expect(resourcesFor(statements, 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/)]);
     expect(resourcesFor(statements, 'sqs:SendMessage')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["FailedEventsQueue\w+","Arn"\]\}$/)]);
     expect(resourcesFor(statements, 'codepipeline:GetPipelineState')).toEqual(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-release']);
-    // "*" only for actions a target declares AWS allows nothing narrower for (CodeDeploy's StopDeployment).
+    // "*" only for actions a target declares AWS allows nothing narrower for (CodeDeploy's StopDeployment, ECS's DescribeTaskDefinition).
     const wildcardActions = baseConfig.environments.flatMap((environment) => environment.targets).flatMap((target) => {
       const plugin = targetPlugin(target.type);
-      return plugin.iam(plugin.configSchema.parse(target), testArn(target.region)).restore.filter((statement) => statement.wildcardReason).flatMap((statement) => statement.actions);
+      const iam = plugin.iam(plugin.configSchema.parse(target), testArn(target.region));
+      return [...iam.restore, ...iam.readiness].filter((statement) => statement.wildcardReason && statement.resources.includes('*')).flatMap((statement) => statement.actions);
     });
     // And DescribeAlarms, for whether the alarm that fired has its actions enabled (composites need "*").
     expect(statements.filter((statement) => [statement.Resource].flat().includes('*')).flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['cloudwatch:DescribeAlarms', ...wildcardActions].sort());
   });
 
-  it('grants each function exactly what every configured target declares for it: restore, check, capture', () => {
-    for (const [purpose, fn] of [['restore', 'Orchestrator'], ['check', 'Validator'], ['capture', 'Recorder']] as const) {
+  it('grants each function exactly what every configured target declares for it: restore and readiness, check, capture', () => {
+    for (const [purposes, fn] of [[['restore', 'readiness'], 'Orchestrator'], [['check'], 'Validator'], [['capture'], 'Recorder']] as const) {
       const declared: Record<string, Set<string>> = {};
       for (const target of baseConfig.environments.flatMap((environment) => environment.targets)) {
         const plugin = targetPlugin(target.type);
-        for (const [action, resources] of Object.entries(declaredGrants(plugin.iam(plugin.configSchema.parse(target), testArn(target.region)), purpose))) {
-          for (const resource of resources) (declared[action] ??= new Set()).add(resource);
+        for (const purpose of purposes) {
+          for (const [action, resources] of Object.entries(declaredGrants(plugin.iam(plugin.configSchema.parse(target), testArn(target.region)), purpose))) {
+            for (const resource of resources) (declared[action] ??= new Set()).add(resource);
+          }
         }
       }
       const statements = statementsOf(template, fn);
       for (const [action, resources] of Object.entries(declared)) {
-        expect({ fn, action, resources: resourcesFor(statements, action).sort() }).toEqual({ fn, action, resources: [...resources].sort() });
+        expect({ fn, action, resources: [...new Set(resourcesFor(statements, action))].sort() }).toEqual({ fn, action, resources: [...resources].sort() });
       }
     }
   });

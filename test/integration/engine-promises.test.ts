@@ -366,7 +366,7 @@ describe('one read decides', () => {
     expect(beforeFilling).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('had 3 automatic rollbacks in the last hour') });
     // The pair with the head (the recorded deployments put their live state on it, its ledger not yet filled), then the rollbacks index.
     expect(readsBeforeFilling).toEqual(['Query', 'Query']);
-    expect(reconciled.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled');
+    expect(reconciled.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled; readiness checked in 3 environment(s), 0 not ready');
     expect(afterFilling).toMatchObject({ outcome: 'skipped', reason: beforeFilling.reason });
     expect(harness.takeDynamoDbCalls().filter(isRead)).toEqual(['Query']);
     expect(harness.mutatingCalls()).toBe(0);

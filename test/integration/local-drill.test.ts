@@ -156,6 +156,20 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect((await store.listHistory({ environment: 'staging', status: 'rolled_back', limit: 10 })).items).toHaveLength(2);
   });
 
+  it('a second alarm after a rollback rolls back from the version the first restored, and status says what is live', async () => {
+    // Text run: production 1.3.0 -> 1.2.0. JSON run, the next alarm: from 1.2.0 — never the failed 1.2.1 that 1.3.0 had replaced.
+    const { output, results, store, tableName } = await drill('stage-recovers', { eventFile: 'events/alarm-production.json' });
+    const lines: string[] = [];
+    const statusCode = await runCli(['status', '--env', 'production', '--json', '--endpoint', localClientConfig().endpoint, '--table', tableName], { out: (text) => lines.push(text), err: (text) => lines.push(text), env: {}, cwd: process.cwd() });
+    const status = JSON.parse(lines.join('\n')) as { environments: { live?: { deploymentId: string; cause: string }; active?: { deploymentId: string; version: string } }[] };
+
+    expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.3\.0 -> 1\.2\.0/m);
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', deploymentId: 'demo-production-1.2.0', fromVersion: '1.2.0', toVersion: '1.1.0' });
+    expect(await store.getDeployment('demo-production-1.2.1')).toMatchObject({ status: 'failed' });
+    expect(statusCode).toBe(0);
+    expect(status.environments[0]).toMatchObject({ live: { deploymentId: 'demo-production-1.1.0', cause: 'restored' }, active: { deploymentId: 'demo-production-1.1.0', version: '1.1.0' } });
+  });
+
   it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
     const { results } = await drill('cooldown');
 
@@ -295,6 +309,20 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
       Payload: { action: 'rollback', environment: 'production', targetVersion: '1.3.0', reason: 'checkout broken', requestedBy: 'ana', requestId: expect.stringMatching(/^manual-/) },
     });
     expect(result.stdout).toMatch(/^outcome: rolled_back \(manual\) production 1\.4\.0 -> 1\.3\.0/m);
+  });
+
+  it('record --status failed --rollback for a deployment already recorded succeeded says what it holds, asks nothing and exits 2', async () => {
+    const { tableName } = await createTestHistory();
+    const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1'];
+    const points = ['--lambda', 'demo-shop-prod-api=43', '--lambda', 'demo-shop-prod-worker=18', '--pipeline-execution', 'exec-9', '--release', '1.5.0'];
+    await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'succeeded', '--id', 'ci-9', ...points]);
+
+    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'ci-9', '--rollback', '--function', 'rc-orchestrator']);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('rollbackctl: ci-9 is recorded succeeded, not failed (it was already; nothing changed): no rollback asked for. To roll it back anyway: rollbackctl rollback --env production --reason "…"');
+    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
   it('record --status failed --rollback records the failed deploy, then asks the deployed orchestrator to roll it back', async () => {

@@ -84,11 +84,11 @@ describe('orchestrator handler', () => {
     expect(result.timeline.at(-1)).toMatchObject({ step: 'notify', outcome: 'ok', facts: { delivery: 'fallback' } });
   });
 
-  it('reconciles on its schedule: the first run fills each environment’s rollback ledger, the next finds nothing to do', async () => {
+  it('reconciles on its schedule: the first run fills each environment’s rollback ledger and checks its readiness, the next finds nothing to do', async () => {
     const first = await handler({ action: 'reconcile' }, fakeContext());
     const next = await handler({ action: 'reconcile' }, fakeContext());
 
-    expect(first).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled', runs: [] });
+    expect(first).toMatchObject({ outcome: 'reconciled', reason: expect.stringMatching(/^0 unfinished run\(s\), 0 past their lease, 0 resumed; 3 environment ledger\(s\) filled; readiness checked in 3 environment\(s\), \d not ready$/), runs: [] });
     expect(next).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed', runs: [] });
   });
 });

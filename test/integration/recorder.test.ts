@@ -192,6 +192,24 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     expect(pipelineMock.calls()).toHaveLength(0);
   });
 
+  it('records a stage that failed and then succeeded on retry (STARTED, FAILED, RESUMED, SUCCEEDED) as succeeded, with its restore points, and live', async () => {
+    const execution = '55555555-6666-4777-8888-999999999999';
+    const at = (time: string, state: string) => (event: Record<string, any>) => Object.assign(event, { time }, { detail: { ...event.detail, 'execution-id': execution, state } });
+
+    await invoke('codepipeline-stage-started', at('2026-11-23T10:00:00Z', 'STARTED'));
+    const failed = await invoke('codepipeline-stage-failed', at('2026-11-23T10:06:00Z', 'FAILED'));
+    const resumed = await invoke('codepipeline-stage-started', at('2026-11-23T10:20:00Z', 'RESUMED'));
+    const succeeded = await invoke('codepipeline-stage-succeeded', at('2026-11-23T10:26:00Z', 'SUCCEEDED'));
+
+    const id = `demo-shop-release/DeployProduction/${execution}`;
+    expect([failed, resumed, succeeded].map((result) => 'status' in result && result.status)).toEqual(['failed', 'in_progress', 'succeeded']);
+    const recorded = await history.deployments.getDeployment(id);
+    expect(recorded).toMatchObject({ status: 'succeeded', startedAt: '2026-11-23T10:00:00.000Z', finishedAt: '2026-11-23T10:26:00.000Z', restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' } }, 'codepipeline-stage': { executionId: execution } } });
+    expect(recorded).not.toHaveProperty('stageState');
+    const pair = await history.deployments.findRollbackPair(findEnvironment(loadConfig('rollback.config.json'), 'production'));
+    expect(pair).toMatchObject({ activeBy: 'live', activeDeployment: { deploymentId: id } });
+  });
+
   it('writes only what its IAM policy allows: the attributes it may write, on items keyed by a configured stage', async () => {
     const write = recorderHistoryStatements('arn:aws:dynamodb:eu-west-1:123456789012:table/history', recordedStages(loadConfig('rollback.config.json')), recordedEnvironments(loadConfig('rollback.config.json')))[1]!.toStatementJson() as {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': string[] }; 'ForAllValues:StringEquals': { 'dynamodb:Attributes': string[] } };
@@ -200,7 +218,8 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     const allowed = write.Condition['ForAllValues:StringEquals']['dynamodb:Attributes'];
 
     expect(written.size).toBeGreaterThanOrEqual(5);
-    for (const deploymentId of written) {
+    // Its records, and the head of their environment, where it keeps what is live.
+    for (const deploymentId of [...written, 'control#production']) {
       const { Item } = await history.client.send(new GetCommand({ TableName: history.tableName, Key: { deploymentId } }));
       expect({ deploymentId, keyAllowed: keyPatterns.some((pattern) => pattern.test(deploymentId)) }).toEqual({ deploymentId, keyAllowed: true });
       expect(Object.keys(Item!).filter((attribute) => !allowed.includes(attribute))).toEqual([]);

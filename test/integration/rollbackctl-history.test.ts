@@ -77,6 +77,7 @@ describe('rollbackctl status', () => {
       expect.stringMatching(/^ {2}live {10}1\.4\.0 \(p-140\), deployed, live since \S+$/),
       '  active        p-140 1.4.0 succeeded',
       '  last good     p-130 1.3.0',
+      '  readiness     not checked yet (the reconciler checks within minutes of a deployment, then hourly)',
       '  last rollback none in 30 days',
     ]);
     expect(json.schemaVersion).toBe(1);
@@ -151,6 +152,7 @@ describe('rollbackctl status', () => {
       '  live          not kept yet (inferred from the history unt…',
       '  active        p-150 1.5.0 rolling_back',
       '  last good     none recorded',
+      '  readiness     not checked yet (the reconciler checks with…',
       '  running       run alarm-1 (driven by invocation-7), lease…',
       '    step        stage-validation at 2026-11-24T10:01:00.000…',
       '  cooldown      until 2026-11-24T10:05:00.000Z',
@@ -267,6 +269,45 @@ describe('rollbackctl record', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
     expect(await isEmpty()).toBe(true);
+  });
+
+  it('refuses a succeeded deployment whose restore points miss some of the environment’s targets, naming each flag, writing nothing', async () => {
+    const { cli, isEmpty } = await cliTarget();
+
+    const result = await cli('record', '--env', 'production', '--version', '1.5.0', '--status', 'succeeded', '--lambda', 'demo-shop-prod-api=50');
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'rollbackctl: production restores lambda-alias, codepipeline-stage, s3-cloudfront: lambda-alias: no version for demo-shop-prod-worker (alias live serves demo-shop-prod-api, demo-shop-prod-worker); ' +
+        'no restore point given for codepipeline-stage (--pipeline-execution), s3-cloudfront (--release). Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls production back to',
+    );
+    expect(await isEmpty()).toBe(true);
+  });
+
+  it('records a partial set with --incomplete as history automation never restores to, and show says so', async () => {
+    const { cli, history } = await cliTarget();
+    await cli('record', '--env', 'production', '--version', '1.3.0', '--status', 'succeeded', '--id', 'p-130', ...productionPoints(41, 16, '1.3.0'));
+
+    const partial = await cli('record', '--env', 'production', '--version', '1.3.5', '--status', 'succeeded', '--id', 'p-135', '--lambda', 'demo-shop-prod-api=50', '--incomplete');
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...productionPoints(42, 17, '1.4.0'));
+    const shown = await cli('show', 'p-135');
+
+    expect(partial).toMatchObject({ exitCode: 0, stdout: 'recorded p-135: production 1.3.5 succeeded (incomplete: never restored to by automation)' });
+    expect(partial.stderr).toContain('rollbackctl: warning: recorded as incomplete (lambda-alias: no version for demo-shop-prod-worker');
+    expect(shown.stdout).toMatch(/^restorable +no — automation never rolls back to it: records no restore point for codepipeline-stage, s3-cloudfront; lambda-alias: no version for demo-shop-prod-worker /m);
+    expect((await history.deployments.findRollbackPair(findEnvironment(loadConfig('rollback.config.json'), 'production'))).lastKnownGood?.deploymentId).toBe('p-130');
+  });
+
+  it('refuses an ECS restore point naming another family or account than the service runs, writing nothing', async () => {
+    const { cli, history } = await cliTarget();
+    const stagingPoints = (ecs: string) => ['--lambda', 'demo-shop-staging-api=31', '--lambda', 'demo-shop-staging-worker=11', '--pipeline-execution', 'exec-1', '--weight', 'blue=100', '--weight', 'green=0', '--task-definition', ecs];
+    await cli('record', '--env', 'staging', '--version', '1.3.0', '--status', 'succeeded', '--id', 's-130', ...stagingPoints('arn:aws:ecs:eu-west-1:123456789012:task-definition/demo-shop-staging-web:14'));
+
+    const result = await cli('record', '--env', 'staging', '--version', '1.4.0', '--status', 'succeeded', '--id', 's-140', ...stagingPoints('arn:aws:ecs:eu-west-1:999999999999:task-definition/admin-tools:1'));
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('ecs-service: task definition admin-tools:1 is in account 999999999999, not the service\'s (123456789012); ecs-service: task definition family admin-tools is not the family service demo-shop-staging/demo-shop-staging-web runs (demo-shop-staging-web)');
+    expect(await history.deployments.getDeployment('s-140')).toBeUndefined();
   });
 
   it('refuses to reuse an id for another environment, leaving the first record intact', async () => {

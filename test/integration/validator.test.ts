@@ -152,6 +152,9 @@ function scriptedPorts(options: { alarmRounds?: readonly (readonly AlarmObservat
       restore: async () => {
         throw new Error('the validator never restores');
       },
+      readiness: async () => {
+        throw new Error('the validator never checks readiness');
+      },
       capture: async () => {
         throw new Error('the validator never captures');
       },

@@ -35,6 +35,7 @@ describeTargetContract({
     },
     check: { 'codedeploy:GetDeployment': [group] },
     capture: { 'codedeploy:GetDeploymentGroup': [group] },
+    readiness: { 'codedeploy:GetDeployment': [group] },
   },
   wildcards: ['codedeploy:StopDeployment'],
 });
@@ -65,6 +66,20 @@ describe('the CodeDeploy target against AWS (aws-sdk-client-mock)', () => {
     codeDeployMock.on(GetDeploymentCommand, { deploymentId: 'd-BAD000002' }).resolves({ deploymentInfo: deployment('d-BAD000002', 'Succeeded', appSpec('web:42')) });
     groupWith('d-BAD000002', 'd-BAD000002');
     codeDeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-NEW000003' });
+  });
+
+  it('is ready while the known good is a succeeded deployment of this group with a revision, and says why not otherwise', async () => {
+    expect(await driver.readiness(parsed, { deploymentId: 'd-GOOD00001' })).toEqual({ ready: true, detail: 'deployment d-GOOD00001 succeeded; its revision can be deployed again' });
+    expect(codeDeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({ deploymentId: 'd-GOOD00001' });
+    codeDeployMock.on(GetDeploymentCommand, { deploymentId: 'd-GOOD00001' }).resolves({ deploymentInfo: deployment('d-GOOD00001', 'Succeeded', appSpec('admin:1'), { deploymentGroupName: 'admin-tools' }) });
+    expect(await driver.readiness(parsed, { deploymentId: 'd-GOOD00001' })).toEqual({ ready: false, detail: 'deployment d-GOOD00001 belongs to shop/admin-tools, not shop/shop-prod-web' });
+  });
+
+  it('never deploys another group’s revision into this one: the restore fails, naming whose it is', async () => {
+    codeDeployMock.on(GetDeploymentCommand, { deploymentId: 'd-GOOD00001' }).resolves({ deploymentInfo: deployment('d-GOOD00001', 'Succeeded', appSpec('admin:1'), { deploymentGroupName: 'admin-tools' }) });
+
+    expect(await driver.restore(request())).toEqual({ outcome: 'failed', detail: 'shop/shop-prod-web: known-good deployment d-GOOD00001 belongs to shop/admin-tools, not this group: refused' });
+    expect(codeDeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
   });
 
   it('deploys the known good’s revision again, all at once, marked with the run', async () => {

@@ -1,4 +1,4 @@
-import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineExecutionCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
@@ -25,6 +25,7 @@ describeTargetContract({
     },
     check: { 'codepipeline:GetPipelineState': [pipeline] },
     capture: { 'codepipeline:GetPipelineExecution': [pipeline], 'codepipeline:GetPipelineState': [pipeline] },
+    readiness: { 'codepipeline:GetPipelineExecution': [pipeline] },
   },
 });
 
@@ -42,6 +43,17 @@ describe('the CodePipeline stage target against AWS (aws-sdk-client-mock)', () =
 
     expect(await driver.capture(parsed, {})).toEqual({ executionId: 'exec-8' });
     expect(pipelineMock.commandCalls(GetPipelineStateCommand)[0]?.args[0].input).toEqual({ name: 'shop-release' });
+  });
+
+  it.each([
+    [{ executionType: 'STANDARD', status: 'Succeeded' }, { ready: true, detail: 'execution exec-7 succeeded: RollbackStage can return DeployProduction to it' }],
+    [{ executionType: 'STANDARD', status: 'Failed' }, { ready: false, detail: 'execution exec-7 is Failed, not Succeeded: RollbackStage cannot return to it' }],
+    [{ executionType: 'ROLLBACK', status: 'Succeeded' }, { ready: false, detail: 'execution exec-7 is itself a rollback execution: RollbackStage cannot return to it' }],
+  ] as const)('is ready to roll the stage back only to an execution that succeeded and was no rollback: %j', async (execution, expected) => {
+    pipelineMock.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { ...execution } });
+
+    expect(await driver.readiness(parsed, { executionId: 'exec-7' })).toEqual(expected);
+    expect(pipelineMock.commandCalls(GetPipelineExecutionCommand)[0]?.args[0].input).toEqual({ pipelineName: 'shop-release', pipelineExecutionId: 'exec-7' });
   });
 
   it('checks that the stage runs the rollback execution, and calls a failed one final', async () => {

@@ -1,4 +1,4 @@
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand, type Deployment, type Service } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
@@ -22,8 +22,10 @@ describeTargetContract({
     restore: { 'ecs:DescribeServices': [service], 'ecs:UpdateService': [service], 'iam:PassRole': [TASK_ROLE] },
     check: { 'ecs:DescribeServices': [service] },
     capture: { 'ecs:DescribeServices': [service] },
+    readiness: { 'ecs:DescribeServices': [service], 'ecs:DescribeTaskDefinition': ['*'] },
   },
   conditions: { 'iam:PassRole': { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+  wildcards: ['ecs:DescribeTaskDefinition'],
 });
 
 describe('the ECS service target against AWS (aws-sdk-client-mock)', () => {
@@ -56,6 +58,25 @@ describe('the ECS service target against AWS (aws-sdk-client-mock)', () => {
     expect(ecsMock.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({ cluster: 'shop-prod', services: ['web'] });
     expect(ecsMock.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input)).toEqual([{ cluster: 'shop-prod', service: 'web', taskDefinition: taskDefinition(41) }]);
     expect(result).toEqual({ outcome: 'restored', detail: 'updated service shop-prod/web shop-web:42 -> shop-web:41', expectations: [expectation] });
+  });
+
+  it.each([
+    ['another account', 'arn:aws:ecs:eu-west-1:999999999999:task-definition/shop-web:1', 'task definition shop-web:1 is in account 999999999999, not the service\'s (123456789012)'],
+    ['another family', 'admin-tools:1', 'task definition family admin-tools is not the family service shop-prod/web runs (shop-web)'],
+    ['another region', 'arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web:40', 'task definition shop-web:40 is in us-east-1, not the service\'s region (eu-west-1)'],
+  ])('never deploys a task definition of %s into the service: the restore fails, naming why', async (_, foreign, why) => {
+    const result = await driver.restore(request({ to: { taskDefinition: foreign } }));
+
+    expect(result).toEqual({ outcome: 'failed', detail: `service shop-prod/web: refused: ${why}` });
+    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('is ready while the known good’s task definition is ACTIVE, and not once it was deregistered', async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: taskDefinition(41), status: 'ACTIVE' } });
+    expect(await driver.readiness(parsed, { taskDefinition: taskDefinition(41) })).toEqual({ ready: true, detail: 'task definition shop-web:41 is ACTIVE' });
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)[0]?.args[0].input).toEqual({ taskDefinition: taskDefinition(41) });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: taskDefinition(41), status: 'INACTIVE' } });
+    expect(await driver.readiness(parsed, { taskDefinition: taskDefinition(41) })).toEqual({ ready: false, detail: 'task definition shop-web:41 is INACTIVE, not ACTIVE: the service cannot be put back on it' });
   });
 
   it('a resumed run finding the service already on it changes nothing', async () => {

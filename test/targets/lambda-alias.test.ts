@@ -1,4 +1,4 @@
-import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
@@ -20,7 +20,9 @@ describeTargetContract({
     restore: { 'lambda:GetAlias': aliases, 'lambda:UpdateAlias': aliases },
     check: { 'lambda:GetAlias': aliases },
     capture: { 'lambda:GetAlias': aliases },
+    readiness: { 'lambda:GetFunctionConfiguration': ['shop-prod-api', 'shop-prod-worker'].flatMap((name) => [fn(name), `${fn(name)}:*`]), 'lambda:GetAlias': aliases },
   },
+  wildcards: ['lambda:GetFunctionConfiguration'],
 });
 
 describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
@@ -40,6 +42,19 @@ describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
     ]);
     lambdaMock.on(GetAliasCommand, { FunctionName: 'shop-prod-worker' }).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     await expect(driver.capture(parsed, {})).rejects.toThrow('cannot read alias live of shop-prod-worker (AccessDeniedException: denied)');
+  });
+
+  it('is ready to restore while every recorded version exists, and says which is gone when one is not', async () => {
+    const point = { versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } };
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: 'Active' });
+
+    expect(await driver.readiness(parsed, point)).toEqual({ ready: true, detail: 'versions shop-prod-api=41, shop-prod-worker=16 exist' });
+    expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand).map((call) => call.args[0].input)).toEqual([
+      { FunctionName: 'shop-prod-api', Qualifier: '41' },
+      { FunctionName: 'shop-prod-worker', Qualifier: '16' },
+    ]);
+    lambdaMock.on(GetFunctionConfigurationCommand, { FunctionName: 'shop-prod-worker', Qualifier: '16' }).rejects(Object.assign(new Error('Function not found: shop-prod-worker:16'), { name: 'ResourceNotFoundException' }));
+    expect(await driver.readiness(parsed, point)).toEqual({ ready: false, detail: 'shop-prod-worker version 16: ResourceNotFoundException: Function not found: shop-prod-worker:16' });
   });
 
   it('fails, changing nothing, when the known good recorded no version for a function', async () => {

@@ -41,6 +41,7 @@ describeTargetContract({
       'route53:GetHealthCheckStatus': [`arn:aws:route53:::healthcheck/${BLUE_HEALTH}`],
     },
     capture: { 'route53:ListResourceRecordSets': [zone] },
+    readiness: { 'route53:ListResourceRecordSets': [zone] },
   },
   conditions: {
     'route53:ChangeResourceRecordSets': {
@@ -92,6 +93,13 @@ describe('the Route 53 weighted records target against AWS (aws-sdk-client-mock)
       MaxItems: 300,
     });
     route53Mock.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING', SubmittedAt: new Date() } });
+  });
+
+  it('is ready while every weighted record the weights name is there, and names the one that is gone', async () => {
+    expect(await driver.readiness(parsed, { weights: { blue: 100, green: 0 } })).toEqual({ ready: true, detail: 'api.shop.example.com A has every weighted record (blue, green)' });
+    expect(route53Mock.commandCalls(ListResourceRecordSetsCommand)[0]?.args[0].input).toEqual({ HostedZoneId: parsed.hostedZoneId, StartRecordName: 'api.shop.example.com', StartRecordType: 'A' });
+    route53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [record('blue', 0)], IsTruncated: false, MaxItems: 300 });
+    expect(await driver.readiness(parsed, { weights: { blue: 100, green: 0 } })).toEqual({ ready: false, detail: `api.shop.example.com A in zone ${parsed.hostedZoneId} has no weighted record green` });
   });
 
   it('restores every weight in one UPSERT batch of the records as read, only their weight changed', async () => {

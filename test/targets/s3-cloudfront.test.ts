@@ -34,6 +34,7 @@ describeTargetContract({
     },
     check: { 'cloudfront:GetDistributionConfig': [distribution], 'cloudfront:GetInvalidation': [distribution] },
     capture: { 'cloudfront:GetDistributionConfig': [distribution] },
+    readiness: { 's3:ListBucket': ['arn:aws:s3:::shop-frontend'], 'cloudfront:GetDistributionConfig': [distribution] },
   },
   conditions: { 's3:ListBucket': { StringLike: { 's3:prefix': ['releases/*'] } } },
 });
@@ -79,6 +80,13 @@ describe('the S3 + CloudFront target against AWS (aws-sdk-client-mock)', () => {
     s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 1 });
     cloudFrontMock.on(GetDistributionConfigCommand).resolves({ DistributionConfig: distributionConfig('/releases/2.0.0'), ETag: 'E3ETAG' });
     cloudFrontMock.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: 'I2J0I21PCUYOIK', Status: 'InProgress', CreateTime: new Date(), InvalidationBatch: undefined } });
+  });
+
+  it('is ready while the known good’s release folder is in the bucket, and says so when it is gone', async () => {
+    expect(await driver.readiness(parsed, { release: '1.9.3' })).toEqual({ ready: true, detail: 'release 1.9.3 is in s3://shop-frontend/releases/' });
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toEqual({ Bucket: 'shop-frontend', Prefix: 'releases/1.9.3/', MaxKeys: 1 });
+    s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
+    expect(await driver.readiness(parsed, { release: '1.9.3' })).toEqual({ ready: false, detail: 'release 1.9.3 is no longer in s3://shop-frontend/releases/' });
   });
 
   it('points the origin back at the release with the ETag it read, keeping the rest of the distribution, then invalidates under the run’s reference', async () => {

@@ -65,7 +65,9 @@ describe('routeAlarm', () => {
     ['ignores a name that matches no prefix', (detail) => (detail.alarmName = 'someone-else-5xx'), { act: false, reason: "alarm someone-else-5xx matches no environment's alarm prefixes" }],
     ['ignores OK', (detail) => (detail.state.value = 'OK'), { act: false, reason: 'alarm demo-shop-prod-api-5xx is OK, not ALARM' }],
     ['ignores INSUFFICIENT_DATA', (detail) => (detail.state.value = 'INSUFFICIENT_DATA'), { act: false, reason: 'alarm demo-shop-prod-api-5xx is INSUFFICIENT_DATA, not ALARM' }],
-    ['ignores ALARM → ALARM (not a transition)', (detail) => (detail.previousState.value = 'ALARM'), { act: false, reason: 'alarm demo-shop-prod-api-5xx was already in ALARM: not a transition into ALARM' }],
+    // Never acted on: only judged for whether it shows the alarm predates the live deployment (then announced).
+    ['routes ALARM → ALARM as still in ALARM, not as a transition', (detail) => (detail.previousState.value = 'ALARM'), { act: true, environment: { name: 'production' }, stillInAlarm: true }],
+    ['ignores ALARM → ALARM that says nothing of since when', (detail) => ((detail.previousState.value = 'ALARM'), delete detail.previousState.timestamp), { act: false, reason: 'alarm demo-shop-prod-api-5xx was already in ALARM: not a transition into ALARM' }],
     [
       'ignores an alarm whose actions are suppressed, saying by what',
       (detail) => Object.assign(detail.state, { actionsSuppressedBy: 'WaitPeriod', actionsSuppressedReason: 'deploy window' }),

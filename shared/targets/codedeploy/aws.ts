@@ -116,6 +116,21 @@ export function codeDeployDriver(clients: ClientFactory): TargetDriver<CodeDeplo
       return judgeDeployment(expectation, reading);
     },
 
+    /** Its revision can be deployed again while the deployment is this group's, succeeded, and still names one. */
+    async readiness(config, point) {
+      try {
+        const known = await getDeployment(config, point.deploymentId);
+        if (known.applicationName !== config.application || known.deploymentGroupName !== config.deploymentGroup) {
+          return { ready: false, detail: `deployment ${point.deploymentId} belongs to ${known.applicationName ?? '?'}/${known.deploymentGroupName ?? '?'}, not ${describeGroup(config)}` };
+        }
+        if (!known.revision) return { ready: false, detail: `deployment ${point.deploymentId} has no revision to deploy again` };
+        if (known.status !== 'Succeeded') return { ready: false, detail: `deployment ${point.deploymentId} is ${known.status ?? 'unknown'}, not Succeeded` };
+        return { ready: true, detail: `deployment ${point.deploymentId} succeeded; its revision can be deployed again` };
+      } catch (error) {
+        return { ready: false, detail: `cannot read deployment ${point.deploymentId}: ${errorLine(error)}` };
+      }
+    },
+
     async capture(config) {
       const deploymentId = (await getGroup(config)).lastSuccessfulDeployment?.deploymentId;
       if (!deploymentId) throw new Error(`${describeGroup(config)} has no successful deployment to record`);

@@ -8,6 +8,8 @@ export const codeDeployTarget = defineTarget({
   type: 'codedeploy',
   title: 'CodeDeploy deployment group',
   movesTraffic: true,
+  // A deployment id: every redeploy of the known good's revision is a new deployment.
+  pointIsServedState: false,
   checkName: 'codedeploy',
   configSchema: codeDeployConfigSchema,
   restorePointSchema: codeDeployPointSchema,
@@ -29,6 +31,7 @@ export const codeDeployTarget = defineTarget({
       ],
       check: [{ actions: ['codedeploy:GetDeployment'], resources: [group] }],
       capture: [{ actions: ['codedeploy:GetDeploymentGroup'], resources: [group] }],
+      readiness: [{ actions: ['codedeploy:GetDeployment'], resources: [group] }],
     };
   },
   aws: codeDeployDriver,

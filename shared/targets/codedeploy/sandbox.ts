@@ -20,5 +20,8 @@ export function codeDeployTwin({ slot }: SandboxTwinContext<CodeDeployPoint>): T
       if (!slot.value) throw new Error(`the sandbox has no CodeDeploy deployment in ${slot.environment}`);
       return slot.value;
     },
+    async readiness(_config, point) {
+      return { ready: true, detail: `deployment ${point.deploymentId} succeeded (sandbox)` };
+    },
   };
 }

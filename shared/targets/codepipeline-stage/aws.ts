@@ -111,6 +111,19 @@ export function codePipelineStageDriver(clients: ClientFactory, options: CodePip
       return judgeStage(expectation, await readStage(await client(config), expectation.pipeline, expectation.stage));
     },
 
+    /** RollbackStage returns a stage only to an earlier execution that succeeded and was not itself a rollback. */
+    async readiness(config, point) {
+      const { GetPipelineExecutionCommand } = await codePipelineSdk();
+      try {
+        const { pipelineExecution } = await (await client(config)).send(new GetPipelineExecutionCommand({ pipelineName: config.pipeline, pipelineExecutionId: point.executionId }));
+        if (pipelineExecution?.executionType === 'ROLLBACK') return { ready: false, detail: `execution ${point.executionId} is itself a rollback execution: RollbackStage cannot return to it` };
+        if (pipelineExecution?.status !== 'Succeeded') return { ready: false, detail: `execution ${point.executionId} is ${pipelineExecution?.status ?? 'unknown'}, not Succeeded: RollbackStage cannot return to it` };
+        return { ready: true, detail: `execution ${point.executionId} succeeded: RollbackStage can return ${config.stage} to it` };
+      } catch (error) {
+        return { ready: false, detail: `cannot read execution ${point.executionId} of ${config.pipeline}: ${errorLine(error)}` };
+      }
+    },
+
     async capture(config, hints) {
       const execution = hints.pipelineExecution;
       if (execution?.pipeline === config.pipeline && execution.stage === config.stage) return { executionId: execution.executionId };

@@ -8,6 +8,8 @@ export const codePipelineStageTarget = defineTarget({
   type: 'codepipeline-stage',
   title: 'CodePipeline stage',
   movesTraffic: false,
+  // An execution id: every RollbackStage starts a new execution, so what runs now never equals a recorded point.
+  pointIsServedState: false,
   checkName: 'pipeline',
   configSchema: codePipelineStageConfigSchema,
   restorePointSchema: codePipelineStagePointSchema,
@@ -29,6 +31,8 @@ export const codePipelineStageTarget = defineTarget({
       check: [{ actions: ['codepipeline:GetPipelineState'], resources: [pipeline] }],
       // The recorder reads what an execution deployed (and whether it was itself a rollback).
       capture: [{ actions: ['codepipeline:GetPipelineExecution', 'codepipeline:GetPipelineState'], resources: [pipeline] }],
+      // Whether the known good's execution is one RollbackStage can return to.
+      readiness: [{ actions: ['codepipeline:GetPipelineExecution'], resources: [pipeline] }],
     };
   },
   aws: (clients) => codePipelineStageDriver(clients),

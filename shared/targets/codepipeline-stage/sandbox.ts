@@ -17,5 +17,8 @@ export function codePipelineStageTwin({ slot }: SandboxTwinContext<CodePipelineS
       if (!slot.value) throw new Error(`the sandbox has no stage execution in ${slot.environment}`);
       return slot.value;
     },
+    async readiness(_config, point) {
+      return { ready: true, detail: `execution ${point.executionId} succeeded (sandbox)` };
+    },
   };
 }

@@ -67,6 +67,18 @@ export function ecsServiceDriver(clients: ClientFactory): TargetDriver<EcsServic
       return judgeService(expectation, reading);
     },
 
+    /** UpdateService takes only an ACTIVE task definition (an INACTIVE one can no longer start tasks). */
+    async readiness(config, point) {
+      try {
+        const { DescribeTaskDefinitionCommand } = await ecsSdk();
+        const { taskDefinition } = await (await ecs(config)).send(new DescribeTaskDefinitionCommand({ taskDefinition: point.taskDefinition }));
+        const name = familyRevision(point.taskDefinition);
+        return taskDefinition?.status === 'ACTIVE' ? { ready: true, detail: `task definition ${name} is ACTIVE` } : { ready: false, detail: `task definition ${name} is ${taskDefinition?.status ?? 'unknown'}, not ACTIVE: the service cannot be put back on it` };
+      } catch (error) {
+        return { ready: false, detail: `cannot read task definition ${familyRevision(point.taskDefinition)}: ${errorLine(error)}` };
+      }
+    },
+
     async capture(config) {
       const { taskDefinition } = await readService(config);
       if (!taskDefinition) throw new Error(`${describeService(config)} reports no task definition`);

@@ -8,6 +8,7 @@ export const ecsServiceTarget = defineTarget({
   type: 'ecs-service',
   title: 'ECS service',
   movesTraffic: true,
+  pointIsServedState: true,
   checkName: 'ecs-service',
   configSchema: ecsServiceConfigSchema,
   restorePointSchema: ecsServicePointSchema,
@@ -26,6 +27,10 @@ export const ecsServiceTarget = defineTarget({
       ],
       check: [describe],
       capture: [describe],
+      readiness: [
+        describe,
+        { actions: ['ecs:DescribeTaskDefinition'], resources: ['*'], wildcardReason: 'ecs:DescribeTaskDefinition supports no resource-level permissions (Service Authorization Reference): only "*"; it is read-only' },
+      ],
     };
   },
   aws: ecsServiceDriver,

@@ -19,5 +19,8 @@ export function ecsServiceTwin({ slot }: SandboxTwinContext<EcsServicePoint>): T
       if (!slot.value) throw new Error(`the sandbox has no ECS service in ${slot.environment}`);
       return slot.value;
     },
+    async readiness(_config, point) {
+      return { ready: true, detail: `task definition ${familyRevision(point.taskDefinition)} is ACTIVE (sandbox)` };
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { TargetDriver } from '../target-plugin';
 import {
   aliasExpectation,
   describeMoves,
+  describeVersions,
   functionsWithoutVersion,
   judgeAliases,
   type AliasReading,
@@ -77,6 +78,26 @@ export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAl
 
     async check(config, expectation) {
       return judgeAliases(expectation, await readAll(config, Object.keys(expectation.versions), expectation.alias));
+    },
+
+    async readiness(config, point) {
+      const missing = functionsWithoutVersion(config, point);
+      if (missing.length > 0) return { ready: false, detail: `no version recorded for ${missing.join(', ')}` };
+      const lambda = await client(config);
+      const { GetFunctionConfigurationCommand } = await lambdaSdk();
+      const problems = await Promise.all(
+        config.functions.map(async (functionName) => {
+          const version = point.versions[functionName]!;
+          try {
+            await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: version }));
+            return undefined;
+          } catch (error) {
+            return `${functionName} version ${version}: ${errorLine(error)}`;
+          }
+        }),
+      );
+      const found = problems.filter((problem): problem is string => problem !== undefined);
+      return found.length > 0 ? { ready: false, detail: found.join('; ') } : { ready: true, detail: `versions ${describeVersions(point)} exist` };
     },
 
     async capture(config) {

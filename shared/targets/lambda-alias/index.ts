@@ -1,6 +1,6 @@
 import { defineTarget } from '../target-plugin';
 import { lambdaAliasDriver } from './aws';
-import { aliasPointProblems, lambdaAliasConfigSchema, lambdaAliasExpectationSchema, lambdaAliasPointSchema } from './lambda-alias-rules';
+import { aliasPointProblems, describeVersions, lambdaAliasConfigSchema, lambdaAliasExpectationSchema, lambdaAliasPointSchema } from './lambda-alias-rules';
 import { lambdaAliasTwin } from './sandbox';
 
 /** A Lambda alias: the functions' traffic, moved back to the recorded versions in one call each. */
@@ -8,15 +8,13 @@ export const lambdaAliasTarget = defineTarget({
   type: 'lambda-alias',
   title: 'Lambda alias',
   movesTraffic: true,
+  pointIsServedState: true,
   checkName: 'versions',
   configSchema: lambdaAliasConfigSchema,
   restorePointSchema: lambdaAliasPointSchema,
   expectationSchema: lambdaAliasExpectationSchema,
   describeConfig: (config) => `alias ${config.alias} of ${config.functions.join(', ')}`,
-  describeRestorePoint: (point) =>
-    Object.entries(point.versions)
-      .map(([name, version]) => `${name}=${version}`)
-      .join(', '),
+  describeRestorePoint: (point) => describeVersions(point),
   resourceKeys: (config) => config.functions.map((name) => `lambda ${config.roleArn ?? ''} ${config.region ?? ''} ${name}:${config.alias}`),
   pointProblems: (config, point) => aliasPointProblems(config, point),
   iam: (config, arn) => {
@@ -25,7 +23,13 @@ export const lambdaAliasTarget = defineTarget({
       return [functionArn, `${functionArn}:${config.alias}`];
     });
     const read = { actions: ['lambda:GetAlias'], resources: functions };
-    return { restore: [{ actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: functions }], check: [read], capture: [read] };
+    // Whether each recorded version still exists: a version is a qualifier of its function.
+    const versions = {
+      actions: ['lambda:GetFunctionConfiguration'],
+      resources: config.functions.flatMap((name) => [arn('lambda', `function:${name}`), `${arn('lambda', `function:${name}`)}:*`]),
+      wildcardReason: 'a published version is a qualifier of its function (function:NAME:N), published after the stack: read-only, on the named functions only',
+    };
+    return { restore: [{ actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: functions }], check: [read], capture: [read], readiness: [versions, read] };
   },
   aws: lambdaAliasDriver,
   sandbox: lambdaAliasTwin,

@@ -46,6 +46,13 @@ export function aliasPointProblems(config: LambdaAliasConfig, point: LambdaAlias
   ];
 }
 
+/** "api=41, worker=16". Pure. */
+export function describeVersions(point: LambdaAliasPoint): string {
+  return Object.entries(point.versions)
+    .map(([name, version]) => `${name}=${version}`)
+    .join(', ');
+}
+
 /** What the validator must see after the alias moved to `to`. Pure. */
 export function aliasExpectation(config: LambdaAliasConfig, to: LambdaAliasPoint): LambdaAliasExpectation {
   return { target: 'lambda-alias', alias: config.alias, versions: Object.fromEntries(config.functions.map((name) => [name, to.versions[name]!])) };

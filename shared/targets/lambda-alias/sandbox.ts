@@ -31,5 +31,9 @@ export function lambdaAliasTwin({ slot }: SandboxTwinContext<LambdaAliasPoint>):
       if (!slot.value) throw new Error(`the sandbox has no alias versions in ${slot.environment}`);
       return slot.value;
     },
+    async readiness(config, point) {
+      const missing = functionsWithoutVersion(config, point);
+      return missing.length > 0 ? { ready: false, detail: `no version recorded for ${missing.join(', ')}` } : { ready: true, detail: 'versions exist (sandbox)' };
+    },
   };
 }

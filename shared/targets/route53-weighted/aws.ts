@@ -120,5 +120,20 @@ export function route53WeightedDriver(clients: ClientFactory): TargetDriver<Rout
     async capture(config) {
       return { weights: weightsOf(config, await readRecords(config)) };
     },
+
+    /** The weights can be put back while every weighted record they name is still there. */
+    async readiness(config, point) {
+      const missing = identifiersWithoutWeight(config, point);
+      if (missing.length > 0) return { ready: false, detail: `no weight recorded for ${missing.join(', ')}` };
+      let records: Map<string, ResourceRecordSet>;
+      try {
+        records = await readRecords(config);
+      } catch (error) {
+        return { ready: false, detail: `cannot read ${describeRecord(config)}: ${errorLine(error)}` };
+      }
+      const gone = config.setIdentifiers.filter((id) => records.get(id)?.Weight === undefined);
+      if (gone.length > 0) return { ready: false, detail: `${describeRecord(config)} in zone ${config.hostedZoneId} has no weighted record ${gone.join(', ')}` };
+      return { ready: true, detail: `${describeRecord(config)} has every weighted record (${config.setIdentifiers.join(', ')})` };
+    },
   };
 }

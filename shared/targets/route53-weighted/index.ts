@@ -8,6 +8,7 @@ export const route53WeightedTarget = defineTarget({
   type: 'route53-weighted',
   title: 'Route 53 weighted records',
   movesTraffic: true,
+  pointIsServedState: true,
   checkName: 'dns-weights',
   configSchema: route53WeightedConfigSchema,
   restorePointSchema: route53WeightedPointSchema,
@@ -53,6 +54,7 @@ export const route53WeightedTarget = defineTarget({
         ...(config.healthChecks ? [{ actions: ['route53:GetHealthCheckStatus'], resources: Object.values(config.healthChecks).map((id) => global(`healthcheck/${id}`)) }] : []),
       ],
       capture: [list],
+      readiness: [list],
     };
   },
   aws: route53WeightedDriver,

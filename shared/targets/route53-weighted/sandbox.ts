@@ -35,5 +35,9 @@ export function route53WeightedTwin({ slot }: SandboxTwinContext<Route53Weighted
       if (!slot.value) throw new Error(`the sandbox has no weighted records in ${slot.environment}`);
       return slot.value;
     },
+    async readiness(config, point) {
+      const missing = identifiersWithoutWeight(config, point);
+      return missing.length > 0 ? { ready: false, detail: `no weight recorded for ${missing.join(', ')}` } : { ready: true, detail: 'every weighted record is there (sandbox)' };
+    },
   };
 }

@@ -74,14 +74,20 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
     }
   };
 
+  /** Whether the release folder holds anything: one key is enough. */
+  const releaseExists = async (config: S3CloudFrontConfig, release: string): Promise<boolean> => {
+    const { ListObjectsV2Command } = await s3Sdk();
+    const listed = await (await s3(config)).send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: `${releaseFolder(config, release)}/`, MaxKeys: 1 }));
+    return Boolean(listed.KeyCount);
+  };
+
   return {
     async restore({ config, to, toVersion, environment, runId, simulate }) {
       const fail = (detail: string): TargetRestoreResult<S3CloudFrontExpectation> => ({ outcome: 'failed', detail: `frontend ${config.bucket}: ${detail}` });
-      const { ListObjectsV2Command, PutObjectCommand } = await s3Sdk();
+      const { PutObjectCommand } = await s3Sdk();
       try {
         // A release that is not in the bucket cannot be pointed at: the site would serve nothing.
-        const listed = await (await s3(config)).send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: `${releaseFolder(config, to.release)}/`, MaxKeys: 1 }));
-        if (!listed.KeyCount) return fail(`release ${to.release} is not in s3://${config.bucket}/${config.releasesPrefix}: nothing to point ${describePointer(config)} at`);
+        if (!(await releaseExists(config, to.release))) return fail(`release ${to.release} is not in s3://${config.bucket}/${config.releasesPrefix}: nothing to point ${describePointer(config)} at`);
       } catch (error) {
         return fail(`cannot list release ${to.release}: ${errorLine(error)}`);
       }
@@ -140,6 +146,16 @@ export function s3CloudFrontDriver(clients: ClientFactory): TargetDriver<S3Cloud
         reading.error = `cannot read the frontend: ${errorLine(error)}`;
       }
       return judgeFrontend(config, expectation, reading);
+    },
+
+    async readiness(config, point) {
+      try {
+        return (await releaseExists(config, point.release))
+          ? { ready: true, detail: `release ${point.release} is in s3://${config.bucket}/${config.releasesPrefix}` }
+          : { ready: false, detail: `release ${point.release} is no longer in s3://${config.bucket}/${config.releasesPrefix}` };
+      } catch (error) {
+        return { ready: false, detail: `cannot list release ${point.release}: ${errorLine(error)}` };
+      }
     },
 
     async capture(config) {

@@ -8,6 +8,7 @@ export const s3CloudFrontTarget = defineTarget({
   type: 's3-cloudfront',
   title: 'S3 + CloudFront release pointer',
   movesTraffic: true,
+  pointIsServedState: true,
   checkName: 'frontend',
   configSchema: s3CloudFrontConfigSchema,
   restorePointSchema: s3CloudFrontPointSchema,
@@ -28,15 +29,17 @@ export const s3CloudFrontTarget = defineTarget({
       config.pointer.kind === 'origin-path'
         ? { actions: ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'], resources: [distribution] }
         : { actions: ['s3:GetObject', 's3:PutObject'], resources: [s3(`${config.bucket}/${config.pointer.key}`)] };
+    // Only whether a release folder exists: listing is limited to the releases prefix.
+    const listReleases = { actions: ['s3:ListBucket'], resources: [s3(config.bucket)], conditions: { StringLike: { 's3:prefix': [`${config.releasesPrefix}*`] } } };
     return {
       restore: [
-        // Only whether a release folder exists: listing is limited to the releases prefix.
-        { actions: ['s3:ListBucket'], resources: [s3(config.bucket)], conditions: { StringLike: { 's3:prefix': [`${config.releasesPrefix}*`] } } },
+        listReleases,
         writePointer,
         { actions: ['cloudfront:CreateInvalidation'], resources: [distribution] },
       ],
       check: [readPointer, { actions: ['cloudfront:GetInvalidation'], resources: [distribution] }],
       capture: [readPointer],
+      readiness: [listReleases, readPointer],
     };
   },
   aws: s3CloudFrontDriver,

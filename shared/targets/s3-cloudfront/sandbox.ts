@@ -19,5 +19,8 @@ export function s3CloudFrontTwin({ slot }: SandboxTwinContext<S3CloudFrontPoint>
       if (!slot.value) throw new Error(`the sandbox frontend in ${slot.environment} names no release`);
       return slot.value;
     },
+    async readiness(_config, point) {
+      return { ready: true, detail: `release ${point.release} is in the bucket (sandbox)` };
+    },
   };
 }
