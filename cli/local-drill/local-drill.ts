@@ -42,9 +42,12 @@ function alarmNameFor(config: RollbackConfig, environment: string): string {
   return `${findEnvironment(config, environment).alarms.prefixes[0]}api-5xx`;
 }
 
-/** An alarm going into ALARM for an environment, as EventBridge delivers it. */
-export function alarmEvent(config: RollbackConfig, environment: string, at: Date, id: string): Record<string, unknown> {
+/** An alarm going into ALARM for an environment, as EventBridge delivers it (or changing again while in ALARM since `inAlarmSince`). */
+export function alarmEvent(config: RollbackConfig, environment: string, at: Date, id: string, inAlarmSince?: Date): Record<string, unknown> {
   const alarmName = alarmNameFor(config, environment);
+  const previousState = inAlarmSince
+    ? { value: 'ALARM', reason: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (5.0) (sandbox)', timestamp: inAlarmSince.toISOString() }
+    : { value: 'OK', reason: 'Threshold Crossed: datapoints were not greater than the threshold', timestamp: new Date(at.getTime() - 60_000).toISOString() };
   return {
     version: '0',
     id,
@@ -56,7 +59,7 @@ export function alarmEvent(config: RollbackConfig, environment: string, at: Date
     resources: [`arn:aws:cloudwatch:local:000000000000:alarm:${alarmName}`],
     detail: {
       alarmName,
-      previousState: { value: 'OK', reason: 'Threshold Crossed: datapoints were not greater than the threshold', timestamp: new Date(at.getTime() - 60_000).toISOString() },
+      previousState,
       state: { value: 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [42.0] was greater than the threshold (5.0) (sandbox)', timestamp: at.toISOString() },
     },
   };
@@ -165,9 +168,10 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
     const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
+    const inAlarmSince = !event && scenario.alarmInAlarmForMinutes !== undefined ? new Date(clock.now().getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
     const faults: SandboxFaults = event
       ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
-      : scenario.faults(badVersion ?? '');
+      : { ...scenario.faults(badVersion ?? ''), ...(inAlarmSince ? { alarmInAlarmSince: inAlarmSince.toISOString() } : {}) };
     const world = new SandboxWorld(faults, clock);
     for (const { environment, active } of actives) if (active) world.deploy(environment, active);
     tagEventAlarm(world, event);
@@ -287,11 +291,12 @@ async function fireAlarms(scenario: Scenario, environment: string, config: Rollb
   }
   const firedAt = clock.now();
   const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
-  printer.line(`▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);
+  const inAlarmSince = scenario.alarmInAlarmForMinutes !== undefined ? new Date(firedAt.getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
+  printer.line(inAlarmSince ? `▶ alarm ${alarmNameFor(config, environment)}, in ALARM since ${inAlarmSince.toISOString()}, changed again (${environment})` : `▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);
   const results = await Promise.all(
     Array.from({ length: scenario.alarmDeliveries }, () => {
       const id = randomUUID();
-      return runRollback(alarmEvent(config, environment, firedAt, id), id, dependencies);
+      return runRollback(alarmEvent(config, environment, firedAt, id, inAlarmSince), id, dependencies);
     }),
   );
   if (scenario.secondAlarmAfterMinutes !== undefined) {

@@ -25,6 +25,8 @@ export interface Scenario {
   pauseBefore?: { by: string; reason: string; minutes: number };
   /** What sets it off: an alarm (default), or the pipeline reporting a deploy that failed after moving traffic. */
   trigger?: 'alarm' | 'deploy_failure';
+  /** The alarm has been in ALARM this long when it is delivered (since before the bad release): its event says ALARM → ALARM. */
+  alarmInAlarmForMinutes?: number;
 }
 
 const RECOVERY_MS = 25_000;
@@ -93,6 +95,14 @@ const BUILT_IN: Scenario[] = [
     trigger: 'deploy_failure',
   },
   {
+    name: 'alarm-before-deploy',
+    story: 'a database incident put the production alarm in ALARM 30 minutes ago; a release went out 20 minutes ago; the alarm changes again now: it predates the release, so it is announced, not blamed on the release',
+    deployBadReleaseTo: production,
+    faults: () => ({ badVersions: [], alarmsNeverClear: true, recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 1,
+    alarmInAlarmForMinutes: 30,
+  },
+  {
     name: 'cooldown',
     story: 'a rollback succeeds; another alarm two minutes later is held back by the cooldown instead of rolling back again',
     deployBadReleaseTo: production,
@@ -133,5 +143,6 @@ export function describeFaults(faults: SandboxFaults): string[] {
   if (faults.refusingTargets?.length) lines.push(`${faults.refusingTargets.join(', ')} refuses to restore`);
   lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone (${describeShape(faults.alarmShape ?? SANDBOX_ALARM_SHAPE)})`);
   if (faults.alarmActionsDisabled) lines.push('the alarms’ actions are disabled (ActionsEnabled false)');
+  if (faults.alarmInAlarmSince) lines.push(`the alarms have been in ALARM since ${faults.alarmInAlarmSince}`);
   return lines;
 }

@@ -170,6 +170,15 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(status.environments[0]).toMatchObject({ live: { deploymentId: 'demo-production-1.1.0', cause: 'restored' }, active: { deploymentId: 'demo-production-1.1.0', version: '1.1.0' } });
   });
 
+  it('alarm-before-deploy: an alarm in ALARM since before the release is announced as not its doing, and nothing is rolled back', async () => {
+    const { results, output, store } = await drill('alarm-before-deploy');
+
+    expect(results[0]).toMatchObject({ outcome: 'skipped', deploymentId: 'sandbox-production-1.4.2', reason: expect.stringMatching(/^the alarm predates the deployment: in ALARM since \S+, before sandbox-production-1\.4\.2 \(1\.4\.2\) started at \S+ — not its doing/) });
+    expect(output).toMatch(/^▶ alarm demo-shop-prod-api-5xx, in ALARM since \S+, changed again \(production\)$/m);
+    expect(output).toContain('Subject:    production skipped 1.4.1');
+    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'succeeded' });
+  });
+
   it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
     const { results } = await drill('cooldown');
 
