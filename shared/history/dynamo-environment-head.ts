@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { HEAD_SORT_KEY, headId, parseHead, type EnvironmentHead } from './environment-head';
 import type { HistoryTableAccess } from './history-table-access';
-import { nextLiveState, type LiveChange, type LiveState } from './live-state';
+import { nextLiveState, sameValue, type LiveChange, type LiveState } from './live-state';
 
 /** Concurrent writers of one head's live state: each retries on a fresh read this many times (one lands per round). */
 const LIVE_WRITE_ATTEMPTS = 8;
@@ -62,6 +62,8 @@ export class EnvironmentHeadTable {
     for (let attempt = 1; ; attempt += 1) {
       const next = nextLiveState(current, change);
       if (!next) return undefined;
+      // A repeat (the same event recorded again) finds it as it would leave it: nothing to write.
+      if (current && sameValue(current, next)) return next;
       try {
         await this.update(environment, {
           sets: ['#live = :live'],

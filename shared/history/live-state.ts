@@ -128,8 +128,8 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Whether two restore points name the same served state. Pure. */
-export function samePoint(left: unknown, right: unknown): boolean {
+/** Whether two plain values (restore points, live states) are equal, whatever their keys' order. Pure. */
+export function sameValue(left: unknown, right: unknown): boolean {
   return canonical(left) === canonical(right);
 }
 

@@ -1,5 +1,5 @@
 import type { DeploymentRecord } from '../history/deployment-record';
-import { samePoint } from '../history/live-state';
+import { sameValue } from '../history/live-state';
 import type { DeployFailureRequest } from '../events/rollback-request';
 import { targetPlugin } from '../targets/target-registry';
 
@@ -16,6 +16,6 @@ export function trafficMovedBy(captured: Readonly<Record<string, unknown>>, last
   if (!lastKnownGood) return [];
   return Object.entries(captured)
     .filter(([type]) => targetPlugin(type).movesTraffic)
-    .filter(([type, point]) => lastKnownGood.restorePoints?.[type] !== undefined && !samePoint(point, lastKnownGood.restorePoints[type]))
+    .filter(([type, point]) => lastKnownGood.restorePoints?.[type] !== undefined && !sameValue(point, lastKnownGood.restorePoints[type]))
     .map(([type]) => type);
 }

@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentHead } from '../history/environment-head';
-import { samePoint } from '../history/live-state';
+import { sameValue } from '../history/live-state';
 import type { ReadinessReport } from '../history/readiness-report';
 import type { RollbackPair } from '../history/rollback-selection';
 import type { RollbackNotification } from '../notify/notifier';
@@ -89,7 +89,7 @@ async function driftFrom(environment: EnvironmentConfig, pair: RollbackPair, hea
       if (kept === undefined) return undefined;
       try {
         const serving = plugin.restorePointSchema.parse(await deps.targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}));
-        return samePoint(kept, serving) ? undefined : `${plugin.type} serves ${plugin.describeRestorePoint(serving)}, not ${plugin.describeRestorePoint(kept)} of ${servedBy} (live since ${live.since}): changed outside the controller`;
+        return sameValue(kept, serving) ? undefined : `${plugin.type} serves ${plugin.describeRestorePoint(serving)}, not ${plugin.describeRestorePoint(kept)} of ${servedBy} (live since ${live.since}): changed outside the controller`;
       } catch (error) {
         return `${plugin.type}: cannot read what it serves: ${errorLine(error)}`;
       }

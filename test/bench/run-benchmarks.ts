@@ -50,9 +50,14 @@ async function freshStore(dynamoDbLocal: RunningDynamoDbLocal, client: DynamoDBD
   return { tableName, store: dynamoHistory({ client, tableName, clock: systemClock }) };
 }
 
-/** Production with `count` deployments a minute apart (every 7th failed), written 25 per batch. */
+/**
+ * Production with `count` deployments a minute apart, the newest five minutes ago (every 7th failed,
+ * moving no traffic), written 25 per batch; then the newest succeeded one is kept live on the head,
+ * as the recorder keeps it.
+ */
 async function seedProduction(client: DynamoDBDocumentClient, tableName: string, count: number): Promise<void> {
-  const start = Date.parse('2025-01-01T00:00:00.000Z');
+  const start = Date.now() - (count + 5) * 60_000;
+  const isFailed = (index: number) => index % 7 === 3;
   const pending: Promise<unknown>[] = [];
   for (let offset = 0; offset < count; offset += 25) {
     const batch = Array.from({ length: Math.min(25, count - offset) }, (_, step) => {
@@ -60,8 +65,9 @@ async function seedProduction(client: DynamoDBDocumentClient, tableName: string,
       const at = new Date(start + index * 60_000).toISOString();
       const Item: DeploymentRecord = {
         deploymentId: `bench-${index}`, kind: 'deployment', environment: 'production', version: `1.0.${index}`,
-        status: index % 7 === 3 ? 'failed' : 'succeeded', startedAt: at, finishedAt: at, updatedAt: at, source: 'bench',
-        restorePoints: { 'lambda-alias': { versions: { 'demo-shop-prod-api': String(index + 1), 'demo-shop-prod-worker': String(index + 1) } } },
+        status: isFailed(index) ? 'failed' : 'succeeded', startedAt: at, finishedAt: at, updatedAt: at, source: 'bench',
+        // Every target production restores: a known good must cover them all.
+        restorePoints: demoRestorePoints(findEnvironment(config, 'production'), { version: `1.0.${index}`, number: index + 1 }, { movedTraffic: !isFailed(index) }),
       };
       return { PutRequest: { Item } };
     });
@@ -69,6 +75,14 @@ async function seedProduction(client: DynamoDBDocumentClient, tableName: string,
     if (pending.length >= 8) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
+  const live = isFailed(count - 1) ? count - 2 : count - 1;
+  await dynamoHistory({ client, tableName, clock: systemClock }).controls.noteLive('production', {
+    deploymentId: `bench-${live}`,
+    version: `1.0.${live}`,
+    since: new Date(start + live * 60_000).toISOString(),
+    cause: 'deployed',
+    targets: findEnvironment(config, 'production').targets.map((target) => target.type),
+  });
 }
 
 interface RecordedCall {
