@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { EnvironmentConfig } from '../config';
 import { deploymentRecordSchema, type DeploymentRecord, type RecordableStatus } from './deployment-record';
 import { EnvironmentHeadTable } from './dynamo-environment-head';
@@ -91,46 +91,33 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
    * failed one no rollback has touched, and only for a start after its failure.
    */
   async #retry(existing: DeploymentRecord, record: DeploymentRecord): Promise<RecordDeploymentResult> {
-    try {
-      const result = await this.#table.call(() =>
-        this.#table.client.send(
-          new UpdateCommand({
-            TableName: this.#table.tableName,
-            Key: { deploymentId: existing.deploymentId },
-            UpdateExpression: 'SET #status = :inProgress, updatedAt = :updatedAt REMOVE finishedAt, stageState',
-            // Failed is a status no rollback leaves behind: a claimed record is rolling_back or later.
-            ConditionExpression: '#status = :failed AND finishedAt < :retriedAt',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':inProgress': 'in_progress', ':failed': 'failed', ':updatedAt': record.updatedAt, ':retriedAt': record.startedAt },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return { outcome: 'updated', deployment: deploymentRecordSchema.parse(result.Attributes), previousStatus: 'failed' };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { outcome: 'unchanged', deployment: existing };
-      throw error;
-    }
+    const retried = await this.#updateIf(existing.deploymentId, {
+      UpdateExpression: 'SET #status = :inProgress, updatedAt = :updatedAt REMOVE finishedAt, stageState',
+      // Failed is a status no rollback leaves behind: a claimed record is rolling_back or later.
+      ConditionExpression: '#status = :failed AND finishedAt < :retriedAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':inProgress': 'in_progress', ':failed': 'failed', ':updatedAt': record.updatedAt, ':retriedAt': record.startedAt },
+    });
+    return retried ? { outcome: 'updated', deployment: retried, previousStatus: 'failed' } : { outcome: 'unchanged', deployment: existing };
   }
 
   /** A start reported after the finish (events out of order) still gives the record its real start time. */
   async #backdateStart(existing: DeploymentRecord, startedAt: string): Promise<RecordDeploymentResult> {
+    const backdated = await this.#updateIf(existing.deploymentId, {
+      UpdateExpression: 'SET startedAt = :startedAt',
+      ConditionExpression: 'startedAt = :seen',
+      ExpressionAttributeValues: { ':startedAt': startedAt, ':seen': existing.startedAt },
+    });
+    return { outcome: 'unchanged', deployment: backdated ?? existing };
+  }
+
+  /** One conditional update of a recorded deployment: the record as it is after it, or undefined when the condition did not hold. */
+  async #updateIf(deploymentId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>): Promise<DeploymentRecord | undefined> {
     try {
-      const result = await this.#table.call(() =>
-        this.#table.client.send(
-          new UpdateCommand({
-            TableName: this.#table.tableName,
-            Key: { deploymentId: existing.deploymentId },
-            UpdateExpression: 'SET startedAt = :startedAt',
-            ConditionExpression: 'startedAt = :seen',
-            ExpressionAttributeValues: { ':startedAt': startedAt, ':seen': existing.startedAt },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return { outcome: 'unchanged', deployment: deploymentRecordSchema.parse(result.Attributes) };
+      const result = await this.#table.call(() => this.#table.client.send(new UpdateCommand({ TableName: this.#table.tableName, Key: { deploymentId }, ...update, ReturnValues: 'ALL_NEW' })));
+      return deploymentRecordSchema.parse(result.Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { outcome: 'unchanged', deployment: existing };
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }

@@ -2,8 +2,6 @@ import { describeCoverageGap, restorePointCoverage } from '../targets/target-reg
 import type { DeploymentRecord, DeploymentStatus } from './deployment-record';
 import { hasMovedTraffic, type LiveState } from './live-state';
 
-export { hasMovedTraffic } from './live-state';
-
 /** Statuses of a deployment whose version may still be serving traffic (only where no live state is kept yet). */
 const LIVE_STATUSES: ReadonlySet<DeploymentStatus> = new Set(['in_progress', 'succeeded', 'rolling_back', 'rollback_failed']);
 

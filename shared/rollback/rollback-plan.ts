@@ -129,20 +129,9 @@ export function planRollback(input: PlanInput): RollbackPlan {
   if (unsettled) return unsettled;
   let target = pair.lastKnownGood;
   if (input.targetVersion !== undefined) {
-    if (input.targetVersion === active.version) return { decision: 'reject', reason: `${environment} is already running version ${active.version}` };
-    const incomplete = pair.requestedNotRestorable;
-    if (!pair.requestedTarget && incomplete && input.force) target = incomplete.deployment;
-    else if (!pair.requestedTarget && incomplete) {
-      return {
-        decision: 'reject',
-        reason: `version ${input.targetVersion} (${incomplete.deployment.deploymentId}) cannot be restored as a whole: it ${incomplete.why}; to put back what it recorded anyway: rollbackctl rollback --env ${environment} --to ${input.targetVersion} --force`,
-      };
-    } else if (!pair.requestedTarget) {
-      return {
-        decision: 'reject',
-        reason: `version ${input.targetVersion} is not a succeeded deployment in ${environment}'s history before the active one (${active.version})`,
-      };
-    } else target = pair.requestedTarget;
+    const requested = requestedTargetOf(input, input.targetVersion, active);
+    if ('decision' in requested) return requested;
+    target = requested.target;
   }
   if (!target) {
     const passedOver = (pair.notRestorable ?? []).map((record) => `${record.version} (${record.deploymentId}) ${record.why}`);
@@ -179,6 +168,25 @@ export function planRollback(input: PlanInput): RollbackPlan {
     }
   }
   return { decision: 'proceed', deployment: active, target };
+}
+
+/**
+ * The deployment a person asked for by version: the newest succeeded one of it below the active one
+ * that can be restored as a whole — or, with `force`, one that records only some targets. Pure.
+ */
+function requestedTargetOf(input: PlanInput, version: string, active: DeploymentRecord): { target: DeploymentRecord } | RollbackPlan {
+  const { pair, environment } = input;
+  if (version === active.version) return { decision: 'reject', reason: `${environment} is already running version ${active.version}` };
+  if (pair.requestedTarget) return { target: pair.requestedTarget };
+  const incomplete = pair.requestedNotRestorable;
+  if (incomplete && input.force) return { target: incomplete.deployment };
+  if (incomplete) {
+    return {
+      decision: 'reject',
+      reason: `version ${version} (${incomplete.deployment.deploymentId}) cannot be restored as a whole: it ${incomplete.why}; to put back what it recorded anyway: rollbackctl rollback --env ${environment} --to ${version} --force`,
+    };
+  }
+  return { decision: 'reject', reason: `version ${version} is not a succeeded deployment in ${environment}'s history before the active one (${active.version})` };
 }
 
 /**
@@ -219,7 +227,7 @@ function deploymentTimes(pair: RollbackPair, active: DeploymentRecord): { starte
  * (peers bound this: AppConfig's bake time, CloudFormation's monitoring time). Either way it is
  * announced with what a person would run, never acted on. Pure.
  */
-export function judgeAttribution(input: PlanInput, active: DeploymentRecord, attribution: NonNullable<PlanInput['attribution']>): RollbackPlan | undefined {
+export function judgeAttribution(input: Pick<PlanInput, 'environment' | 'pair' | 'alarmFiredAt' | 'now'>, active: DeploymentRecord, attribution: NonNullable<PlanInput['attribution']>): RollbackPlan | undefined {
   const { environment } = input;
   const { started, liveSince } = deploymentTimes(input.pair, active);
   const command = `rollbackctl rollback --env ${environment} --reason "<why>"`;

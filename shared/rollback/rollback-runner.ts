@@ -66,7 +66,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, now, deps);
   // People acting by hand are never held back by the mode; alarms, failed deploys — and drills, which tell what automation would do — are.
   const automation: Automation = context.mode !== 'manual' ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };
-  const inAlarmSince = [context.alarmInAlarmSince, alarm?.inAlarmSince].filter((time): time is string => time !== undefined).sort()[0];
+  const inAlarmSince = earliestInAlarm(context, alarm);
   const plan = planRollback({
     environment,
     pair,
@@ -267,13 +267,17 @@ async function announceSkip(
 async function answerStillInAlarm(context: RunContext, view: EnvironmentView, alarm: AlarmFacts | undefined, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
   const environment = context.environment.name;
   const active = view.pair.activeDeployment;
-  const inAlarmSince = [context.alarmInAlarmSince, alarm?.inAlarmSince].filter((time): time is string => time !== undefined).sort()[0];
-  const input = { environment, pair: view.pair, recentRollbacks: [], runId: context.runId, policy: deps.config.policy, now: deps.clock.now(), mode: context.mode, alarmFiredAt: context.alarmFiredAt };
-  const predates = active && inAlarmSince ? judgeAttribution(input, active, { inAlarmSince, windowMs: Infinity }) : undefined;
+  const inAlarmSince = earliestInAlarm(context, alarm);
+  const predates = active && inAlarmSince ? judgeAttribution({ environment, pair: view.pair, now: deps.clock.now(), alarmFiredAt: context.alarmFiredAt }, active, { inAlarmSince, windowMs: Infinity }) : undefined;
   if (predates?.decision === 'skip') return announceSkip(predates, context, active, deps, elapsed);
   const reason = notATransition(context.alarmName ?? '?');
   deps.logger.info('event ignored', { reason });
   return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
+}
+
+/** Since when the alarm has been in ALARM: the earlier of what its event says and what CloudWatch says. */
+function earliestInAlarm(context: RunContext, alarm: AlarmFacts | undefined): string | undefined {
+  return [context.alarmInAlarmSince, alarm?.inAlarmSince].filter((time): time is string => time !== undefined).sort()[0];
 }
 
 /** The alarm that fired, as CloudWatch has it now; a failed read is no reason to hold a rollback back. */
