@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, UnknownEnvironmentError } from '../shared/config';
-import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError } from '../shared/history/history-errors';
+import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError, InvalidWriteError } from '../shared/history/history-errors';
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
@@ -186,6 +186,7 @@ function describeFailure(error: unknown): { code: number; message: string } {
     error instanceof ConfigError ||
     error instanceof UnknownEnvironmentError ||
     error instanceof InvalidCursorError ||
+    error instanceof InvalidWriteError ||
     error instanceof DeploymentConflictError
   ) {
     return { code: EXIT.rejected, message: error.message };

@@ -48,11 +48,39 @@ export async function invokeOrchestrator(functionName: string, payload: Record<s
       new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
     );
     const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
-    if (response.FunctionError) throw new OrchestratorInvocationError(`orchestrator ${functionName} failed (${response.FunctionError}): ${text}`);
-    const result = JSON.parse(text) as RollbackRunResult;
+    if (response.FunctionError) throw new OrchestratorInvocationError(`orchestrator ${functionName} failed (${response.FunctionError}): ${text.slice(0, 300)}`);
+    let result: RollbackRunResult;
+    try {
+      result = JSON.parse(text) as RollbackRunResult;
+    } catch {
+      throw new OrchestratorInvocationError(`orchestrator ${functionName} answered with something that is not JSON: ${text.slice(0, 300)}`);
+    }
     if (typeof result?.outcome !== 'string') throw new OrchestratorInvocationError(`orchestrator ${functionName} returned an unexpected answer: ${text.slice(0, 300)}`);
     return result;
   } finally {
     lambda.destroy();
   }
+}
+
+/** How often a request found in flight under another invocation is asked again, and for how long at most (the orchestrator's 15 minutes and a margin). */
+export const IN_FLIGHT_POLL_MS = 5_000;
+const IN_FLIGHT_DEADLINE_MS = 17 * 60_000;
+
+/**
+ * Invokes the orchestrator, and while the answer says this very request is being driven by another
+ * invocation (the SDK sent it twice after a dropped connection), asks again with the same request
+ * id until it answers with its outcome: a person hears how their rollback ended, never `duplicate`.
+ */
+export async function invokeUntilAnswered(
+  invoke: () => Promise<RollbackRunResult>,
+  options: { intervalMs?: number; deadlineMs?: number; onWaiting?: (result: RollbackRunResult) => void } = {},
+): Promise<RollbackRunResult> {
+  const deadline = Date.now() + (options.deadlineMs ?? IN_FLIGHT_DEADLINE_MS);
+  let result = await invoke();
+  while (result.inFlight && Date.now() < deadline) {
+    options.onWaiting?.(result);
+    await new Promise((resume) => setTimeout(resume, options.intervalMs ?? IN_FLIGHT_POLL_MS));
+    result = await invoke();
+  }
+  return result;
 }

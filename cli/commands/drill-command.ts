@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { findEnvironment } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
-import { invokeOrchestrator, resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { invokeOrchestrator, invokeUntilAnswered, resolveOrchestrator } from '../aws/orchestrator-invoker';
 import { followRun } from '../aws/remote-run';
 import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
@@ -29,8 +29,24 @@ export interface DrillOptions extends AwsTargetOptions {
 }
 
 /** Who is asking: --by, else the login name, so history says who drilled or rolled back. */
+/**
+ * Who is acting: `--by`, else `$ROLLBACK_REQUESTED_BY` (an empty one is unset, as shells mean it),
+ * else the login. A `--by` that names nobody (blank, control characters, longer than 200) is refused.
+ */
 export function requester(options: { by?: string }, env: NodeJS.ProcessEnv): string {
-  return options.by ?? env.ROLLBACK_REQUESTED_BY ?? `${userInfo().username}@rollbackctl`;
+  if (options.by !== undefined) {
+    const by = options.by.trim();
+    if (!isPrintableName(by)) throw new UsageError(`invalid --by "${options.by}": name who is acting (1 to 200 printable characters)`);
+    return by;
+  }
+  const fromEnvironment = env.ROLLBACK_REQUESTED_BY?.trim();
+  if (fromEnvironment && isPrintableName(fromEnvironment)) return fromEnvironment;
+  return `${userInfo().username}@rollbackctl`;
+}
+
+/** 1 to 200 characters, none a control or formatting character (they would drive a terminal or hide text). Pure. */
+function isPrintableName(text: string): boolean {
+  return text.length >= 1 && text.length <= 200 && !/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.test(text);
 }
 
 export function defaultStackName(application: string): string {
@@ -53,7 +69,13 @@ export async function runRemotely(
   context: CliContext,
   call: { functionName: string; payload: Record<string, unknown> & { requestId: string }; deploymentId?: string; json?: boolean },
 ): Promise<RollbackRunResult> {
-  const invocation = invokeOrchestrator(call.functionName, call.payload, context.options.region);
+  let toldWaiting = false;
+  const invocation = invokeUntilAnswered(() => invokeOrchestrator(call.functionName, call.payload, context.options.region), {
+    onWaiting: (result) => {
+      if (!toldWaiting && !call.json) context.io.err(`rollbackctl: request ${call.payload.requestId} is running under another invocation (it was delivered twice): following it — ${result.reason ?? ''}`);
+      toldWaiting = true;
+    },
+  });
   if (call.json) {
     const result = await invocation;
     // One shape per command: a drill prints { schemaVersion, runs } (local scenarios may have several runs).

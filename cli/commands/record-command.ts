@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Option } from 'commander';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
@@ -8,7 +8,7 @@ import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { describeCoverageGap, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { EXIT, parseChoice, UsageError } from '../cli-errors';
 import { resolveOrchestrator } from '../aws/orchestrator-invoker';
-import { defaultStackName, requester, runRemotely } from './drill-command';
+import { defaultStackName, exitCodeFor, requester, runRemotely } from './drill-command';
 import type { CliContext } from '../cli-context';
 
 export interface RecordOptions {
@@ -191,11 +191,25 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   return EXIT.ok;
 }
 
+/**
+ * The request id of a deployment's failed-deploy rollback: stable (a retried CI step continues the
+ * same run) and within what the orchestrator accepts (letters, digits and `. _ : -`, at most 100),
+ * whatever the deployment id holds: other characters become `-`, and a long or changed id keeps a
+ * short hash of the original so two ids never share one. Pure.
+ */
+export function deployFailureRequestId(deploymentId: string): string {
+  const prefix = 'deploy-failed-';
+  const safe = deploymentId.replace(/[^\w.:-]/g, '-');
+  if (safe === deploymentId && prefix.length + safe.length <= 100) return `${prefix}${safe}`;
+  const hash = createHash('sha256').update(deploymentId).digest('hex').slice(0, 12);
+  return `${prefix}${safe.slice(0, 100 - prefix.length - hash.length - 1)}-${hash}`;
+}
+
 /** The failed deploy just recorded moved traffic: the deployed orchestrator rolls it back (same claim, guards, validation). */
 async function askForRollback(context: CliContext, options: RecordOptions, application: string, deployment: DeploymentRecord): Promise<number> {
   const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
   if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}; asking ${functionName} to roll it back…`);
-  const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: `deploy-failed-${deployment.deploymentId}` };
+  const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: deployFailureRequestId(deployment.deploymentId) };
   const result = await runRemotely(context, { functionName, payload: request, deploymentId: deployment.deploymentId, json: options.json });
-  return result.outcome === 'rollback_failed' || result.outcome === 'handed_over' ? EXIT.failed : EXIT.ok;
+  return exitCodeFor(result.outcome);
 }

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DeploymentRecord } from './deployment-record';
 import { EnvironmentHeadTable, type HeadUpdate } from './dynamo-environment-head';
-import { CONTROL_EVENTS_KEPT, pauseInForce, type ControlEvent, type EnvironmentControl, type EnvironmentControls } from './environment-controls';
+import { CONTROL_EVENTS_KEPT, controlWriteSchema, pauseInForce, type ControlEvent, type EnvironmentControl, type EnvironmentControls } from './environment-controls';
+import { InvalidWriteError } from './history-errors';
 import { entryAttribute, rollbackEntryOf, type EnvironmentHead, type RollbackEntry } from './environment-head';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { LiveChange, LiveState } from './live-state';
@@ -12,6 +13,13 @@ const WRITE_ATTEMPTS = 10;
 
 /** Ledger entries written per update when the ledger is filled: keeps each expression far below DynamoDB's 4 KB. */
 const FILL_CHUNK = 40;
+
+/** A pause or resume as it may be written: who and why checked strictly, trimmed; a problem names the field. */
+function checkedControl(input: { environment: string; by: string; reason?: string }): { by: string; reason?: string } {
+  const parsed = controlWriteSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidWriteError(`cannot write a control of ${input.environment}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return { by: parsed.data.by, ...(parsed.data.reason !== undefined ? { reason: parsed.data.reason } : {}) };
+}
 
 /**
  * The environment's head (`control#<environment>`, see environment-head.ts). Pauses are written
@@ -36,14 +44,17 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
     return (await this.#read(environment)).head;
   }
 
-  async pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl> {
+  async pause(raw: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl> {
+    const input = { ...raw, ...checkedControl(raw) } as typeof raw;
+    if (input.until.getTime() <= this.#table.clock.now().getTime()) throw new InvalidWriteError(`a pause of ${input.environment} must last until a time to come, not ${input.until.toISOString()}`);
     return this.#update(input.environment, (now) => {
       const pause = { by: input.by, reason: input.reason, at: now, until: input.until.toISOString() };
       return { pause, event: { action: 'pause', by: input.by, reason: input.reason, at: now, until: pause.until } };
     });
   }
 
-  async resume(input: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }> {
+  async resume(raw: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }> {
+    const input = { ...raw, ...checkedControl(raw) };
     let wasPaused = false;
     const control = await this.#update(input.environment, (now, current) => {
       wasPaused = pauseInForce(current, new Date(now)) !== undefined;

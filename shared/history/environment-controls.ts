@@ -21,6 +21,22 @@ export const controlEventSchema = z.object({
 });
 export type ControlEvent = z.infer<typeof controlEventSchema>;
 
+/** A name of who acts, as written to a control: 1 to 200 printable characters (no control or formatting characters). */
+const actorName = z
+  .string()
+  .trim()
+  .min(1, 'must name who is acting')
+  .max(200)
+  .refine((text) => !/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.test(text), 'must hold no control or formatting characters');
+
+/** What a pause or resume may write, checked strictly before anything is written (reads stay tolerant). */
+export const controlWriteSchema = z.object({
+  environment: z.string().min(1),
+  by: actorName,
+  reason: z.string().trim().min(3, 'must say why (at least 3 characters)').max(1_000).optional(),
+  until: z.date().optional(),
+});
+
 /** An environment's runtime controls: the pause in force (if any) and the newest pauses and resumes. */
 export interface EnvironmentControl {
   environment: string;

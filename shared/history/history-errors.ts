@@ -33,6 +33,9 @@ export class DeploymentConflictError extends HistoryError {
   }
 }
 
+/** What a caller asked to write is not well formed (a blank name, a reason too short): nothing was written. */
+export class InvalidWriteError extends HistoryError {}
+
 export class InvalidCursorError extends HistoryError {
   constructor(reason: string) {
     super(`invalid cursor: ${reason} (pass the cursor exactly as the previous page returned it)`);

@@ -32,7 +32,8 @@ export type RollbackPlan =
   | { decision: 'resume'; deployment: DeploymentRecord }
   /** This very run (a retry of the same event or request) already finished: its outcome is the answer. */
   | { decision: 'answer'; deployment: DeploymentRecord }
-  | { decision: 'duplicate'; reason: string; deploymentId: string }
+  /** `isThisRun`: this very event or request, driven by another invocation now (a copy delivered twice): its outcome comes later. */
+  | { decision: 'duplicate'; reason: string; deploymentId: string; isThisRun?: boolean }
   | { decision: 'skip'; skip: SkipReason; reason: string; severity: NotificationSeverity; deploymentId?: string; until?: string }
   | { decision: 'reject'; reason: string };
 
@@ -277,7 +278,7 @@ export function planForRunOn(record: DeploymentRecord, runId: string, now: Date)
   }
   if (rollback.leaseExpiresAt > now.toISOString()) {
     const by = isOwn ? `invocation ${rollback.holder ?? '?'}` : `run ${rollback.runId}`;
-    return { decision: 'duplicate', deploymentId: record.deploymentId, reason: `${by} is already rolling back ${record.deploymentId} (lease until ${rollback.leaseExpiresAt})` };
+    return { decision: 'duplicate', deploymentId: record.deploymentId, reason: `${by} is already rolling back ${record.deploymentId} (lease until ${rollback.leaseExpiresAt})`, ...(isOwn ? { isThisRun: true } : {}) };
   }
   return { decision: 'resume', deployment: record };
 }

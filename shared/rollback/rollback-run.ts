@@ -294,10 +294,14 @@ export class RollbackRun {
       reason: action.reason,
       deploymentIds,
     });
-    await this.#write(step, async (journal) => {
-      const completed = await runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
-      this.#records.set(this.ref.deploymentId, completed);
-    });
+    await this.#write(
+      step,
+      async (journal) => {
+        const completed = await runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
+        this.#records.set(this.ref.deploymentId, completed);
+      },
+      { isTheWrite: true },
+    );
     this.deps.logger.info('rollback complete', { deploymentId: this.ref.deploymentId, outcome: action.outcome, rollbackLevel: action.level });
     return undefined;
   }
@@ -380,20 +384,28 @@ export class RollbackRun {
     return notification;
   }
 
-  /** Appends a step (bounded), tells the listener, and writes the journal (by default as a plain journal write). */
-  async #write(step: JournalStep | undefined, write: (journal: Journal) => Promise<unknown> = (journal) => this.deps.history.runs.writeJournal(this.ref, journal)): Promise<void> {
-    // The journal reflects what happened even if writing it fails: a handover then writes it whole.
+  /**
+   * Appends a step (bounded), tells the listener, and writes the journal (by default as a plain
+   * journal write). A step that records something done (a restore) stays in the journal even if
+   * writing it fails: a handover then writes it whole. A step that *is* its write (`complete`: the
+   * status change) is kept only once written, so a resumed run makes the change instead of reading
+   * that it was made.
+   */
+  async #write(step: JournalStep | undefined, write: (journal: Journal) => Promise<unknown> = (journal) => this.deps.history.runs.writeJournal(this.ref, journal), options: { isTheWrite?: boolean } = {}): Promise<void> {
+    const before = this.#journal;
     if (step) {
       const bounded = boundTimeline([...this.#journal.timeline, step], this.#journal.dropped);
       this.#journal = { timeline: bounded.timeline, dropped: bounded.dropped };
-      this.deps.onStep?.(step);
+      if (!options.isTheWrite) this.deps.onStep?.(step);
     }
     try {
       await write(this.#journal);
     } catch (error) {
+      if (options.isTheWrite) this.#journal = before;
       if (error instanceof ClaimLostError) throw error;
       throw new JournalWriteError(error);
     }
+    if (step && options.isTheWrite) this.deps.onStep?.(step);
   }
 
   #step<Name extends JournalStep['step']>(name: Name, outcome: JournalStep['outcome'], started: Date, detail: string, facts: StepOf<Name>['facts']): StepOf<Name> {

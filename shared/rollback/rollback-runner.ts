@@ -89,7 +89,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     case 'reject':
       return { ...base, outcome: 'rejected', reason: plan.reason, durationMs: elapsed() };
     case 'duplicate':
-      return { ...base, outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId, durationMs: elapsed() };
+      return { ...base, outcome: 'duplicate', reason: plan.reason, deploymentId: plan.deploymentId, ...(plan.isThisRun ? { inFlight: true } : {}), durationMs: elapsed() };
     case 'answer':
       return answerFromRecord(plan.deployment, elapsed);
     case 'skip':
@@ -221,7 +221,7 @@ async function claimAndDrive(
     case 'resume':
       return resumeRun(record, invocationId, deps, elapsed);
     case 'duplicate':
-      return { outcome: 'duplicate', reason: next.reason, deploymentId: next.deploymentId, environment: context.environment.name, drill: isDrill, timeline: [], durationMs: elapsed() };
+      return { outcome: 'duplicate', reason: next.reason, deploymentId: next.deploymentId, environment: context.environment.name, drill: isDrill, runId: context.runId, ...(next.isThisRun ? { inFlight: true } : {}), timeline: [], durationMs: elapsed() };
     default:
       throw new Error(`unexpected plan after a lost claim: ${next.decision}`);
   }

@@ -50,6 +50,8 @@ export interface RollbackRunResult {
   notification?: { type: string; severity: string; delivery: NotificationDelivery };
   /** The reconciler: what each run it resumed came to. */
   runs?: RollbackRunResult[];
+  /** A duplicate that is this very request, driven by another invocation now: ask again later (same request id) for its outcome. */
+  inFlight?: boolean;
 }
 
 export type ResolvedRequest = { ok: true; context: RunContext } | { ok: false; outcome: 'ignored' | 'rejected'; reason: string };

@@ -147,6 +147,11 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
   let crashAfter: string | undefined;
   let isJournalBroken = false;
   let isLedgerBroken = false;
+  /** Port methods whose next call fails once (throttled past the SDK's retries), by name. */
+  const failingOnce = new Set<string>();
+  const failOnceIfAsked = (name: string) => {
+    if (failingOnce.delete(name)) throw throttled();
+  };
   /** Every DynamoDB call the ports make ("Query", "GetItem"…), in the order they were sent. */
   const dynamoDbCalls: string[] = [];
   history.client.middlewareStack.add(
@@ -187,6 +192,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
       }
     },
     (name) => {
+      failOnceIfAsked(name);
       if (isJournalBroken && JOURNAL_WRITES.has(name)) throw throttled();
     },
   );
@@ -200,6 +206,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
       runs,
       notices: guarded(history.notices),
       controls: guarded(history.controls, undefined, (name) => {
+        failOnceIfAsked(name);
         if (isLedgerBroken && LEDGER_WRITES.has(name)) throw throttled();
       }),
     },
@@ -279,6 +286,10 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     /** Writes to the environments' rollback ledgers fail (throttling that outlasts the SDK's retries) until repaired. */
     breakLedger: (isBroken = true) => {
       isLedgerBroken = isBroken;
+    },
+    /** The next call of this run-store or head method (`complete`, `noteRollback`…) fails once, throttled past the SDK's retries. */
+    failOnce: (method: string) => {
+      failingOnce.add(method);
     },
     /** Someone (a CI job, a person in the console) points these aliases at these versions. */
     moveAliases: (versions: Record<string, string>) => {

@@ -15,6 +15,7 @@ import { forTerminal } from '../../cli/terminal-safe';
 import { findEnvironment, loadConfig } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
+import { deployFailureRequestSchema } from '../../shared/events/rollback-request';
 import { createTestHistory, JVM_STARTS_TIMEOUT_MS, localClientConfig } from '../helpers/history-table';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
@@ -332,6 +333,22 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('rollbackctl: ci-9 is recorded succeeded, not failed (it was already; nothing changed): no rollback asked for. To roll it back anyway: rollbackctl rollback --env production --reason "…"');
     expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it.each(['gitlab/77', 'ci@77', `build-${'x'.repeat(90)}`])('record --status failed --id %s --rollback sends a request id the orchestrator accepts, and exits 2 when it is rejected', async (id) => {
+    const { tableName } = await createTestHistory();
+    const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1'];
+    const rejected: RollbackRunResult = { outcome: 'rejected', reason: 'deploy failure request: environment: must name the environment', drill: false, timeline: [], durationMs: 3 };
+
+    const accepted = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--function', 'rc-orchestrator']);
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(rejected)) as never });
+    const refused = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--function', 'rc-orchestrator']);
+
+    const requestId = invokedPayloads()[0]!.Payload.requestId as string;
+    expect(deployFailureRequestSchema.shape.requestId.safeParse(requestId).success).toBe(true);
+    expect(invokedPayloads()[1]!.Payload.requestId).toBe(requestId);
+    expect(accepted.exitCode).toBe(0);
+    expect(refused.exitCode).toBe(2);
   });
 
   it('record --status failed --rollback records the failed deploy, then asks the deployed orchestrator to roll it back', async () => {

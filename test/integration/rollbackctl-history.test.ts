@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { environmentStatus, renderStatus } from '../../cli/commands/status-command';
 import { findEnvironment, loadConfig } from '../../shared/config';
@@ -45,7 +46,8 @@ describe('rollbackctl pause and resume', () => {
   });
 
   it.each([
-    [['--for', '8d', '--reason', 'holiday'], 'invalid --for "8d": a pause lasts at most 7d'],
+    [['--for', '1h', '--reason', 'incident 42', '--by', ''], 'invalid --by "": name who is acting'],
+    [['--for', '1h', '--reason', 'incident 42', '--by', 'ana\u001b[2J'], 'invalid --by'],
     [['--for', 'soon', '--reason', 'incident 42'], 'invalid --for: invalid duration "soon"'],
     [['--for', '2h', '--reason', 'x'], '--reason must say why'],
   ])('refuses %j with exit 2, pausing nothing', async (args, message) => {
@@ -56,6 +58,33 @@ describe('rollbackctl pause and resume', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
     expect(await history.controls.read('production')).toEqual({ environment: 'production', events: [] });
+  });
+});
+
+describe('a head a bad write left behind', () => {
+  it('never stops status, gate, pause or resume: the bad fields are left out, a resume by nobody is refused', async () => {
+    const { cli, history } = await cliTarget();
+    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--id', 'p-140', ...productionPoints(42, 17, '1.4.0'));
+    await history.client.send(new UpdateCommand({
+      TableName: history.tableName,
+      Key: { deploymentId: 'control#production' },
+      UpdateExpression: 'SET pause = :pause, #bad = :entry',
+      ExpressionAttributeNames: { '#bad': 'rollback#bad' },
+      ExpressionAttributeValues: { ':pause': { by: '', reason: 'x', at: 'yesterday', until: 'tomorrow' }, ':entry': { runId: 'bad', startedAt: '2026-11-23T10:00:00+00:00' } },
+    }));
+
+    const results = [
+      await cli('status', '--env', 'production'),
+      await cli('gate', '--env', 'production'),
+      await cli('pause', '--env', 'production', '--for', '1h', '--reason', 'incident 43', '--by', 'ana'),
+      await cli('resume', '--env', 'production', '--by', 'ana'),
+    ];
+    const blank = await cli('resume', '--env', 'production', '--by', ' ');
+
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0, 0]);
+    expect(results[2]!.stdout).toMatch(/^paused automation in production until \S+ \(by ana: incident 43\)/);
+    expect(blank).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('invalid --by " ": name who is acting') });
+    expect((await history.controls.read('production')).events.map((event) => [event.action, event.by])).toEqual([['resume', 'ana'], ['pause', 'ana']]);
   });
 });
 
