@@ -14,9 +14,9 @@ export interface ReconcilerScheduleProps {
 export const RECONCILE_INPUT = { action: 'reconcile' } as const;
 
 /**
- * Every few minutes the orchestrator looks for runs left unfinished — a run that handed over, or
- * one whose invocation died — and resumes them or, past their attempts, escalates them. A missed
- * tick is not retried: the next one comes minutes later and reads the same index.
+ * Every minute the orchestrator looks for runs left unfinished — a run that handed over, or one
+ * whose invocation died — and resumes them or, past their attempts, escalates them. A missed tick
+ * is not retried: the next one comes a minute later and reads the same index.
  */
 export class ReconcilerSchedule extends Construct {
   public readonly rule: Rule;
@@ -25,7 +25,8 @@ export class ReconcilerSchedule extends Construct {
     super(scope, id);
     this.rule = new Rule(this, 'Rule', {
       description: 'Resumes or escalates rollback runs whose lease expired before they finished',
-      schedule: Schedule.rate(props.every ?? Duration.minutes(2)),
+      // Every minute: with a minute's lease renewed while a run lives, a dead run is resumed within two.
+      schedule: Schedule.rate(props.every ?? Duration.minutes(1)),
     });
     this.rule.addTarget(new LambdaFunction(props.orchestrator, { event: RuleTargetInput.fromObject(RECONCILE_INPUT), retryAttempts: 0 }));
   }

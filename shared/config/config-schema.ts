@@ -115,11 +115,12 @@ const policySchema = z.strictObject({
   /** Automatic rollbacks per environment per rolling hour; beyond it automation stops and escalates. */
   maxRollbacksPerHour: z.number().int().min(1).max(60).default(3),
   /**
-   * How long a run's claim holds before another invocation may resume it. At least the orchestrator's
-   * 15 minutes: a shorter lease would let a second invocation drive a run still working. A run that
-   * hands over releases it at once; only one that died keeps it until it expires.
+   * How long a run's claim holds without being renewed. A run renews it while it is alive (a
+   * heartbeat every third of it, also while it waits on the validator), so it only runs out when the
+   * invocation died: a retry or the reconciler (every minute) then resumes the run within this plus a
+   * minute. A run that hands over releases it at once.
    */
-  leaseSeconds: z.number().int().min(900, 'must be at least 900 (the orchestrator may run 15 minutes)').max(3_600).default(900),
+  leaseSeconds: z.number().int().min(30, 'must be at least 30 (a heartbeat renews it every third of it)').max(900).default(60),
   /**
    * How many times one run is attempted (the first invocation, then resumes by retries and the
    * reconciler) before it is completed as rollback_failed and escalated: a dependency that stays

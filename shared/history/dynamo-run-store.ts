@@ -56,6 +56,7 @@ export class DynamoRunStore implements RunStore {
       previousStatus: observed.status as RollbackDetails['previousStatus'],
       trigger: input.trigger,
       startedAt: now.toISOString(),
+      attempts: 1,
       ...(input.partOf ? { partOf: input.partOf } : {}),
       ...(previous
         ? { previousRun: { runId: previous.runId, outcome: observed.status, level: previous.level, reason: previous.reason, finishedAt: previous.finishedAt } }
@@ -97,7 +98,8 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.#table.tableName,
           Key: { deploymentId: observed.deploymentId },
-          UpdateExpression: 'SET #rollback.holder = :holder, #rollback.leaseExpiresAt = :lease, updatedAt = :now',
+          // Counted by the takeover itself: an attempt whose journal never gets written still counts.
+          UpdateExpression: 'SET #rollback.holder = :holder, #rollback.leaseExpiresAt = :lease, updatedAt = :now, #rollback.attempts = if_not_exists(#rollback.attempts, :one) + :one',
           ConditionExpression: '#rollback.runId = :runId AND #rollback.leaseExpiresAt <= :now',
           ExpressionAttributeNames: { '#rollback': 'rollback' },
           ExpressionAttributeValues: {
@@ -105,6 +107,7 @@ export class DynamoRunStore implements RunStore {
             ':lease': new Date(now.getTime() + input.leaseSeconds * 1_000).toISOString(),
             ':now': now.toISOString(),
             ':runId': observed.rollback.runId,
+            ':one': 1,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -215,6 +218,55 @@ export class DynamoRunStore implements RunStore {
 
   async handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void> {
     await this.#updateHeld(ref, journal, { sets: ['#rollback.leaseExpiresAt = :resumeAfter'], values: { ':resumeAfter': resumeAfter.toISOString() } });
+  }
+
+  async renewLease(ref: RunRef, leaseSeconds: number): Promise<void> {
+    const now = this.#table.clock.now();
+    try {
+      await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: ref.deploymentId },
+          UpdateExpression: 'SET #rollback.leaseExpiresAt = :lease',
+          // Never renews a lease the run handed over (set to now) or let go of, nor another holder's.
+          ConditionExpression: '#rollback.runId = :runId AND #rollback.holder = :holder AND #rollback.leaseExpiresAt > :now',
+          ExpressionAttributeNames: { '#rollback': 'rollback' },
+          ExpressionAttributeValues: { ':lease': new Date(now.getTime() + leaseSeconds * 1_000).toISOString(), ':runId': ref.runId, ':holder': ref.invocationId, ':now': now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ClaimLostError(ref.deploymentId, ref.runId, undefined);
+      throw this.#table.translate(error);
+    }
+  }
+
+  async abandon(ref: RunRef, reason: string): Promise<void> {
+    const now = this.#table.clock.now().toISOString();
+    const base = { TableName: this.#table.tableName, Key: { deploymentId: ref.deploymentId }, ExpressionAttributeNames: NAMES };
+    const held = '#rollback.runId = :runId AND #rollback.holder = :holder';
+    const ours = { ':runId': ref.runId, ':holder': ref.invocationId };
+    try {
+      // Still rolling back: it ends rollback_failed, with why, and lets go — no journal in this write.
+      await this.#table.client.send(
+        new UpdateCommand({
+          ...base,
+          UpdateExpression: 'SET #status = :failed, updatedAt = :now, #rollback.finishedAt = :now, #rollback.reason = :reason REMOVE #rollback.leaseExpiresAt, #rollback.holder',
+          ConditionExpression: `${held} AND #status = :rollingBack`,
+          ExpressionAttributeValues: { ...ours, ':failed': 'rollback_failed', ':rollingBack': 'rolling_back', ':now': now, ':reason': reason },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
+    }
+    try {
+      // Already ended (its completion was written, its announcement was not): it only lets go.
+      await this.#table.client.send(
+        new UpdateCommand({ ...base, ExpressionAttributeNames: { '#rollback': 'rollback' }, UpdateExpression: 'REMOVE #rollback.leaseExpiresAt, #rollback.holder', ConditionExpression: held, ExpressionAttributeValues: ours }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
+    }
   }
 
   async release(ref: RunRef, journal: Journal): Promise<void> {

@@ -87,6 +87,13 @@ export interface RunStore {
   completeJoined(input: JoinedCompletion): Promise<DeploymentRecord>;
   /** Stops driving: the lease runs out at `resumeAfter`, when the reconciler (or a retry) may resume the run. */
   handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void>;
+  /** The run is alive: its lease runs `leaseSeconds` from now. Throws ClaimLostError when this invocation no longer drives it. */
+  renewLease(ref: RunRef, leaseSeconds: number): Promise<void>;
+  /**
+   * The run gave up and its journal cannot be written (too large, refused): end its record
+   * `rollback_failed` with the reason, without the journal, and let go. A no-op when it was already ended.
+   */
+  abandon(ref: RunRef, reason: string): Promise<void>;
   /** The run is over and announced: the lease is removed. */
   release(ref: RunRef, journal: Journal): Promise<void>;
   /** Records of a rollbacks-index partition with an unfinished run (a lease present), claimed at or after `since`. */

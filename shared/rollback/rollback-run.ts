@@ -54,6 +54,8 @@ export class RollbackRun {
   #journal: Journal;
   readonly #records = new Map<string, DeploymentRecord>();
   readonly #leaseExpiresAt?: string;
+  /** How many invocations took the run on, as its record counts them (every attempt, journaled or not). */
+  readonly #attempts: number;
   /** The "rolling back now" announcement, in flight alongside the restore; every later one waits for it, so people hear them in order. */
   #started: Promise<unknown> = Promise.resolve();
 
@@ -66,11 +68,12 @@ export class RollbackRun {
   ) {
     this.#journal = { timeline: journalRecord.timeline ?? [], dropped: journalRecord.timelineDropped ?? 0 };
     this.#leaseExpiresAt = journalRecord.rollback?.leaseExpiresAt;
+    this.#attempts = journalRecord.rollback?.attempts ?? 1;
     for (const record of [journalRecord, ...alreadyRead]) this.#records.set(record.deploymentId, record);
   }
 
   get #state(): RunState {
-    return runStateFrom(this.#journal.timeline, this.ref.runId);
+    return runStateFrom(this.#journal.timeline, this.ref.runId, this.#attempts);
   }
 
   /** Runs the state machine from wherever the journal says it is, after journaling that this invocation took it over. */
@@ -100,7 +103,9 @@ export class RollbackRun {
     }
   }
 
+  /** Runs the work while a heartbeat renews the lease; whatever stops it ends in an answer, never a throw. */
   async #guarded(work: () => Promise<RollbackRunResult>): Promise<RollbackRunResult> {
+    const heartbeat = this.#startHeartbeat();
     try {
       return await work();
     } catch (error) {
@@ -110,8 +115,75 @@ export class RollbackRun {
       }
       const why = error instanceof JournalWriteError ? error.message : `interrupted by an unexpected error: ${errorLine(error)}`;
       this.deps.logger.error('run interrupted', { runId: this.ref.runId, error: (error as Error).message });
+      // Past its attempts, a run whose journal cannot be written ends without it, rather than hold the environment.
+      if (this.#state.attempt > this.deps.config.policy.maxRunAttempts) return this.#abandon(why);
       return this.#handOver('interrupted', why);
+    } finally {
+      heartbeat.stop();
     }
+  }
+
+  /**
+   * While the run is alive its lease is renewed every third of its length — also while it waits on
+   * the validator — so only a dead invocation lets it run out: a retry or the reconciler then resumes
+   * the run within the lease and a reconciler period. Losing the claim stops the renewals; the next
+   * write says so to the run.
+   */
+  #startHeartbeat(): { stop(): void } {
+    const leaseSeconds = this.deps.config.policy.leaseSeconds;
+    let stopped = false;
+    const timer = setInterval(() => {
+      if (stopped) return;
+      this.deps.history.runs.renewLease(this.ref, leaseSeconds).catch((error: Error) => {
+        if (error instanceof ClaimLostError) stopped = true;
+        else this.deps.logger.warn('could not renew the run’s lease; the next renewal tries again', { runId: this.ref.runId, error: error.message });
+      });
+    }, (leaseSeconds * 1_000) / 3);
+    timer.unref?.();
+    return {
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
+  }
+
+  /** Lets go of an announced run whose journal could not be written: its finished entry on the ledger, then its lease removed without the journal. */
+  async #letGoUnjournaled(state: RunState): Promise<void> {
+    try {
+      if (state.claim.mode !== 'drill') await this.deps.history.controls.noteRollback(await this.#record(this.ref.deploymentId));
+      await this.deps.history.runs.abandon(this.ref, state.completion?.facts.reason ?? 'announced; its journal could not be written');
+    } catch (error) {
+      this.deps.logger.error('could not let go of the announced run; its lease runs out and it is resumed', { runId: this.ref.runId, error: (error as Error).message });
+    }
+  }
+
+  /**
+   * Out of attempts and unable to write the journal (too large, refused): the record ends
+   * `rollback_failed` without it and the environment is let go of; people are told once — at the
+   * first attempt past the limit — unless the outcome was already announced.
+   */
+  async #abandon(why: string): Promise<RollbackRunResult> {
+    const state = this.#state;
+    const reason = state.completion?.facts.reason ?? `gave up after ${this.deps.config.policy.maxRunAttempts} attempts: ${why}`;
+    try {
+      if (state.claim.mode !== 'drill') {
+        // On the ledger first, finished: the cooldown and the hourly limit count it once it let go.
+        const record = await this.#record(this.ref.deploymentId);
+        await this.deps.history.controls.noteRollback({ ...record, rollback: { ...record.rollback!, finishedAt: this.deps.clock.now().toISOString() } }).catch(() => undefined);
+      }
+      await this.deps.history.runs.abandon(this.ref, reason);
+    } catch (error) {
+      this.deps.logger.error('could not end the run; it is tried again when its lease runs out', { runId: this.ref.runId, error: (error as Error).message });
+    }
+    this.deps.logger.error('run abandoned without its journal', { deploymentId: this.ref.deploymentId, runId: this.ref.runId, reason });
+    const outcome = state.completion?.facts.outcome ?? 'rollback_failed';
+    const result = this.#result({ outcome, level: state.completion?.facts.level ?? (state.fullScope ? 'full' : state.claim.mode === 'manual' ? 'manual' : 'stage'), reason });
+    const isFirstPastLimit = state.attempt === this.deps.config.policy.maxRunAttempts + 1;
+    if (!isFirstPastLimit || state.notifications.length > 0) return result;
+    const notification = this.#notificationFor({ ...result, outcome: 'rollback_failed' });
+    const delivery = await this.#deliver(notification);
+    return { ...result, notification: { type: notification.type, severity: notification.severity, delivery } };
   }
 
   async #drive(): Promise<RollbackRunResult> {
@@ -326,8 +398,9 @@ export class RollbackRun {
     try {
       await this.#write(step, (journal) => (delivery === 'failed' ? runs.handOver(this.ref, this.deps.clock.now(), journal) : this.#release(journal)));
     } catch (error) {
-      // Already announced: a second announcement on resume is better than a handover notice now.
       this.deps.logger.warn('could not journal the announcement', { deploymentId: this.ref.deploymentId, error: (error as Error).message });
+      // Announced: let go without the journal (on the ledger first), or a resume would announce it again each lease.
+      if (delivery !== 'failed' && !(error instanceof ClaimLostError)) await this.#letGoUnjournaled(state);
     }
     return { ...this.#outcome(this.#state), notification: { type: notification.type, severity: notification.severity, delivery } };
   }
@@ -356,7 +429,8 @@ export class RollbackRun {
    */
   async #handOver(cause: HandoverCause, detail: string): Promise<RollbackRunResult> {
     const now = this.deps.clock.now();
-    const isFirst = this.#state.handovers.length === 0;
+    // Told once per run: an attempt whose handover never reached the journal still counts on the record.
+    const isFirst = this.#state.handovers.length === 0 && this.#state.attempt === 1;
     let next = 'the reconciler resumes it within minutes';
     try {
       await this.#write(this.#step('handover', 'warning', now, detail, { cause, resumeAfter: now.toISOString() }), (journal) => this.deps.history.runs.handOver(this.ref, now, journal));

@@ -39,15 +39,19 @@ function all<Name extends JournalStep['step']>(steps: readonly JournalStep[], na
   return steps.filter((step): step is StepOf<Name> => step.step === name);
 }
 
-/** Folds one run's steps (other runs on the same record are ignored) into its state. Pure. */
-export function runStateFrom(timeline: readonly JournalStep[], runId: string): RunState {
+/**
+ * Folds one run's steps (other runs on the same record are ignored) into its state. `attempts` is
+ * the count the record keeps (the takeover writes count it): an attempt whose resume step was never
+ * journaled still counts. Pure.
+ */
+export function runStateFrom(timeline: readonly JournalStep[], runId: string, attempts = 0): RunState {
   const steps = stepsOfRun(timeline, runId);
   const claim = latest(steps, 'claim');
   if (!claim) throw new JournalError(`the journal holds no claim for run ${runId}`);
   return {
     runId,
     claim: claim.facts,
-    attempt: 1 + all(steps, 'resume').length,
+    attempt: Math.max(1 + all(steps, 'resume').length, attempts),
     stageRestore: latest(steps, 'stage-rollback'),
     stageValidation: latest(steps, 'stage-validation'),
     fullScope: latest(steps, 'full-scope'),

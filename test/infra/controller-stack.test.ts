@@ -66,8 +66,8 @@ describe('the controller stack', () => {
     });
   });
 
-  it('runs the reconciler every two minutes with its own input, not retried (the next tick reads the same index)', () => {
-    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(2 minutes)' } }));
+  it('runs the reconciler every minute with its own input, not retried (the next tick reads the same index)', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }));
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties.Targets).toEqual([
       expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^Orchestrator/), 'Arn'] }, Input: '{"action":"reconcile"}', RetryPolicy: { MaximumRetryAttempts: 0 } }),

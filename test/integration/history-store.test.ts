@@ -345,6 +345,7 @@ describe('completing a run and its journal', () => {
       previousStatus: 'succeeded',
       trigger: alarmTrigger,
       startedAt: '2026-11-01T12:02:00.000Z',
+      attempts: 1,
       finishedAt: '2026-11-01T12:02:42.000Z',
       level: 'stage',
       reason: 'alarm demo-shop-prod-5xx',

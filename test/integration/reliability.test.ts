@@ -43,13 +43,18 @@ describe('never twice inside the cooldown', () => {
     harness.crashAfterJournaling('complete');
     await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
     const restoresBefore = harness.aliasUpdates().length;
-    harness.clock.advance(60_000);
+    harness.clock.advance(30_000);
+    const meanwhile = await harness.run(alarmNow(harness, 'inside-the-lease'));
+    harness.clock.advance(30_000);
 
     const second = await harness.run(alarmNow(harness, 'a-minute-later'));
 
-    expect(second.outcome).toBe('duplicate');
+    expect(meanwhile.outcome).toBe('duplicate');
+    // Its lease ran out with the dead container: the second alarm finishes the first run (announces it), never starts another.
+    expect(second).toMatchObject({ outcome: 'rolled_back', runId: '0f4b7c1e-1a2b-4c3d-9e8f-prod00000001', deploymentId: 'prod-140' });
     expect(harness.aliasUpdates()).toHaveLength(restoresBefore);
-    expect((await harness.history.controls.readHead('production'))?.rollbacks).toEqual([]);
+    expect(await harness.record('prod-130')).toMatchObject({ status: 'succeeded' });
+    expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_result']);
   });
 });
 
@@ -116,5 +121,47 @@ describe('a person hears how their rollback ended, never "duplicate"', () => {
     expect(result.outcome).toBe('rolled_back');
     expect(waited).toHaveLength(2);
     expect(answers).toEqual([]);
+  });
+});
+
+describe('a dead run is resumed within two minutes, a stuck one escalates once', () => {
+  it('a crash right after the claim (the container gone, no handover) is resumed and traffic restored within 2 minutes of the crash', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.crashAfterJournaling('claim');
+    await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
+    const crashedAt = harness.clock.now().getTime();
+
+    let restoredAfterMs: number | undefined;
+    // The reconciler's schedule: every minute.
+    for (let tick = 1; tick <= 3 && restoredAfterMs === undefined; tick += 1) {
+      harness.clock.advance(60_000);
+      await harness.reconcile();
+      if (harness.aliasUpdates().length > 0) restoredAfterMs = harness.clock.now().getTime() - crashedAt;
+    }
+
+    expect(restoredAfterMs).toBeLessThanOrEqual(120_000);
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { attempts: 2 } });
+  });
+
+  it('journal writes that keep failing: every attempt counts, the handover is told once, and past its attempts the run ends rollback_failed without its journal, escalated once', async () => {
+    const harness = await createOrchestratorHarness();
+    harness.breakJournal();
+
+    const first = await harness.run(sampleEvent('alarm-production'));
+    for (let minute = 1; minute <= 12; minute += 1) {
+      harness.clock.advance(60_000);
+      await harness.reconcile();
+    }
+
+    expect(first).toMatchObject({ outcome: 'handed_over' });
+    expect(harness.published().map((message) => [message.body.type, message.body.severity])).toEqual([
+      ['rollback_handover', 'warning'],
+      ['rollback_escalation', 'critical'],
+    ]);
+    const record = await harness.record('prod-140');
+    expect(record).toMatchObject({ status: 'rollback_failed', rollback: { attempts: 4, reason: expect.stringMatching(/^gave up after 3 attempts: the journal could not be written/) } });
+    expect(record?.rollback?.leaseExpiresAt).toBeUndefined();
+    expect((await harness.history.controls.readHead('production'))?.rollbacks).toEqual([expect.objectContaining({ deploymentId: 'prod-140', finishedAt: expect.any(String) })]);
   });
 });

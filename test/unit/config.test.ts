@@ -39,7 +39,7 @@ describe('configuration', () => {
     expect(config.policy).toEqual({
       cooldownMinutes: 10,
       maxRollbacksPerHour: 3,
-      leaseSeconds: 900,
+      leaseSeconds: 60,
       maxRunAttempts: 3,
       validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3 },
     });
@@ -67,7 +67,7 @@ describe('configuration', () => {
     ['negative cooldown', ['policy'], { cooldownMinutes: -1 }, 'policy.cooldownMinutes: '],
     ['zero hourly limit', ['policy'], { maxRollbacksPerHour: 0 }, 'policy.maxRollbacksPerHour: '],
     ['validation passes', ['policy'], { validation: { consecutivePasses: 0 } }, 'policy.validation.consecutivePasses: '],
-    ['lease shorter than a run', ['policy'], { leaseSeconds: 60 }, 'policy.leaseSeconds: must be at least 900 (the orchestrator may run 15 minutes)'],
+    ['lease too short for its heartbeat', ['policy'], { leaseSeconds: 10 }, 'policy.leaseSeconds: must be at least 30 (a heartbeat renews it every third of it)'],
     ['validation too long for two levels', ['policy'], { validation: { timeoutSeconds: 600 } }, 'policy.validation.timeoutSeconds: '],
     ['unknown policy key', ['policy'], { cooldown: 5 }, 'policy: Unrecognized key: "cooldown"'],
     ['notification email', ['notifications'], { emails: ['oncall'] }, 'notifications.emails[0]: must be an email address'],
