@@ -134,14 +134,16 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}": use one of ${[...SCENARIOS.keys()].join(', ')}`);
   const badReleaseTo = scenario.deployBadReleaseTo(config);
   const saved = options.event?.body;
+  // An event file runs as given, whatever it holds (null, false, 0, "" are rejected by the orchestrator, never a scenario).
+  const isEventRun = options.event !== undefined;
   const printer = new DrillPrinter(io, options.json === true);
 
-  printer.line(`rollback-controller local drill — ${saved !== undefined ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
+  printer.line(`rollback-controller local drill — ${isEventRun ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
   printer.line(`  history: ${connection.description}`);
   const realNow = new Date();
   let history: HistoryPorts = connection.history;
   let scratch: Awaited<ReturnType<HistoryConnection['createScratchTable']>> | undefined;
-  const usesEmptyHistory = saved === undefined && scenario.usesEmptyHistory;
+  const usesEmptyHistory = !isEventRun && scenario.usesEmptyHistory;
   if (!usesEmptyHistory && (await isHistoryEmpty(history.deployments, config))) {
     const seeded = await seedDemoHistory(history.deployments, config, realNow);
     printer.line(`  seeded a demo history: ${seeded} deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
@@ -157,7 +159,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     history = connection.historyWithClock(clock);
   }
   // A saved event replayed is a new delivery: a fresh id and the sandbox's now (the same id again would be a duplicate).
-  const event = saved === undefined || options.exact ? saved : asFreshDelivery(saved, clock.now());
+  const event = !isEventRun || options.exact ? saved : asFreshDelivery(saved, clock.now());
   if (event !== saved) printer.line('  event:   replayed as a new delivery: a fresh id (or requestId) and the sandbox time');
   printer.line(
     `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${compression}x`,
@@ -165,11 +167,11 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
 
   try {
     if (!usesEmptyHistory) await finishInterruptedRuns(history, config, clock, printer);
-    const badVersion = event ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
+    const badVersion = isEventRun ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
     const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment)).activeDeployment })));
     // For an arbitrary event, whatever each environment runs now is what its alarms are about.
-    const inAlarmSince = !event && scenario.alarmInAlarmForMinutes !== undefined ? new Date(clock.now().getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
-    const faults: SandboxFaults = event
+    const inAlarmSince = !isEventRun && scenario.alarmInAlarmForMinutes !== undefined ? new Date(clock.now().getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
+    const faults: SandboxFaults = isEventRun
       ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
       : { ...scenario.faults(badVersion ?? ''), ...(inAlarmSince ? { alarmInAlarmSince: inAlarmSince.toISOString() } : {}) };
     const world = new SandboxWorld(faults, clock);
@@ -178,12 +180,12 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}${scenario.trigger === 'deploy_failure' ? ' — and the deploy failed after it moved traffic' : ''}`);
     for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
     const alarmEnvironment = badReleaseTo.at(-1) ?? 'production';
-    if (!event && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
+    if (!isEventRun && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
     printer.line();
 
     const notifier = new RecordingNotifier();
     const dependencies: RollbackDependencies = {
-      config: !event && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
+      config: !isEventRun && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
       history,
       targets: sandboxTargetDrivers(world),
       validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
@@ -195,7 +197,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
       onStep: (step) => printer.step(step),
     };
     const sandboxStart = clock.now().getTime();
-    const results = event ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
+    const results = isEventRun ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
 
     const sandboxMs = clock.now().getTime() - sandboxStart;
     const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');

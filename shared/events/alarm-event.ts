@@ -1,13 +1,22 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
 
-/** CloudWatch writes offsets without a colon ("+0000"); accept both that and plain ISO-8601. */
+/** Timestamps from AWS fall in these years; an extended year (`+010000-…`) cannot be stored or compared as text. */
+const EARLIEST = Date.parse('2000-01-01T00:00:00.000Z');
+const LATEST = Date.parse('3000-01-01T00:00:00.000Z');
+
+/** CloudWatch writes offsets without a colon ("+0000"); accept both that and plain ISO-8601, in a sane range of years. */
 export const cloudWatchTimestamp = z
   .string()
+  .max(64)
   .transform((text, context) => {
     const date = new Date(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (Number.isNaN(date.getTime())) {
-      context.addIssue({ code: 'custom', message: `not a timestamp: "${text}"` });
+    if (Number.isNaN(date.getTime()) || !/^\d{4}-/.test(text)) {
+      context.addIssue({ code: 'custom', message: `not a timestamp: "${text.slice(0, 64)}"` });
+      return z.NEVER;
+    }
+    if (date.getTime() < EARLIEST || date.getTime() >= LATEST) {
+      context.addIssue({ code: 'custom', message: `"${text}" is not a time an AWS event carries (years 2000 to 2999)` });
       return z.NEVER;
     }
     return date.toISOString();

@@ -36,7 +36,8 @@ function rejected(what: string, error: z.ZodError): ParsedInbound {
  * Lambda with it expects it to act. The id defaults to the invocation's, the times to now.
  */
 function withAlarmDefaults(candidate: Record<string, unknown>, defaults: InboundDefaults): Record<string, unknown> {
-  const time = typeof candidate.time === 'string' ? candidate.time : defaults.now.toISOString();
+  // Only a missing time is filled in: one of another type is rejected by the schema, never replaced.
+  const time = candidate.time === undefined ? defaults.now.toISOString() : candidate.time;
   const detail = candidate.detail;
   const state = typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>).state : undefined;
   const filledDetail =

@@ -198,6 +198,16 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(results[0]).toMatchObject(expected);
   });
 
+  it.each(['null', 'false', '0', '""'])('--event with a file holding %s is rejected as an event, never run as the default scenario', async (body) => {
+    const folder = temporaryFolder('events');
+    writeFileSync(join(folder, 'odd.json'), body);
+
+    const { results, output } = await drill('stage-recovers', { eventFile: join(folder, 'odd.json'), textRun: false });
+
+    expect(results).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'event: expected a JSON object' })]);
+    expect(output).not.toContain('just deployed');
+  });
+
   it('--event with a malformed event prints the rejection and exits 0; an unreadable file exits 2', async () => {
     const folder = temporaryFolder('events');
     writeFileSync(join(folder, 'bad.json'), JSON.stringify({ action: 'rollback', environment: 'production' }));

@@ -185,6 +185,9 @@ describe('recorder handler (CodePipeline stage events → history on DynamoDB Lo
     ['an unconfigured stage', 'codepipeline-stage-succeeded', (event: Record<string, any>) => (event.detail.stage = 'Build'), { outcome: 'ignored', reason: 'demo-shop-release/Build deploys no configured environment' }],
     ['STOPPING', 'codepipeline-stage-failed', (event: Record<string, any>) => (event.detail.state = 'STOPPING'), { outcome: 'ignored', reason: 'STOPPING is not a deployment state change' }],
     ['a malformed event', 'codepipeline-stage-succeeded', (event: Record<string, any>) => delete event.detail['execution-id'], { outcome: 'rejected', reason: expect.stringContaining('detail.execution-id') }],
+    // Rejected, not thrown: a throw would have EventBridge deliver it again for a day.
+    ['an event at an extended year', 'codepipeline-stage-succeeded', (event: Record<string, any>) => (event.time = '+010000-01-01T00:00:00Z'), { outcome: 'rejected', reason: expect.stringContaining('time: not a timestamp') }],
+    ['a 5 KB execution id', 'codepipeline-stage-succeeded', (event: Record<string, any>) => (event.detail['execution-id'] = 'a'.repeat(5_000)), { outcome: 'rejected', reason: expect.stringContaining('detail.execution-id: must be a pipeline execution id') }],
   ])('ignores %s with a reason, reading and writing nothing', async (_, name, change, expected) => {
     const result = await invoke(name, change);
 

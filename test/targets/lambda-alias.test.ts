@@ -44,6 +44,27 @@ describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
     await expect(driver.capture(parsed, {})).rejects.toThrow('cannot read alias live of shop-prod-worker (AccessDeniedException: denied)');
   });
 
+  it('tries a refused alias once more, and when it is refused again says per function what serves traffic now', async () => {
+    const point = { versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } };
+    const denied = Object.assign(new Error('not authorized to perform: lambda:UpdateAlias'), { name: 'AccessDeniedException' });
+    const request = { environment: 'production', runId: 'r', config: parsed, to: point, fromVersion: '2', toVersion: '1', toDeploymentId: 'good-1', reason: 'x', simulate: false, resumed: false };
+    lambdaMock.on(UpdateAliasCommand, { FunctionName: 'shop-prod-api' }).resolves({}).on(UpdateAliasCommand, { FunctionName: 'shop-prod-worker' }).rejectsOnce(denied).resolves({});
+
+    const retried = await driver.restore(request);
+
+    expect(retried).toMatchObject({ outcome: 'restored' });
+    expect(lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input.FunctionName)).toEqual(['shop-prod-api', 'shop-prod-worker', 'shop-prod-worker']);
+
+    lambdaMock.reset();
+    lambdaMock.on(UpdateAliasCommand, { FunctionName: 'shop-prod-api' }).resolves({}).on(UpdateAliasCommand, { FunctionName: 'shop-prod-worker' }).rejects(denied);
+    lambdaMock.on(GetAliasCommand, { FunctionName: 'shop-prod-api' }).resolves({ FunctionVersion: '41' }).on(GetAliasCommand, { FunctionName: 'shop-prod-worker' }).resolves({ FunctionVersion: '17' });
+
+    expect(await driver.restore(request)).toEqual({
+      outcome: 'failed',
+      detail: 'alias live: shop-prod-worker: AccessDeniedException: not authorized to perform: lambda:UpdateAlias (tried twice); now shop-prod-api serves 41 (restored), shop-prod-worker serves 17',
+    });
+  });
+
   it('is ready to restore while every recorded version exists, and says which is gone when one is not', async () => {
     const point = { versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } };
     lambdaMock.on(GetFunctionConfigurationCommand).resolves({ State: 'Active' });

@@ -51,6 +51,10 @@ describe('parseInbound', () => {
     ['a rollback request without an environment', { action: 'rollback', reason: 'broken', requestedBy: 'ana' }, { ok: false, outcome: 'rejected', reason: expect.stringMatching(/^rollback request: environment/) }],
     ['a drill request with an unknown field type', { action: 'drill', environment: 42, requestedBy: 'ana' }, { ok: false, outcome: 'rejected', reason: expect.stringMatching(/^drill request: environment/) }],
     ['an unknown action', { action: 'delete-everything' }, { ok: false, outcome: 'rejected', reason: expect.stringContaining('action "rollback", "drill", "deploy_failed" or "reconcile"') }],
+    // A time of another type is rejected, never silently replaced by now (only a missing one is filled in).
+    ['an alarm whose time is a number', { ...sample('alarm-production'), time: 1_764_000_000 }, { ok: false, outcome: 'rejected', reason: expect.stringMatching(/^alarm event: time: /) }],
+    ['an alarm at an extended year', { ...sample('alarm-production'), time: '+010000-01-01T00:00:00Z' }, { ok: false, outcome: 'rejected', reason: expect.stringMatching(/^alarm event: time: not a timestamp/) }],
+    ['an alarm a thousand years out', { ...sample('alarm-production'), time: '3026-11-23T10:15:00Z' }, { ok: false, outcome: 'rejected', reason: expect.stringMatching(/^alarm event: time: "3026-11-23T10:15:00Z" is not a time an AWS event carries/) }],
   ])('%s', (_, raw, expected) => {
     expect(parseInbound(raw, defaults)).toMatchObject(expected);
   });

@@ -53,22 +53,29 @@ export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAl
       }
       const lambda = await client(config);
       const { ResourceNotFoundException, UpdateAliasCommand } = await lambdaSdk();
-      const failures: string[] = [];
-      await Promise.all(
-        config.functions.map(async (functionName) => {
-          const version = to.versions[functionName]!;
-          try {
-            await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: config.alias, FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } }));
-          } catch (error) {
-            failures.push(
-              error instanceof ResourceNotFoundException
-                ? `${functionName}: version ${version} or alias ${config.alias} no longer exists (${error.message})`
-                : `${functionName}: ${errorLine(error)}`,
-            );
-          }
-        }),
-      );
-      if (failures.length > 0) return { outcome: 'failed', detail: `alias ${config.alias}: ${failures.join('; ')}` };
+      /** Moves one alias; the refusal as a line a person acts on, or undefined when it moved. */
+      const move = async (functionName: string): Promise<string | undefined> => {
+        const version = to.versions[functionName]!;
+        try {
+          await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: config.alias, FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } }));
+          return undefined;
+        } catch (error) {
+          return error instanceof ResourceNotFoundException
+            ? `${functionName}: version ${version} or alias ${config.alias} no longer exists (${error.message})`
+            : `${functionName}: ${errorLine(error)}`;
+        }
+      };
+      const first = await Promise.all(config.functions.map(async (functionName) => [functionName, await move(functionName)] as const));
+      // A refused alias is tried once more: the others already moved, and traffic split between versions is the worst state to stop in.
+      const refused = await Promise.all(first.filter(([, failure]) => failure !== undefined).map(async ([functionName]) => [functionName, await move(functionName)] as const));
+      const failures = refused.filter(([, failure]) => failure !== undefined).map(([, failure]) => failure!);
+      if (failures.length > 0) {
+        // Say, per function, what serves traffic now: a person must know whether it is split.
+        const serving = (await readAll(config, config.functions, config.alias)).map((reading) =>
+          reading.version === undefined ? `${reading.functionName} unreadable (${reading.error})` : `${reading.functionName} serves ${reading.version}${reading.version === to.versions[reading.functionName] ? ' (restored)' : ''}`,
+        );
+        return { outcome: 'failed', detail: `alias ${config.alias}: ${failures.join('; ')} (tried twice); now ${serving.join(', ')}` };
+      }
       return {
         outcome: 'restored',
         detail: `alias ${config.alias}: ${describeMoves(config, to, (name) => from?.versions[name])}, weights cleared`,
