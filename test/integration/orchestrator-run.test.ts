@@ -147,12 +147,10 @@ describe('an alarm in production', () => {
     expect((await harness.record('stag-140'))?.status).toBe('rollback_failed');
   });
 
-  it('treats a failed UpdateAlias as a failed stage and takes the full path', async () => {
+  it('treats a failed UpdateAlias (refused twice: the first try and its retry) as a failed stage and takes the full path', async () => {
     const harness = await createOrchestratorHarness();
-    lambdaMock
-      .on(UpdateAliasCommand, { FunctionName: 'demo-shop-prod-api' })
-      .rejectsOnce(new ResourceNotFoundException({ message: 'Function not found: demo-shop-prod-api:41', $metadata: {} }))
-      .resolves({});
+    const gone = new ResourceNotFoundException({ message: 'Function not found: demo-shop-prod-api:41', $metadata: {} });
+    lambdaMock.on(UpdateAliasCommand, { FunctionName: 'demo-shop-prod-api' }).rejectsOnce(gone).rejectsOnce(gone).resolves({});
 
     const result = await harness.run(sampleEvent('alarm-production'));
 
