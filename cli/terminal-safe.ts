@@ -1,27 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import { styleText } from 'node:util';
 
-/** C0 controls but tab and newline, DEL, and C1 controls: what can move a cursor, retitle a window, or hide text. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * What can move a cursor, retitle a window, reorder or hide text: C0 controls but tab and newline,
+ * DEL and C1 controls, formatting characters (U+202E and the other bidirectional overrides, zero-width
+ * characters), line and paragraph separators, private-use characters and lone surrogates.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\p{Co}\p{Cs}]/gu;
 
 /**
  * Text from history or AWS (commit messages, `--by`, timeline details, error messages) is shown
  * escaped, never interpreted: `\u001b]0;…` prints as those characters, not as a new window title.
- * Inside JSON strings the escape is the same character, so JSON stays valid and means the same. Pure.
+ * Inside JSON strings the escape is the same character, so JSON stays valid and means the same
+ * (a character past U+FFFF escapes as its two UTF-16 halves, as JSON writes it). Pure.
  */
 export function escapeControlCharacters(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE_CHARACTERS, (character) =>
+    Array.from({ length: character.length }, (_, index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 export type Colour = 'green' | 'red' | 'yellow' | 'bold' | 'dim';
 const COLOURS: ReadonlySet<string> = new Set<Colour>(['green', 'red', 'yellow', 'bold', 'dim']);
 
-// Private-use characters mark a coloured span; only the terminal writer turns them into colour, after escaping.
-const PAINTED = /\uE000(\w+)\uE001([^\uE002]*)\uE002/g;
+// A coloured span is marked with private-use characters and a secret drawn once per process: text
+// from history cannot forge a mark (its own private-use characters are escaped like any other).
+const SECRET = randomBytes(6).toString('hex');
+const OPEN = `\uE000${SECRET}`;
+const CLOSE = `\uE002${SECRET}`;
+const PAINTED = new RegExp(`${OPEN}(\\w+)\uE001([\\s\\S]*?)${CLOSE}`, 'g');
+const MARKS = new RegExp(`${OPEN}\\w+\uE001|${CLOSE}`, 'g');
 
 /** Marks text to be shown in a colour where the terminal takes colour (plain otherwise). Pure. */
 export function paint(colour: Colour, text: string): string {
-  return `\uE000${colour}\uE001${text}\uE002`;
+  return `${OPEN}${colour}\uE001${text}${CLOSE}`;
 }
 
 /** Colour only on a terminal, and never with NO_COLOR set or TERM=dumb (https://no-color.org). */
@@ -29,13 +41,36 @@ export function takesColour(isTerminal: boolean, env: NodeJS.ProcessEnv): boolea
   return isTerminal && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
-/** What reaches the terminal: every control character escaped, then the marked spans coloured (or left plain). Pure. */
+/** What reaches the terminal: every unsafe character escaped, and only this tool's marked spans coloured (or left plain). Pure. */
 export function forTerminal(text: string, colour: boolean): string {
-  return escapeControlCharacters(text).replace(PAINTED, (_, name: string, inner: string) => (colour && COLOURS.has(name) ? styleText(name as Colour, inner, { validateStream: false } as never) : inner));
+  let shown = '';
+  let from = 0;
+  for (const match of text.matchAll(PAINTED)) {
+    const [whole, name, inner] = match as unknown as [string, string, string];
+    shown += escapeControlCharacters(text.slice(from, match.index));
+    const safe = escapeControlCharacters(inner);
+    shown += colour && COLOURS.has(name) ? styleText(name as Colour, safe, { validateStream: false } as never) : safe;
+    from = match.index + whole.length;
+  }
+  return shown + escapeControlCharacters(text.slice(from));
 }
 
-/** A row cut to the terminal's width, counting what shows (colour marks take no room). Pure. */
+/** A row cut to the terminal's width, counting what shows (colour marks take no room, and a cut span stays closed). Pure. */
 export function cutToWidth(row: string, width: number): string {
-  const marks = row.length - row.replace(/\uE000\w+\uE001|\uE002/g, '').length;
-  return row.length - marks > width ? `${row.slice(0, width - 1 + marks)}…` : row;
+  if (row.replace(MARKS, '').length <= width) return row;
+  let kept = '';
+  let room = width - 1;
+  let open = false;
+  let from = 0;
+  for (const match of row.matchAll(MARKS)) {
+    const text = row.slice(from, match.index);
+    kept += text.slice(0, room);
+    room -= Math.min(room, text.length);
+    if (room === 0) break;
+    kept += match[0];
+    open = match[0] !== CLOSE;
+    from = match.index + match[0].length;
+  }
+  if (room > 0) kept += row.slice(from, from + room);
+  return `${kept}${open ? CLOSE : ''}…`;
 }

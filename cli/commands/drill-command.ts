@@ -4,7 +4,7 @@ import { findEnvironment } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { invokeOrchestrator, invokeUntilAnswered, resolveOrchestrator } from '../aws/orchestrator-invoker';
 import { followRun } from '../aws/remote-run';
-import { EXIT, UsageError } from '../cli-errors';
+import { EXIT, isPrintable, parsePrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { DrillPrinter } from '../local-drill/drill-printer';
 import { readEventFile, runLocalDrill } from '../local-drill/local-drill';
@@ -34,19 +34,10 @@ export interface DrillOptions extends AwsTargetOptions {
  * else the login. A `--by` that names nobody (blank, control characters, longer than 200) is refused.
  */
 export function requester(options: { by?: string }, env: NodeJS.ProcessEnv): string {
-  if (options.by !== undefined) {
-    const by = options.by.trim();
-    if (!isPrintableName(by)) throw new UsageError(`invalid --by "${options.by}": name who is acting (1 to 200 printable characters)`);
-    return by;
-  }
+  if (options.by !== undefined) return parsePrintable('--by', options.by, 200, 'name who is acting');
   const fromEnvironment = env.ROLLBACK_REQUESTED_BY?.trim();
-  if (fromEnvironment && isPrintableName(fromEnvironment)) return fromEnvironment;
+  if (fromEnvironment && fromEnvironment.length <= 200 && isPrintable(fromEnvironment)) return fromEnvironment;
   return `${userInfo().username}@rollbackctl`;
-}
-
-/** 1 to 200 characters, none a control or formatting character (they would drive a terminal or hide text). Pure. */
-function isPrintableName(text: string): boolean {
-  return text.length >= 1 && text.length <= 200 && !/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.test(text);
 }
 
 export function defaultStackName(application: string): string {

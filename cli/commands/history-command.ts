@@ -50,6 +50,9 @@ export async function historyCommand(context: CliContext, options: HistoryOption
     until: options.until === undefined ? undefined : parsePointInTime('--until', options.until, now),
     cursor: options.cursor,
   };
+  if (query.since && query.until && query.since > query.until) {
+    throw new UsageError(`--since ${options.since} (${query.since.toISOString()}) is after --until ${options.until} (${query.until.toISOString()}): give the earlier point as --since`);
+  }
   const [page, head] = await context.withHistory((connection) => Promise.all([connection.history.deployments.listHistory(query), connection.history.controls.readHead(environment)]));
   const control = head?.control ?? { environment, events: [] };
   const live = head?.live;

@@ -6,7 +6,7 @@ import { RECORDABLE_STATUSES, type DeploymentRecord, type RecordableStatus } fro
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { describeCoverageGap, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
-import { EXIT, parseChoice, UsageError } from '../cli-errors';
+import { EXIT, isPrintable, parseChoice, parsePrintable, UsageError } from '../cli-errors';
 import { resolveOrchestrator } from '../aws/orchestrator-invoker';
 import { defaultStackName, exitCodeFor, requester, runRemotely } from './drill-command';
 import type { CliContext } from '../cli-context';
@@ -111,6 +111,11 @@ export function checkRestorePoints(options: { status: RecordableStatus; incomple
   );
 }
 
+/** Who deployed, as the CI system says (a blank or unprintable value is no name). Pure. */
+function ciActor(env: NodeJS.ProcessEnv): string | undefined {
+  return [env.GITLAB_USER_LOGIN, env.GITHUB_ACTOR].map((name) => name?.trim()).find((name): name is string => !!name && name.length <= 200 && isPrintable(name));
+}
+
 /** `--irreversible` alone, or with why: what the history and every refusal will say. Pure. */
 export function irreversibleReason(flag: string | boolean | undefined, recordedBy: string | undefined): string | undefined {
   if (flag === undefined || flag === false) return undefined;
@@ -135,7 +140,11 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
   if (options.id !== undefined && !/^[\w.\-:@/]{1,200}$/.test(options.id)) {
     throw new UsageError(`invalid --id "${options.id}": letters, digits and . _ - : @ / only, at most 200`);
   }
-  const recordedBy = options.by ?? context.io.env.GITLAB_USER_LOGIN ?? context.io.env.GITHUB_ACTOR;
+  if (!/^[\w.\-:@/]{1,64}$/.test(options.source)) {
+    throw new UsageError(`invalid --source ${options.source.length > 80 ? `(${options.source.length} characters)` : `"${options.source}"`}: name the CI system in letters, digits and . _ - : @ / only, 1 to 64`);
+  }
+  const revision = options.revision === undefined ? undefined : parsePrintable('--revision', options.revision, 500, 'the source revision deployed, such as a commit id and its subject');
+  const recordedBy = options.by !== undefined ? parsePrintable('--by', options.by, 200, 'name who deployed') : ciActor(context.io.env);
   const irreversible = irreversibleReason(options.irreversible, recordedBy);
   const given = restorePointsFromFlags(options, environment);
   const restorePoints = options.capture ? { ...(await captureRestorePoints(environment, context.options.region)), ...given } : given;
@@ -154,7 +163,7 @@ export async function recordCommand(context: CliContext, options: RecordOptions)
       source: options.source,
       recordedBy,
       ...(Object.keys(restorePoints).length > 0 ? { restorePoints } : {}),
-      sourceRevision: options.revision,
+      sourceRevision: revision,
       ...(irreversible ? { irreversible } : {}),
     });
   });

@@ -2,10 +2,18 @@ import { ConfigError } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { DeploymentNotFoundError } from '../../shared/history/history-errors';
 import { describeCoverageGap, restorePointCoverage } from '../../shared/targets/target-registry';
+import { isPrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { renderDeployment } from '../text-output';
 
+/** Longer than any id the recorder (pipeline/stage/execution, at most 238) or `record --id` (200) writes. */
+const MAX_SHOWN_ID_LENGTH = 1024;
+
 export async function showCommand(context: CliContext, deploymentId: string, options: { json?: boolean }): Promise<void> {
+  if (deploymentId.trim() === '') throw new UsageError('give the id of a deployment to show (rollbackctl history --env <name> lists them)');
+  if (deploymentId.length > MAX_SHOWN_ID_LENGTH || !isPrintable(deploymentId)) {
+    throw new UsageError(`invalid deployment id${deploymentId.length > 80 ? ` (${deploymentId.length} characters)` : ` "${deploymentId}"`}: no recorded id is longer than ${MAX_SHOWN_ID_LENGTH} characters or holds control characters`);
+  }
   const record = await context.withHistory((connection) => connection.history.deployments.getDeployment(deploymentId));
   if (!record) throw new DeploymentNotFoundError(deploymentId);
   if (options.json) context.printAnswer(record);

@@ -6,7 +6,7 @@ import { EnvironmentHeadTable } from './dynamo-environment-head';
 import { headId, parseHead, type EnvironmentHead } from './environment-head';
 import type { DeploymentHistory, EnvironmentView, HistoryPage, HistoryQuery, RecordDeploymentInput, RecordDeploymentResult } from './deployment-history';
 import { decodeCursor, encodeCursor } from './history-cursor';
-import { DeploymentConflictError } from './history-errors';
+import { DeploymentConflictError, InvalidCursorError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import { liveChangeOfRecord } from './live-state';
 import { isSettled, selectRollbackPair, type RollbackPair } from './rollback-selection';
@@ -242,13 +242,21 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     const values: Record<string, unknown> = { ':environment': query.environment };
     // Every timestamp sorts below the environment's head, so a range never reaches it.
     const keyCondition = 'environment = :environment AND startedAt BETWEEN :since AND :until';
-    values[':since'] = (query.since ?? new Date(0)).toISOString();
-    values[':until'] = (query.until ?? new Date('9999-12-31T23:59:59.999Z')).toISOString();
+    const since = (query.since ?? new Date(0)).toISOString();
+    const until = (query.until ?? new Date('9999-12-31T23:59:59.999Z')).toISOString();
+    // DynamoDB refuses BETWEEN with its bounds reversed; such a range holds nothing.
+    if (since > until) return { items: [] };
+    values[':since'] = since;
+    values[':until'] = until;
     if (query.status) values[':status'] = query.status;
     const items: DeploymentRecord[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined = query.cursor
       ? decodeCursor(query.cursor, query.environment)
       : undefined;
+    // A key outside the range is one DynamoDB refuses: the cursor belongs to another --since/--until.
+    if (exclusiveStartKey && ((exclusiveStartKey.startedAt as string) < since || (exclusiveStartKey.startedAt as string) > until)) {
+      throw new InvalidCursorError(`it resumes at ${String(exclusiveStartKey.startedAt)}, outside the --since/--until range asked for (page with the same range the cursor came from)`);
+    }
     // Read one item past the page: DynamoDB hands back a LastEvaluatedKey whenever a read is exactly
     // full, so only the extra item proves older entries exist. A filter applies after Limit, so keep
     // reading until the page (plus one) is full or the range is exhausted.
@@ -274,6 +282,8 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
   }
 
   async getDeployment(deploymentId: string): Promise<DeploymentRecord | undefined> {
+    // DynamoDB refuses an empty key or one past 2,048 bytes; no record can have such an id.
+    if (deploymentId === '' || Buffer.byteLength(deploymentId, 'utf8') > 2048) return undefined;
     const result = await this.#table.call(() =>
       this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId }, ConsistentRead: true })),
     );

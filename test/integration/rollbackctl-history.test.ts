@@ -24,6 +24,9 @@ const productionPoints = (api: number, worker: number, version: string) => [
   '--lambda', `demo-shop-prod-api=${api}`, '--lambda', `demo-shop-prod-worker=${worker}`, '--pipeline-execution', `exec-${version}`, '--release', version,
 ];
 
+/** A cursor as the tool writes one, holding whatever a test gives. */
+const cursorOf = (content: unknown) => Buffer.from(JSON.stringify(content)).toString('base64url');
+
 describe('rollbackctl pause and resume', () => {
   it('pauses automation for a while with who and why, shows it in the history, and resumes it', async () => {
     const { cli, history } = await cliTarget();
@@ -216,9 +219,10 @@ describe('rollbackctl gate', () => {
 
 describe('rollbackctl record', () => {
   it('shows text from the history with its control characters escaped, never interpreted by the terminal', async () => {
-    const { cli } = await cliTarget();
+    const { cli, history } = await cliTarget();
+    // The CLI refuses such a name; a pipeline's revision summary or an older writer can still hold one.
     const hostile = 'ana\u001b]0;owned\u0007\u009b2J';
-    await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'succeeded', '--source', 'gitlab', '--by', hostile, '--id', 'hostile-1', '--revision', 'fix\u001b[8mhidden');
+    await history.deployments.recordDeployment({ deploymentId: 'hostile-1', environment: 'production', version: '1.4.0', status: 'succeeded', source: 'gitlab', recordedBy: hostile, sourceRevision: 'fix\u001b[8mhidden' });
 
     const shown = await cli('show', 'hostile-1');
     const json = await cli('show', 'hostile-1', '--json');
@@ -228,6 +232,26 @@ describe('rollbackctl record', () => {
     expect(shown.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     // JSON keeps the value: the escape is the same character.
     expect(JSON.parse(json.stdout)).toMatchObject({ recordedBy: hostile, sourceRevision: 'fix\u001b[8mhidden' });
+  });
+
+  it.each([
+    [['--source', ''], 'invalid --source "": name the CI system'],
+    [['--source', 'x'.repeat(500_000)], 'invalid --source (500000 characters)'],
+    [['--source', 'git lab'], 'invalid --source "git lab"'],
+    [['--revision', 'r'.repeat(500_000)], 'invalid --revision (500000 characters): the source revision deployed'],
+    [['--revision', '  '], 'invalid --revision'],
+    [['--revision', 'abc\u202Egnp'], 'invalid --revision'],
+    [['--by', ''], 'invalid --by "": name who deployed'],
+    [['--by', 'ana\uE000red\uE001'], 'invalid --by'],
+  ])('refuses record %j with exit 2, naming the flag, recording nothing', async (args, message) => {
+    const { cli, isEmpty } = await cliTarget();
+
+    const result = await cli('record', '--env', 'production', '--version', '1.4.0', '--status', 'in_progress', ...args);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.length).toBeLessThan(1000);
+    expect(await isEmpty()).toBe(true);
   });
 
   it('records a CI deployment start and finish without an id, then a retried finish changes nothing', async () => {
@@ -434,6 +458,18 @@ describe('rollbackctl history and show', () => {
     [['--env', 'production', '--status', 'done'], 'invalid --status "done": use one of in_progress, succeeded'],
     [['--env', 'production', '--limit', '0'], 'invalid --limit "0": use a whole number from 1 to 100'],
     [['--env', 'production', '--cursor', 'garbage'], 'invalid cursor'],
+    [['--env', 'production', '--cursor', 'eyJlbnZpcm9ubWVudCI6InByb2R1Y3Rpb24i'], 'invalid cursor: it is not a cursor this tool produced'],
+    [['--env', 'production', '--cursor', 'a+b/c='], 'invalid cursor: it is not a cursor this tool produced'],
+    [['--env', 'production', '--cursor', 'A'.repeat(5000)], 'invalid cursor: it is not a cursor this tool produced'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'production', key: [] })], 'invalid cursor: its key is malformed'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'production', key: {} })], 'invalid cursor: its key is malformed'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'production', key: { deploymentId: 'cp-1' } })], 'invalid cursor: its key is malformed'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'production', key: { deploymentId: 'cp-1', environment: 'staging', startedAt: '2026-11-20T08:00:00.000Z' } })], 'invalid cursor: its key is malformed'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'production', key: { deploymentId: 'cp-1', environment: 'production', startedAt: 'yesterday' } })], 'invalid cursor: its key is malformed'],
+    [['--env', 'production', '--cursor', cursorOf({ environment: 'staging', key: {} })], 'invalid cursor: it pages environment "staging", not "production"'],
+    [['--env', 'production', '--cursor', cursorOf(['production'])], 'invalid cursor: it is not a cursor this tool produced'],
+    [['--env', 'production', '--since', '2026-11-01T00:00:00Z', '--cursor', cursorOf({ environment: 'production', key: { deploymentId: 'cp-1', environment: 'production', startedAt: '2026-10-20T08:00:00.000Z' } })], 'invalid cursor: it resumes at 2026-10-20T08:00:00.000Z, outside the --since/--until range'],
+    [['--env', 'production', '--since', '1d', '--until', '7d'], '--since 1d'],
   ])('rejects history %j with exit 2 and names the problem', async (args, message) => {
     const { cli } = await cliTarget();
 
@@ -454,6 +490,20 @@ describe('rollbackctl history and show', () => {
     expect(text).toMatch(/^ {2}finished\s+2026-11-20 11:31:05 \(took 1m 05s\)$/m);
     expect(text).toMatch(/^2026-11-20 11:30:00\s+stage-rollback\s+ok\s+340ms\s+alias live -> 2$/m);
     expect(json.timeline?.map((step) => step.step)).toEqual(['claim', 'stage-rollback']);
+  });
+
+  it.each([
+    ['an empty id', '', 'give the id of a deployment to show'],
+    ['a 3,000-character id', 'x'.repeat(3000), 'invalid deployment id (3000 characters): no recorded id is longer than 1024 characters'],
+    ['an id with a control character', 'cp-1\u001b[2J', 'invalid deployment id'],
+  ])('refuses to show %s with exit 2, naming the problem', async (_, id, message) => {
+    const { cli } = await cliTarget();
+
+    const result = await cli('show', id);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/ValidationException|ZodError/);
   });
 
   it('answers an unknown deployment id with exit 1 and its name', async () => {

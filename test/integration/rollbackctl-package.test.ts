@@ -11,7 +11,7 @@ import type { AlarmStateChangeEvent } from '../../shared/events/alarm-event';
 import { parseInbound } from '../../shared/events/inbound-event';
 import { stageExecutionEventSchema } from '../../shared/events/pipeline-event';
 import { routeAlarm } from '../../shared/rollback/alarm-routing';
-import { forTerminal, paint, takesColour } from '../../cli/terminal-safe';
+import { cutToWidth, forTerminal, paint, takesColour } from '../../cli/terminal-safe';
 import { runCli } from '../../cli/rollbackctl';
 import { loadConfig } from '../../shared/config';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
@@ -155,6 +155,25 @@ describe('what reaches the terminal', () => {
 
     expect(colour).toBe(expectColour);
     expect(forTerminal(marked, colour)).toBe(`${expectColour ? '\u001b[32m✓\u001b[39m' : '✓'} restored by ana\\u001b]0;owned\\u0007`);
+  });
+
+  it('cannot be coloured, reordered or hidden by text from history: private-use marks, bidirectional overrides and zero-width characters are escaped', () => {
+    // What `paint` once used to mark a span, a right-to-left override, a zero-width joiner, a plane-15 private-use character.
+    const forged = 'ana\uE000red\uE001owned\uE002 \u202Egnp.exe \u200D \u{F0001}';
+
+    const shown = forTerminal(`${paint('green', 'ok')} by ${forged}`, true);
+
+    expect(shown).toBe('\u001b[32mok\u001b[39m by ana\\ue000red\\ue001owned\\ue002 \\u202egnp.exe \\u200d \\udb80\\udc01');
+    expect(shown.match(/\u001b\[/g)).toHaveLength(2);
+    expect(JSON.parse(`"${forTerminal(forged, false)}"`)).toBe(forged);
+  });
+
+  it('cuts a coloured row to the terminal width, counting only what shows, and closes a cut span', () => {
+    const row = `ab ${paint('red', 'cdefgh')} ij`;
+
+    expect(forTerminal(cutToWidth(row, 20), true)).toBe('ab \u001b[31mcdefgh\u001b[39m ij');
+    expect(forTerminal(cutToWidth(row, 6), true)).toBe('ab \u001b[31mcd\u001b[39m…');
+    expect(forTerminal(cutToWidth(row, 3), false)).toBe('ab…');
   });
 });
 
