@@ -35,6 +35,21 @@ export function mergeStatements(statements: readonly IamStatement[]): IamStateme
   return [...merged.values()].map((statement) => ({ ...statement, resources: [...statement.resources].sort() }));
 }
 
+/**
+ * The last guard before a grant is synthesized: a resource holds a wildcard only where its plugin says
+ * why, and no resource or condition a policy variable (`${aws:username}` would grant per caller).
+ * The config schemas refuse such names first; this keeps a new plugin from slipping one through. Pure.
+ */
+export function literalGrant(statement: IamStatement, owner: string): IamStatement {
+  // CDK's own tokens (the partition, region and account) resolve at deploy time: they are not IAM's.
+  const texts = [...statement.resources, ...JSON.stringify(statement.conditions ?? {}).split('"')].map((text) => text.replace(/\$\{Token\[[\w.-]+\]\}/g, ''));
+  const variable = texts.find((text) => text.includes('${'));
+  if (variable) throw new Error(`${owner}: the grant would hold an IAM policy variable (${variable}); name the resource literally`);
+  const wildcard = statement.wildcardReason ? undefined : statement.resources.find((resource) => /[*?]/.test(resource));
+  if (wildcard) throw new Error(`${owner}: the grant would hold a wildcard (${wildcard}) no plugin asked for; name the resource literally`);
+  return statement;
+}
+
 function toStatement(statement: IamStatement): PolicyStatement {
   return new PolicyStatement({ actions: statement.actions, resources: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) });
 }
@@ -55,7 +70,7 @@ export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: 
       }
       const plugin = targetPlugin(target.type);
       const iam = plugin.iam(plugin.configSchema.parse(target), arnBuilder(stack, target));
-      for (const purpose of purposes) statements.push(...iam[purpose]);
+      for (const purpose of purposes) statements.push(...iam[purpose].map((statement) => literalGrant(statement, `${environment.name}'s ${plugin.type} target`)));
     }
   }
   if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });

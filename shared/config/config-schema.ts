@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { TargetConfigBase } from '../targets/target-plugin';
 import { SELF_ALARM_PREFIX } from '../powertools/metric-names';
 import { parseDuration } from '../time/duration';
+import { probeUrlSchema } from '../validation/checks/probe-url';
 import { TARGET_PLUGINS, TARGET_TYPES, targetPlugin } from '../targets/target-registry';
 
 export const ENVIRONMENT_MODES = ['act', 'observe', 'paused'] as const;
@@ -12,12 +13,18 @@ const environmentName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and -, starting with a letter (at most 32)');
 
+/** Why an alarm-name prefix is refused (the first problem that applies), or undefined. Pure. */
+function alarmPrefixProblem(prefix: string): string | undefined {
+  if (prefix === '') return 'must not be empty';
+  if (prefix.length > 255) return 'must be at most 255 characters (the longest alarm name)';
+  if (/\p{Cc}/u.test(prefix)) return 'must not contain control characters (no CloudWatch alarm name can)';
+  if (prefix.trim() !== prefix || prefix.trim() === '') return 'must not be blank or start or end with spaces';
+  if (SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX)) return `would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`;
+  return undefined;
+}
+
 const healthCheckSchema = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2_048)
-    // A password in the URL would land in the timeline, SNS and the logs (and fetch refuses it anyway).
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain credentials (user:password@): the URL is shown in the timeline, notifications and logs'),
+  url: probeUrlSchema,
   /** Follow redirects to another origin (a login page answering 200 would otherwise pass). */
   followRedirects: z.enum(['same-origin', 'none']).default('same-origin'),
   /** JSON field of the response body that carries the running version, e.g. "version" or "build.version". */
@@ -46,17 +53,7 @@ const environmentSchema = z
       prefixes: z
         .array(
           z.string().superRefine((prefix, context) => {
-            // One problem per prefix, the first that applies.
-            const problem =
-              prefix === ''
-                ? 'must not be empty'
-                : prefix.length > 255
-                  ? 'must be at most 255 characters (the longest alarm name)'
-                  : prefix.trim() !== prefix || prefix.trim() === ''
-                    ? 'must not be blank or start or end with spaces'
-                    : SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX)
-                      ? `would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`
-                      : undefined;
+            const problem = alarmPrefixProblem(prefix);
             if (problem) context.addIssue({ code: 'custom', message: problem });
           }),
         )
@@ -161,6 +158,21 @@ const notificationsSchema = z.strictObject({
 });
 
 /**
+ * Why a drill cron expression is refused, or undefined: it needs EventBridge Scheduler's six fields
+ * (minutes hours day-of-month month day-of-week year), and runs at most hourly — one fixed minute
+ * (`cron(* * * * ? *)` would drill sixty times an hour, each a rollback rehearsal announced). Pure.
+ */
+function cronProblem(expression: string): string | undefined {
+  const fields = /^cron\((.*)\)$/.exec(expression)?.[1]?.trim().split(/\s+/);
+  if (!fields) return undefined;
+  if (fields.length !== 6) return `has ${fields.length} cron fields; EventBridge Scheduler takes six: minutes hours day-of-month month day-of-week year, e.g. "cron(0 9 1 * ? *)"`;
+  const minute = fields[0]!;
+  if (!/^\d{1,2}$/.test(minute) || Number(minute) > 59) return `runs more than hourly (minutes "${minute}"): drills run at one fixed minute, e.g. "cron(0 9 1 * ? *)"`;
+  if (fields[2] !== '?' && fields[4] !== '?') return 'must leave day-of-month or day-of-week as "?" (EventBridge Scheduler takes one of them), e.g. "cron(0 9 1 * ? *)"';
+  return undefined;
+}
+
+/**
  * Rehearsals on a schedule (the runbooks ask for a monthly rollback test): an EventBridge Scheduler
  * schedule per environment runs a read-only drill and announces its result. Hourly at most.
  */
@@ -169,6 +181,10 @@ const drillsSchema = z.strictObject({
     .string()
     .trim()
     .regex(/^(cron\([^()]+\)|rate\([1-9]\d* (hour|hours|day|days)\))$/, 'must be an EventBridge Scheduler expression: cron(...) or rate(N hours|days), e.g. "cron(0 9 1 * ? *)" for 09:00 on the 1st')
+    .superRefine((expression, context) => {
+      const problem = cronProblem(expression);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   /** The IANA time zone the cron expression is read in. */
   timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "UTC" or "Europe/Lisbon"').default('UTC'),

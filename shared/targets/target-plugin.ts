@@ -14,6 +14,27 @@ import type { ClientFactory } from './client-factory';
  * start) and no CDK (IAM statements are plain data the CDK app turns into policy statements).
  */
 
+/**
+ * Why a configured name cannot go into an IAM resource or condition as written, or undefined: IAM reads
+ * `*` and `?` as wildcards and `${…}` as a policy variable, so a key `*` would grant every object and
+ * `${aws:username}` a different one per caller. Control characters are never part of a name. Pure.
+ */
+export function iamLiteralProblem(text: string): string | undefined {
+  if (/[*?]/.test(text)) return 'must not contain * or ? (IAM reads them as wildcards in the grant)';
+  if (text.includes('${')) return 'must not contain ${ (IAM reads ${…} as a policy variable in the grant)';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return 'must not contain control characters';
+  return undefined;
+}
+
+/** A string that reaches an IAM grant literally: see `iamLiteralProblem`. */
+export function iamLiteral<Schema extends z.ZodString>(schema: Schema) {
+  return schema.superRefine((text, context) => {
+    const problem = iamLiteralProblem(text);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+}
+
 /** Where a target's resources live when not in the controller's own region and account. */
 export const targetLocationSchema = {
   /** Its resources are in this region (default: the controller's). */

@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { literalGrant } from '../../infra/controller-permissions';
 import { loadConfig, parseConfig } from '../../shared/config';
 import { METRIC } from '../../shared/powertools/metric-names';
 import { RECORDER_WRITES } from '../../shared/recording/record-pipeline-event';
@@ -376,6 +377,16 @@ describe('everything derives from the configuration', () => {
       expect(resourcesFor(statements, 'lambda:GetAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:us-east-1:123456789012:function:demo-shop-us-api:live']));
       expect(resourcesFor(statements, 'lambda:GetAlias').join(' ')).not.toContain('partner-api');
     }
+  });
+
+  it('synthesizes no grant holding an IAM policy variable or a wildcard its plugin did not ask for, whatever a plugin builds', () => {
+    const owner = "production's s3-cloudfront target";
+
+    expect(() => literalGrant({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::shop/${aws:username}.json'] }, owner)).toThrow(`${owner}: the grant would hold an IAM policy variable (arn:aws:s3:::shop/\${aws:username}.json)`);
+    expect(() => literalGrant({ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::shop'], conditions: { StringLike: { 's3:prefix': ['${aws:userid}/*'] } } }, owner)).toThrow('policy variable');
+    expect(() => literalGrant({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::shop/*'] }, owner)).toThrow(`${owner}: the grant would hold a wildcard (arn:aws:s3:::shop/*) no plugin asked for`);
+    expect(literalGrant({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'], wildcardReason: 'DescribeAlarms takes no resource' }, owner).resources).toEqual(['*']);
+    expect(literalGrant({ actions: ['lambda:GetAlias'], resources: ['arn:${Token[AWS.Partition.5]}:lambda:eu-west-1:123456789012:function:api'] }, owner).resources).toHaveLength(1);
   });
 
   it('refuses an alarm prefix that would make the controller roll back on its own alarms when the config loads, before any bundling', () => {

@@ -136,6 +136,16 @@ describe('health probe (real HTTP on 127.0.0.1)', () => {
     expect(await probe.probe({ url: `${baseUrl}/slow`, timeoutMs: 100 })).toEqual({ url: `${baseUrl}/slow`, error: 'no complete answer within 100 ms' });
   });
 
+  it.each([
+    ['the metadata service', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', 'not probed: the URL must not address 169.254.169.254'],
+    ['a URL with a password', 'https://admin:hunter2@shop.example.com/health', 'https://shop.example.com/health', 'not probed: the URL must not contain credentials'],
+  ])('never fetches %s, and never shows a password', async (_, url, shownUrl, error) => {
+    const observation = await probe.probe({ url, timeoutMs: 1_000 });
+
+    expect(observation).toEqual({ url: shownUrl, error: expect.stringContaining(error) });
+    expect(JSON.stringify(observation)).not.toContain('hunter2');
+  });
+
   it('reports a refused connection', async () => {
     const closedPort = await findFreePort();
 

@@ -12,6 +12,7 @@ const validEnvironment = {
   targets: [{ type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] }],
 };
 const validConfig = { application: 'shop', environments: [validEnvironment] };
+const frontend = { type: 's3-cloudfront', bucket: 'shop-frontend', releasesPrefix: 'releases/', distributionId: 'E2QWRUHAPOMQZL', pointer: { kind: 'origin-path', originId: 'releases' } };
 
 /** Replaces one field of the valid config by a path of keys, or deletes it with `undefined`. */
 function withField(path: (string | number)[], value: unknown): unknown {
@@ -79,11 +80,30 @@ describe('configuration', () => {
     ['alarm prefix inside the controller’s own alarm names', ['environments', 0, 'alarms', 'prefixes'], ['rollback-controller-shop-'], 'would match the controller\'s own alarms'],
     ['health check URL with credentials', ['environments', 0, 'healthChecks'], [{ url: 'https://admin:hunter2@shop.example.com/health' }], 'environments[0].healthChecks[0].url: must not contain credentials (user:password@)'],
     ['health check redirect policy', ['environments', 0, 'healthChecks'], [{ url: 'https://shop.example.com/health', followRedirects: 'any' }], 'environments[0].healthChecks[0].followRedirects: '],
+    ['alarm prefix with a control character', ['environments', 0, 'alarms', 'prefixes'], ['shop-prod-\u0007'], 'environments[0].alarms.prefixes[0]: must not contain control characters'],
+    ['function listed twice', ['environments', 0, 'targets', 0, 'functions'], ['shop-prod-api', 'shop-prod-api'], 'environments[0].targets[0].functions: lists a function twice'],
+    ['health check URL on the metadata service', ['environments', 0, 'healthChecks'], [{ url: 'http://169.254.169.254/latest/meta-data/' }], 'environments[0].healthChecks[0].url: must not address 169.254.169.254: a link-local address is the instance metadata service'],
+    ['health check URL on the metadata service, written as one number', ['environments', 0, 'healthChecks'], [{ url: 'http://2852039166/' }], 'must not address 169.254.169.254'],
+    ['health check URL on the metadata service, IPv4-mapped', ['environments', 0, 'healthChecks'], [{ url: 'http://[::ffff:169.254.169.254]/' }], 'must not address [::ffff:a9fe:a9fe]'],
+    ['health check URL on the IPv6 metadata service', ['environments', 0, 'healthChecks'], [{ url: 'http://[fd00:ec2::254]/latest' }], 'must not address [fd00:ec2::254]'],
+    ['S3 pointer key that is a wildcard', ['environments', 0, 'targets'], [{ ...frontend, pointer: { kind: 'object', key: '*' } }], 'environments[0].targets[0].pointer.key: must not contain * or ? (IAM reads them as wildcards in the grant)'],
+    ['S3 pointer key holding an IAM policy variable', ['environments', 0, 'targets'], [{ ...frontend, pointer: { kind: 'object', key: 'live/${aws:username}.json' } }], 'environments[0].targets[0].pointer.key: must not contain ${ (IAM reads ${…} as a policy variable in the grant)'],
+    ['releases prefix holding a wildcard', ['environments', 0, 'targets'], [{ ...frontend, releasesPrefix: '?/' }], 'environments[0].targets[0].releasesPrefix: must not contain * or ?'],
+    ['site version URL with credentials', ['environments', 0, 'targets'], [{ ...frontend, siteVersionUrl: 'https://user:pass@shop.example.com/version.json' }], 'environments[0].targets[0].siteVersionUrl: must not contain credentials'],
+    ['drill schedule every minute', ['drills'], { schedule: 'cron(* * * * ? *)' }, 'drills.schedule: runs more than hourly (minutes "*")'],
+    ['drill schedule twice an hour', ['drills'], { schedule: 'cron(0,30 9 * * ? *)' }, 'drills.schedule: runs more than hourly (minutes "0,30")'],
+    ['drill schedule with five cron fields', ['drills'], { schedule: 'cron(0 9 1 * ?)' }, 'drills.schedule: has 5 cron fields; EventBridge Scheduler takes six'],
   ])('rejects a bad %s with an error naming the field', (_, path, value, expected) => {
     const problems = problemsOf(withField(path, value));
 
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(expected);
+  });
+
+  it('accepts a drill at one fixed minute of every hour, and health checks on private addresses', () => {
+    const problems = problemsOf({ ...validConfig, drills: { schedule: 'cron(15 * ? * MON-FRI *)' }, environments: [{ ...validEnvironment, healthChecks: [{ url: 'http://10.0.0.5:8080/health' }, { url: 'https://[2001:db8::1]/health' }] }] });
+
+    expect(problems).toEqual([]);
   });
 
   it('rejects duplicate environment names and alarm prefixes that would match two environments', () => {

@@ -10,7 +10,10 @@ export const lambdaAliasConfigSchema = z.strictObject({
   /** The alias that serves traffic. */
   alias: z.string().regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, 'must be a Lambda alias name (not a number)'),
   /** The functions behind it, all moved back together. */
-  functions: z.array(functionName).min(1, 'needs at least one function'),
+  functions: z
+    .array(functionName)
+    .min(1, 'needs at least one function')
+    .refine((names) => new Set(names).size === names.length, 'lists a function twice (each is moved once, and a restore point holds one version per function)'),
   ...targetLocationSchema,
 });
 export type LambdaAliasConfig = z.output<typeof lambdaAliasConfigSchema>;

@@ -1,24 +1,25 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
-import { targetLocationSchema, type TargetObservation } from '../target-plugin';
+import { probeUrlSchema } from '../../validation/checks/probe-url';
+import { iamLiteral, targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 /** Where the live release is named: the CloudFront origin's path, or a small JSON object in the bucket. */
 const pointerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('origin-path'), originId: z.string().min(1).max(128) }),
-  z.strictObject({ kind: z.literal('object'), key: z.string().regex(/^[^/].{0,1023}$/, 'must be an S3 key (no leading /)') }),
+  z.strictObject({ kind: z.literal('object'), key: iamLiteral(z.string().regex(/^[^/].{0,1023}$/, 'must be an S3 key (no leading /)')) }),
 ]);
 
 export const s3CloudFrontConfigSchema = z.strictObject({
   type: z.literal('s3-cloudfront'),
   /** The bucket holding every release, one folder each under `releasesPrefix`. */
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-  releasesPrefix: z.string().regex(/^([^/][^*]*\/)?$/, 'must be a folder such as "releases/" (ending in /, not starting with /)'),
+  releasesPrefix: iamLiteral(z.string().regex(/^([^/][^*]*\/)?$/, 'must be a folder such as "releases/" (ending in /, not starting with /)')),
   distributionId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be a CloudFront distribution id such as E2QWRUHAPOMQZL'),
   pointer: pointerSchema,
   /** What is invalidated after the pointer moves (CloudFront paths). */
   invalidate: z.array(z.string().regex(/^\/\S*$/, 'must be a path starting with /')).min(1).max(15).default(['/*']),
   /** A URL the site answers with the version it serves (JSON), checked after the restore. */
-  siteVersionUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  siteVersionUrl: probeUrlSchema.optional(),
   versionField: z.string().min(1).default('version'),
   ...targetLocationSchema,
 });

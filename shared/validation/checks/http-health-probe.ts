@@ -1,3 +1,4 @@
+import { probeUrlProblem, withoutCredentials } from './probe-url';
 import type { HealthCheckRequest, HealthObservation, HealthProbe } from './check-ports';
 
 /** A health answer is small; anything larger is not one (and must not exhaust the validator's memory). */
@@ -18,6 +19,9 @@ class ProbeFailure extends Error {}
  */
 export class HttpHealthProbe implements HealthProbe {
   async probe(check: HealthCheckRequest): Promise<HealthObservation> {
+    // The configuration refuses these; a caller that skipped it still never reaches the metadata service or shows a password.
+    const problem = probeUrlProblem(check.url);
+    if (problem) return { url: withoutCredentials(check.url), error: `not probed: the URL ${problem}` };
     const signal = AbortSignal.timeout(check.timeoutMs);
     try {
       const response = await this.#fetchFollowing(check, signal);
@@ -39,7 +43,7 @@ export class HttpHealthProbe implements HealthProbe {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || (name === 'AbortError' && signal.aborted)) return { url: check.url, error: `no complete answer within ${check.timeoutMs} ms` };
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { url: check.url, error: cause ?? (error as Error).message };
+      return { url: check.url, error: cause ?? withoutCredentials((error as Error).message) };
     }
   }
 
