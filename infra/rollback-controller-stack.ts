@@ -8,10 +8,10 @@ import { DeploymentRecording } from './constructs/deployment-recording';
 import { FailedEventsQueue } from './constructs/failed-events-queue';
 import { HistoryTable } from './constructs/history-table';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule';
-import { ResultsTopic } from './constructs/results-topic';
+import { ControllerAlarmsTopic, ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { DrillSchedules } from './constructs/drill-schedules';
-import { SELF_ALARM_PREFIX } from '../shared/powertools/metric-names';
+import { selfAlarmNamePrefix } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { recordedEnvironments, recordedStages } from '../shared/recording/record-pipeline-event';
 import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, recorderHistoryStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
@@ -28,6 +28,7 @@ const VALIDATOR_MARGIN_SECONDS = 30;
 export class RollbackControllerStack extends Stack {
   public readonly history: HistoryTable;
   public readonly results: ResultsTopic;
+  public readonly alarms: ControllerAlarmsTopic;
   public readonly orchestrator: ControllerFunction;
   public readonly validator: ControllerFunction;
   public readonly recorder: ControllerFunction;
@@ -36,7 +37,8 @@ export class RollbackControllerStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.history = new HistoryTable(this, 'History');
-    this.results = new ResultsTopic(this, 'Results', { ...config.notifications, selfAlarmNamePrefix: `${SELF_ALARM_PREFIX}${config.application}-` });
+    this.results = new ResultsTopic(this, 'Results', config.notifications);
+    this.alarms = new ControllerAlarmsTopic(this, 'ControllerAlarms', { ...config.notifications, selfAlarmNamePrefix: selfAlarmNamePrefix(config.application) });
     const failedEvents = new FailedEventsQueue(this, 'FailedEvents').queue;
 
     const validatorTimeout = Duration.seconds(config.policy.validation.timeoutSeconds + VALIDATOR_MARGIN_SECONDS);
@@ -92,12 +94,13 @@ export class RollbackControllerStack extends Stack {
       orchestrator: this.orchestrator,
       functions: { orchestrator: this.orchestrator, validator: this.validator, recorder: this.recorder },
       deadLetterQueue: failedEvents,
-      topic: this.results.topic,
+      topic: this.alarms.topic,
     });
 
     this.#acknowledgeNagFindings();
     new CfnOutput(this, 'HistoryTableName', { value: this.history.table.tableName, description: 'rollbackctl --table' });
     new CfnOutput(this, 'ResultTopicArn', { value: this.results.topic.topicArn, description: 'subscribe here for rollback outcomes' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: "the controller's own alarms (failed rollbacks, refused notifications, failed events): subscribe your chat channel here too" });
     new CfnOutput(this, 'OrchestratorFunctionName', { value: this.orchestrator.functionName, description: 'rollbackctl drill/rollback invoke this' });
     new CfnOutput(this, 'ValidatorFunctionName', { value: this.validator.functionName });
     new CfnOutput(this, 'RecorderFunctionName', { value: this.recorder.functionName });

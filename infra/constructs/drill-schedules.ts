@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
@@ -28,7 +28,9 @@ export class DrillSchedules extends Construct {
     super(scope, id);
     const { drills, environments } = props.config;
     if (!drills.schedule) return;
-    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com'), description: 'Runs the scheduled rollback drills' });
+    // Only this account's schedules may use the role (EventBridge Scheduler's confused-deputy guard).
+    const scheduler = new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } });
+    const role = new Role(this, 'Role', { assumedBy: scheduler, description: 'Runs the scheduled rollback drills' });
     role.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.orchestrator.functionArn] }));
     // Undeliverable drills land where every other failed event does (and its alarm).
     role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }));

@@ -6,7 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
-import { dashboardNameFor, METRIC, SELF_ALARM_PREFIX, type MetricName } from '../../shared/powertools/metric-names';
+import { dashboardNameFor, METRIC, SELF_ALARM_PREFIX, selfAlarmNamePrefix, type MetricName } from '../../shared/powertools/metric-names';
 import { METRICS_NAMESPACE } from '../../shared/powertools/powertools';
 
 export interface SelfMonitoringProps {
@@ -18,7 +18,7 @@ export interface SelfMonitoringProps {
 }
 
 
-/** The controller watching itself: its own failures reach people through the same topic. */
+/** The controller watching itself: its own failures reach people through a topic of their own (not the results topic, whose failure one of them reports). */
 export class SelfMonitoring extends Construct {
   public readonly alarms: Alarm[] = [];
   public readonly dashboard: Dashboard;
@@ -32,7 +32,7 @@ export class SelfMonitoring extends Construct {
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'orchestrator', environment }, statistic, period });
     const alarm = (name: string, description: string, measured: IMetric, threshold: number) => {
       const created = new Alarm(this, name, {
-        alarmName: `${SELF_ALARM_PREFIX}${config.application}-${name}`,
+        alarmName: `${selfAlarmNamePrefix(config.application)}${name}`,
         alarmDescription: description,
         metric: measured,
         threshold,

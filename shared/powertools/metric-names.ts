@@ -22,6 +22,14 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 /** Self-alarm names start here, so no environment's alarm prefix may claim them (checked when the config loads). */
 export const SELF_ALARM_PREFIX = 'rollback-controller-';
 
+/**
+ * The start of every self-alarm's name: "rollback-controller-shop." — the dot is a character no
+ * application name holds, so a grant to `…-shop.*` never reaches an application named "shop-eu". Pure.
+ */
+export function selfAlarmNamePrefix(application: string): string {
+  return `${SELF_ALARM_PREFIX}${application}.`;
+}
+
 /** The controller's dashboard: the stack draws it, every notification links to it. */
 export function dashboardNameFor(application: string): string {
   return `${SELF_ALARM_PREFIX}${application}`;

@@ -153,6 +153,44 @@ describe('the controller stack', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
+  it('sends every one of its own alarms to a topic and key of their own, never the results topic whose failure one of them reports', () => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+    const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+    const resultsTopicId = Object.keys(resources).find((id) => resources[id]!.Type === 'AWS::SNS::Topic' && id.startsWith('ResultsTopic'))!;
+    const resultsKeyId = resources[resultsTopicId]!.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+
+    expect(alarms.map((alarm) => alarm.Properties.AlarmName)).toEqual(expect.arrayContaining(['rollback-controller-demo-shop.notifications-failed', 'rollback-controller-demo-shop.failed-events']));
+    for (const alarm of alarms) {
+      for (const action of alarm.Properties.AlarmActions) {
+        const topic = resources[action.Ref as string]!;
+        expect(action.Ref).not.toBe(resultsTopicId);
+        expect(topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0]).not.toBe(resultsKeyId);
+      }
+    }
+    // The alarms topic reaches the same people as the results topic.
+    const subscribed = synthesize(parseConfig({ ...structuredClone(baseConfig), notifications: { emails: ['oncall@example.com'], httpsEndpoints: ['https://hooks.example.com/rollbacks'] } })).template;
+    const subscriptions = Object.values(subscribed.findResources('AWS::SNS::Subscription')).map((subscription) => [subscription.Properties.TopicArn.Ref.replace(/Topic\w+$/, ''), subscription.Properties.Endpoint]);
+    const endpoints = (prefix: string) => subscriptions.filter(([topic]) => topic === prefix).map(([, endpoint]) => endpoint).sort();
+    expect(endpoints('ControllerAlarms')).toEqual(endpoints('Results'));
+    expect(endpoints('Results').length).toBeGreaterThan(0);
+    // Nothing lets CloudWatch publish to the results topic any more.
+    const resultsPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy')).find((policy) => policy.Properties.Topics.some((ref: { Ref: string }) => ref.Ref === resultsTopicId))!;
+    expect(JSON.stringify(resultsPolicy.Properties.PolicyDocument)).not.toContain('cloudwatch.amazonaws.com');
+    template.hasOutput('AlarmTopicArn', {});
+  });
+
+  it('grants its own alarms by a name no other application’s alarms can share: "rollback-controller-demo-shop." never matches an application "demo-shop-eu"', () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy')).find((candidate) => JSON.stringify(candidate).includes('cloudwatch.amazonaws.com'))!;
+    const allow = policy.Properties.PolicyDocument.Statement.find((statement: any) => statement.Effect === 'Allow');
+    const pattern = (allow.Condition.ArnLike['aws:SourceArn']['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<ref>')).join('');
+    const matches = (alarmName: string) => new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, (character) => (character === '*' ? '.*' : `\\${character}`)).replace(/<ref>/g, '[^:]*')}$`).test(`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`);
+
+    expect(pattern).toMatch(/:alarm:rollback-controller-demo-shop\.\*$/);
+    expect(matches('rollback-controller-demo-shop.failed-events')).toBe(true);
+    expect(matches('rollback-controller-demo-shop-eu.failed-events')).toBe(false);
+    expect(matches('rollback-controller-demo-shop-eu-failed-events')).toBe(false);
+  });
+
   it('lets every one of its own alarms publish to the topic it names, and use that topic’s key: this account’s self-alarms only', () => {
     const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
     const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
@@ -184,17 +222,17 @@ describe('the controller stack', () => {
     }
   });
 
-  it('alarms on its own failures into the results topic, and draws a dashboard', () => {
+  it('alarms on its own failures into its alarms topic, and draws a dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
       [
-        'rollback-controller-demo-shop-failed-events',
-        'rollback-controller-demo-shop-notifications-failed',
-        'rollback-controller-demo-shop-orchestrator-errors',
-        ...['test', 'staging', 'production'].flatMap((name) => [`rollback-controller-demo-shop-${name}-rollback-failed`, `rollback-controller-demo-shop-${name}-rollbacks-per-hour`]),
+        'rollback-controller-demo-shop.failed-events',
+        'rollback-controller-demo-shop.notifications-failed',
+        'rollback-controller-demo-shop.orchestrator-errors',
+        ...['test', 'staging', 'production'].flatMap((name) => [`rollback-controller-demo-shop.${name}-rollback-failed`, `rollback-controller-demo-shop.${name}-rollbacks-per-hour`]),
       ].sort(),
     );
-    const perHour = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-production-rollbacks-per-hour');
+    const perHour = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop.production-rollbacks-per-hour');
     // The same count as the guard: the rollback that reaches maxRollbacksPerHour (3) alarms.
     expect(perHour).toMatchObject({
       MetricName: 'AutomaticRollbacks',
@@ -204,12 +242,12 @@ describe('the controller stack', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Dimensions: expect.arrayContaining([{ Name: 'environment', Value: 'production' }]),
     });
-    const refused = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop-notifications-failed');
+    const refused = alarms.find((alarm) => alarm.AlarmName === 'rollback-controller-demo-shop.notifications-failed');
     expect(refused.Metrics[0]).toMatchObject({ Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)' });
     expect(refused.Metrics.slice(1).map((entry: { MetricStat: { Metric: { MetricName: string; Dimensions: { Value: string }[] } } }) => [entry.MetricStat.Metric.MetricName, entry.MetricStat.Metric.Dimensions.map((dimension) => dimension.Value)])).toEqual(
       ['test', 'staging', 'production'].map((environment) => ['NotificationFailed', [environment, 'orchestrator']]),
     );
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ResultsTopic/) }]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ControllerAlarmsTopic/) }]);
     // Every metric a self-alarm reads in the controller's namespace is one the functions emit (one module names them).
     const read = alarms.flatMap((alarm) => [alarm.Namespace === 'RollbackController' ? alarm.MetricName : undefined, ...(alarm.Metrics ?? []).map((entry: any) => entry.MetricStat?.Metric?.MetricName)]).filter(Boolean);
     expect(read.length).toBeGreaterThan(0);
@@ -218,7 +256,7 @@ describe('the controller stack', () => {
   });
 
   it('outputs what rollbackctl reads', () => {
-    for (const name of ['HistoryTableName', 'ResultTopicArn', 'OrchestratorFunctionName', 'ValidatorFunctionName', 'RecorderFunctionName', 'FailedEventsQueueUrl', 'DashboardName']) {
+    for (const name of ['HistoryTableName', 'ResultTopicArn', 'AlarmTopicArn', 'OrchestratorFunctionName', 'ValidatorFunctionName', 'RecorderFunctionName', 'FailedEventsQueueUrl', 'DashboardName']) {
       template.hasOutput(name, {});
     }
   });
@@ -268,7 +306,7 @@ describe('everything derives from the configuration', () => {
     const statements = statementsOf(template, 'Orchestrator');
     expect(resourcesFor(statements, 'lambda:UpdateAlias')).toEqual(expect.arrayContaining(['arn:aws:lambda:eu-west-1:123456789012:function:demo-shop-eu-api:live']));
     expect(resourcesFor(statements, 'codepipeline:RollbackStage')).toEqual(expect.arrayContaining(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-eu-release/DeployEu']));
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop-eu-production-rollback-failed' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'rollback-controller-demo-shop.eu-production-rollback-failed' });
   });
 
   it('adds a chat topic for AWS Chatbot only when notifications.chatbot is set, and lets only the orchestrator publish to it', () => {
@@ -277,8 +315,9 @@ describe('everything derives from the configuration', () => {
     const withChat = synthesize(parseConfig(raw)).template;
     const { template } = synthesize(baseConfig);
 
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    withChat.resourceCountIs('AWS::SNS::Topic', 2);
+    // The results topic and the controller's alarms topic, and the chat topic only when asked for.
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    withChat.resourceCountIs('AWS::SNS::Topic', 3);
     withChat.hasOutput('ChatTopicArn', {});
     expect(resourcesFor(statementsOf(withChat, 'Orchestrator'), 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/), expect.stringMatching(/ResultsChatTopic/)]);
     withChat.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ResultsChatTopic') } }) } });
@@ -306,7 +345,10 @@ describe('everything derives from the configuration', () => {
       },
     });
     expect(JSON.parse(schedules[1].Target.Input)).toEqual({ action: 'drill', environment: 'production', requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
-    scheduled.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } });
+    // Only this account's schedules may assume the role.
+    scheduled.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })] },
+    });
     const [, rolePolicy] = Object.entries(scheduled.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('DrillsRoleDefaultPolicy'))!;
     const roleStatements: { Action: string | string[]; Resource: unknown }[] = JSON.parse(JSON.stringify(rolePolicy.Properties.PolicyDocument.Statement));
     expect(roleStatements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
