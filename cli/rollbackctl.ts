@@ -8,7 +8,7 @@ import { drillCommand, type DrillOptions } from './commands/drill-command';
 import { historyCommand } from './commands/history-command';
 import { rollbackCommand } from './commands/rollback-command';
 import { SCENARIO_NAMES } from './local-drill/scenarios';
-import { OrchestratorInvocationError } from './aws/orchestrator-invoker';
+import { OrchestratorInvocationError } from './aws/request-url';
 import { recordCommand } from './commands/record-command';
 import { pauseCommand, resumeCommand } from './commands/pause-command';
 import { gateCommand } from './commands/gate-command';
@@ -78,7 +78,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--irreversible [why]', 'rolling back past this deployment would not undo it (a data migration): automation never will, a person may with rollback --force')
     .option('--incomplete', 'with --status succeeded: record it although its restore points miss some of the environment\'s targets; automation never rolls back to it')
     .option('--rollback', 'with --status failed: the deploy moved traffic before it failed; the deployed orchestrator rolls it back (rollbackOnDeployFailure)')
-    .option('--function <name>', 'with --rollback: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--url <url>', "with --rollback: the orchestrator's request URL (default: $ROLLBACK_REQUEST_URL or the stack output RequestUrl)")
     .option('--stack <name>', 'with --rollback: stack to read outputs from (default: rollback-controller-<application>)');
   // Each target says how its restore point is given by hand.
   for (const plugin of TARGET_PLUGINS) {
@@ -93,7 +93,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--event <file>', 'with --local: run this event file (events/*.json, or one saved from EventBridge) instead of a scenario, as a new delivery (fresh id, now)')
     .option('--exact', 'with --event: deliver it exactly as saved, so running it again is a retry of the same delivery')
     .option('--env <environment>', 'against AWS: the environment to drill')
-    .option('--function <name>', 'against AWS: orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--url <url>', "against AWS: the orchestrator's request URL (default: $ROLLBACK_REQUEST_URL or the stack output RequestUrl)")
     .option('--stack <name>', 'against AWS: stack to read outputs from (default: rollback-controller-<application>)')
     .option('--by <who>', 'who is drilling (default: your login)')
     .option('--json', 'print the machine-readable result')
@@ -135,7 +135,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .requiredOption('--reason <text>', 'why: goes into the history and the notification')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'roll back past deployments recorded irreversible (their migrations stay; you have checked the old version copes)')
-    .option('--function <name>', 'orchestrator function (default: $ROLLBACK_ORCHESTRATOR or the stack output)')
+    .option('--url <url>', "the orchestrator's request URL, IAM-signed (default: $ROLLBACK_REQUEST_URL or the stack output RequestUrl)")
     .option('--stack <name>', 'stack to read outputs from (default: rollback-controller-<application>)')
     .option('--by <who>', 'who is rolling back (default: your login)')
     .option('--json', 'print the machine-readable result')

@@ -84,7 +84,7 @@ export function renderDeployment(record: DeploymentRecord, restorable?: string):
   if (rollback) {
     fields.push(
       ['rollback', describeRollback(record)],
-      ['  trigger', [rollback.trigger.type, rollback.trigger.alarmName, rollback.trigger.requestedBy].filter(Boolean).join(' ')],
+      ['  trigger', [rollback.trigger.type, rollback.trigger.alarmName, rollback.trigger.requestedBy, rollback.trigger.verifiedBy ? `(verified: ${rollback.trigger.verifiedBy})` : undefined].filter(Boolean).join(' ')],
       ['  reason', rollback.reason],
       ['  target', rollback.targetDeploymentId ? `${rollback.targetDeploymentId} (${rollback.targetVersion ?? '?'})` : undefined],
       ['  started', formatTimestamp(rollback.startedAt)],

@@ -8,6 +8,7 @@ import { DeploymentRecording } from './constructs/deployment-recording';
 import { FailedEventsQueue } from './constructs/failed-events-queue';
 import { HistoryTable } from './constructs/history-table';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule';
+import { RequestEntry } from './constructs/request-entry';
 import { ControllerAlarmsTopic, ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { DrillSchedules } from './constructs/drill-schedules';
@@ -88,7 +89,12 @@ export class RollbackControllerStack extends Stack {
     new AlarmTrigger(this, 'AlarmTrigger', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
     new DeploymentRecording(this, 'DeploymentRecording', { config, recorder: this.recorder, deadLetterQueue: failedEvents });
     new ReconcilerSchedule(this, 'Reconciler', { orchestrator: this.orchestrator });
-    new DrillSchedules(this, 'Drills', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
+    const drills = new DrillSchedules(this, 'Drills', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
+    const requests = new RequestEntry(this, 'Requests', {
+      orchestrator: this.orchestrator,
+      table: this.history.table,
+      refusedRoles: [this.recorder.role!, ...(drills.role ? [drills.role] : [])],
+    });
     const monitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       config,
       orchestrator: this.orchestrator,
@@ -101,7 +107,9 @@ export class RollbackControllerStack extends Stack {
     new CfnOutput(this, 'HistoryTableName', { value: this.history.table.tableName, description: 'rollbackctl --table' });
     new CfnOutput(this, 'ResultTopicArn', { value: this.results.topic.topicArn, description: 'subscribe here for rollback outcomes' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: "the controller's own alarms (failed rollbacks, refused notifications, failed events): subscribe your chat channel here too" });
-    new CfnOutput(this, 'OrchestratorFunctionName', { value: this.orchestrator.functionName, description: 'rollbackctl drill/rollback invoke this' });
+    new CfnOutput(this, 'OrchestratorFunctionName', { value: this.orchestrator.functionName });
+    new CfnOutput(this, 'RequestUrl', { value: requests.url.url, description: 'rollbackctl rollback/drill/record --rollback POST here, SigV4-signed: who asks is verified' });
+    new CfnOutput(this, 'RequesterPolicyArn', { value: requests.requesterPolicy.managedPolicyArn, description: 'attach to the on-call and CI roles that may ask for rollbacks' });
     new CfnOutput(this, 'ValidatorFunctionName', { value: this.validator.functionName });
     new CfnOutput(this, 'RecorderFunctionName', { value: this.recorder.functionName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: failedEvents.queueUrl, description: 'events the controller could not handle' });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { findEnvironment } from '../../shared/config';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
-import { invokeOrchestrator, invokeUntilAnswered, resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { invokeUntilAnswered } from '../aws/orchestrator-invoker';
+import { postRequest, resolveRequestUrl } from '../aws/request-url';
 import { followRun } from '../aws/remote-run';
 import { EXIT, isPrintable, parsePrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
@@ -11,7 +12,8 @@ import { readEventFile, runLocalDrill } from '../local-drill/local-drill';
 import { SCENARIOS, type ScenarioName } from '../local-drill/scenarios';
 
 export interface AwsTargetOptions {
-  function?: string;
+  /** The request URL (default: $ROLLBACK_REQUEST_URL or the stack output RequestUrl). */
+  url?: string;
   stack?: string;
   by?: string;
   json?: boolean;
@@ -58,10 +60,11 @@ export function exitCodeFor(outcome: string): number {
  */
 export async function runRemotely(
   context: CliContext,
-  call: { functionName: string; payload: Record<string, unknown> & { requestId: string }; deploymentId?: string; json?: boolean },
+  call: { url: string; payload: Record<string, unknown> & { requestId: string }; deploymentId?: string; json?: boolean },
 ): Promise<RollbackRunResult> {
   let toldWaiting = false;
-  const invocation = invokeUntilAnswered(() => invokeOrchestrator(call.functionName, call.payload, context.options.region), {
+  const region = context.options.region ?? context.io.env.AWS_REGION;
+  const invocation = invokeUntilAnswered(() => postRequest(call.url, call.payload, region ? { region } : {}), {
     onWaiting: (result) => {
       if (!toldWaiting && !call.json) context.io.err(`rollbackctl: request ${call.payload.requestId} is running under another invocation (it was delivered twice): following it — ${result.reason ?? ''}`);
       toldWaiting = true;
@@ -103,11 +106,11 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');
   if (!options.env) throw new UsageError('a drill against AWS needs --env ENVIRONMENT (or use --local for the local sandbox)');
   const environment = findEnvironment(config, options.env).name;
-  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
+  const url = await resolveRequestUrl({ url: options.url, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
   const payload = { action: 'drill', environment, requestedBy: requester(options, context.io.env), requestId: `drill-${randomUUID()}` };
-  if (!options.json) context.io.out(`drilling ${environment} through ${functionName} (reads for real, changes nothing)…`);
+  if (!options.json) context.io.out(`drilling ${environment} through ${new URL(url).host} (reads for real, changes nothing)…`);
   // A drill journals on its own record: drill-<environment>-<requestId>.
-  const result = await runRemotely(context, { functionName, payload, deploymentId: `drill-${environment}-${payload.requestId}`, json: options.json });
+  const result = await runRemotely(context, { url, payload, deploymentId: `drill-${environment}-${payload.requestId}`, json: options.json });
   // Exit 0 only when the rehearsed rollback would have worked: a drill that finds a problem fails the job that ran it.
   return exitCodeFor(result.outcome);
 }

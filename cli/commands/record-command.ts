@@ -7,7 +7,7 @@ import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { describeCoverageGap, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { EXIT, isPrintable, parseChoice, parsePrintable, UsageError } from '../cli-errors';
-import { resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { resolveRequestUrl } from '../aws/request-url';
 import { defaultStackName, exitCodeFor, requester, runRemotely } from './drill-command';
 import type { CliContext } from '../cli-context';
 
@@ -27,7 +27,7 @@ export interface RecordOptions {
   irreversible?: string | boolean;
   /** Record a succeeded deployment whose restore points miss some targets: it is history, never a known good. */
   incomplete?: boolean;
-  function?: string;
+  url?: string;
   stack?: string;
   /** Each target's own flag (e.g. lambda: ["api=42"]), by commander's attribute name. */
   [targetFlag: string]: unknown;
@@ -216,9 +216,9 @@ export function deployFailureRequestId(deploymentId: string): string {
 
 /** The failed deploy just recorded moved traffic: the deployed orchestrator rolls it back (same claim, guards, validation). */
 async function askForRollback(context: CliContext, options: RecordOptions, application: string, deployment: DeploymentRecord): Promise<number> {
-  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
-  if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}; asking ${functionName} to roll it back…`);
+  const url = await resolveRequestUrl({ url: options.url, stack: options.stack ?? defaultStackName(application), region: context.options.region }, context.io.env);
+  if (!options.json) context.io.out(`recorded ${deployment.deploymentId}: ${deployment.environment} ${deployment.version} ${deployment.status}; asking ${new URL(url).host} to roll it back…`);
   const request = { action: 'deploy_failed', environment: deployment.environment, deploymentId: deployment.deploymentId, requestedBy: requester(options, context.io.env), requestId: deployFailureRequestId(deployment.deploymentId) };
-  const result = await runRemotely(context, { functionName, payload: request, deploymentId: deployment.deploymentId, json: options.json });
+  const result = await runRemotely(context, { url, payload: request, deploymentId: deployment.deploymentId, json: options.json });
   return exitCodeFor(result.outcome);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { findEnvironment } from '../../shared/config';
-import { resolveOrchestrator } from '../aws/orchestrator-invoker';
+import { resolveRequestUrl } from '../aws/request-url';
 import { EXIT, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { defaultStackName, exitCodeFor, requester, runRemotely, type AwsTargetOptions } from './drill-command';
@@ -35,7 +35,8 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
   if (options.to !== undefined && options.to.trim() === '') throw new UsageError('--to must name a version');
   if (!options.yes && !context.io.confirm) throw new UsageError('refusing to roll back without confirmation: not an interactive terminal, so add --yes');
   // Everything is resolved first (function, account, region, versions); only then is a person asked.
-  const functionName = await resolveOrchestrator({ functionName: options.function, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
+  const url = await resolveRequestUrl({ url: options.url, stack: options.stack ?? defaultStackName(config.application), region: context.options.region }, context.io.env);
+  const through = new URL(url).host;
   const where = await whereItActs(context.options.region);
   const tableKnown = context.knowsTable();
   const pair = tableKnown ? await context.withHistory(({ history }) => history.deployments.findRollbackPair(environmentConfig, { targetVersion: options.to })) : undefined;
@@ -46,7 +47,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
     : `to ${options.to ? `version ${options.to}` : 'its last known-good version'} (pass --table or set ROLLBACK_TABLE to see the versions)`;
   if (!options.yes) {
     const past = options.force ? ', past any deployment recorded irreversible (their changes stay)' : '';
-    const confirmed = await context.io.confirm!(`Roll ${environment} back ${versions}${past} in account ${where.account}, ${where.region}, through ${functionName}? This changes live traffic. [y/N] `);
+    const confirmed = await context.io.confirm!(`Roll ${environment} back ${versions}${past} in account ${where.account}, ${where.region}, through ${through}? This changes live traffic. [y/N] `);
     if (!confirmed) {
       context.io.out('not rolled back: nothing was sent');
       return EXIT.ok;
@@ -61,7 +62,7 @@ export async function rollbackCommand(context: CliContext, options: RollbackOpti
     requestId: `manual-${randomUUID()}`,
     ...(options.force ? { force: true } : {}),
   };
-  if (!options.json) context.io.out(`rolling ${environment} back ${versions} through ${functionName} (${where.account}, ${where.region})…`);
-  const result = await runRemotely(context, { functionName, payload, ...(from ? { deploymentId: from.deploymentId } : {}), json: options.json });
+  if (!options.json) context.io.out(`rolling ${environment} back ${versions} through ${through} (${where.account}, ${where.region})…`);
+  const result = await runRemotely(context, { url, payload, ...(from ? { deploymentId: from.deploymentId } : {}), json: options.json });
   return exitCodeFor(result.outcome);
 }

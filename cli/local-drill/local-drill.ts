@@ -8,6 +8,8 @@ import { RecordingNotifier, sandboxAlarmActions, sandboxTargetDrivers } from '..
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { LocalValidator } from '../../shared/sandbox/local-validator';
 import { SandboxWorld, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
+import { isFunctionUrlEvent } from '../../shared/events/request-entry';
+import { answerInvocation } from '../../shared/rollback/answer-invocation';
 import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { UsageError } from '../cli-errors';
@@ -197,7 +199,10 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
       onStep: (step) => printer.step(step),
     };
     const sandboxStart = clock.now().getTime();
-    const results = isEventRun ? [await runRollback(event, `local-${randomUUID()}`, dependencies)] : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
+    // An event file enters as it would the deployed orchestrator: a manual rollback only through the request URL (the sample request-url-rollback.json).
+    const results = isEventRun
+      ? [(await answerInvocation(event, `local-${randomUUID()}`, dependencies, { forcePrincipals: config.policy.forcePrincipals, refusedRoles: [] })).result]
+      : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
 
     const sandboxMs = clock.now().getTime() - sandboxStart;
     const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');
@@ -262,6 +267,14 @@ export function asFreshDelivery(event: unknown, now: Date): unknown {
     return { ...body, ...(typeof body.id === 'string' ? { id: `${body.id}-${fresh}` } : {}), time: now.toISOString(), detail: { ...detail, state } };
   }
   if (typeof body.requestId === 'string') return { ...body, requestId: `${body.requestId}-${fresh}` };
+  // A request through the request URL: its body is the request.
+  if (isFunctionUrlEvent(body) && typeof body.body === 'string') {
+    try {
+      return { ...body, body: JSON.stringify(asFreshDelivery(JSON.parse(body.body), now)) };
+    } catch {
+      return event;
+    }
+  }
   return event;
 }
 

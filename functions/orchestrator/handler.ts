@@ -16,6 +16,6 @@ const parts = { config: bundledConfig(), logger, metrics, historyClient: createD
 const orchestrator = loadOnce(async () => (await import('./invocation')).orchestratorFor(parts));
 
 export const handler = middy()
-  .use(injectLambdaContext(logger, { correlationIdPath: 'id || requestId' }))
+  .use(injectLambdaContext(logger, { correlationIdPath: 'id || requestId || requestContext.requestId' }))
   .use(logMetrics(metrics))
   .handler(async (event: unknown, context: Context) => (await orchestrator())(event, context));

@@ -10,7 +10,8 @@ import { dynamoHistory } from '../../shared/history/dynamo-history';
 import { DeadLetterQueueNotifier, NotifierWithFallback } from '../../shared/notify/fallback-notifier';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
 import { dashboardNameFor } from '../../shared/powertools/metric-names';
-import { runRollback, type RollbackDependencies } from '../../shared/rollback/rollback-runner';
+import { answerInvocation, type FunctionUrlResponse } from '../../shared/rollback/answer-invocation';
+import type { RollbackDependencies } from '../../shared/rollback/rollback-runner';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
 import { awsClientFactory } from '../../shared/targets/client-factory';
@@ -31,7 +32,7 @@ export interface ContainerParts {
  * yet, and kept for the container's life. The Lambda client loads alongside the first history
  * reads; SNS, SQS, CloudWatch and each target's SDK on first use.
  */
-export function orchestratorFor(parts: ContainerParts): (event: unknown, context: Context) => Promise<RollbackRunResult> {
+export function orchestratorFor(parts: ContainerParts): (event: unknown, context: Context) => Promise<RollbackRunResult | FunctionUrlResponse> {
   const { config, logger, metrics } = parts;
   const lambda = loadOnce(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ maxAttempts: 5 }));
   void lambda().catch(() => undefined); // started now, in parallel with the reads; a failure surfaces on use
@@ -54,8 +55,10 @@ export function orchestratorFor(parts: ContainerParts): (event: unknown, context
     clock: systemClock,
     logger,
   };
+  // Requests through the request URL: force only from the principals the config names; never from the controller's own roles.
+  const rules = { forcePrincipals: config.policy.forcePrincipals, refusedRoles: (process.env.REFUSED_REQUESTER_ROLES ?? '').split(',').filter(Boolean) };
   return async (event, context) => {
-    const result = await runRollback(event, context.awsRequestId, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+    const { result, response } = await answerInvocation(event, context.awsRequestId, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() }, rules);
     for (const measured of measuredResults(result)) {
       for (const datum of metricsFor(measured)) {
         const single = metrics.singleMetric();
@@ -64,6 +67,6 @@ export function orchestratorFor(parts: ContainerParts): (event: unknown, context
       }
     }
     logger.info('run finished', { outcome: result.outcome, rollbackLevel: result.level, environment: result.environment, durationMs: result.durationMs });
-    return result;
+    return response ?? result;
   };
 }

@@ -23,6 +23,8 @@ export function scheduledDrillInput(environment: string): string {
 /** One EventBridge Scheduler schedule per drilled environment, with a role that may invoke the orchestrator and nothing else. */
 export class DrillSchedules extends Construct {
   public readonly schedules: CfnSchedule[] = [];
+  /** The role the schedules invoke the orchestrator with (none without a schedule). */
+  public readonly role?: Role;
 
   constructor(scope: Construct, id: string, props: DrillSchedulesProps) {
     super(scope, id);
@@ -31,6 +33,7 @@ export class DrillSchedules extends Construct {
     // Only this account's schedules may use the role (EventBridge Scheduler's confused-deputy guard).
     const scheduler = new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } });
     const role = new Role(this, 'Role', { assumedBy: scheduler, description: 'Runs the scheduled rollback drills' });
+    this.role = role;
     role.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.orchestrator.functionArn] }));
     // Undeliverable drills land where every other failed event does (and its alarm).
     role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }));

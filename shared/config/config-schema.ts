@@ -124,6 +124,15 @@ const policySchema = z.strictObject({
    * down must reach a person, not loop.
    */
   maxRunAttempts: z.number().int().min(1).max(10).default(3),
+  /**
+   * Who may roll back past deployments recorded irreversible (`rollbackctl rollback --force`): IAM
+   * role ARNs (every session of the role), user ARNs, or one role session's ARN. The caller is the
+   * identity Lambda verified for the request URL. None by default: nobody may force.
+   */
+  forcePrincipals: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}|sts::\d{12}:assumed-role\/[\w+=,.@-]{1,64}\/[\w+=,.@-]{2,64})$/, 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>) or a role session ARN (no wildcards)'))
+    .max(50)
+    .default([]),
   validation: z
     .strictObject({
       // The orchestrator (15 min at most) must outlast two validations plus their margins.

@@ -25,6 +25,8 @@ export const rollbackTriggerSchema = z.object({
   type: z.enum(['alarm', 'manual', 'drill', 'deploy_failure']),
   alarmName: z.string().optional(),
   requestedBy: z.string().optional(),
+  /** The IAM identity Lambda verified for a request through the request URL; `requestedBy` is the name it gave. */
+  verifiedBy: z.string().optional(),
   eventId: z.string().optional(),
 });
 export type RollbackTrigger = z.infer<typeof rollbackTriggerSchema>;

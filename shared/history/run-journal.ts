@@ -81,6 +81,8 @@ export const claimFactsSchema = z.object({
   alarmName: z.string().optional(),
   alarmFiredAt: isoTimestamp.optional(),
   requestedBy: z.string().optional(),
+  /** The IAM identity verified for the request (through the request URL). */
+  verifiedBy: z.string().optional(),
   /** What started an automatic run, when not an alarm. */
   triggerType: z.enum(['alarm', 'deploy_failure']).optional(),
   /** This rollback reaches the hourly limit: it is announced critical (why, in words), the next alarm will not be acted on. */

@@ -19,6 +19,8 @@ export interface RollbackNotification {
   reason: string;
   alarm?: string;
   requestedBy?: string;
+  /** The IAM identity verified for a request through the request URL. */
+  verifiedBy?: string;
   durationMs: number;
   drill: boolean;
   timeline: JournalStep[];

@@ -5,6 +5,8 @@ import type { NotificationSeverity, RollbackNotification } from './notifier';
 export interface NotificationContext {
   alarm?: string;
   requestedBy?: string;
+  /** The IAM identity verified for the request, beside the name it gave. */
+  verifiedBy?: string;
   /** For skipped runs: how bad it is that nothing was done (a cooldown is routine; a rate limit pages). */
   skipSeverity?: NotificationSeverity;
   /** This rollback reached the hourly limit: every announcement of it pages, and says why. */
@@ -62,6 +64,7 @@ export function notificationFor(result: RollbackRunResult, context: Notification
     reason: atLimit ? `${result.reason ?? ''}; ${context.limitNotice}` : (result.reason ?? ''),
     alarm: context.alarm,
     requestedBy: context.requestedBy,
+    ...(context.verifiedBy ? { verifiedBy: context.verifiedBy } : {}),
     durationMs: result.durationMs,
     drill: result.drill,
     timeline: result.timeline,
@@ -89,6 +92,7 @@ export function startNotificationFor(claim: ClaimFacts, ids: { deploymentId: str
     reason: claim.limitNotice ? `${reason}; ${claim.limitNotice}` : reason,
     alarm: claim.alarmName,
     requestedBy: claim.requestedBy,
+    ...(claim.verifiedBy ? { verifiedBy: claim.verifiedBy } : {}),
     durationMs: 0,
     drill: false,
     timeline: [],

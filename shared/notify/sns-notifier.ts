@@ -38,6 +38,7 @@ export function messageFor(notification: RollbackNotification, links?: ConsoleLi
     reason: notification.reason,
     alarm: notification.alarm,
     requestedBy: notification.requestedBy,
+    ...(notification.verifiedBy ? { verifiedBy: notification.verifiedBy } : {}),
     durationMs: notification.durationMs,
     drill: notification.drill,
     // The journal's facts are for resumed runs; readers get the steps as a person reads them.
@@ -66,7 +67,7 @@ export function chatMessageFor(notification: RollbackNotification, links?: Conso
   const lines = [
     notification.reason,
     notification.alarm ? `*Alarm:* ${notification.alarm}` : undefined,
-    notification.requestedBy ? `*Requested by:* ${notification.requestedBy}` : undefined,
+    notification.requestedBy ? `*Requested by:* ${notification.requestedBy}${notification.verifiedBy ? ` (verified: ${notification.verifiedBy})` : ''}` : undefined,
     notification.deploymentId ? `*Deployment:* ${notification.deploymentId}` : undefined,
     links ? `<${links.dashboard}|Dashboard>${links.logs ? ` · <${links.logs}|Run logs>` : ''}` : undefined,
   ].filter((line): line is string => line !== undefined);

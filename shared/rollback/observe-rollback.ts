@@ -41,7 +41,7 @@ export async function observeRollback(context: RunContext, from: DeploymentRecor
     reason: `observe mode: would roll ${environment} back from ${from.version} to ${to.version} (${context.reason}) — ${describeRestores([restore])}`,
     durationMs: elapsed(),
   };
-  const notification = notificationFor(result, { alarm: context.alarmName, requestedBy: context.trigger.requestedBy })!;
+  const notification = notificationFor(result, { alarm: context.alarmName, requestedBy: context.trigger.requestedBy, verifiedBy: context.trigger.verifiedBy })!;
   const delivery = await deliverNotification(deps, notification);
   return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery } };
 }

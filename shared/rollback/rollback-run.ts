@@ -38,7 +38,7 @@ export class JournalWriteError extends Error {
 /** The trigger a claim step describes, for the other records a full rollback claims. */
 export function triggerOf(claim: ClaimFacts): RollbackTrigger {
   const type = claim.mode === 'automatic' ? (claim.triggerType ?? 'alarm') : claim.mode;
-  return { type, ...(claim.alarmName ? { alarmName: claim.alarmName } : {}), ...(claim.requestedBy ? { requestedBy: claim.requestedBy } : {}) };
+  return { type, ...(claim.alarmName ? { alarmName: claim.alarmName } : {}), ...(claim.requestedBy ? { requestedBy: claim.requestedBy } : {}), ...(claim.verifiedBy ? { verifiedBy: claim.verifiedBy } : {}) };
 }
 
 type Answer = RollbackRunResult | undefined;
@@ -453,7 +453,7 @@ export class RollbackRun {
 
   #notificationFor(result: RollbackRunResult): RollbackNotification {
     const { claim } = this.#state;
-    const notification = notificationFor(result, { alarm: claim.alarmName, requestedBy: claim.requestedBy, limitNotice: claim.limitNotice });
+    const notification = notificationFor(result, { alarm: claim.alarmName, requestedBy: claim.requestedBy, verifiedBy: claim.verifiedBy, limitNotice: claim.limitNotice });
     if (!notification) throw new Error(`no notification for outcome ${result.outcome}`);
     return notification;
   }

@@ -1,4 +1,5 @@
 import { parseInbound } from '../events/inbound-event';
+import type { VerifiedCaller } from '../events/request-entry';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentView } from '../history/deployment-history';
 import type { EnvironmentControl } from '../history/environment-controls';
@@ -28,7 +29,7 @@ const DRILL_RETENTION_SECONDS = 7 * 24 * 3_600;
  * The reconciler's schedule resumes what was left unfinished. Every answer is data; nothing here
  * throws for a reason a retry could not fix.
  */
-export async function runRollback(raw: unknown, invocationId: string, deps: RollbackDependencies): Promise<RollbackRunResult> {
+export async function runRollback(raw: unknown, invocationId: string, deps: RollbackDependencies, caller?: VerifiedCaller): Promise<RollbackRunResult> {
   const startedAt = deps.clock.now().getTime();
   const elapsed = () => deps.clock.now().getTime() - startedAt;
   const parsed = parseInbound(raw, { invocationId, now: deps.clock.now() });
@@ -37,7 +38,7 @@ export async function runRollback(raw: unknown, invocationId: string, deps: Roll
     return { outcome: parsed.outcome, reason: parsed.reason, drill: false, timeline: [], durationMs: elapsed() };
   }
   if (parsed.inbound.kind === 'reconcile') return reconcileRuns(invocationId, deps, elapsed);
-  const resolved = resolveRequest(parsed.inbound, deps.config, invocationId);
+  const resolved = resolveRequest(parsed.inbound, deps.config, invocationId, caller);
   if (!resolved.ok) {
     deps.logger.info(`event ${resolved.outcome}`, { reason: resolved.reason });
     return { outcome: resolved.outcome, reason: resolved.reason, drill: parsed.inbound.kind === 'drill', timeline: [], durationMs: elapsed() };
@@ -159,6 +160,7 @@ function claimStepFor(context: RunContext, invocationId: string, plan: Extract<R
       ...(context.alarmName ? { alarmName: context.alarmName } : {}),
       ...(context.alarmFiredAt ? { alarmFiredAt: context.alarmFiredAt } : {}),
       ...(context.trigger.requestedBy ? { requestedBy: context.trigger.requestedBy } : {}),
+      ...(context.trigger.verifiedBy ? { verifiedBy: context.trigger.verifiedBy } : {}),
       ...(context.trigger.type === 'deploy_failure' ? { triggerType: 'deploy_failure' as const } : {}),
       ...(plan.limitNotice ? { limitNotice: plan.limitNotice } : {}),
       ...(context.force ? { force: true } : {}),
@@ -254,7 +256,7 @@ async function announceSkip(
     return true;
   });
   if (!isFirst) return result;
-  const notification = notificationFor(result, { alarm: context.trigger.alarmName, requestedBy: context.trigger.requestedBy, skipSeverity: plan.severity })!;
+  const notification = notificationFor(result, { alarm: context.trigger.alarmName, requestedBy: context.trigger.requestedBy, verifiedBy: context.trigger.verifiedBy, skipSeverity: plan.severity })!;
   const delivery = await deliverNotification(deps, notification);
   return { ...result, notification: { type: notification.type, severity: notification.severity as NotificationSeverity, delivery }, durationMs: elapsed() };
 }

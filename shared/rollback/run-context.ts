@@ -1,5 +1,6 @@
 import { findEnvironment, UnknownEnvironmentError, type EnvironmentConfig, type RollbackConfig } from '../config';
 import type { InboundEvent } from '../events/inbound-event';
+import type { VerifiedCaller } from '../events/request-entry';
 import type { RollbackTrigger } from '../history/deployment-record';
 import type { JournalStep, NotificationDelivery, RollbackLevel, RunMode } from '../history/run-journal';
 import { routeAlarm } from './alarm-routing';
@@ -66,7 +67,9 @@ function environmentOrRejection(config: RollbackConfig, name: string): Environme
 }
 
 /** Which environment, which mode, which run id — or why there is nothing to do. Pure. */
-export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile' }>, config: RollbackConfig, invocationId: string): ResolvedRequest {
+export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile' }>, config: RollbackConfig, invocationId: string, caller?: VerifiedCaller): ResolvedRequest {
+  // Kept beside the name a request gives: who Lambda verified sent it (through the request URL).
+  const verified = caller ? { verifiedBy: caller.arn } : {};
   switch (inbound.kind) {
     case 'alarm': {
       const routing = routeAlarm(config, inbound.event);
@@ -102,7 +105,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           environment,
           mode: 'automatic',
           runId: request.requestId ?? invocationId,
-          trigger: { type: 'deploy_failure', requestedBy: request.requestedBy },
+          trigger: { type: 'deploy_failure', requestedBy: request.requestedBy, ...verified },
           reason: `deploy ${request.deploymentId} failed after it moved traffic (reported by ${request.requestedBy})`,
           expectedActive: request.deploymentId,
         },
@@ -122,7 +125,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
             environment,
             mode: 'manual',
             runId,
-            trigger: { type: 'manual', requestedBy },
+            trigger: { type: 'manual', requestedBy, ...verified },
             targetVersion,
             reason: `manual rollback by ${requestedBy}${force ? ' (forced past irreversible deployments)' : ''}: ${reason}`,
             ...(force ? { force } : {}),
@@ -137,7 +140,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           environment,
           mode: 'drill',
           runId,
-          trigger: { type: 'drill', alarmName, requestedBy: request.requestedBy },
+          trigger: { type: 'drill', alarmName, requestedBy: request.requestedBy, ...verified },
           // Only a real alarm the drill names is worth watching; the default name is made up.
           ...(named ? { alarmName: named } : {}),
           reason: `drill by ${request.requestedBy} (pretending alarm ${alarmName} fired)`,

@@ -9,6 +9,8 @@ import { loadConfig, type RollbackConfig } from '../../shared/config';
 import type { RecordDeploymentInput } from '../../shared/history/deployment-history';
 import type { Journal } from '../../shared/history/run-store';
 import { SnsNotifier } from '../../shared/notify/sns-notifier';
+import type { AdmissionRules } from '../../shared/events/request-entry';
+import { answerInvocation } from '../../shared/rollback/answer-invocation';
 import { runRollback, type RollbackDependencies, type RunLogger } from '../../shared/rollback/rollback-runner';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers, type TargetDrivers } from '../../shared/targets/target-drivers';
@@ -30,6 +32,18 @@ export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:rollback-results';
 /** The sample events in events/, read as a person would send them. */
 export function sampleEvent(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`events/${name}.json`, 'utf8')) as Record<string, unknown>;
+}
+
+/** An on-call person's role session, as Lambda verifies it for the request URL. */
+export const ON_CALL_ARN = 'arn:aws:sts::123456789012:assumed-role/OnCall/ana';
+
+/** A request as it arrives through the request URL (the sample's envelope), signed by `callerArn`. */
+export function throughRequestUrl(request: unknown, callerArn = ON_CALL_ARN): Record<string, any> {
+  const envelope = sampleEvent('request-url-rollback') as Record<string, any>;
+  envelope.body = JSON.stringify(request);
+  envelope.requestContext.authorizer.iam.userArn = callerArn;
+  envelope.requestContext.authorizer.iam.accountId = callerArn.split(':')[4];
+  return envelope;
 }
 
 /** The same alarm, delivered again as a separate EventBridge event (a storm is many of these). */
@@ -226,6 +240,13 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     if (isDead) throw new Error(DIED);
     return result;
   };
+  /** One invocation as Lambda delivers it: a request through the request URL unwrapped and admitted, or refused, first. */
+  const invoke = async (event: unknown, rules: Partial<AdmissionRules> = {}, invocationId = `aws-request-${(invocation += 1)}`) => {
+    isDead = false;
+    const answer = await answerInvocation(event, invocationId, dependencies, { forcePrincipals: dependencies.config.policy.forcePrincipals, refusedRoles: [], ...rules });
+    if (isDead) throw new Error(DIED);
+    return answer;
+  };
   const everyPublished = () => snsMock.commandCalls(PublishCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.Message!) }));
   /** What the run said of its end (skips, results, escalations, handovers); the "rolling back now" starts are `starts()`, the reconciler's readiness warnings `notReady()`. */
   const published = () => everyPublished().filter((message) => message.body.type !== 'rollback_started' && message.body.type !== 'rollback_not_ready');
@@ -253,6 +274,7 @@ export async function createOrchestratorHarness(options: { history?: Spec[]; con
     dependencies,
     logger,
     run,
+    invoke,
     published,
     starts,
     notReady,

@@ -35,6 +35,7 @@ describe('the controller stack', () => {
       'HISTORY_TABLE_NAME',
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
+      'REFUSED_REQUESTER_ROLES',
       'RESULT_TOPIC_ARN',
       'VALIDATOR_FUNCTION_NAME',
     ]);
@@ -138,6 +139,26 @@ describe('the controller stack', () => {
     expect(actions).toEqual([...new Set(['cloudwatch:DescribeAlarms', ...checks])].sort());
     expect(actions.filter((action) => !/^[\w-]+:(Get|Describe|List)/.test(action))).toEqual([]);
     expect(statements.filter((statement) => statement.Resource === '*').map((statement) => statement.Action)).toEqual(['cloudwatch:DescribeAlarms']);
+  });
+
+  it('takes people\'s requests through a function URL with IAM auth, refusing the controller\'s own roles there, and gives on-call roles a policy to ask through it only', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Orchestrator'), 'Arn'] } });
+    const [orchestrator] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('Orchestrator')).map(([, resource]) => resource.Properties);
+    const refused = JSON.stringify(orchestrator.Environment.Variables.REFUSED_REQUESTER_ROLES);
+    expect(refused).toMatch(/"RecorderServiceRole\w+","Arn"/);
+    // With drill schedules, their role is refused too.
+    const scheduled = synthesize(parseConfig({ ...structuredClone(baseConfig), drills: { schedule: 'rate(30 days)' } })).template;
+    const [scheduledOrchestrator] = Object.entries(scheduled.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('Orchestrator')).map(([, resource]) => resource.Properties);
+    expect(JSON.stringify(scheduledOrchestrator.Environment.Variables.REFUSED_REQUESTER_ROLES)).toMatch(/"DrillsRole\w+","Arn"/);
+
+    const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((resource) => JSON.stringify(resource).includes('lambda:InvokeFunctionUrl'));
+    const statements = policy!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    expect(statements.map((statement) => [statement.Action].flat().join(',')).sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:GetItem,dynamodb:Query', 'lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
+    expect(statements.find((statement) => statement.Action === 'lambda:InvokeFunctionUrl')!.Condition).toEqual({ StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } });
+    // InvokeFunction only through the URL: a direct invocation could not say who asks.
+    expect(statements.find((statement) => statement.Action === 'lambda:InvokeFunction')!.Condition).toEqual({ Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } });
+    template.hasOutput('RequestUrl', {});
+    template.hasOutput('RequesterPolicyArn', {});
   });
 
   it('keeps the history table encrypted, recoverable and retained', () => {
@@ -256,7 +277,7 @@ describe('the controller stack', () => {
   });
 
   it('outputs what rollbackctl reads', () => {
-    for (const name of ['HistoryTableName', 'ResultTopicArn', 'AlarmTopicArn', 'OrchestratorFunctionName', 'ValidatorFunctionName', 'RecorderFunctionName', 'FailedEventsQueueUrl', 'DashboardName']) {
+    for (const name of ['HistoryTableName', 'ResultTopicArn', 'AlarmTopicArn', 'RequestUrl', 'RequesterPolicyArn', 'OrchestratorFunctionName', 'ValidatorFunctionName', 'RecorderFunctionName', 'FailedEventsQueueUrl', 'DashboardName']) {
       template.hasOutput(name, {});
     }
   });

@@ -3,10 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openHistory } from '../../cli/history-connection';
 import { readEventFile, runLocalDrill } from '../../cli/local-drill/local-drill';
 import type { ScenarioName } from '../../cli/local-drill/scenarios';
@@ -17,6 +16,7 @@ import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { deployFailureRequestSchema } from '../../shared/events/rollback-request';
 import { createTestHistory, JVM_STARTS_TIMEOUT_MS, localClientConfig } from '../helpers/history-table';
+import { startRequestUrlServer, TEST_CREDENTIALS } from '../helpers/request-url-server';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 const config = loadConfig('rollback.config.json');
@@ -138,7 +138,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     const alarm = JSON.parse(readFileSync('events/alarm-staging.json', 'utf8')) as { time: string; detail: { state: { timestamp: string } } };
     alarm.time = alarm.detail.state.timestamp = new Date().toISOString();
     writeFileSync(join(folder, 'alarm-staging-now.json'), JSON.stringify(alarm));
-    for (const [file, environment] of [[join(folder, 'alarm-staging-now.json'), 'staging'], ['events/manual-rollback.json', 'production']] as const) {
+    for (const [file, environment] of [[join(folder, 'alarm-staging-now.json'), 'staging'], ['events/request-url-rollback.json', 'production']] as const) {
       const { output, results, store } = await drill('stage-recovers', { eventFile: file, exact: true });
       const rolledBack = (await store.listHistory({ environment, status: 'rolled_back', limit: 10 })).items;
 
@@ -190,7 +190,9 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
   it.each([
     ['events/alarm-ok.json', { outcome: 'ignored', reason: 'alarm demo-shop-prod-api-5xx is OK, not ALARM' }],
     ['events/alarm-staging.json', { outcome: 'rolled_back', environment: 'staging', fromVersion: '1.3.0', toVersion: '1.2.0' }],
-    ['events/manual-rollback.json', { outcome: 'rolled_back', level: 'manual' }],
+    ['events/request-url-rollback.json', { outcome: 'rolled_back', level: 'manual' }],
+    // As the deployed orchestrator answers it: a manual rollback invoked directly cannot say who asks.
+    ['events/manual-rollback.json', { outcome: 'rejected', reason: expect.stringContaining('request URL') }],
   ])('--event %s runs through the same local orchestrator', async (file, expected) => {
     const { results, exitCode } = await drill('stage-recovers', { eventFile: file, textRun: false });
 
@@ -210,13 +212,13 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
 
   it('--event with a malformed event prints the rejection and exits 0; an unreadable file exits 2', async () => {
     const folder = temporaryFolder('events');
-    writeFileSync(join(folder, 'bad.json'), JSON.stringify({ action: 'rollback', environment: 'production' }));
+    writeFileSync(join(folder, 'bad.json'), JSON.stringify({ action: 'drill', environment: 'production' }));
     const { results, exitCode } = await drill('stage-recovers', { eventFile: join(folder, 'bad.json'), textRun: false });
     const missing: string[] = [];
     const missingCode = await runCli(['drill', '--local', '--event', join(folder, 'nope.json')], { out: () => undefined, err: (text) => missing.push(text), env: { ROLLBACKCTL_HOME: folder }, cwd: process.cwd() });
 
     expect(exitCode).toBe(0);
-    expect(results[0]).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('rollback request: reason:') });
+    expect(results[0]).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('drill request: requestedBy:') });
     expect(missingCode).toBe(2);
     expect(missing.join('\n')).toContain('cannot read event file');
   });
@@ -284,10 +286,10 @@ describe('npm start: rollbackctl drill --local', () => {
   }, JVM_STARTS_TIMEOUT_MS(2));
 });
 
-describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
-  const lambdaMock = mockClient(LambdaClient);
+describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL on 127.0.0.1)', () => {
   const cloudFormationMock = mockClient(CloudFormationClient);
   const deployedResult: RollbackRunResult = { outcome: 'rolled_back', level: 'manual', drill: false, environment: 'production', fromVersion: '1.4.0', toVersion: '1.3.0', timeline: [], durationMs: 4200 };
+  let requestUrl: Awaited<ReturnType<typeof startRequestUrlServer>>;
 
   async function cli(args: string[], io: { confirm?: (question: string) => Promise<boolean> } = {}) {
     const out: string[] = [];
@@ -295,40 +297,72 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     const exitCode = await runCli(args, { out: (text) => out.push(text), err: (text) => err.push(text), env: { ROLLBACK_REQUESTED_BY: 'ana' }, cwd: process.cwd(), ...io });
     return { exitCode, stdout: out.join('\n'), stderr: err.join('\n') };
   }
-  const invokedPayloads = () => lambdaMock.commandCalls(InvokeCommand).map((call) => ({ ...call.args[0].input, Payload: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) }));
+  /** What reached the request URL: each request's body, and whether its SigV4 signature holds for Lambda in eu-west-1. */
+  const sentRequests = () => requestUrl.received.map((request) => ({ method: request.method, signed: request.signatureValid, scope: request.scope, body: request.body }));
+  const answering = (result: RollbackRunResult, status = 200) => requestUrl.answerWith(() => ({ status, body: JSON.stringify(result) }));
 
   const stsMock = mockClient(STSClient);
+  beforeAll(async () => {
+    requestUrl = await startRequestUrlServer();
+  });
+  afterAll(async () => {
+    await requestUrl.close();
+    vi.unstubAllEnvs();
+  });
   beforeEach(() => {
-    lambdaMock.reset();
+    // The CLI signs with the SDK's default chain: here, the environment.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', '');
+    vi.stubEnv('AWS_PROFILE', '');
+    requestUrl.received.splice(0);
     cloudFormationMock.reset();
     stsMock.reset();
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ana', UserId: 'AIDA' });
-    cloudFormationMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'rollback-controller-demo-shop', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'OrchestratorFunctionName', OutputValue: 'rc-orchestrator' }] }] });
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(deployedResult)) as never });
+    cloudFormationMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'rollback-controller-demo-shop', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'RequestUrl', OutputValue: requestUrl.url }] }] });
+    answering(deployedResult);
   });
 
-  it('drill --env invokes the deployed orchestrator, found through the stack outputs, with a drill request', async () => {
+  it('drill --env asks the deployed orchestrator through its request URL, found in the stack outputs, signed with SigV4 for Lambda', async () => {
     const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1', '--json']);
 
     expect(result.exitCode).toBe(0);
     expect(cloudFormationMock.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: 'rollback-controller-demo-shop' });
-    expect(invokedPayloads()).toEqual([
-      { FunctionName: 'rc-orchestrator', InvocationType: 'RequestResponse', Payload: { action: 'drill', environment: 'production', requestedBy: 'ana', requestId: expect.stringMatching(/^drill-[0-9a-f-]{36}$/) } },
+    expect(sentRequests()).toEqual([
+      { method: 'POST', signed: true, scope: 'lambda eu-west-1', body: { action: 'drill', environment: 'production', requestedBy: 'ana', requestId: expect.stringMatching(/^drill-[0-9a-f-]{36}$/) } },
     ]);
     expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, runs: [deployedResult] });
   });
 
   it('rollback --yes sends a manual rollback request to the named version, and exits 0 when it rolled back', async () => {
-    const result = await cli(['rollback', '--env', 'production', '--to', '1.3.0', '--reason', 'checkout broken', '--yes', '--function', 'my-orchestrator', '--region', 'eu-west-1']);
+    const result = await cli(['rollback', '--env', 'production', '--to', '1.3.0', '--reason', 'checkout broken', '--yes', '--url', requestUrl.url, '--region', 'eu-west-1']);
 
     expect(result.exitCode).toBe(0);
     expect(cloudFormationMock.calls()).toHaveLength(0);
-    expect(invokedPayloads()[0]).toEqual({
-      FunctionName: 'my-orchestrator',
-      InvocationType: 'RequestResponse',
-      Payload: { action: 'rollback', environment: 'production', targetVersion: '1.3.0', reason: 'checkout broken', requestedBy: 'ana', requestId: expect.stringMatching(/^manual-/) },
-    });
+    expect(sentRequests()).toEqual([
+      { method: 'POST', signed: true, scope: 'lambda eu-west-1', body: { action: 'rollback', environment: 'production', targetVersion: '1.3.0', reason: 'checkout broken', requestedBy: 'ana', requestId: expect.stringMatching(/^manual-/) } },
+    ]);
     expect(result.stdout).toMatch(/^outcome: rolled_back \(manual\) production 1\.4\.0 -> 1\.3\.0/m);
+  });
+
+  it('rollback answered 403 by the orchestrator (force refused) exits 2 with its reason; refused by Lambda itself, names the policy to attach', async () => {
+    answering({ outcome: 'rejected', reason: 'force (rolling back past irreversible deployments) is allowed only to the principals policy.forcePrincipals names (none are); arn:aws:iam::123456789012:user/ana is not one', drill: false, timeline: [], durationMs: 0 }, 403);
+    const refused = await cli(['rollback', '--env', 'production', '--reason', 'migration is fine', '--force', '--yes', '--url', requestUrl.url, '--region', 'eu-west-1']);
+    requestUrl.answerWith(() => ({ status: 403, body: '{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}' }));
+    const denied = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--yes', '--url', requestUrl.url, '--region', 'eu-west-1']);
+
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toContain('policy.forcePrincipals');
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toContain("the request URL refused these credentials (403: {\"Message\":\"Forbidden.");
+    expect(denied.stderr).toContain("attach the stack's RequesterPolicyArn output to your role");
+  });
+
+  it('refuses a request URL that is not https (or this machine), before signing anything', async () => {
+    const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--yes', '--url', 'http://orchestrator.example.com/', '--region', 'eu-west-1']);
+
+    expect(result).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: invalid request URL "http://orchestrator.example.com/": it must be https' });
+    expect(requestUrl.received).toHaveLength(0);
   });
 
   it('record --status failed --rollback for a deployment already recorded succeeded says what it holds, asks nothing and exits 2', async () => {
@@ -337,12 +371,12 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     const points = ['--lambda', 'demo-shop-prod-api=43', '--lambda', 'demo-shop-prod-worker=18', '--pipeline-execution', 'exec-9', '--release', '1.5.0'];
     await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'succeeded', '--id', 'ci-9', ...points]);
 
-    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'ci-9', '--rollback', '--function', 'rc-orchestrator']);
+    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'ci-9', '--rollback', '--url', requestUrl.url]);
 
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('rollbackctl: ci-9 is recorded succeeded, not failed (it was already; nothing changed): no rollback asked for. To roll it back anyway: rollbackctl rollback --env production --reason "…"');
-    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(requestUrl.received).toHaveLength(0);
   });
 
   it.each(['gitlab/77', 'ci@77', `build-${'x'.repeat(90)}`])('record --status failed --id %s --rollback sends a request id the orchestrator accepts, and exits 2 when it is rejected', async (id) => {
@@ -350,13 +384,13 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1'];
     const rejected: RollbackRunResult = { outcome: 'rejected', reason: 'deploy failure request: environment: must name the environment', drill: false, timeline: [], durationMs: 3 };
 
-    const accepted = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--function', 'rc-orchestrator']);
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(rejected)) as never });
-    const refused = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--function', 'rc-orchestrator']);
+    const accepted = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--url', requestUrl.url]);
+    answering(rejected);
+    const refused = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', id, '--lambda', 'demo-shop-prod-api=43', '--rollback', '--url', requestUrl.url]);
 
-    const requestId = invokedPayloads()[0]!.Payload.requestId as string;
+    const requestId = sentRequests()[0]!.body.requestId as string;
     expect(deployFailureRequestSchema.shape.requestId.safeParse(requestId).success).toBe(true);
-    expect(invokedPayloads()[1]!.Payload.requestId).toBe(requestId);
+    expect(sentRequests()[1]!.body.requestId).toBe(requestId);
     expect(accepted.exitCode).toBe(0);
     expect(refused.exitCode).toBe(2);
   });
@@ -365,25 +399,25 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
     const { tableName } = await createTestHistory();
     const table = ['--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1'];
 
-    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'gha-77', '--lambda', 'demo-shop-prod-api=43', '--lambda', 'demo-shop-prod-worker=18', '--rollback', '--function', 'rc-orchestrator']);
+    const result = await cli([...table, 'record', '--env', 'production', '--version', '1.5.0', '--status', 'failed', '--id', 'gha-77', '--lambda', 'demo-shop-prod-api=43', '--lambda', 'demo-shop-prod-worker=18', '--rollback', '--url', requestUrl.url]);
 
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^recorded gha-77: production 1\.5\.0 failed; asking rc-orchestrator to roll it back…$/m);
-    expect(invokedPayloads()).toEqual([
-      { FunctionName: 'rc-orchestrator', InvocationType: 'RequestResponse', Payload: { action: 'deploy_failed', environment: 'production', deploymentId: 'gha-77', requestedBy: 'ana', requestId: 'deploy-failed-gha-77' } },
+    expect(result.stdout).toMatch(/^recorded gha-77: production 1\.5\.0 failed; asking 127\.0\.0\.1:\d+ to roll it back…$/m);
+    expect(sentRequests()).toEqual([
+      { method: 'POST', signed: true, scope: 'lambda eu-west-1', body: { action: 'deploy_failed', environment: 'production', deploymentId: 'gha-77', requestedBy: 'ana', requestId: 'deploy-failed-gha-77' } },
     ]);
   });
 
   it('rollback --force asks knowing it goes past irreversible deployments, and sends force', async () => {
     const questions: string[] = [];
 
-    const result = await cli(['rollback', '--env', 'production', '--reason', 'migration is backward compatible', '--force', '--function', 'my-orchestrator', '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), true) });
+    const result = await cli(['rollback', '--env', 'production', '--reason', 'migration is backward compatible', '--force', '--url', requestUrl.url, '--region', 'eu-west-1'], { confirm: async (question) => (questions.push(question), true) });
 
     expect(result.exitCode).toBe(0);
     expect(questions).toEqual([
-      'Roll production back to its last known-good version (pass --table or set ROLLBACK_TABLE to see the versions), past any deployment recorded irreversible (their changes stay) in account 123456789012, eu-west-1, through my-orchestrator? This changes live traffic. [y/N] ',
+      `Roll production back to its last known-good version (pass --table or set ROLLBACK_TABLE to see the versions), past any deployment recorded irreversible (their changes stay) in account 123456789012, eu-west-1, through ${new URL(requestUrl.url).host}? This changes live traffic. [y/N] `,
     ]);
-    expect(invokedPayloads()[0]?.Payload).toMatchObject({ action: 'rollback', environment: 'production', force: true });
+    expect(sentRequests()[0]?.body).toMatchObject({ action: 'rollback', environment: 'production', force: true });
   });
 
   it('rollback asks first, and sends nothing when the answer is no', async () => {
@@ -398,10 +432,10 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
 
     const result = await cli(['rollback', '--env', 'production', '--reason', 'checkout broken', '--region', 'eu-west-1', ...table], { confirm: async (question) => (questions.push(question), false) });
 
-    // Resolved before asking: the function (stack output), the account and region, the versions.
-    expect(questions).toEqual(['Roll production back from 1.4.0 (p-140) to 1.3.0 (p-130) in account 123456789012, eu-west-1, through rc-orchestrator? This changes live traffic. [y/N] ']);
+    // Resolved before asking: the request URL (stack output), the account and region, the versions.
+    expect(questions).toEqual([`Roll production back from 1.4.0 (p-140) to 1.3.0 (p-130) in account 123456789012, eu-west-1, through ${new URL(requestUrl.url).host}? This changes live traffic. [y/N] `]);
     expect(result).toMatchObject({ exitCode: 0, stdout: 'not rolled back: nothing was sent' });
-    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(requestUrl.received).toHaveLength(0);
   });
 
   it('refuses rollback --local and --scenario with --event, naming what to do instead', async () => {
@@ -413,11 +447,11 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
       exitCode: 2,
       stderr: 'rollbackctl: --scenario and --event each choose what the local drill runs: give one of them',
     });
-    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(requestUrl.received).toHaveLength(0);
   });
 
   it('a remote drill that finds a problem exits 1, so the job that ran it fails', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ ...deployedResult, outcome: 'rollback_failed', drill: true })) as never });
+    answering({ ...deployedResult, outcome: 'rollback_failed', drill: true });
 
     const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
 
@@ -426,7 +460,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
   });
 
   it('exits non-zero when the deployed rollback failed', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ ...deployedResult, outcome: 'rollback_failed' })) as never });
+    answering({ ...deployedResult, outcome: 'rollback_failed' });
 
     expect((await cli(['rollback', '--env', 'production', '--reason', 'broken', '--yes', '--region', 'eu-west-1'])).exitCode).toBe(1);
   });
@@ -447,7 +481,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
 
     expect(result.exitCode).toBe(code);
     expect(result.stderr).toContain(message);
-    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(requestUrl.received).toHaveLength(0);
   });
 
   it('names the stack and what to do when it is not deployed', async () => {
@@ -455,7 +489,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock)', () => {
 
     const result = await cli(['drill', '--env', 'production', '--region', 'eu-west-1']);
 
-    expect(result).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: stack rollback-controller-demo-shop not found in eu-west-1: deploy it (npx cdk deploy), pass --stack NAME, or pass --function NAME' });
+    expect(result).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: stack rollback-controller-demo-shop not found in eu-west-1: deploy it (npx cdk deploy), pass --stack NAME, or pass --url URL' });
   });
 
   it.each<[string, Error & { name: string }, string]>([

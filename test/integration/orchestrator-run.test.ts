@@ -448,8 +448,10 @@ const DOCUMENTED_OUTCOMES: Record<string, Record<string, unknown>> = {
   'alarm-composite-suppressed': { outcome: 'ignored' },
   'alarm-ok': { outcome: 'ignored' },
   'alarm-minimal': { outcome: 'rolled_back', environment: 'production', level: 'stage' },
-  'manual-rollback': { outcome: 'rolled_back', level: 'manual' },
-  'manual-rollback-to-version': { outcome: 'rolled_back', toVersion: '1.2.0' },
+  // A manual rollback invoked directly cannot say who asks: refused, changing nothing. Through the request URL it acts.
+  'manual-rollback': { outcome: 'rejected', reason: expect.stringContaining("a manual rollback must come through the controller's request URL") },
+  'manual-rollback-to-version': { outcome: 'rejected', reason: expect.stringContaining('request URL') },
+  'request-url-rollback': { outcome: 'rolled_back', level: 'manual', environment: 'production' },
   drill: { outcome: 'rolled_back', drill: true },
   reconcile: { outcome: 'reconciled', runs: [] },
 };
@@ -464,6 +466,6 @@ describe('every sample event in events/', () => {
   it.each(Object.entries(DOCUMENTED_OUTCOMES))('%s is handled as documented', async (name, expected) => {
     const harness = await createOrchestratorHarness();
 
-    expect(await harness.run(sampleEvent(name))).toMatchObject(expected);
+    expect((await harness.invoke(sampleEvent(name))).result).toMatchObject(expected);
   });
 });

@@ -42,6 +42,7 @@ describe('configuration', () => {
       maxRollbacksPerHour: 3,
       leaseSeconds: 60,
       maxRunAttempts: 3,
+      forcePrincipals: [],
       validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3 },
     });
     expect(config.environments[0]?.healthChecks).toEqual([]);
