@@ -58,6 +58,8 @@ export class RollbackRun {
   readonly #attempts: number;
   /** The "rolling back now" announcement, in flight alongside the restore; every later one waits for it, so people hear them in order. */
   #started: Promise<unknown> = Promise.resolve();
+  /** This invocation wrote the run's status change (its metrics count the rollback). */
+  #completedHere = false;
 
   constructor(
     private readonly ref: RunRef,
@@ -173,6 +175,8 @@ export class RollbackRun {
         await this.deps.history.controls.noteRollback({ ...record, rollback: { ...record.rollback!, finishedAt: this.deps.clock.now().toISOString() } }).catch(() => undefined);
       }
       await this.deps.history.runs.abandon(this.ref, reason);
+      // Ended here, without a complete step: the status change is this one.
+      if (!state.completion) this.#completedHere = true;
     } catch (error) {
       this.deps.logger.error('could not end the run; it is tried again when its lease runs out', { runId: this.ref.runId, error: (error as Error).message });
     }
@@ -371,6 +375,7 @@ export class RollbackRun {
       async (journal) => {
         const completed = await runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
         this.#records.set(this.ref.deploymentId, completed);
+        this.#completedHere = true;
       },
       { isTheWrite: true },
     );
@@ -505,6 +510,7 @@ export class RollbackRun {
   #result(fields: Pick<RollbackRunResult, 'outcome'> & Partial<RollbackRunResult>): RollbackRunResult {
     const { claim } = this.#state;
     return {
+      ...(this.#completedHere ? { completedHere: true } : {}),
       environment: claim.environment,
       deploymentId: this.ref.deploymentId,
       fromVersion: claim.fromVersion,

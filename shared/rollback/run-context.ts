@@ -53,6 +53,11 @@ export interface RollbackRunResult {
   runs?: RollbackRunResult[];
   /** A duplicate that is this very request, driven by another invocation now: ask again later (same request id) for its outcome. */
   inFlight?: boolean;
+  /**
+   * This invocation ended the run (wrote its status change): only it counts the rollback in the
+   * metrics, never a resume that retries the announcement or a retry answered from the record.
+   */
+  completedHere?: boolean;
 }
 
 export type ResolvedRequest = { ok: true; context: RunContext } | { ok: false; outcome: 'ignored' | 'rejected'; reason: string };

@@ -12,12 +12,14 @@ export function metricsFor(result: RollbackRunResult): MetricDatum[] {
   if (result.drill || !result.environment) return [];
   const data: MetricDatum[] = [];
   const count = (name: MetricName, value = 1) => data.push({ name, unit: 'Count', value });
-  if (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed') {
+  // A rollback counts once, by the invocation that ended it: a resume retrying its announcement, or a
+  // retry answered from the record, would otherwise count it again (and trip the hourly-limit alarm).
+  if (result.completedHere && (result.outcome === 'rolled_back' || result.outcome === 'rollback_failed')) {
     count(METRIC.rollbacks);
     if (result.mode === 'automatic') count(METRIC.automaticRollbacks);
     data.push({ name: METRIC.rollbackDuration, unit: 'Milliseconds', value: result.durationMs });
+    if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);
   }
-  if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);
   if (result.outcome === 'skipped') count(METRIC.rollbackSkipped);
   if (result.outcome === 'observed') count(METRIC.rollbackObserved);
   if (result.outcome === 'handed_over') count(METRIC.runHandedOver);

@@ -1,8 +1,10 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { invokeUntilAnswered } from '../../cli/aws/orchestrator-invoker';
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
-import { alarmDelivery, createOrchestratorHarness, prodAliasRestore, sampleEvent } from '../helpers/orchestrator-harness';
+import { measuredResults, metricsFor } from '../../shared/rollback/run-metrics';
+import { alarmDelivery, createOrchestratorHarness, prodAliasRestore, sampleEvent, snsMock } from '../helpers/orchestrator-harness';
 
 type AlarmEvent = { time: string; detail: { state: { timestamp: string } } };
 
@@ -163,5 +165,27 @@ describe('a dead run is resumed within two minutes, a stuck one escalates once',
     expect(record).toMatchObject({ status: 'rollback_failed', rollback: { attempts: 4, reason: expect.stringMatching(/^gave up after 3 attempts: the journal could not be written/) } });
     expect(record?.rollback?.leaseExpiresAt).toBeUndefined();
     expect((await harness.history.controls.readHead('production'))?.rollbacks).toEqual([expect.objectContaining({ deploymentId: 'prod-140', finishedAt: expect.any(String) })]);
+  });
+});
+
+describe('a rollback counts once in the metrics and alarms', () => {
+  it('counted by the invocation that ended it: resumes retrying an announcement nobody took, and a retry answered from the record, add nothing but the failed announcements', async () => {
+    const harness = await createOrchestratorHarness();
+    snsMock.on(PublishCommand).rejects(Object.assign(new Error('KMS key is disabled'), { name: 'KMSDisabledException' }));
+    const metricNames = (result: RollbackRunResult) => measuredResults(result).flatMap(metricsFor).map((datum) => datum.name);
+
+    const first = await harness.run(sampleEvent('alarm-production'));
+    const resumes = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) resumes.push(await harness.run({ action: 'reconcile' }));
+    snsMock.on(PublishCommand).resolves({});
+    const retried = await harness.run(sampleEvent('alarm-production'));
+
+    expect(first).toMatchObject({ outcome: 'rolled_back', completedHere: true, notification: { delivery: 'failed' } });
+    expect(metricNames(first)).toEqual(['Rollbacks', 'AutomaticRollbacks', 'RollbackDuration', 'NotificationFailed']);
+    // Two more attempts to announce, then the last (past maxRunAttempts) gives up, critical: each failed announcement counts, the rollback does not.
+    expect(resumes.map((resume) => resume.runs?.map((run) => run.outcome))).toEqual([['rolled_back'], ['rolled_back'], ['rolled_back'], []]);
+    expect(resumes.flatMap(metricNames)).toEqual(['NotificationFailed', 'NotificationFailed', 'NotificationFailed']);
+    expect(retried.outcome).toBe('rolled_back');
+    expect(metricNames(retried)).toEqual([]);
   });
 });
