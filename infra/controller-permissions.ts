@@ -125,6 +125,16 @@ export const ALARM_READ_WILDCARD: WildcardGrant = {
   reason: 'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (AWS constraint); it is read-only.',
 };
 
+export const METRIC_READ_WILDCARD: WildcardGrant = {
+  resource: '*',
+  reason: 'cloudwatch:GetMetricData has no resource-level permissions (AWS constraint); it only reads the data behind the alarms and the traffic.',
+};
+
+/** The data behind alarms and the traffic after a restore (the validator's verdicts). GetMetricData takes no resource. */
+export function metricReadStatement(): PolicyStatement {
+  return new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] });
+}
+
 /** Alarm reads (the validator's checks, the orchestrator's ActionsEnabled). AWS constraint: DescribeAlarms returns composite alarms only when granted on "*". */
 export function alarmReadStatement(): PolicyStatement {
   return new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] });

@@ -15,7 +15,7 @@ import { DrillSchedules } from './constructs/drill-schedules';
 import { selfAlarmNamePrefix } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { recordedEnvironments, recordedStages } from '../shared/recording/record-pipeline-event';
-import { ALARM_READ_WILDCARD, alarmReadStatement, historyStatement, publishStatements, recorderHistoryStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
+import { ALARM_READ_WILDCARD, alarmReadStatement, metricReadStatement, METRIC_READ_WILDCARD, historyStatement, publishStatements, recorderHistoryStatements, targetGrants, type Grants, type WildcardGrant } from './controller-permissions';
 
 export interface RollbackControllerStackProps extends StackProps {
   /** The validated rollback.config.json; everything environment-specific derives from it. */
@@ -78,7 +78,7 @@ export class RollbackControllerStack extends Stack {
       // Whether the alarm that fired has its actions enabled.
       alarmReadStatement(),
     ], [ALARM_READ_WILDCARD]);
-    this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement()], [ALARM_READ_WILDCARD]);
+    this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement(), metricReadStatement()], [ALARM_READ_WILDCARD, METRIC_READ_WILDCARD]);
     this.#grant(this.recorder, targetGrants(config, this, 'capture'), [
       ...recorderHistoryStatements(tableArn, recordedStages(config), recordedEnvironments(config)),
       ...(rollsBackFailedDeploys ? [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.orchestrator.functionArn] })] : []),

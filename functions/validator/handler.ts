@@ -7,13 +7,16 @@ import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { systemClock } from '../../shared/time/clock';
 import { CloudWatchAlarmReader } from '../../shared/validation/checks/cloudwatch-alarm-reader';
+import { CloudWatchMetricReader } from '../../shared/validation/checks/cloudwatch-metric-reader';
 import { HttpHealthProbe } from '../../shared/validation/checks/http-health-probe';
 import { answerValidationRequest } from '../../shared/validation/validate-rollback';
 
 // Cold start: clients once per container; each target's SDK on its first check.
 const { logger } = createPowertools('validator');
+const cloudWatch = new CloudWatchClient({});
 const ports = {
-  alarms: new CloudWatchAlarmReader(new CloudWatchClient({})),
+  alarms: new CloudWatchAlarmReader(cloudWatch),
+  metrics: new CloudWatchMetricReader(cloudWatch),
   health: new HttpHealthProbe(),
   targets: awsTargetDrivers(awsClientFactory()),
 };
@@ -23,6 +26,6 @@ export const handler = middy()
   .use(injectLambdaContext(logger))
   .handler(async (event: unknown, context: Context) => {
     const result = await answerValidationRequest(event, { ports, clock: systemClock, sleep, remainingTimeMs: () => context.getRemainingTimeInMillis() });
-    logger.info('validation verdict', { success: result.success, rounds: result.rounds, durationMs: result.durationMs, reason: result.reason });
+    logger.info('validation verdict', { verdict: result.verdict, decidedBy: result.decidedBy, rounds: result.rounds, durationMs: result.durationMs, reason: result.reason });
     return result;
   });

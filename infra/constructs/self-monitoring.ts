@@ -78,6 +78,11 @@ export class SelfMonitoring extends Construct {
           new GraphWidget({ title: 'Function duration p99 (ms)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 8 }),
         ],
         [
+          new GraphWidget({ title: 'Time to restore, p90 (ms): alarm → traffic restored', left: perEnvironment(METRIC.timeToRestore, 'p90'), width: 8 }),
+          new GraphWidget({ title: 'Time to verdict, p90 (ms): restore → verdict', left: perEnvironment(METRIC.timeToVerdict, 'p90'), width: 8 }),
+          new GraphWidget({ title: 'Unverified rollbacks (no evidence either way)', left: perEnvironment(METRIC.rollbackUnverified), width: 8 }),
+        ],
+        [
           new GraphWidget({ title: 'Failed events waiting', left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible()], width: 8 }),
           new GraphWidget({ title: 'Runs handed over to the reconciler', left: perEnvironment(METRIC.runHandedOver), width: 8 }),
           new GraphWidget({ title: 'Announcements the topic refused', left: perEnvironment(METRIC.notificationFailed), width: 8 }),

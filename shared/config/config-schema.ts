@@ -68,6 +68,11 @@ const environmentSchema = z
      * People may still roll back by hand in every mode; `rollbackctl pause` pauses for a while.
      */
     mode: z.enum(ENVIRONMENT_MODES).default('act'),
+    /**
+     * A stage validation that found no evidence either way (no traffic, no datapoints) keeps the
+     * restore and ends the run `unverified` ("keep"), or widens to the full rollback ("full").
+     */
+    onInconclusive: z.enum(['keep', 'full']).default('keep'),
     /** A deploy that fails after it moved traffic here (a CodePipeline stage FAILED, or `record --status failed --rollback`) rolls back. */
     rollbackOnDeployFailure: z.boolean().default(false),
     /**
@@ -141,6 +146,17 @@ const policySchema = z.strictObject({
       consecutivePasses: z.number().int().min(1).max(20).default(3),
       /** Conclusive failures in a row (a target's check, the health checks) that end validation early: the restore did not help. */
       failureThreshold: z.number().int().min(1).max(20).default(3),
+      /**
+       * The sequential test of a restored Lambda version's error rate against its own before the bad
+       * deployment: the increase that counts as not recovered, and the test's two error rates.
+       */
+      errorRate: z
+        .strictObject({
+          minimumIncrease: z.number().gt(0).max(0.5).default(0.01),
+          falseAlarmRate: z.number().gt(0).max(0.2).default(0.01),
+          missRate: z.number().gt(0).max(0.2).default(0.01),
+        })
+        .prefault({}),
     })
     .prefault({})
     // A policy that can never pass would turn every rollback into a failed one.

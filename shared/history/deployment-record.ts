@@ -54,6 +54,8 @@ export const rollbackDetailsSchema = z.object({
   finishedAt: isoTimestamp.optional(),
   /** Another environment's record in a full rollback: the record that holds the run's journal. */
   partOf: z.string().optional(),
+  /** The restore stayed but no evidence showed it recovered: the run ended `unverified` (status rolled_back). */
+  verdict: z.literal('unverified').optional(),
   /** How many invocations took this run on (the claim, then each resume): counted by the takeover write itself, so every attempt counts, journaled or not. */
   attempts: z.number().int().min(1).optional(),
   /** The run before this one on the same deployment (a person acting after automation failed). */

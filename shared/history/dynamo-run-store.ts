@@ -167,10 +167,12 @@ export class DynamoRunStore implements RunStore {
         '#rollback.reason = :reason',
         '#rollback.targetDeploymentId = :targetDeploymentId',
         '#rollback.targetVersion = :targetVersion',
+        ...(completion.verdict ? ['#rollback.verdict = :verdict'] : []),
       ],
       condition: '#status = :rollingBack',
       names: { '#level': 'level' },
       values: {
+        ...(completion.verdict ? { ':verdict': completion.verdict } : {}),
         ':outcome': completion.outcome,
         ':level': completion.level,
         ':reason': completion.reason,
@@ -190,6 +192,7 @@ export class DynamoRunStore implements RunStore {
           Key: { deploymentId: input.deploymentId },
           UpdateExpression:
             'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason' +
+            `${input.verdict ? ', #rollback.verdict = :verdict' : ''}` +
             `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE #rollback.leaseExpiresAt, #rollback.holder`,
           ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
           ExpressionAttributeNames: { ...NAMES, '#level': 'level' },
@@ -199,6 +202,7 @@ export class DynamoRunStore implements RunStore {
             ':level': input.level,
             ':reason': input.reason,
             ...(target ? { ':targetDeploymentId': input.targetDeploymentId, ':targetVersion': input.targetVersion } : {}),
+            ...(input.verdict ? { ':verdict': input.verdict } : {}),
             ':rollingBack': 'rolling_back',
             ':runId': input.runId,
             ':partOf': input.partOf,

@@ -101,7 +101,8 @@ export const fullScopeFactsSchema = z.object({
 export type FullScopeFacts = z.output<typeof fullScopeFactsSchema>;
 
 export const completionFactsSchema = z.object({
-  outcome: z.enum(['rolled_back', 'rollback_failed']),
+  /** unverified: the restore stays, but no evidence showed it recovered (the record says rolled_back, verdict unverified). */
+  outcome: z.enum(['rolled_back', 'rollback_failed', 'unverified']),
   level: z.enum(ROLLBACK_LEVELS),
   reason: z.string(),
   /** Every record this run completed (the journal's own and, for a full rollback, the others it claimed). */
@@ -115,11 +116,30 @@ const restoreFacts = z.object({ environments: z.array(environmentRestoreSchema) 
 const stageRollbackStep = z.object({ ...stepBase, step: z.literal('stage-rollback'), facts: restoreFacts });
 const fullRollbackStep = z.object({ ...stepBase, step: z.literal('full-rollback'), facts: restoreFacts });
 const fullScopeStep = z.object({ ...stepBase, step: z.literal('full-scope'), facts: fullScopeFactsSchema });
+/** One piece of evidence a verdict rested on, as journaled (bounded: the detail is cut, at most MAX_JOURNALED_EVIDENCE per step). */
+const journaledEvidence = z.object({
+  environment: z.string(),
+  check: z.string(),
+  verdict: z.enum(['recovered', 'not_recovered', 'inconclusive']),
+  detail: z.string(),
+  datapoints: z.number().int().nonnegative().optional(),
+  basis: z.string().optional(),
+});
+export type JournaledEvidence = z.output<typeof journaledEvidence>;
+/** Evidence kept per validation step, and the longest detail kept of each: the journal must fit its item. */
+export const MAX_JOURNALED_EVIDENCE = 12;
+export const MAX_EVIDENCE_DETAIL = 300;
+
 const validationFacts = z.object({
   passed: z.boolean(),
   rounds: z.number().int().nonnegative(),
-  /** Why the verdict came when it did: enough passing rounds, the budget, or hard evidence (see judgeEarly). */
+  /** Why the verdict came when it did: enough evidence, the budget, or hard evidence of what did not recover. */
   concludedBy: z.string().optional(),
+  /** recovered, not_recovered, inconclusive (older journals: `passed` alone). */
+  verdict: z.enum(['recovered', 'not_recovered', 'inconclusive']).optional(),
+  /** The check that decided it, or what was missing, and when its evidence became hard. */
+  decidedBy: z.object({ environment: z.string(), check: z.string(), detail: z.string(), at: z.string().optional() }).optional(),
+  evidence: z.array(journaledEvidence).optional(),
 });
 const stageValidationStep = z.object({ ...stepBase, step: z.literal('stage-validation'), facts: validationFacts });
 const fullValidationStep = z.object({ ...stepBase, step: z.literal('full-validation'), facts: validationFacts });

@@ -58,6 +58,8 @@ export interface StartDrillInput {
 
 export interface RunCompletion {
   outcome: 'rolled_back' | 'rollback_failed';
+  /** The restore stayed without evidence it recovered. */
+  verdict?: 'unverified';
   level: RollbackLevel;
   reason: string;
   targetDeploymentId: string;

@@ -27,6 +27,11 @@ export function notificationFor(result: RollbackRunResult, context: Notification
       type = 'rollback_escalation';
       severity = 'critical';
       break;
+    case 'unverified':
+      // Restored, and no evidence it recovered: somebody should look, nobody need be woken.
+      type = 'rollback_result';
+      severity = 'warning';
+      break;
     case 'skipped':
       severity = context.skipSeverity ?? 'warning';
       type = severity === 'critical' && !result.drill ? 'rollback_escalation' : 'rollback_skipped';

@@ -8,6 +8,12 @@ export const METRIC = {
   automaticRollbacks: 'AutomaticRollbacks',
   rollbackDuration: 'RollbackDuration',
   rollbackFailed: 'RollbackFailed',
+  /** Restored, but no evidence showed it recovered (no traffic, no datapoints): a person should look. */
+  rollbackUnverified: 'RollbackUnverified',
+  /** From the alarm that fired to the first traffic restore done (ms): every second of it is outage. */
+  timeToRestore: 'TimeToRestore',
+  /** From a restore to the validator's verdict on it (ms). */
+  timeToVerdict: 'TimeToVerdict',
   rollbackSkipped: 'RollbackSkipped',
   /** Observe mode: a rollback that would have happened. */
   rollbackObserved: 'RollbackObserved',

@@ -60,6 +60,7 @@ async function restoreTarget(
         from: restorePointOf(from, plugin).point,
         to: good.point,
         fromVersion: from.version,
+        fromStartedAt: from.startedAt,
         toVersion: to.version,
         toDeploymentId: to.deploymentId,
         reason: options.reason,

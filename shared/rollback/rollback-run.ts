@@ -4,8 +4,11 @@ import type { EnvironmentHead } from '../history/environment-head';
 import { ClaimLostError } from '../history/history-errors';
 import {
   boundTimeline,
+  MAX_EVIDENCE_DETAIL,
+  MAX_JOURNALED_EVIDENCE,
   stepsOfRun,
   type ClaimFacts,
+  type JournaledEvidence,
   type EnvironmentRestore,
   type HandoverCause,
   type JournalStep,
@@ -33,6 +36,29 @@ export class JournalWriteError extends Error {
     super(`the journal could not be written: ${(cause as Error).name}: ${(cause as Error).message}`, { cause });
     this.name = 'JournalWriteError';
   }
+}
+
+/** "production alarm demo-shop-prod-api-5xx: 3 datapoint(s), …": what a recovered verdict rested on, in one line. Pure. */
+export function describeEvidence(result: ValidationResult): string {
+  const recovered = result.evidence.filter((item) => item.verdict === 'recovered' && item.basis !== 'target');
+  if (recovered.length === 0) return 'no evidence listed';
+  return recovered.map((item) => `${item.environment} ${item.check}${item.datapoints !== undefined ? ` (${item.datapoints} ${item.basis === 'traffic' ? 'invocation(s)' : 'datapoint(s)'})` : ''}`).join(', ');
+}
+
+/** The evidence a journal keeps: what decided, then the rest, each detail cut; at most MAX_JOURNALED_EVIDENCE. Pure. */
+export function journaledEvidence(result: ValidationResult): JournaledEvidence[] {
+  const order = { not_recovered: 0, inconclusive: 1, recovered: 2 } as const;
+  return [...result.evidence]
+    .sort((left, right) => order[left.verdict] - order[right.verdict])
+    .slice(0, MAX_JOURNALED_EVIDENCE)
+    .map((item) => ({
+      environment: item.environment,
+      check: item.check,
+      verdict: item.verdict,
+      detail: item.detail.length > MAX_EVIDENCE_DETAIL ? `${item.detail.slice(0, MAX_EVIDENCE_DETAIL - 1)}…` : item.detail,
+      ...(item.datapoints !== undefined ? { datapoints: item.datapoints } : {}),
+      ...(item.basis ? { basis: item.basis } : {}),
+    }));
 }
 
 /** The trigger a claim step describes, for the other records a full rollback claims. */
@@ -191,7 +217,8 @@ export class RollbackRun {
   }
 
   async #drive(): Promise<RollbackRunResult> {
-    const limits = { maxAttempts: this.deps.config.policy.maxRunAttempts };
+    const origin = this.deps.config.environments.find((environment) => environment.name === this.#state.claim.environment);
+    const limits = { maxAttempts: this.deps.config.policy.maxRunAttempts, widenOnInconclusive: origin?.onInconclusive === 'full' };
     for (;;) {
       const state = this.#state;
       const action = nextAction(state, limits);
@@ -335,9 +362,19 @@ export class RollbackRun {
       throw error;
     }
     const names = request.environments.map((environment) => environment.name).join(', ');
-    const detail = result.success ? `${names} healthy after ${result.rounds} round(s)` : (result.reason ?? 'validation failed');
+    const verdict = result.verdict ?? (result.success ? 'recovered' : 'not_recovered');
+    const detail = verdict === 'recovered' ? `${names} recovered after ${result.rounds} round(s): ${describeEvidence(result)}` : (result.reason ?? 'validation failed');
     const name = level === 'stage' ? 'stage-validation' : 'full-validation';
-    await this.#write(this.#step(name, result.success ? 'ok' : 'failed', started, detail, { passed: result.success, rounds: result.rounds, ...(result.concludedBy ? { concludedBy: result.concludedBy } : {}) }));
+    await this.#write(
+      this.#step(name, verdict === 'recovered' ? 'ok' : verdict === 'inconclusive' ? 'warning' : 'failed', started, detail, {
+        passed: verdict === 'recovered',
+        rounds: result.rounds,
+        verdict,
+        ...(result.concludedBy ? { concludedBy: result.concludedBy } : {}),
+        ...(result.decidedBy ? { decidedBy: result.decidedBy } : {}),
+        ...(result.evidence.length > 0 ? { evidence: journaledEvidence(result) } : {}),
+      }),
+    );
     return undefined;
   }
 
@@ -347,13 +384,15 @@ export class RollbackRun {
     const { claim } = state;
     const { runs } = this.deps.history;
     const joined = action.level === 'full' && claim.mode !== 'drill' ? (state.fullScope?.facts.entries ?? []).filter((entry) => entry.environment !== claim.environment) : [];
+    // Unverified: the records say rolled_back (the restore stays), marked so.
+    const status = action.outcome === 'unverified' ? { outcome: 'rolled_back' as const, verdict: 'unverified' as const } : { outcome: action.outcome };
     await Promise.all(
       joined.map(async (entry) => {
         const completed = await runs.completeJoined({
           deploymentId: entry.fromDeploymentId,
           runId: this.ref.runId,
           partOf: this.ref.deploymentId,
-          outcome: action.outcome,
+          ...status,
           level: action.level,
           reason: `${action.reason} (full rollback started by ${this.ref.deploymentId})`,
           targetDeploymentId: entry.toDeploymentId,
@@ -364,7 +403,7 @@ export class RollbackRun {
       }),
     );
     const deploymentIds = [this.ref.deploymentId, ...joined.map((entry) => entry.fromDeploymentId)];
-    const step = this.#step('complete', action.outcome === 'rolled_back' ? 'ok' : 'failed', started, `${action.outcome} at level ${action.level}`, {
+    const step = this.#step('complete', action.outcome === 'rolled_back' ? 'ok' : action.outcome === 'unverified' ? 'warning' : 'failed', started, `${action.outcome} at level ${action.level}`, {
       outcome: action.outcome,
       level: action.level,
       reason: action.reason,
@@ -373,7 +412,7 @@ export class RollbackRun {
     await this.#write(
       step,
       async (journal) => {
-        const completed = await runs.complete(this.ref, { outcome: action.outcome, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
+        const completed = await runs.complete(this.ref, { ...status, level: action.level, reason: action.reason, targetDeploymentId: claim.toDeploymentId, targetVersion: claim.toVersion }, journal);
         this.#records.set(this.ref.deploymentId, completed);
         this.#completedHere = true;
       },
@@ -586,7 +625,7 @@ export function answerFromRecord(record: DeploymentRecord, elapsed: () => number
   if (!rollback || !isFinished) return { ...base, outcome: 'duplicate', reason: `deployment ${record.deploymentId} is ${record.status}`, timeline: [] };
   return {
     ...base,
-    outcome: record.status as 'rolled_back' | 'rollback_failed',
+    outcome: rollback.verdict === 'unverified' ? 'unverified' : (record.status as 'rolled_back' | 'rollback_failed'),
     mode: rollback.mode,
     level: rollback.level,
     reason: rollback.reason,

@@ -28,7 +28,8 @@ export interface RunContext {
 }
 
 /** observed: observe mode said what it would have done, and did nothing. */
-export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'handed_over' | 'observed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
+/** observed: observe mode said what it would have done, and did nothing. unverified: restored, but no evidence showed it recovered (the restore stays). */
+export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'unverified' | 'handed_over' | 'observed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
 
 /** What the orchestrator returns and `rollbackctl --json` prints. */
 export interface RollbackRunResult {

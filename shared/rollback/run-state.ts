@@ -73,7 +73,7 @@ export type NextAction =
   /** Decide (and claim) which environments the full rollback covers, and journal it, before touching any. */
   | { action: 'plan-full-scope' }
   | { action: 'validate'; level: 'stage' | 'full' }
-  | { action: 'complete'; outcome: 'rolled_back' | 'rollback_failed'; level: RollbackLevel; reason: string }
+  | { action: 'complete'; outcome: 'rolled_back' | 'rollback_failed' | 'unverified'; level: RollbackLevel; reason: string }
   | { action: 'notify' }
   /** Announced (or out of attempts to announce): let go of the run. */
   | { action: 'finish' };
@@ -81,6 +81,13 @@ export type NextAction =
 export interface RunLimits {
   /** A run is attempted at most this many times (the first, then resumes); past it, it is escalated. */
   maxAttempts: number;
+  /** The origin environment's `onInconclusive: "full"`: a stage validation without a verdict widens (default: it does not). */
+  widenOnInconclusive?: boolean;
+}
+
+/** A validation step's verdict: its own, or (older journals) what `passed` said. Pure. */
+export function verdictOf(step: StepOf<'stage-validation'> | StepOf<'full-validation'>): 'recovered' | 'not_recovered' | 'inconclusive' {
+  return step.facts.verdict ?? (step.facts.passed ? 'recovered' : 'not_recovered');
 }
 
 /**
@@ -108,10 +115,15 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   if (!stageRestore) return { action: 'restore', level: 'stage' };
   const isStageRestored = isRestored(stageRestore.facts.environments);
   if (isStageRestored && !stageValidation) return { action: 'validate', level: 'stage' };
-  if (isStageRestored && stageValidation?.facts.passed) {
-    return { action: 'complete', outcome: 'rolled_back', level: stageLevel, reason: `${stageLevel} rollback validated: ${stageValidation.detail}` };
+  const stageVerdict = stageValidation ? verdictOf(stageValidation) : undefined;
+  if (isStageRestored && stageVerdict === 'recovered') {
+    return { action: 'complete', outcome: 'rolled_back', level: stageLevel, reason: `${stageLevel} rollback validated: ${stageValidation!.detail}` };
   }
-  const stageFailure = isStageRestored ? `validation failed: ${stageValidation!.detail}` : `rollback failed: ${stageRestore.detail}`;
+  // No evidence either way: the restore stays and nothing widens on no evidence (unless the environment asks to).
+  if (isStageRestored && stageVerdict === 'inconclusive' && (state.claim.mode === 'manual' || !limits.widenOnInconclusive)) {
+    return { action: 'complete', outcome: 'unverified', level: stageLevel, reason: `${stageLevel} rollback unverified: ${stageValidation!.detail}` };
+  }
+  const stageFailure = isStageRestored ? `validation ${stageVerdict === 'inconclusive' ? 'without a verdict' : 'failed'}: ${stageValidation!.detail}` : `rollback failed: ${stageRestore.detail}`;
   if (state.claim.mode === 'manual') return { action: 'complete', outcome: 'rollback_failed', level: 'manual', reason: `manual ${stageFailure}` };
   if (!fullScope) return { action: 'plan-full-scope' };
   if (!fullRestore) return { action: 'restore', level: 'full' };
@@ -119,8 +131,12 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   if (isFullRestored && !fullValidation) return { action: 'validate', level: 'full' };
   // Environments running the bad version that stayed out (observing, paused, held by another run…) are part of the answer.
   const left = fullScope.facts.left.length > 0 ? `; left out: ${fullScope.facts.left.map((entry) => `${entry.environment} (${entry.why})`).join(', ')}` : '';
-  if (isFullRestored && fullValidation?.facts.passed) {
-    return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation.detail}${left}` };
+  const fullVerdict = fullValidation ? verdictOf(fullValidation) : undefined;
+  if (isFullRestored && fullVerdict === 'recovered') {
+    return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation!.detail}${left}` };
+  }
+  if (isFullRestored && fullVerdict === 'inconclusive') {
+    return { action: 'complete', outcome: 'unverified', level: 'full', reason: `stage ${stageFailure}; full rollback unverified: ${fullValidation!.detail}${left}` };
   }
   const fullFailure = isFullRestored ? `validation failed: ${fullValidation!.detail}` : `rollback failed: ${fullRestore.detail}`;
   return { action: 'complete', outcome: 'rollback_failed', level: 'full', reason: `stage ${stageFailure}; full ${fullFailure}${left}` };

@@ -68,6 +68,7 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
     pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000,
     consecutivePasses: config.policy.validation.consecutivePasses,
     failureThreshold: config.policy.validation.failureThreshold,
+    errorRate: { minimumIncrease: config.policy.validation.errorRate.minimumIncrease, alpha: config.policy.validation.errorRate.falseAlarmRate, beta: config.policy.validation.errorRate.missRate },
     ...(restoredAt ? { restoredAt } : {}),
     drill: state.claim.mode === 'drill',
   };

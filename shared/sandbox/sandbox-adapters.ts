@@ -4,7 +4,7 @@ import type { AnyTargetDriver, TargetDrivers } from '../targets/target-drivers';
 import { targetPlugin } from '../targets/target-registry';
 import type { AlarmObservation, CheckPorts } from '../validation/checks/check-ports';
 import { describeShape, recoveryWindowMs } from '../validation/alarm-recovery';
-import { SANDBOX_ALARM_SHAPE, type SandboxWorld } from './sandbox-world';
+import { SANDBOX_ALARM_SHAPE, SANDBOX_ERROR_THRESHOLD, type SandboxWorld } from './sandbox-world';
 
 /**
  * Each target's sandbox twin, with the world's scripted faults around it: a traffic target restored
@@ -19,7 +19,7 @@ export function sandboxTargetDrivers(world: SandboxWorld): TargetDrivers {
       const existing = drivers.get(key);
       if (existing) return existing;
       const plugin = targetPlugin(type);
-      const twin = plugin.sandbox({ environment, slot: world.slot(environment, type) });
+      const twin = plugin.sandbox({ environment, slot: world.slot(environment, type), traffic: world.trafficOf(environment) });
       const driver: AnyTargetDriver = {
         async restore(request) {
           if (!request.simulate && plugin.movesTraffic && world.faults.restoreFailsIn?.includes(environment)) {
@@ -33,6 +33,7 @@ export function sandboxTargetDrivers(world: SandboxWorld): TargetDrivers {
           return result;
         },
         check: (config, expectation) => twin.check(config, expectation),
+        ...(twin.evidence ? { evidence: twin.evidence.bind(twin) } : {}),
         capture: (config, hints) => twin.capture(config, hints),
         readiness: (config, point) => twin.readiness(config, point),
       };
@@ -50,7 +51,22 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
         const shape = world.faults.alarmShape ?? SANDBOX_ALARM_SHAPE;
         const observe = (name: string, environment: string): AlarmObservation => {
           const alarming = world.isAlarming(environment);
-          return { name, type: 'metric', state: alarming ? 'ALARM' : 'OK', reason: alarming ? 'Threshold Crossed (sandbox)' : '', recoveryWindowMs: recoveryWindowMs(shape), shape: describeShape(shape) };
+          return {
+            name,
+            type: 'metric',
+            state: alarming ? 'ALARM' : 'OK',
+            reason: alarming ? 'Threshold Crossed (sandbox)' : '',
+            recoveryWindowMs: recoveryWindowMs(shape),
+            shape: describeShape(shape),
+            // Errors per period, ALARM at one or more on M of N: its datapoints come from what ran in each period.
+            dataPlan: {
+              kind: 'datapoints',
+              rule: { name, threshold: SANDBOX_ERROR_THRESHOLD, comparison: 'GreaterThanOrEqualToThreshold', ...shape },
+              queries: [{ Id: 'm', MetricStat: { Metric: { Namespace: 'Sandbox', MetricName: 'Errors', Dimensions: [{ Name: 'Environment', Value: environment }] }, Period: shape.periodSeconds, Stat: 'Sum' }, ReturnData: true }],
+              resultId: 'm',
+              separateCall: false,
+            },
+          };
         };
         const byPrefix = prefixes.flatMap((prefix) => {
           const environment = world.environmentWithPrefix(prefix);
@@ -61,6 +77,23 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
           return environment ? [observe(name, environment)] : [];
         });
         return [...new Map([...byPrefix, ...byName].map((alarm) => [alarm.name, alarm])).values()];
+      },
+    },
+    metrics: {
+      async read(requests, window) {
+        const shape = world.faults.alarmShape ?? SANDBOX_ALARM_SHAPE;
+        const periodMs = shape.periodSeconds * 1_000;
+        const start = Math.floor(window.start.getTime() / periodMs) * periodMs;
+        const end = window.end.getTime();
+        return new Map(
+          requests.map((request) => {
+            const environment = world.environmentOfAlarm(request.key);
+            if (!environment || world.faults.noTraffic) return [request.key, []];
+            const points = [];
+            for (let at = start; at < end; at += periodMs) points.push({ at, value: world.wasFaultyDuring(environment, at, Math.min(at + periodMs, end)) ? SANDBOX_ERROR_THRESHOLD * 5 : 0 });
+            return [request.key, points];
+          }),
+        );
       },
     },
     health: {

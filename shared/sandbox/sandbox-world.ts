@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import type { DeploymentRecord } from '../history/deployment-record';
+import type { SandboxTraffic } from '../targets/target-plugin';
 import type { Clock } from '../time/clock';
 import type { AlarmShape } from '../validation/alarm-recovery';
 
@@ -23,7 +24,17 @@ export interface SandboxFaults {
   alarmActionsDisabled?: boolean;
   /** The alarms have been in ALARM since this time (before the bad release was deployed, in the alarm-before-deploy scenario). */
   alarmInAlarmSince?: string;
+  /** Nobody calls the service: the alarms go quiet with no datapoints and the functions see no invocations. */
+  noTraffic?: boolean;
 }
+
+/** The sandbox's alarms count errors per period: ALARM at one or more. */
+export const SANDBOX_ERROR_THRESHOLD = 1;
+/** Invocations per minute a sandbox function serves (none with `noTraffic`), and errors among them while it runs something bad. */
+export const SANDBOX_INVOCATIONS_PER_MINUTE = 600;
+export const SANDBOX_ERRORS_WHILE_FAULTY = 60;
+/** The known good's own errors per minute before the bad release: 0.2%. */
+export const SANDBOX_BASELINE_ERRORS_PER_MINUTE = 1;
 
 /** 10 s periods, 2 of 3 datapoints: a 30 s recovery window, longer than the scenarios' 25 s recovery. */
 export const SANDBOX_ALARM_SHAPE: AlarmShape = { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 2 };
@@ -45,6 +56,8 @@ export class SandboxSlot<Value> {
 interface EnvironmentState {
   config: EnvironmentConfig;
   version: string;
+  /** Each version it ran, from when: datapoints are computed from what ran during each period. */
+  versions: { from: number; version: string }[];
   slots: Map<string, SandboxSlot<unknown>>;
   /** When the environment stopped running a bad version (alarms clear recoveryMs later). */
   healedAt?: number;
@@ -75,7 +88,7 @@ export class SandboxWorld {
       slot.value = deployment.restorePoints?.[target.type];
       slots.set(target.type, slot);
     }
-    this.#environments.set(environment.name, { config: environment, version: deployment.version, slots });
+    this.#environments.set(environment.name, { config: environment, version: deployment.version, versions: [{ from: Number.NEGATIVE_INFINITY, version: deployment.version }], slots });
   }
 
   /** The state a target's twin keeps in an environment (an empty one for an environment nothing deployed to). */
@@ -105,6 +118,7 @@ export class SandboxWorld {
     this.restores.push({ environment, target, to: version });
     state.version = version;
     const now = this.clock.now().getTime();
+    state.versions.push({ from: now, version });
     for (const other of this.#environments.values()) other.healedAt = now;
   }
 
@@ -114,6 +128,46 @@ export class SandboxWorld {
     if (this.faults.badVersions.includes(this.#environments.get(environment)?.version ?? '')) return true;
     const contagious = this.faults.contagiousVersions ?? [];
     return [...this.#environments.values()].some((state) => contagious.includes(state.version));
+  }
+
+  /** Whether the environment ran something bad at `at`, by what every environment ran then. */
+  wasFaultyAt(environment: string, at: number): boolean {
+    const versionAt = (state: EnvironmentState) => state.versions.findLast((entry) => entry.from <= at)?.version ?? state.version;
+    if (this.faults.alarmsNeverClear) return true;
+    const own = this.#environments.get(environment);
+    if (own && this.faults.badVersions.includes(versionAt(own))) return true;
+    const contagious = this.faults.contagiousVersions ?? [];
+    return [...this.#environments.values()].some((state) => contagious.includes(versionAt(state)));
+  }
+
+  /** Whether it ran something bad at any moment of [from, to): at the start, or after any change within. */
+  wasFaultyDuring(environment: string, from: number, to: number): boolean {
+    const changes = [...this.#environments.values()].flatMap((state) => state.versions.map((entry) => entry.from)).filter((at) => at > from && at < to);
+    return [from, ...changes].some((at) => this.wasFaultyAt(environment, at));
+  }
+
+  /** The version an environment ran at `at`. */
+  versionAt(environment: string, at: number): string | undefined {
+    const state = this.#environments.get(environment);
+    return state?.versions.findLast((entry) => entry.from <= at)?.version ?? state?.version;
+  }
+
+  /** The environment's traffic, minute by minute: invocations unless there is none, errors while it ran something bad. */
+  trafficOf(environment: string): SandboxTraffic {
+    const minute = 60_000;
+    return {
+      between: (from, to) => {
+        if (this.faults.noTraffic) return { invocations: 0, errors: 0 };
+        let invocations = 0;
+        let errors = 0;
+        for (let start = Math.floor(from / minute) * minute; start < to; start += minute) {
+          invocations += SANDBOX_INVOCATIONS_PER_MINUTE;
+          errors += this.wasFaultyDuring(environment, start, Math.min(start + minute, to)) ? SANDBOX_ERRORS_WHILE_FAULTY : SANDBOX_BASELINE_ERRORS_PER_MINUTE;
+        }
+        return { invocations, errors };
+      },
+      baseline: () => ({ invocations: 60 * SANDBOX_INVOCATIONS_PER_MINUTE, errors: 60 * SANDBOX_BASELINE_ERRORS_PER_MINUTE }),
+    };
   }
 
   /** ALARM while faulty, and for recoveryMs after the cause went away. */

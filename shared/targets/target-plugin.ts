@@ -3,6 +3,8 @@ import * as z from 'zod';
 import type { RestoreOutcome } from '../history/run-journal';
 import type { SandboxSlot } from '../sandbox/sandbox-world';
 import type { ClientFactory } from './client-factory';
+import type { ErrorRatePolicy } from '../validation/evidence/error-rate-test';
+import type { Evidence } from '../validation/evidence/evidence';
 
 /**
  * A rollback target is a plugin: one folder under shared/targets/<type>/ owns its whole slice — its
@@ -93,6 +95,8 @@ export interface TargetRestoreRequest<Config, Point> {
   /** The known-good deployment's restore point: what to put back. */
   to: Point;
   fromVersion: string;
+  /** When the deployment being replaced started: the known good's own record before it is its baseline. */
+  fromStartedAt?: string;
   toVersion: string;
   toDeploymentId: string;
   reason: string;
@@ -143,12 +147,34 @@ export interface TargetDriver<Config, Point, Expectation> {
   capture(config: Config, hints: CaptureHints): Promise<Point>;
   /** Read-only: could a restore to `point` succeed now (the versions, task definition, release, execution still there)? */
   readiness(config: Config, point: Point): Promise<TargetReadiness>;
+  /**
+   * The traffic itself after a restore, where the target can read it (a Lambda alias: invocations and
+   * errors by the version executed): evidence for the verdict, one item per resource.
+   */
+  evidence?(config: Config, expectation: Expectation, window: TrafficWindow): Promise<Evidence[]>;
+}
+
+/** When the restore was made, now, and how a restored version's error rate is tested. */
+export interface TrafficWindow {
+  restoredAt: Date;
+  now: Date;
+  errorRate: ErrorRatePolicy;
 }
 
 /** The slot of the sandbox world a twin keeps its simulated state in, for one environment. */
 export interface SandboxTwinContext<Point> {
   environment: string;
   slot: SandboxSlot<Point>;
+  /** What the environment's service served, for a twin that reads its own traffic (a Lambda alias). */
+  traffic?: SandboxTraffic;
+}
+
+/** The sandbox's simulated traffic in one environment. */
+export interface SandboxTraffic {
+  /** Invocations and errors in [from, to) (none at all when the scenario has no traffic). */
+  between(from: number, to: number): { invocations: number; errors: number };
+  /** The known good's own record before the bad release. */
+  baseline(): { invocations: number; errors: number };
 }
 
 export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase, Point = unknown, Expectation extends { target: string } = { target: string }> {

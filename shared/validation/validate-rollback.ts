@@ -1,9 +1,11 @@
 import { errorLine } from '../aws/error-line';
 import type { Clock } from '../time/clock';
-import type { CheckPorts } from './checks/check-ports';
+import type { AlarmObservation, CheckPorts, MetricDataRequest } from './checks/check-ports';
 import { targetPlugin } from '../targets/target-registry';
-import { judgeEarly, type EarlyVerdict } from './early-verdict';
-import { evaluateRound, type EnvironmentObservations, type RoundEvaluation, type TargetCheckObservation } from './round-evaluation';
+import type { Datapoint } from './evidence/alarm-judge';
+import type { Evidence, Verdict } from './evidence/evidence';
+import { judgeEnvironment, type EnvironmentReadings, type EnvironmentVerdict } from './evidence/round-verdict';
+import type { TargetCheckObservation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
 import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
 
@@ -21,8 +23,10 @@ export interface PollingDependencies {
 /** Time kept back so the verdict always gets returned before the Lambda times out. */
 export const VERDICT_RESERVE_MS = 2_000;
 
+type Environment = ParsedValidationRequest['environments'][number];
+
 /** One target's read-only check of one expectation; anything that goes wrong reading it is a failed check, said plainly. */
-async function checkTarget(environment: ParsedValidationRequest['environments'][number], expectation: { target: string }, ports: CheckPorts): Promise<TargetCheckObservation> {
+async function checkTarget(environment: Environment, expectation: { target: string }, ports: CheckPorts): Promise<TargetCheckObservation> {
   let plugin;
   try {
     plugin = targetPlugin(expectation.target);
@@ -39,74 +43,154 @@ async function checkTarget(environment: ParsedValidationRequest['environments'][
   }
 }
 
-async function observe(request: ParsedValidationRequest, ports: CheckPorts): Promise<EnvironmentObservations[]> {
+/** The traffic a restored target can read about itself (a Lambda alias's invocations by version), when it can. */
+async function trafficOf(environment: Environment, expectation: { target: string }, ports: CheckPorts, window: { restoredAt: Date; now: Date }, request: ParsedValidationRequest): Promise<Evidence[]> {
+  let plugin;
+  try {
+    plugin = targetPlugin(expectation.target);
+  } catch {
+    return [];
+  }
+  const driver = ports.targets.driverFor(plugin.type, environment.name);
+  if (!driver.evidence) return [];
+  const config = plugin.configSchema.safeParse(environment.targets.find((target) => target.type === plugin.type));
+  const promised = plugin.expectationSchema.safeParse(expectation);
+  if (!config.success || !promised.success) return [];
+  try {
+    return await driver.evidence(config.data, promised.data, { ...window, errorRate: request.errorRate });
+  } catch (error) {
+    return [{ check: `traffic ${plugin.title}`, verdict: 'inconclusive', basis: 'traffic', detail: `cannot read its traffic: ${errorLine(error)}` }];
+  }
+}
+
+async function observe(request: ParsedValidationRequest, ports: CheckPorts, window: { restoredAt: Date; now: Date }): Promise<EnvironmentReadings[]> {
   return Promise.all(
     request.environments.map(async (environment) => {
-      const [alarms, health, targets] = await Promise.all([
+      // In a drill nothing was changed: there is nothing a target promised to check.
+      const expectations = request.drill ? [] : environment.expectations;
+      const [alarms, health, targets, traffic] = await Promise.all([
         ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames }).catch((error: Error) => `${error.name}: ${error.message}`),
         Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
-        // In a drill nothing was changed: there is nothing a target promised to check.
-        Promise.all((request.drill ? [] : environment.expectations).map((expectation) => checkTarget(environment, expectation, ports))),
+        Promise.all(expectations.map((expectation) => checkTarget(environment, expectation, ports))),
+        Promise.all(expectations.map((expectation) => trafficOf(environment, expectation, ports, window, request))).then((found) => found.flat()),
       ]);
       return typeof alarms === 'string'
-        ? { name: environment.name, alarms: [], alarmsError: alarms, health, targets }
-        : { name: environment.name, alarms, health, targets };
+        ? { name: environment.name, alarms: [], alarmsError: alarms, health, targets, traffic }
+        : { name: environment.name, alarms, health, targets, traffic };
     }),
   );
 }
 
+/** Every metric alarm whose data can be read back, composites' children included, each once. Pure. */
+export function dataRequestsFor(readings: readonly EnvironmentReadings[]): MetricDataRequest[] {
+  const requests = new Map<string, MetricDataRequest>();
+  const visit = (alarm: AlarmObservation) => {
+    if (alarm.dataPlan?.kind === 'datapoints' && !requests.has(alarm.name)) {
+      requests.set(alarm.name, { key: alarm.name, queries: alarm.dataPlan.queries, resultId: alarm.dataPlan.resultId, separateCall: alarm.dataPlan.separateCall });
+    }
+    for (const child of alarm.children ?? []) visit(child);
+  };
+  for (const environment of readings) for (const alarm of environment.alarms) visit(alarm);
+  return [...requests.values()];
+}
+
+/** The longest period among the alarms read: the data window starts on its boundary at or before the restore. */
+function longestPeriodMs(readings: readonly EnvironmentReadings[]): number {
+  let longest = 60;
+  const visit = (alarm: AlarmObservation) => {
+    if (alarm.dataPlan?.kind === 'datapoints') longest = Math.max(longest, alarm.dataPlan.rule.periodSeconds);
+    for (const child of alarm.children ?? []) visit(child);
+  };
+  for (const environment of readings) for (const alarm of environment.alarms) visit(alarm);
+  return Math.min(longest, 86_400) * 1_000;
+}
+
 /**
- * Polls every interval and answers as soon as the evidence allows: success after N consecutive
- * passing rounds; failure at once on hard evidence that the restore did not help (see judgeEarly),
- * else when the next round would start past the budget. No fixed sleep.
+ * Polls every interval and answers as soon as the evidence allows (see judgeEnvironment): not
+ * recovered at once on hard evidence in any environment; recovered when every environment's evidence
+ * shows it; at the budget, inconclusive — never recovered on no data. No fixed sleep.
  */
 export async function validateRollback(request: ParsedValidationRequest, deps: PollingDependencies): Promise<ValidationResult> {
   const started = deps.clock.now().getTime();
   const restoredAt = request.restoredAt ? Math.min(Date.parse(request.restoredAt), started) : started;
   const budgetMs = Math.min(request.budgetMs, deps.remainingTimeMs() - VERDICT_RESERVE_MS);
   const deadline = started + budgetMs;
-  let consecutivePasses = 0;
   let rounds = 0;
-  let streaks = new Map<string, number>();
+  let passingRounds = 0;
+  let streaks: ReadonlyMap<string, number> = new Map();
   for (;;) {
     const roundStarted = deps.clock.now().getTime();
     rounds += 1;
-    const observed = await observe(request, deps.ports);
-    const round = evaluateRound(request, observed);
-    consecutivePasses = round.checks.every((check) => check.passed) ? consecutivePasses + 1 : 0;
-    deps.onRound?.(rounds, consecutivePasses, round.checks);
-    if (consecutivePasses >= request.consecutivePasses) return verdict(round, rounds, started, deps.clock, { concludedBy: 'consecutive_passes' });
-    const early = judgeEarly(request, observed, streaks, deps.clock.now().getTime() - restoredAt);
-    if (early.verdict) return verdict(round, rounds, started, deps.clock, early.verdict);
-    streaks = early.streaks;
+    const now = new Date(roundStarted);
+    const readings = await observe(request, deps.ports, { restoredAt: new Date(restoredAt), now });
+    const requests = dataRequestsFor(readings);
+    const periodMs = longestPeriodMs(readings);
+    const data: ReadonlyMap<string, Datapoint[] | { error: string }> =
+      requests.length > 0 ? await deps.ports.metrics.read(requests, { start: new Date(Math.floor(restoredAt / periodMs) * periodMs), end: now }).catch((error: Error) => new Map(requests.map((each) => [each.key, { error: `${error.name}: ${error.message}` }]))) : new Map();
+    const nextStreaks = new Map<string, number>();
+    const verdicts = request.environments.map((environment, index) =>
+      judgeEnvironment(environment, readings[index]!, data, {
+        restoredAt,
+        now: roundStarted,
+        pollIntervalMs: request.pollIntervalMs,
+        consecutivePasses: request.consecutivePasses,
+        failureThreshold: request.failureThreshold,
+        drill: request.drill,
+        streaks,
+        nextStreaks,
+      }),
+    );
+    streaks = nextStreaks;
+    const checks = checksOf(verdicts);
+    passingRounds = checks.every((check) => check.passed) ? passingRounds + 1 : 0;
+    deps.onRound?.(rounds, passingRounds, checks);
+    const failed = verdicts.find((verdict) => verdict.verdict === 'not_recovered');
+    if (failed) return result('not_recovered', verdicts, readings, rounds, started, deps.clock, failed);
+    if (verdicts.every((verdict) => verdict.verdict === 'recovered')) return result('recovered', verdicts, readings, rounds, started, deps.clock);
     const nextRound = roundStarted + request.pollIntervalMs;
-    if (nextRound > deadline) {
-      return verdict(round, rounds, started, deps.clock, { concludedBy: 'budget', reason: `not healthy within ${Math.round(budgetMs / 1_000)} s (${rounds} round(s))` });
-    }
+    if (nextRound > deadline) return result('inconclusive', verdicts, readings, rounds, started, deps.clock, verdicts.find((verdict) => verdict.verdict === 'inconclusive'), budgetMs);
     await deps.sleep(Math.max(0, nextRound - deps.clock.now().getTime()));
   }
 }
 
-/** The result for the last round: a failure says why it came when it did, and names every failing check. */
-function verdict(round: RoundEvaluation, rounds: number, started: number, clock: Clock, conclusion: EarlyVerdict | { concludedBy: 'consecutive_passes' } | { concludedBy: 'budget'; reason: string }): ValidationResult {
-  const { checks, failedAlarms, healthCheckStatus, versionMatch } = round;
-  const success = conclusion.concludedBy === 'consecutive_passes';
-  const failing = checks.filter((check) => !check.passed);
+/** The round's evidence as the checks people read: one per piece of evidence, passed when recovered. Pure. */
+function checksOf(verdicts: readonly EnvironmentVerdict[]): CheckResult[] {
+  return verdicts.flatMap((verdict) => verdict.evidence.map((item) => ({ check: item.check, environment: verdict.environment, passed: item.verdict === 'recovered', detail: item.detail, verdict: item.verdict })));
+}
+
+/** The verdict with the evidence it rests on: which check decided it (or what was missing), and the last round's readings. */
+function result(verdict: Verdict, verdicts: readonly EnvironmentVerdict[], readings: readonly EnvironmentReadings[], rounds: number, started: number, clock: Clock, deciding?: EnvironmentVerdict, budgetMs?: number): ValidationResult {
+  const checks = checksOf(verdicts);
+  const failedAlarms = readings.flatMap((environment) => environment.alarms.filter((alarm) => alarm.state === 'ALARM').map((alarm) => ({ name: alarm.name, state: alarm.state, reason: alarm.reason })));
+  const answers = readings.flatMap((environment) => environment.health);
+  const failingAnswer = answers.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300);
+  const healthCheckStatus = (failingAnswer ?? answers[0])?.status;
+  const targetChecks = readings.flatMap((environment) => environment.targets);
+  const decidedBy = deciding?.decidedBy;
+  const durationMs = clock.now().getTime() - started;
+  const reason =
+    verdict === 'recovered'
+      ? undefined
+      : verdict === 'not_recovered'
+        ? `${deciding!.environment} ${decidedBy!.check}: ${decidedBy!.detail}`
+        : `no verdict within ${Math.round((budgetMs ?? durationMs) / 1_000)} s (${rounds} round(s)): ${verdicts
+            .filter((each) => each.verdict === 'inconclusive')
+            .map((each) => `${each.environment} ${each.decidedBy?.check ?? 'evidence'}: ${each.decidedBy?.detail ?? 'not enough evidence'}`)
+            .join('; ')}`;
   return {
-    success,
-    concludedBy: conclusion.concludedBy,
-    ...('reason' in conclusion
-      ? {
-          reason: `${conclusion.reason}; last round (${rounds}): ${failing.map((check) => `${check.environment} ${check.check}: ${check.detail}`).join('; ')}`,
-        }
-      : {}),
+    success: verdict === 'recovered',
+    verdict,
+    concludedBy: verdict === 'recovered' ? 'recovered' : verdict === 'inconclusive' ? 'budget' : deciding!.conclusion!,
+    ...(reason ? { reason } : {}),
+    ...(decidedBy ? { decidedBy: { environment: deciding!.environment, check: decidedBy.check, detail: decidedBy.detail, ...(decidedBy.decidedAt ? { at: decidedBy.decidedAt } : {}) } } : {}),
+    evidence: verdicts.flatMap((each) => each.evidence.map((item) => ({ environment: each.environment, ...item }))),
     ...(failedAlarms.length > 0 ? { failedAlarms } : {}),
     ...(healthCheckStatus !== undefined ? { healthCheckStatus } : {}),
-    ...(versionMatch !== undefined ? { versionMatch } : {}),
+    ...(targetChecks.length > 0 ? { versionMatch: targetChecks.every((check) => check.passed) } : {}),
     timestamp: clock.now().toISOString(),
     checks,
     rounds,
-    durationMs: clock.now().getTime() - started,
+    durationMs,
   };
 }
 
@@ -116,9 +200,11 @@ export async function answerValidationRequest(raw: unknown, deps: PollingDepende
   if (!parsed.success) {
     return {
       success: false,
+      verdict: 'inconclusive',
       reason: `invalid validation request: ${describeIssues(parsed.error).join('; ')}`,
       timestamp: deps.clock.now().toISOString(),
       checks: [],
+      evidence: [],
       rounds: 0,
       durationMs: 0,
     };

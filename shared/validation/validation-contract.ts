@@ -1,6 +1,7 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
 import { expectationSchema } from '../history/run-journal';
+import { VERDICTS } from './evidence/evidence';
 
 /** What the orchestrator asks the validator to prove, per environment, within a time budget. */
 export const validationRequestSchema = z.object({
@@ -38,12 +39,16 @@ export const validationRequestSchema = z.object({
   restoredAt: z.iso.datetime({ offset: true }).optional(),
   /** Drill: nothing was changed, so only alarms and health are checked (the running version cannot match yet). */
   drill: z.boolean().default(false),
+  /** The sequential test of a restored version's error rate against its own before the bad deployment. */
+  errorRate: z
+    .object({ minimumIncrease: z.number().positive().max(0.5), alpha: z.number().positive().max(0.5), beta: z.number().positive().max(0.5) })
+    .default({ minimumIncrease: 0.01, alpha: 0.01, beta: 0.01 }),
 });
 export type ValidationRequest = z.input<typeof validationRequestSchema>;
 export type ParsedValidationRequest = z.output<typeof validationRequestSchema>;
 
-/** Why a verdict came when it did. */
-export const VALIDATION_CONCLUSIONS = ['consecutive_passes', 'budget', 'target_failed', 'restore_not_taken', 'health_failing', 'alarm_past_recovery_window'] as const;
+/** Why a verdict came when it did (`consecutive_passes`: the rule before verdicts rested on evidence, on older journals). */
+export const VALIDATION_CONCLUSIONS = ['recovered', 'consecutive_passes', 'budget', 'target_failed', 'restore_not_taken', 'health_failing', 'alarm_past_recovery_window', 'alarm_breaching', 'traffic'] as const;
 export type ValidationConclusion = (typeof VALIDATION_CONCLUSIONS)[number];
 
 export const checkResultSchema = z.object({
@@ -52,12 +57,31 @@ export const checkResultSchema = z.object({
   environment: z.string(),
   passed: z.boolean(),
   detail: z.string(),
+  verdict: z.enum(VERDICTS).optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 
+/** One piece of evidence, as the validator reports it: which environment, which check, what it showed. */
+export const evidenceSchema = z.object({
+  environment: z.string(),
+  check: z.string(),
+  verdict: z.enum(VERDICTS),
+  detail: z.string(),
+  basis: z.enum(['datapoints', 'state', 'traffic', 'probe', 'target']).optional(),
+  datapoints: z.number().int().nonnegative().optional(),
+  decidedAt: z.string().optional(),
+});
+
 /** The validator's verdict. Field names are a contract with consumers: keep them. */
 export const validationResultSchema = z.object({
+  /** recovered (and only then): kept for consumers that read a boolean. */
   success: z.boolean(),
+  /** recovered, not_recovered, or inconclusive: not enough evidence either way within the budget. */
+  verdict: z.enum(VERDICTS).optional(),
+  /** Each piece of evidence of the last round, per environment. */
+  evidence: z.array(evidenceSchema).default([]),
+  /** The check that decided it (not recovered), or what was missing (inconclusive), and when the evidence became hard. */
+  decidedBy: z.object({ environment: z.string(), check: z.string(), detail: z.string(), at: z.string().optional() }).optional(),
   reason: z.string().optional(),
   failedAlarms: z.array(z.object({ name: z.string(), state: z.string(), reason: z.string() })).optional(),
   healthCheckStatus: z.number().int().optional(),

@@ -25,6 +25,7 @@ import type { TargetDrivers } from '../../shared/targets/target-drivers';
 import { ManualClock, systemClock } from '../../shared/time/clock';
 import { validateRollback } from '../../shared/validation/validate-rollback';
 import { validationRequestSchema } from '../../shared/validation/validation-contract';
+import type { AlarmRule } from '../../shared/validation/evidence/alarm-judge';
 import { measure, printTable, type Measurement } from './bench-harness';
 import { recordCompletedDeployment, seedDemoHistory, demoRestorePoints } from '../../cli/local-drill/demo-history';
 import { sandboxCheckPorts, sandboxTargetDrivers, RecordingNotifier } from '../../shared/sandbox/sandbox-adapters';
@@ -152,7 +153,7 @@ function dependencies(store: HistoryPorts, targets: TargetDrivers): RollbackDepe
     config,
     history: store,
     targets,
-    validator: { validate: async () => ({ success: true, timestamp: new Date().toISOString(), checks: [], rounds: 3, durationMs: 0 }) },
+    validator: { validate: async () => ({ success: true, verdict: 'recovered' as const, evidence: [], timestamp: new Date().toISOString(), checks: [], rounds: 3, durationMs: 0 }) },
     notifier: { notify: async () => 'published' as const },
     clock: systemClock,
     logger: quietLogger,
@@ -465,31 +466,151 @@ async function cliLatency(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
   for (const row of rows) budgets.push({ budget: `${row.command}: bundled faster than the tsx start`, measured: `${row.bundled} ms vs ${row['tsx (anchor)']} ms (${row['x anchor']} x)`, met: row['x anchor'] < 1 });
 }
 
-async function timeToVerdict(): Promise<void> {
-  const clock = new ManualClock('2026-11-23T10:00:00.000Z');
-  const request = validationRequestSchema.parse({ environments: [{ name: 'production', alarmPrefixes: ['demo-shop-prod-'] }], budgetMs: 300_000, pollIntervalMs: config.policy.validation.pollIntervalSeconds * 1_000, consecutivePasses: config.policy.validation.consecutivePasses });
-  const healthy = { readAlarms: async () => [{ name: 'demo-shop-prod-api-5xx', type: 'metric' as const, state: 'OK' as const, reason: '' }] };
+/** A metric stream: an alarm's value for the period starting at `at` (undefined: no datapoint). */
+type Stream = (at: number) => number | undefined;
+
+/** A deterministic pseudo-random source, so every run replays the same noisy streams. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+/**
+ * The rule before verdicts rested on evidence, replayed: the alarm's state as CloudWatch evaluates it
+ * (M of the last N complete periods breaching; missing data not breaching, the common default),
+ * polled; three polls not in ALARM pass, ALARM past the recovery window and a poll fails.
+ */
+function todaysRule(stream: Stream, rule: AlarmRule, restoredAt: number, pollMs: number, budgetMs: number): { verdict: string; seconds: number } {
+  const periodMs = rule.periodSeconds * 1_000;
+  const breachingToAlarm = rule.datapointsToAlarm ?? rule.evaluationPeriods;
+  const windowMs = (rule.evaluationPeriods - breachingToAlarm + 2) * periodMs;
+  let passes = 0;
+  for (let now = restoredAt; now <= restoredAt + budgetMs; now += pollMs) {
+    const lastComplete = Math.floor(now / periodMs) * periodMs - periodMs;
+    let breaching = 0;
+    for (let period = 0; period < rule.evaluationPeriods; period += 1) {
+      const value = stream(lastComplete - period * periodMs);
+      if (value !== undefined && value >= rule.threshold) breaching += 1;
+    }
+    const inAlarm = breaching >= breachingToAlarm;
+    passes = inAlarm ? 0 : passes + 1;
+    if (passes >= 3) return { verdict: 'valid', seconds: (now - restoredAt) / 1_000 };
+    if (inAlarm && now - restoredAt > windowMs + pollMs) return { verdict: 'not valid', seconds: (now - restoredAt) / 1_000 };
+  }
+  return { verdict: 'not valid (budget)', seconds: budgetMs / 1_000 };
+}
+
+/** The validator as it runs now, on one alarm whose datapoints are the stream (fake clock, no health check). */
+async function evidenceRule(stream: Stream, rule: AlarmRule, restoredAt: number): Promise<{ verdict: string; seconds: number }> {
+  const clock = new ManualClock(new Date(restoredAt));
+  const periodMs = rule.periodSeconds * 1_000;
+  const alarm = {
+    name: rule.name,
+    type: 'metric' as const,
+    state: 'ALARM' as const,
+    reason: '',
+    dataPlan: { kind: 'datapoints' as const, rule, queries: [{ Id: 'm', Expression: 'bench' }], resultId: 'm', separateCall: false },
+  };
+  const request = validationRequestSchema.parse({ environments: [{ name: 'production', alarmPrefixes: ['demo-shop-prod-'] }], budgetMs: 300_000, pollIntervalMs: 10_000, consecutivePasses: 3, restoredAt: new Date(restoredAt).toISOString() });
   const result = await validateRollback(request, {
-    ports: { alarms: healthy, health: { probe: async () => ({ url: '' }) }, targets: countingDrivers(() => undefined) },
+    ports: {
+      alarms: { readAlarms: async () => [alarm] },
+      metrics: {
+        read: async (requests, window) => {
+          const points: { at: number; value: number }[] = [];
+          for (let at = Math.floor(window.start.getTime() / periodMs) * periodMs; at < window.end.getTime(); at += periodMs) {
+            const value = stream(at);
+            if (value !== undefined) points.push({ at, value });
+          }
+          return new Map(requests.map((each) => [each.key, points]));
+        },
+      },
+      health: { probe: async () => ({ url: '' }) },
+      targets: countingDrivers(() => undefined),
+    },
     clock,
     sleep: async (milliseconds) => clock.advance(milliseconds),
     remainingTimeMs: () => 900_000,
   });
-  console.log('\n5. Time to verdict: validator on an environment healthy at once (fake clock)');
-  console.table([{ rounds: result.rounds, 'verdict after s': result.durationMs / 1_000, 'fixed stabilisation wait s': 60, 'saved s': 60 - result.durationMs / 1_000 }]);
-  budgets.push({ budget: `verdict after exactly ${config.policy.validation.consecutivePasses} rounds`, measured: `${result.rounds} rounds, ${result.durationMs / 1_000} s`, met: result.success && result.rounds === config.policy.validation.consecutivePasses });
+  return { verdict: result.verdict ?? '?', seconds: result.durationMs / 1_000 };
+}
+
+/**
+ * Restore -> verdict for a still-bad, a recovered and a no-traffic stream, with 60 s x 3 and 10 s x 3
+ * alarms, under the evidence rule and today's (the state rule it replaced), in the same run; the
+ * restore on a period boundary and half a period into one. Then false verdicts over replayed noisy
+ * streams (seeded: every run replays the same ones).
+ */
+async function timeToVerdict(): Promise<void> {
+  const base = Date.parse('2026-11-23T10:00:00.000Z');
+  const rows: Record<string, unknown>[] = [];
+  const streams: Record<string, (restoredAt: number) => Stream> = {
+    'still bad': () => () => 20,
+    recovered: (restoredAt) => (at) => (at < restoredAt ? 20 : 0),
+    'no traffic': (restoredAt) => (at) => (at < restoredAt ? 20 : undefined),
+  };
+  for (const periodSeconds of [60, 10]) {
+    const rule: AlarmRule = { name: 'demo-shop-prod-api-5xx', threshold: 5, comparison: 'GreaterThanOrEqualToThreshold', periodSeconds, evaluationPeriods: 3, datapointsToAlarm: 3 };
+    for (const offset of [0, periodSeconds / 2]) {
+      const restoredAt = base + offset * 1_000;
+      for (const [name, make] of Object.entries(streams)) {
+        const evidence = await evidenceRule(make(restoredAt), rule, restoredAt);
+        const today = todaysRule(make(restoredAt), rule, restoredAt, 10_000, 300_000);
+        rows.push({ alarm: `${periodSeconds} s x 3 of 3`, 'restore at': offset === 0 ? 'period start' : `+${offset} s`, stream: name, 'evidence: verdict': evidence.verdict, 'evidence: s': evidence.seconds, 'today (anchor): verdict': today.verdict, 'today: s': today.seconds, 'x anchor': Math.round((evidence.seconds / today.seconds) * 100) / 100 });
+        if (name === 'still bad' && periodSeconds === 60 && offset === 0) {
+          budgets.push({ budget: 'still bad, 60 s x 3 alarm: not_recovered <= 70 s after the restore', measured: `${evidence.seconds} s (${evidence.verdict}); today's rule ${today.seconds} s`, met: evidence.verdict === 'not_recovered' && evidence.seconds <= 70 });
+        }
+        if (name === 'no traffic') budgets.push({ budget: `no traffic, ${periodSeconds} s alarm (restore ${offset === 0 ? 'on' : 'mid'} period): never recovered on zero datapoints`, measured: `${evidence.verdict}; today's rule: ${today.verdict}`, met: evidence.verdict === 'inconclusive' });
+      }
+    }
+  }
+  console.log('\n5. Restore -> verdict: the evidence rule beside today\'s state rule (fake clock; poll 10 s, budget 300 s)');
+  console.table(rows);
+
+  // Noisy streams: a recovered one with occasional spikes over the threshold, a still-bad one that dips under it now and then.
+  const replays = 200;
+  const noise: Record<string, { truth: string; stream: (random: () => number, restoredAt: number) => Stream }> = {
+    'recovered, 5% spikes': { truth: 'recovered', stream: (random, restoredAt) => (at) => (at < restoredAt ? 20 : random() < 0.05 ? 8 : Math.floor(random() * 4)) },
+    'still bad, 20% dips': { truth: 'not_recovered', stream: (random) => () => (random() < 0.2 ? 2 : 6 + Math.floor(random() * 10)) },
+  };
+  const falseRows: Record<string, unknown>[] = [];
+  for (const periodSeconds of [60, 10]) {
+    const rule: AlarmRule = { name: 'noisy', threshold: 5, comparison: 'GreaterThanOrEqualToThreshold', periodSeconds, evaluationPeriods: 3, datapointsToAlarm: 3 };
+    for (const [name, { truth, stream }] of Object.entries(noise)) {
+      let evidenceWrong = 0;
+      let todayWrong = 0;
+      for (let replay = 0; replay < replays; replay += 1) {
+        const restoredAt = base + replay * 3_600_000;
+        // Each rule sees the same stream: values memoised per period.
+        const values = new Map<number, number | undefined>();
+        const random = seeded(replay + 1);
+        const raw = stream(random, restoredAt);
+        const replayed: Stream = (at) => (values.has(at) ? values.get(at) : (values.set(at, raw(at)), values.get(at)));
+        const evidence = await evidenceRule(replayed, rule, restoredAt);
+        const today = todaysRule(replayed, rule, restoredAt, 10_000, 300_000);
+        if (evidence.verdict !== 'inconclusive' && evidence.verdict !== truth) evidenceWrong += 1;
+        if ((today.verdict === 'valid' ? 'recovered' : 'not_recovered') !== truth) todayWrong += 1;
+      }
+      falseRows.push({ alarm: `${periodSeconds} s x 3 of 3`, stream: name, replays, 'evidence rule: false verdicts': evidenceWrong, "today's rule: false verdicts": todayWrong });
+    }
+  }
+  console.log(`\n5b. False verdicts over ${replays} replayed noisy streams (seeded; inconclusive is not counted as false)`);
+  console.table(falseRows);
 }
 
 /**
  * A release in staging and production breaks production through a dependency staging shares, so the
  * stage restore of production cannot help; the alarm is 60 s x 3 of 3 and no health check gives
  * earlier evidence. Measured in sandbox time: from the end of the stage restore to the start of the
- * full rollback — with the alarm's recovery window read (early verdict), and, as the anchor in the
- * same run, with it unknown (the validator waits out its budget, as the first release always did).
+ * full rollback — judged on the alarm's own datapoints (the first complete period after the restore),
+ * and, as the anchor in the same run, by its state (ALARM past its recovery window and a poll).
  */
 async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: DynamoDBDocumentClient): Promise<void> {
   const alarmOnly: RollbackConfig = { ...config, environments: config.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
-  const run = async (knowsWindow: boolean, periodSeconds: number) => {
+  const run = async (onDatapoints: boolean, periodSeconds: number) => {
     const { tableName } = await freshStore(dynamoDbLocal, client);
     const clock = new SandboxClock(new Date(), 20_000);
     // The history on sandbox time: leases and guards see the same clock as the validator.
@@ -507,12 +628,14 @@ async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: D
       if (active) world.deploy(environment, active);
     }
     const ports = sandboxCheckPorts(world);
-    const alarms = knowsWindow ? ports.alarms : { readAlarms: async (selection: Parameters<typeof ports.alarms.readAlarms>[0]) => (await ports.alarms.readAlarms(selection)).map(({ recoveryWindowMs: _window, shape: _shape, ...alarm }) => alarm) };
+    const alarms = onDatapoints ? ports.alarms : { readAlarms: async (selection: Parameters<typeof ports.alarms.readAlarms>[0]) => (await ports.alarms.readAlarms(selection)).map(({ dataPlan: _plan, ...alarm }) => alarm) };
+    // The anchor is the rule before evidence: alarm state only, no traffic read.
+    const checkTargets: TargetDrivers = onDatapoints ? ports.targets : { driverFor: (type, environment) => ({ ...ports.targets.driverFor(type, environment), evidence: undefined }) };
     const result = await runRollback(alarm(randomUUID(), clock.now()), 'bench', {
       config: alarmOnly,
       history: store,
       targets: sandboxTargetDrivers(world),
-      validator: { validate: (request) => answerValidationRequest(request, { ports: { ...ports, alarms }, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) },
+      validator: { validate: (request) => answerValidationRequest(request, { ports: { ...ports, alarms, targets: checkTargets }, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) },
       notifier: new RecordingNotifier(),
       clock,
       logger: quietLogger,
@@ -528,17 +651,17 @@ async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: D
   for (const periodSeconds of [60, 10]) {
     const early = await run(true, periodSeconds);
     const anchor = await run(false, periodSeconds);
-    const window = 3 * periodSeconds;
+    const window = 2 * periodSeconds;
     const poll = config.policy.validation.pollIntervalSeconds;
     rows.push(
-      { alarm: `${periodSeconds} s x 3 of 3`, validator: 'recovery window read (early verdict)', 'stage restore -> full rollback s': early.seconds, 'x anchor': Math.round((early.seconds / anchor.seconds) * 100) / 100, 'concluded by': early.concludedBy, outcome: early.outcome },
-      { alarm: `${periodSeconds} s x 3 of 3`, validator: 'window unknown (budget, first release): anchor', 'stage restore -> full rollback s': anchor.seconds, 'x anchor': 1, 'concluded by': anchor.concludedBy, outcome: anchor.outcome },
+      { alarm: `${periodSeconds} s x 3 of 3`, validator: 'its own datapoints (evidence)', 'stage restore -> full rollback s': early.seconds, 'x anchor': Math.round((early.seconds / anchor.seconds) * 100) / 100, 'concluded by': early.concludedBy, outcome: early.outcome },
+      { alarm: `${periodSeconds} s x 3 of 3`, validator: 'its state past its recovery window (anchor)', 'stage restore -> full rollback s': anchor.seconds, 'x anchor': 1, 'concluded by': anchor.concludedBy, outcome: anchor.outcome },
     );
-    // The window, one poll to see it, and the poll it lands in.
+    // One period, the poll that sees it, and the period the restore fell in.
     budgets.push({
-      budget: `${periodSeconds} s x 3 alarm: stage restore -> full rollback <= window ${window} s + one poll (+ the poll it lands in)`,
+      budget: `${periodSeconds} s x 3 alarm: stage restore -> full rollback <= two periods + one poll (state rule: window ${window} s + a poll)`,
       measured: `${early.seconds} s (${(early.seconds / anchor.seconds).toFixed(2)} x the ${anchor.seconds} s anchor)`,
-      met: early.seconds <= window + 2 * poll,
+      met: early.seconds <= 2 * periodSeconds + poll && early.seconds < anchor.seconds,
     });
   }
   console.log('\n6. Time from a stage restore that did not help to the full rollback: 3-of-3 alarms, no health checks (sandbox time)');

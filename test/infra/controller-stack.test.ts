@@ -129,16 +129,16 @@ describe('the controller stack', () => {
     }
   });
 
-  it('gives the validator reads only, and "*" only where AWS requires it (DescribeAlarms)', () => {
+  it('gives the validator reads only, and "*" only where AWS requires it (DescribeAlarms, GetMetricData)', () => {
     const statements = statementsOf(template, 'Validator');
     const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].sort();
     const checks = baseConfig.environments.flatMap((environment) => environment.targets).flatMap((target) => {
       const plugin = targetPlugin(target.type);
       return Object.keys(declaredGrants(plugin.iam(plugin.configSchema.parse(target), testArn(target.region)), 'check'));
     });
-    expect(actions).toEqual([...new Set(['cloudwatch:DescribeAlarms', ...checks])].sort());
+    expect(actions).toEqual([...new Set(['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', ...checks])].sort());
     expect(actions.filter((action) => !/^[\w-]+:(Get|Describe|List)/.test(action))).toEqual([]);
-    expect(statements.filter((statement) => statement.Resource === '*').map((statement) => statement.Action)).toEqual(['cloudwatch:DescribeAlarms']);
+    expect(statements.filter((statement) => statement.Resource === '*').map((statement) => statement.Action)).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData']);
   });
 
   it('takes people\'s requests through a function URL with IAM auth, refusing the controller\'s own roles there, and gives on-call roles a policy to ask through it only', () => {

@@ -76,7 +76,8 @@ describe('an alarm in production', () => {
               { type: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction' },
             ],
             expectations: [
-              { target: 'lambda-alias', alias: 'live', versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' } },
+              // The versions it replaced must serve nothing after the restore; the restored ones are judged against their own record before prod-140 started.
+              { target: 'lambda-alias', alias: 'live', versions: { 'demo-shop-prod-api': '41', 'demo-shop-prod-worker': '16' }, replaced: { 'demo-shop-prod-api': '42', 'demo-shop-prod-worker': '17' }, baselineUntil: '2026-11-23T08:00:00.000Z' },
               { target: 'codepipeline-stage', pipeline: 'demo-shop-release', stage: 'DeployProduction', executionId: 'exec-rollback-1' },
             ],
           },
@@ -85,6 +86,7 @@ describe('an alarm in production', () => {
         pollIntervalMs: 10_000,
         consecutivePasses: 3,
         failureThreshold: 3,
+        errorRate: { minimumIncrease: 0.01, alpha: 0.01, beta: 0.01 },
         // Alarms' recovery windows count from when the stage restore finished.
         restoredAt: restoredAt(result.timeline),
         drill: false,

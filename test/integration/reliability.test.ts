@@ -181,7 +181,7 @@ describe('a rollback counts once in the metrics and alarms', () => {
     const retried = await harness.run(sampleEvent('alarm-production'));
 
     expect(first).toMatchObject({ outcome: 'rolled_back', completedHere: true, notification: { delivery: 'failed' } });
-    expect(metricNames(first)).toEqual(['Rollbacks', 'AutomaticRollbacks', 'RollbackDuration', 'NotificationFailed']);
+    expect(metricNames(first)).toEqual(['Rollbacks', 'AutomaticRollbacks', 'RollbackDuration', 'TimeToRestore', 'TimeToVerdict', 'NotificationFailed']);
     // Two more attempts to announce, then the last (past maxRunAttempts) gives up, critical: each failed announcement counts, the rollback does not.
     expect(resumes.map((resume) => resume.runs?.map((run) => run.outcome))).toEqual([['rolled_back'], ['rolled_back'], ['rolled_back'], []]);
     expect(resumes.flatMap(metricNames)).toEqual(['NotificationFailed', 'NotificationFailed', 'NotificationFailed']);

@@ -43,7 +43,7 @@ describe('configuration', () => {
       leaseSeconds: 60,
       maxRunAttempts: 3,
       forcePrincipals: [],
-      validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3 },
+      validation: { timeoutSeconds: 300, pollIntervalSeconds: 10, consecutivePasses: 3, failureThreshold: 3, errorRate: { minimumIncrease: 0.01, falseAlarmRate: 0.01, missRate: 0.01 } },
     });
     expect(config.environments[0]?.healthChecks).toEqual([]);
     expect(config.drills).toEqual({ timezone: 'UTC' });

@@ -24,17 +24,22 @@ describe('an alarm judged on its own datapoints after the restore', () => {
     ['not yet: one of the two clean periods it needs', errors10x3, [0], at(errors10x3, 1), { verdict: 'inconclusive', datapoints: 1 }],
     ['no traffic: three minutes without a datapoint is no evidence', errors60x3, [undefined, undefined, undefined], at(errors60x3, 3), { verdict: 'inconclusive', datapoints: 0 }],
     ['gaps: clean datapoints around a missing one count, the missing one does not', errors10x3, [0, undefined, 0], at(errors10x3, 3), { verdict: 'recovered', datapoints: 2 }],
-    ['flapping: a breach after clean periods is still bad', errors10x3, [0, 0, 7], at(errors10x3, 3), { verdict: 'not_recovered' }],
+    ['flapping: one breach after clean periods is not recovered yet, and not failed (its rule needs 2 of 3)', errors10x3, [0, 0, 7], at(errors10x3, 3), { verdict: 'inconclusive' }],
+    ['still bad later: its own rule (2 of the last 3) breaching after a clean first period', errors10x3, [0, 7, 8], at(errors10x3, 3), { verdict: 'not_recovered', decidedAt: '2026-12-06T10:00:30.000Z' }],
     ['the period the restore fell in does not count (it mixes in the bad version)', errors60x3, [], at(errors60x3, 1), { verdict: 'inconclusive' }],
     ['an incomplete period does not count yet', errors60x3, [0], at(errors60x3, 0, 59_000), { verdict: 'inconclusive', datapoints: 0 }],
   ])('%s', (_, rule, values, now, expected) => {
     expect(judgeAlarmDatapoints(rule, series(rule, values), { restoredAt, now })).toMatchObject({ check: `alarm ${rule.name}`, basis: 'datapoints', ...expected });
   });
 
-  it('flapping the other way: a breach among clean datapoints is decided by the breach, whenever it came', () => {
+  it('a single noisy datapoint among clean ones after the first period does not decide: the last clean ones do', () => {
     const points = series(errors10x3, [0, 8, 0, 0]);
 
-    expect(judgeAlarmDatapoints(errors10x3, points, { restoredAt, now: at(errors10x3, 4) })).toMatchObject({ verdict: 'not_recovered', detail: expect.stringContaining('8 for the period from 2026-12-06T10:00:10.000Z breaches its threshold (>= 5)') });
+    expect(judgeAlarmDatapoints(errors10x3, points, { restoredAt, now: at(errors10x3, 4) })).toMatchObject({ verdict: 'recovered', detail: expect.stringContaining('the last 2 not breaching >= 5') });
+  });
+
+  it('names the breach when the first complete period after the restore still breaches', () => {
+    expect(judgeAlarmDatapoints(errors60x3, series(errors60x3, [12]), { restoredAt, now: at(errors60x3, 1) }).detail).toBe('12 for the period from 2026-12-06T10:00:00.000Z breaches its threshold (>= 5), in the first complete period after the restore');
   });
 
   it('ignores the datapoints before the restore, and the one for the period the restore fell in', () => {
@@ -58,7 +63,10 @@ describe('an alarm judged on its own datapoints after the restore', () => {
   it('counts a missing period as breaching when the alarm treats missing data so, once a later datapoint shows it was not just late', () => {
     const heartbeat: AlarmRule = { ...errors10x3, name: 'heartbeat', comparison: 'LessThanThreshold', threshold: 1, treatMissingData: 'breaching' };
 
-    expect(judgeAlarmDatapoints(heartbeat, series(heartbeat, [3, undefined, 4]), { restoredAt, now: at(heartbeat, 3) })).toMatchObject({ verdict: 'not_recovered', detail: expect.stringContaining('treats as breaching') });
+    // Two missing periods of the last three: its own rule (2 of 3) would keep it in ALARM.
+    expect(judgeAlarmDatapoints(heartbeat, series(heartbeat, [3, undefined, undefined, 4]), { restoredAt, now: at(heartbeat, 4) })).toMatchObject({ verdict: 'not_recovered', detail: expect.stringContaining('treats as breaching') });
+    // One missing period is not enough by its rule.
+    expect(judgeAlarmDatapoints(heartbeat, series(heartbeat, [3, undefined, 4]), { restoredAt, now: at(heartbeat, 3) }).verdict).toBe('recovered');
     expect(judgeAlarmDatapoints(heartbeat, series(heartbeat, [3, 2]), { restoredAt, now: at(heartbeat, 3) }).verdict).toBe('recovered');
   });
 });

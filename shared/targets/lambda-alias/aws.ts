@@ -3,12 +3,14 @@ import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver } from '../target-plugin';
+import { readAliasTraffic } from './traffic';
 import {
   aliasExpectation,
   describeMoves,
   describeVersions,
   functionsWithoutVersion,
   judgeAliases,
+  trafficEvidence,
   type AliasReading,
   type LambdaAliasConfig,
   type LambdaAliasExpectation,
@@ -34,12 +36,14 @@ export async function readAlias(lambda: LambdaClient, functionName: string, alia
  */
 export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAliasConfig, LambdaAliasPoint, LambdaAliasExpectation> {
   const client = async (config: LambdaAliasConfig) => clients.client((await lambdaSdk()).LambdaClient, config);
+  // The restored versions' baselines do not change during a run: read once per container.
+  const baselines = new Map<string, { invocations: number; errors: number }>();
   const readAll = async (config: LambdaAliasConfig, functions: readonly string[], alias: string) => {
     const lambda = await client(config);
     return Promise.all(functions.map((name) => readAlias(lambda, name, alias)));
   };
   return {
-    async restore({ config, from, to, toDeploymentId, simulate }) {
+    async restore({ config, from, to, fromStartedAt, toDeploymentId, simulate }) {
       const missing = functionsWithoutVersion(config, to);
       if (missing.length > 0) return { outcome: 'failed', detail: `known-good deployment ${toDeploymentId} recorded no version for ${missing.join(', ')}: cannot restore them` };
       if (simulate) {
@@ -79,12 +83,17 @@ export function lambdaAliasDriver(clients: ClientFactory): TargetDriver<LambdaAl
       return {
         outcome: 'restored',
         detail: `alias ${config.alias}: ${describeMoves(config, to, (name) => from?.versions[name])}, weights cleared`,
-        expectations: [aliasExpectation(config, to)],
+        expectations: [aliasExpectation(config, to, from, fromStartedAt)],
       };
     },
 
     async check(config, expectation) {
       return judgeAliases(expectation, await readAll(config, Object.keys(expectation.versions), expectation.alias));
+    },
+
+    async evidence(config, expectation, window) {
+      const cloudWatch = await clients.client((await import('@aws-sdk/client-cloudwatch')).CloudWatchClient, config);
+      return trafficEvidence(await readAliasTraffic(cloudWatch, expectation, window, baselines), window.errorRate);
     },
 
     async readiness(config, point) {

@@ -1,5 +1,8 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
+import type { ErrorRatePolicy } from '../../validation/evidence/error-rate-test';
+import type { Evidence } from '../../validation/evidence/evidence';
+import { judgeTraffic } from '../../validation/evidence/traffic-judge';
 import { targetLocationSchema, type TargetObservation } from '../target-plugin';
 
 /** Lambda function names as AWS accepts them (name only, not an ARN: IAM ARNs are built from it). */
@@ -22,8 +25,18 @@ export type LambdaAliasConfig = z.output<typeof lambdaAliasConfigSchema>;
 export const lambdaAliasPointSchema = z.object({ versions: z.record(z.string(), z.string().regex(/^\d+$/, 'must be a published version number')) });
 export type LambdaAliasPoint = z.output<typeof lambdaAliasPointSchema>;
 
-/** The alias must point at exactly these versions, with no weighted routing left. */
-export const lambdaAliasExpectationSchema = z.object({ target: z.literal('lambda-alias'), alias: z.string().min(1), versions: z.record(z.string(), z.string()) });
+/**
+ * The alias must point at exactly these versions, with no weighted routing left; and, where known,
+ * the versions it replaced must serve nothing after the restore, the restored ones at their own error
+ * rate from before `baselineUntil` (when the bad deployment started).
+ */
+export const lambdaAliasExpectationSchema = z.object({
+  target: z.literal('lambda-alias'),
+  alias: z.string().min(1),
+  versions: z.record(z.string(), z.string()),
+  replaced: z.record(z.string(), z.string()).optional(),
+  baselineUntil: z.string().optional(),
+});
 export type LambdaAliasExpectation = z.output<typeof lambdaAliasExpectationSchema>;
 
 /** What an alias reads as now (from AWS, or the sandbox). */
@@ -56,9 +69,41 @@ export function describeVersions(point: LambdaAliasPoint): string {
     .join(', ');
 }
 
-/** What the validator must see after the alias moved to `to`. Pure. */
-export function aliasExpectation(config: LambdaAliasConfig, to: LambdaAliasPoint): LambdaAliasExpectation {
-  return { target: 'lambda-alias', alias: config.alias, versions: Object.fromEntries(config.functions.map((name) => [name, to.versions[name]!])) };
+/** What the validator must see after the alias moved from `from` to `to`. Pure. */
+export function aliasExpectation(config: LambdaAliasConfig, to: LambdaAliasPoint, from?: LambdaAliasPoint, fromStartedAt?: string): LambdaAliasExpectation {
+  // Only versions that changed are "replaced": a function already on its known good has nothing to stop serving.
+  const replaced = Object.fromEntries(config.functions.flatMap((name) => (from?.versions[name] && from.versions[name] !== to.versions[name] ? [[name, from.versions[name]!]] : [])));
+  return {
+    target: 'lambda-alias',
+    alias: config.alias,
+    versions: Object.fromEntries(config.functions.map((name) => [name, to.versions[name]!])),
+    ...(Object.keys(replaced).length > 0 ? { replaced } : {}),
+    ...(fromStartedAt ? { baselineUntil: fromStartedAt } : {}),
+  };
+}
+
+/** One function's traffic read for the verdict: invocations after the restore by version, errors of the restored one, and its baseline. */
+export interface FunctionTraffic {
+  functionName: string;
+  badInvocations: number;
+  goodInvocations: number;
+  goodErrors: number;
+  periods: number;
+  baseline: { invocations: number; errors: number };
+}
+
+/** Each function's traffic as evidence: the version it replaced serving nothing, the restored one at its own error rate. Pure. */
+export function trafficEvidence(readings: readonly FunctionTraffic[], policy: ErrorRatePolicy): Evidence[] {
+  return readings.map((reading) =>
+    judgeTraffic(
+      {
+        function: reading.functionName,
+        afterRestore: { badInvocations: reading.badInvocations, goodInvocations: reading.goodInvocations, goodErrors: reading.goodErrors, periods: reading.periods },
+        baseline: reading.baseline,
+      },
+      policy,
+    ),
+  );
 }
 
 /** "api 42->41, worker 17->16": the moves a restore makes. Pure. */

@@ -1,4 +1,7 @@
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { TargetDrivers } from '../../targets/target-drivers';
+import type { Datapoint } from '../evidence/alarm-judge';
+import type { AlarmDataPlan } from '../evidence/alarm-data-plan';
 
 /** What the validator reads, each behind a small port with one AWS (or HTTP) adapter and a sandbox twin. */
 
@@ -11,6 +14,11 @@ export interface AlarmObservation {
   recoveryWindowMs?: number;
   /** How it evaluates, for people: "period 60 s, 3 of 3 datapoints" (a composite: its slowest child). */
   shape?: string;
+  /** A metric alarm: how its own datapoints are read back and judged (or why only its state can be). */
+  dataPlan?: AlarmDataPlan;
+  /** A composite alarm: its rule, and the alarms it names (read by name, a few levels deep). */
+  rule?: string;
+  children?: AlarmObservation[];
 }
 
 export interface AlarmSelection {
@@ -47,8 +55,24 @@ export interface HealthProbe {
   probe(check: HealthCheckRequest): Promise<HealthObservation>;
 }
 
+/** One alarm's data to read: its queries, and which one answers it. */
+export interface MetricDataRequest {
+  key: string;
+  queries: MetricDataQuery[];
+  resultId: string;
+  /** Its query ids are its own (metric math): it gets a call of its own. */
+  separateCall: boolean;
+}
+
+export interface MetricDataReader {
+  /** Each request's datapoints in the window (period starts, ascending), or the error reading it. */
+  read(requests: readonly MetricDataRequest[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[] | { error: string }>>;
+}
+
 export interface CheckPorts {
   alarms: AlarmReader;
+  /** The data behind the alarms (GetMetricData). */
+  metrics: MetricDataReader;
   health: HealthProbe;
   /** Each target's read-only check of what its restore promised. */
   targets: TargetDrivers;

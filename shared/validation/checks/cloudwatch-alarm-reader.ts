@@ -1,5 +1,6 @@
 import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { compositeChildren, describeShape, recoveryWindowMs, type AlarmShape } from '../alarm-recovery';
+import { planAlarmData } from '../evidence/alarm-data-plan';
 import type { AlarmObservation, AlarmReader, AlarmSelection } from './check-ports';
 
 /** DescribeAlarms accepts at most 100 names per call. */
@@ -21,8 +22,9 @@ interface Window {
 
 /**
  * DescribeAlarms per prefix and per hundred names, metric and composite alike, every page; each alarm
- * once. An alarm in ALARM also gets its recovery window: a metric alarm's from its period and
- * datapoints; a composite's is its slowest child's (its children read by name).
+ * once. A metric alarm comes with its recovery window (from its period and datapoints) and the plan to
+ * read its own data back; a composite with its rule and its children (read by name, three levels at
+ * most), and its slowest child's window.
  */
 export class CloudWatchAlarmReader implements AlarmReader {
   constructor(private readonly cloudWatch: CloudWatchClient) {}
@@ -35,31 +37,39 @@ export class CloudWatchAlarmReader implements AlarmReader {
       for (const alarm of page.metric) metric.set(alarm.AlarmName ?? '?', alarm);
       for (const alarm of page.composite) composite.set(alarm.AlarmName ?? '?', alarm);
     }
-    const inAlarm = [...composite.values()].filter((alarm) => alarm.StateValue === 'ALARM');
-    // Children are read into copies: only the selected alarms are observed.
-    const windows = inAlarm.length > 0 ? await this.#compositeWindows(inAlarm, new Map(metric), new Map(composite)) : new Map<string, Window | undefined>();
-    const observations: AlarmObservation[] = [];
-    for (const alarm of metric.values()) {
+    const selected = { metric: [...metric.values()], composite: [...composite.values()] };
+    // Every composite's children are read (into copies: only the selected alarms are observed), so each is judged on them.
+    const windows = selected.composite.length > 0 ? await this.#compositeWindows(selected.composite, metric, composite) : new Map<string, Window | undefined>();
+    const observeMetric = (alarm: MetricAlarm): AlarmObservation => {
       const shape = shapeOf(alarm);
-      observations.push({
+      return {
         name: alarm.AlarmName ?? '?',
         type: 'metric',
         state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
         reason: alarm.StateReason ?? '',
         ...(shape ? { recoveryWindowMs: recoveryWindowMs(shape), shape: describeShape(shape) } : {}),
-      });
-    }
-    for (const alarm of composite.values()) {
+        dataPlan: planAlarmData(alarm),
+      };
+    };
+    const observeComposite = (alarm: CompositeAlarm, depth: number): AlarmObservation => {
       const window = windows.get(alarm.AlarmName ?? '?');
-      observations.push({
+      const children = depth < MAX_COMPOSITE_DEPTH ? compositeChildren(alarm.AlarmRule ?? '').flatMap((child) => {
+        const childMetric = metric.get(child);
+        if (childMetric) return [observeMetric(childMetric)];
+        const childComposite = composite.get(child);
+        return childComposite ? [observeComposite(childComposite, depth + 1)] : [];
+      }) : [];
+      return {
         name: alarm.AlarmName ?? '?',
         type: 'composite',
         state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
         reason: alarm.StateReason ?? '',
         ...(window ? { recoveryWindowMs: window.ms, shape: window.shape } : {}),
-      });
-    }
-    return observations;
+        rule: alarm.AlarmRule ?? '',
+        children,
+      };
+    };
+    return [...selected.metric.map(observeMetric), ...selected.composite.map((alarm) => observeComposite(alarm, 1))];
   }
 
   /** Each composite's slowest child's window; unknown when any child's is (a missing child, or too deep). */

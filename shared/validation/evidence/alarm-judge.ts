@@ -55,10 +55,11 @@ const round = (value: number) => (Number.isInteger(value) ? String(value) : valu
 /**
  * Judges a metric alarm on its own datapoints after the restore. Only complete periods that began at
  * or after the restore count (the period the restore fell in still mixes the bad version in):
- *  - any such datapoint breaching is `not_recovered`, at once (a breach is hard evidence; a clean
- *    one before it does not cancel it);
- *  - N − M + 1 clean datapoints, none breaching, is `recovered` — the alarm's own recovery rule, on
- *    data that exists;
+ *  - the first such datapoint breaching is `not_recovered`, at once: the alarm is still breaching
+ *    after the restore (one period and a poll, not its whole recovery window);
+ *  - later, its own rule — M breaching of the last N periods — is `not_recovered` too (one noisy
+ *    datapoint after clean ones is not);
+ *  - its last N − M + 1 datapoints clean is `recovered`: its own recovery rule, on data that exists;
  *  - anything less is `inconclusive`: fewer datapoints so far, or none at all (no traffic is no evidence).
  * With `treatMissingData: breaching`, a period without data that a later datapoint proves was not just
  * late counts as breaching, as the alarm itself would count it. Pure.
@@ -68,50 +69,51 @@ export function judgeAlarmDatapoints(rule: AlarmRule, datapoints: readonly Datap
   const firstPeriod = Math.ceil(window.restoredAt / periodMs) * periodMs;
   const complete = datapoints.filter((point) => point.at >= firstPeriod && point.at + periodMs <= window.now).sort((left, right) => left.at - right.at);
   const needed = cleanPeriodsToRecover(rule);
+  const breachingToAlarm = Math.min(rule.datapointsToAlarm ?? rule.evaluationPeriods, rule.evaluationPeriods);
   const check = `alarm ${rule.name}`;
   const threshold = `${SYMBOL[rule.comparison]} ${round(rule.threshold)}`;
-  const breach = complete.find((point) => breaches(rule, point.value));
-  if (breach) {
-    return {
-      check,
-      verdict: 'not_recovered',
-      basis: 'datapoints',
-      datapoints: complete.length,
-      decidedAt: new Date(breach.at + periodMs).toISOString(),
-      detail: `${round(breach.value)} for the period from ${new Date(breach.at).toISOString()} breaches its threshold (${threshold}), after the restore`,
-    };
-  }
+  const base = { check, basis: 'datapoints' as const, datapoints: complete.length };
+  const periodOf = (at: number) => Math.round((at - firstPeriod) / periodMs);
+  // Periods counted against it: breaching datapoints, and (treatMissingData: breaching) periods a later datapoint shows had none.
+  const against = new Map<number, string>();
+  for (const point of complete) if (breaches(rule, point.value)) against.set(periodOf(point.at), `${round(point.value)} for the period from ${new Date(point.at).toISOString()} breaches its threshold (${threshold})`);
   if (rule.treatMissingData === 'breaching' && complete.length > 0) {
-    const latest = complete.at(-1)!.at;
-    for (let period = firstPeriod; period < latest; period += periodMs) {
-      if (!complete.some((point) => point.at === period)) {
-        return { check, verdict: 'not_recovered', basis: 'datapoints', datapoints: complete.length, decidedAt: new Date(latest + periodMs).toISOString(), detail: `no data for the period from ${new Date(period).toISOString()}, which it treats as breaching` };
-      }
+    const present = new Set(complete.map((point) => periodOf(point.at)));
+    for (let period = 0; period < periodOf(complete.at(-1)!.at); period += 1) {
+      if (!present.has(period)) against.set(period, `no data for the period from ${new Date(firstPeriod + period * periodMs).toISOString()}, which it treats as breaching`);
+    }
+  }
+  const first = complete[0];
+  if (first && against.has(periodOf(first.at))) {
+    return { ...base, verdict: 'not_recovered', decidedAt: new Date(first.at + periodMs).toISOString(), detail: `${against.get(periodOf(first.at))}, in the first complete period after the restore` };
+  }
+  const lastPeriod = complete.length > 0 ? periodOf(complete.at(-1)!.at) : -1;
+  for (let end = 0; end <= lastPeriod; end += 1) {
+    const recent = [...against.keys()].filter((period) => period <= end && period > end - rule.evaluationPeriods);
+    if (recent.length >= breachingToAlarm) {
+      return { ...base, verdict: 'not_recovered', decidedAt: new Date(firstPeriod + (end + 1) * periodMs).toISOString(), detail: `${recent.length} of its last ${rule.evaluationPeriods} periods after the restore breach (${against.get(recent.at(-1)!)}): its own rule keeps it in ALARM` };
     }
   }
   const values = complete.map((point) => round(point.value)).join(', ');
-  if (complete.length >= needed) {
+  const latest = complete.slice(-needed);
+  if (latest.length >= needed && latest.every((point) => !against.has(periodOf(point.at)))) {
     return {
-      check,
+      ...base,
       verdict: 'recovered',
-      basis: 'datapoints',
-      datapoints: complete.length,
-      decidedAt: new Date(complete[needed - 1]!.at + periodMs).toISOString(),
-      detail: `${complete.length} datapoint(s) after the restore (${values}), none breaching ${threshold}; ${needed} clean period(s) of ${rule.periodSeconds} s bring it back to OK`,
+      decidedAt: new Date(latest.at(-1)!.at + periodMs).toISOString(),
+      detail: `${complete.length} datapoint(s) after the restore (${values}), the last ${needed} not breaching ${threshold}: ${needed} clean period(s) of ${rule.periodSeconds} s bring it back to OK`,
     };
   }
   const periodsSoFar = Math.max(0, Math.floor((window.now - firstPeriod) / periodMs));
   return {
-    check,
+    ...base,
     verdict: 'inconclusive',
-    basis: 'datapoints',
-    datapoints: complete.length,
     detail:
       complete.length === 0
         ? periodsSoFar === 0
           ? `no complete ${rule.periodSeconds} s period since the restore yet`
           : `no datapoints in ${periodsSoFar} complete period(s) since the restore: no traffic, or no data, is no evidence`
-        : `${complete.length} of the ${needed} clean datapoint(s) it needs so far (${values}, none breaching ${threshold})${periodsSoFar > complete.length ? `; ${periodsSoFar - complete.length} period(s) without data` : ''}`,
+        : `${complete.length} datapoint(s) so far (${values}); it needs its last ${needed} not breaching ${threshold}${periodsSoFar > complete.length ? `; ${periodsSoFar - complete.length} period(s) without data` : ''}`,
   };
 }
 
@@ -121,13 +123,14 @@ export function judgeAlarmDatapoints(rule: AlarmRule, datapoints: readonly Datap
  * passed since the restore (before that, OK may be the state it never left); ALARM past that window is
  * not recovered. Pure.
  */
-export function judgeAlarmState(alarm: { name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; recoveryWindowMs?: number }, sinceRestoreMs: number, why: string): Evidence {
+export function judgeAlarmState(alarm: { name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; recoveryWindowMs?: number }, sinceRestoreMs: number, why: string, marginMs = 0): Evidence {
   const check = `alarm ${alarm.name}`;
-  const windowPassed = alarm.recoveryWindowMs !== undefined && sinceRestoreMs > alarm.recoveryWindowMs;
+  // The margin (one poll) lets the alarm's own evaluation catch up with the window.
+  const windowPassed = alarm.recoveryWindowMs !== undefined && sinceRestoreMs > alarm.recoveryWindowMs + marginMs;
   const base = { check, basis: 'state' as const };
   if (alarm.state === 'ALARM') {
     return windowPassed
-      ? { ...base, verdict: 'not_recovered', detail: `still ALARM ${Math.round(sinceRestoreMs / 1_000)} s after the restore, past its recovery window (${Math.round(alarm.recoveryWindowMs! / 1_000)} s); judged by state: ${why}` }
+      ? { ...base, verdict: 'not_recovered', detail: `still ALARM ${Math.round(sinceRestoreMs / 1_000)} s after the restore, past its recovery window (${Math.round(alarm.recoveryWindowMs! / 1_000)} s)${marginMs ? ` and one poll (${Math.round(marginMs / 1_000)} s)` : ''}; judged by state: ${why}` }
       : { ...base, verdict: 'inconclusive', detail: `ALARM, within its recovery window; judged by state: ${why}` };
   }
   if (alarm.state === 'OK' && windowPassed) return { ...base, verdict: 'recovered', detail: `OK past its recovery window (${Math.round(alarm.recoveryWindowMs! / 1_000)} s); judged by state only: ${why}` };
