@@ -27,12 +27,28 @@ function elapsed(from: string | undefined, to: string | undefined): string {
   return from && to ? formatDuration(new Date(to).getTime() - new Date(from).getTime()) : '-';
 }
 
+/**
+ * The last verdict of the record's rollback, explained: which check decided it and when, then each
+ * piece of evidence it rested on (values, datapoints). Pure.
+ */
+function verdictLines(record: DeploymentRecord): [string, string | undefined][] {
+  const runId = record.rollback?.runId;
+  const validation = (record.timeline ?? []).findLast((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && step.runId === runId);
+  if (!validation || (validation.step !== 'stage-validation' && validation.step !== 'full-validation')) return [];
+  const { facts } = validation;
+  const verdict = facts.verdict ?? (facts.passed ? 'recovered' : 'not_recovered');
+  const decided = facts.decidedBy ? `; ${verdict === 'inconclusive' ? 'missing' : 'decided by'} ${facts.decidedBy.environment} ${facts.decidedBy.check}${facts.decidedBy.at ? ` at ${formatTimestamp(facts.decidedBy.at)}` : ''}` : '';
+  const lines: [string, string | undefined][] = [['  verdict', `${verdict} (${validation.step.replace('-validation', '')} level, ${facts.rounds} round(s)${facts.concludedBy ? `, ${facts.concludedBy}` : ''})${decided}`]];
+  (facts.evidence ?? []).forEach((item, index) => lines.push([index === 0 ? '  evidence' : '', `${item.environment} ${item.check}: ${item.verdict}${item.datapoints !== undefined ? `, ${item.datapoints} ${item.basis === 'traffic' ? 'invocation(s)' : 'datapoint(s)'}` : ''} — ${item.detail}`]));
+  return lines;
+}
+
 /** One line on what happened to a deployment's rollback, if anything. */
 export function describeRollback(record: DeploymentRecord): string {
   const rollback = record.rollback;
   if (!rollback) return '';
   const target = rollback.targetVersion ? ` -> ${rollback.targetVersion}` : '';
-  const level = rollback.level ? `${rollback.level}${target}` : `claimed by ${rollback.runId}`;
+  const level = rollback.level ? `${rollback.level}${target}${rollback.verdict === 'unverified' ? ', unverified' : ''}` : `claimed by ${rollback.runId}`;
   const why = rollback.trigger.alarmName ?? rollback.trigger.requestedBy ?? rollback.trigger.type;
   return `${level} (${why})`;
 }
@@ -92,6 +108,7 @@ export function renderDeployment(record: DeploymentRecord, restorable?: string):
       ['  run', `${rollback.runId} (${rollback.mode}${rollback.holder ? `, driven by ${rollback.holder}` : ''}${rollback.leaseExpiresAt ? `, lease until ${formatTimestamp(rollback.leaseExpiresAt)}` : ''})`],
       ['  part of', rollback.partOf ? `the full rollback journaled on ${rollback.partOf}` : undefined],
       ['  before', rollback.previousRun ? `run ${rollback.previousRun.runId} ended ${rollback.previousRun.outcome}${rollback.previousRun.reason ? `: ${rollback.previousRun.reason}` : ''}` : undefined],
+      ...verdictLines(record),
     );
   }
   const width = Math.max(...fields.map(([name]) => name.length));

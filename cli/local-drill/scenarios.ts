@@ -103,6 +103,20 @@ const BUILT_IN: Scenario[] = [
     alarmInAlarmForMinutes: 30,
   },
   {
+    name: 'no-traffic',
+    story: 'a bad release goes out at night; the alarm fires, the rollback restores production, and then nobody calls the service: its alarm goes quiet with no datapoints, so there is no evidence either way — the run ends unverified, the restore stays, and nothing widens',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], noTraffic: true, recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 1,
+  },
+  {
+    name: 'still-bad',
+    story: 'the known good trips the alarm too (a data change both versions choke on) and the health check is shallow (always 200); a 60 s x 3 alarm: the first complete period after the restore still breaches, so the verdict comes a poll after that period ends, not after the 120 s recovery window, and it escalates',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], alarmsNeverClear: true, shallowHealth: true, recoveryMs: RECOVERY_MS, alarmShape: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } }),
+    alarmDeliveries: 1,
+  },
+  {
     name: 'cooldown',
     story: 'a rollback succeeds; another alarm two minutes later is held back by the cooldown instead of rolling back again',
     deployBadReleaseTo: production,
@@ -144,5 +158,7 @@ export function describeFaults(faults: SandboxFaults): string[] {
   lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone (${describeShape(faults.alarmShape ?? SANDBOX_ALARM_SHAPE)})`);
   if (faults.alarmActionsDisabled) lines.push('the alarms’ actions are disabled (ActionsEnabled false)');
   if (faults.alarmInAlarmSince) lines.push(`the alarms have been in ALARM since ${faults.alarmInAlarmSince}`);
+  if (faults.noTraffic) lines.push('no traffic: the alarms get no datapoints and the functions no invocations');
+  if (faults.shallowHealth) lines.push('the health endpoint answers 200 whatever runs (a shallow health check)');
   return lines;
 }

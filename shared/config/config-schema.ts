@@ -58,6 +58,20 @@ const environmentSchema = z
           }),
         )
         .min(1, 'needs at least one alarm-name prefix'),
+      /**
+       * What an alarm of this environment may do, by its name (exact, or a prefix ending in *): the
+       * first rule that matches decides; `notify` announces the alarm and never rolls back (a latency
+       * alarm a person judges), `rollback` (the default for every alarm no rule names) acts.
+       */
+      rules: z
+        .array(
+          z.strictObject({
+            match: z.string().regex(/^[^*\p{Cc}]{1,255}\*?$/u, 'must be an alarm name, or a prefix ending in * (no other *, no control characters)'),
+            action: z.enum(['notify', 'rollback']),
+          }),
+        )
+        .max(100)
+        .default([]),
     }),
     /** What a rollback restores, in this order after traffic targets go first. */
     targets: z.array(targetConfigSchema).min(1, 'needs something to roll back: at least one target'),

@@ -50,7 +50,10 @@ export function messageFor(notification: RollbackNotification, links?: ConsoleLi
 const CHAT_DESCRIPTION_LIMIT = 3_000;
 const NEXT_STEPS: Record<RollbackNotification['type'], (notification: RollbackNotification) => string[]> = {
   rollback_started: (n) => [`Watch it: \`rollbackctl history --env ${n.environment}\``, `Stop automation here if it is wrong: \`rollbackctl pause --env ${n.environment} --for 1h --reason "…"\``],
-  rollback_result: (n) => [`Find the cause before redeploying; \`rollbackctl gate --env ${n.environment}\` holds CI back during the cooldown`],
+  rollback_result: (n) =>
+    n.outcome === 'unverified'
+      ? [`Nothing showed whether ${n.environment} recovered (the reason says what was missing): check it by hand — its dashboard, a real request — then \`rollbackctl show ${n.deploymentId ?? '<deployment>'}\` for the evidence`]
+      : [`Find the cause before redeploying; \`rollbackctl gate --env ${n.environment}\` holds CI back during the cooldown`],
   rollback_skipped: (n) => [`Check \`rollbackctl history --env ${n.environment}\`: why it skipped is above`],
   rollback_escalation: (n) => [`A person must act now: \`rollbackctl history --env ${n.environment}\`, then \`rollbackctl rollback --env ${n.environment} --to <version>\``, 'See the runbook: docs/runbook.md'],
   rollback_handover: () => ['The reconciler resumes the run within minutes; if another handover follows, see docs/runbook.md'],

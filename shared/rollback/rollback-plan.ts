@@ -23,7 +23,9 @@ export type SkipReason =
   /** The alarm was in ALARM before the live deployment started: not its fault. */
   | 'predates_deployment'
   /** The alarm came longer after the deployment went live than the environment's attribution window. */
-  | 'outside_attribution_window';
+  | 'outside_attribution_window'
+  /** An alarm rule of the environment says this alarm is announced, never acted on. */
+  | 'notify_only';
 
 export type RollbackPlan =
   /** Claim the active deployment and restore the target; `limitNotice` when this rollback reaches the hourly limit. */

@@ -64,6 +64,12 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
     return { outcome: 'ignored', reason, environment, drill: false, timeline: [], durationMs: elapsed() };
   }
   if (context.alarmStillInAlarm) return answerStillInAlarm(context, view, alarm, deps, elapsed);
+  if (context.notifyOnly && context.mode === 'automatic') {
+    const active = pair.activeDeployment;
+    const running = active ? `${environment} runs ${active.version} (${active.deploymentId})` : `${environment} has no live deployment recorded`;
+    const reason = `alarm ${context.alarmName} is announced, never rolled back (alarm rule "${context.notifyOnly}": notify); ${running}. To roll back by hand: rollbackctl rollback --env ${environment} --reason "…"`;
+    return announceSkip({ decision: 'skip', skip: 'notify_only', severity: 'warning', reason, ...(active ? { deploymentId: active.deploymentId } : {}) }, context, active, deps, elapsed);
+  }
   const { recentRollbacks, control, ownRecord } = await guardsFor(context, view, now, deps);
   // People acting by hand are never held back by the mode; alarms, failed deploys — and drills, which tell what automation would do — are.
   const automation: Automation = context.mode !== 'manual' ? automationFor(environment, context.environment.mode, control, now) : { mode: 'act' };

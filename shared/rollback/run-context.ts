@@ -17,6 +17,8 @@ export interface RunContext {
   alarmInAlarmSince?: string;
   /** ALARM → ALARM: never acted on; only announced when it shows the alarm predates the live deployment. */
   alarmStillInAlarm?: boolean;
+  /** The environment's alarm rule (its match) that makes this alarm announced, never acted on. */
+  notifyOnly?: string;
   /** The alarm that fired, watched by name during validation (routed by its tag, it matches no prefix). */
   alarmName?: string;
   targetVersion?: string;
@@ -93,6 +95,7 @@ export function resolveRequest(inbound: Exclude<InboundEvent, { kind: 'reconcile
           alarmFiredAt: state.timestamp,
           alarmInAlarmSince: inAlarmSince,
           ...(routing.stillInAlarm ? { alarmStillInAlarm: true } : {}),
+          ...(routing.notifyOnly ? { notifyOnly: routing.notifyOnly } : {}),
           alarmName,
           reason: `alarm ${alarmName}: ${state.reason || 'in ALARM'}`.slice(0, 500),
         },

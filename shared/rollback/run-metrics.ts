@@ -22,13 +22,14 @@ export function metricsFor(result: RollbackRunResult): MetricDatum[] {
     if (result.outcome === 'rollback_failed') count(METRIC.rollbackFailed);
     if (result.outcome === 'unverified') count(METRIC.rollbackUnverified);
     data.push(...timings(result.timeline));
+    // The run's validations that found it not recovered (a verdict of no evidence is not a failure), once per run.
+    const failedValidations = result.timeline.filter((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && (step.facts.verdict ?? (step.facts.passed ? 'recovered' : 'not_recovered')) === 'not_recovered').length;
+    if (failedValidations > 0) count(METRIC.validationFailed, failedValidations);
   }
   if (result.outcome === 'skipped') count(METRIC.rollbackSkipped);
   if (result.outcome === 'observed') count(METRIC.rollbackObserved);
   if (result.outcome === 'handed_over') count(METRIC.runHandedOver);
   if (result.notification && result.notification.delivery !== 'published') count(METRIC.notificationFailed);
-  const validationFailures = result.timeline.filter((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && !step.facts.passed).length;
-  if (validationFailures > 0) count(METRIC.validationFailed, validationFailures);
   return data;
 }
 

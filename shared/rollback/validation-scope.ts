@@ -43,7 +43,9 @@ const TOOK_EFFECT: ReadonlySet<string> = new Set(['restored', 'unchanged']);
 export function validationRequestFor(input: { config: RollbackConfig; state: RunState; level: 'stage' | 'full'; budgetMs: number }): ValidationRequest {
   const { config, state, level, budgetMs } = input;
   // Alarms are judged from when the restore finished: their recovery windows start there.
-  const restore = level === 'stage' ? state.stageRestore : state.fullRestore;
+  // A full restore that changed nothing (every environment already restored at stage level) keeps the stage restore's time.
+  const changedAtFull = state.fullRestore?.facts.environments.some((environment) => environment.verdict !== 'already_restored');
+  const restore = level === 'stage' || !changedAtFull ? state.stageRestore : state.fullRestore;
   const restoredAt = restore ? new Date(Date.parse(restore.at) + restore.durationMs).toISOString() : undefined;
   return {
     environments: restoresFor(state, level).map((restore) => {
@@ -54,6 +56,7 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
         name: environment.name,
         alarmPrefixes: environment.alarms.prefixes,
         alarmNames: isOrigin && state.claim.alarmName ? [state.claim.alarmName] : [],
+        notifyOnly: environment.alarms.rules.filter((rule) => rule.action === 'notify').map((rule) => rule.match),
         healthChecks: environment.healthChecks.map((check) => ({
           url: check.url,
           timeoutMs: check.timeoutMs,

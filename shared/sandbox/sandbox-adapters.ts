@@ -100,7 +100,7 @@ export function sandboxCheckPorts(world: SandboxWorld): CheckPorts {
       async probe(check) {
         const environment = world.environmentWithUrl(check.url);
         if (!environment) return { url: check.url, error: 'ENOTFOUND (not in the sandbox)' };
-        return { url: check.url, status: world.isFaulty(environment) ? 500 : 200, version: world.versionOf(environment) };
+        return { url: check.url, status: world.isFaulty(environment) && !world.faults.shallowHealth ? 500 : 200, version: world.versionOf(environment) };
       },
     },
     targets: sandboxTargetDrivers(world),

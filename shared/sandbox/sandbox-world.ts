@@ -26,6 +26,8 @@ export interface SandboxFaults {
   alarmInAlarmSince?: string;
   /** Nobody calls the service: the alarms go quiet with no datapoints and the functions see no invocations. */
   noTraffic?: boolean;
+  /** The health endpoint answers 200 whatever runs (a shallow health check): only the alarms' data tells. */
+  shallowHealth?: boolean;
 }
 
 /** The sandbox's alarms count errors per period: ALARM at one or more. */

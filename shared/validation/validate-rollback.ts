@@ -74,9 +74,11 @@ async function observe(request: ParsedValidationRequest, ports: CheckPorts, wind
         Promise.all(expectations.map((expectation) => checkTarget(environment, expectation, ports))),
         Promise.all(expectations.map((expectation) => trafficOf(environment, expectation, ports, window, request))).then((found) => found.flat()),
       ]);
-      return typeof alarms === 'string'
-        ? { name: environment.name, alarms: [], alarmsError: alarms, health, targets, traffic }
-        : { name: environment.name, alarms, health, targets, traffic };
+      // Alarms that only notify never decide a rollback: neither do they judge one.
+      const judged = typeof alarms === 'string' ? alarms : alarms.filter((alarm) => !environment.notifyOnly.some((match) => (match.endsWith('*') ? alarm.name.startsWith(match.slice(0, -1)) : alarm.name === match)));
+      return typeof judged === 'string'
+        ? { name: environment.name, alarms: [], alarmsError: judged, health, targets, traffic }
+        : { name: environment.name, alarms: judged, health, targets, traffic };
     }),
   );
 }

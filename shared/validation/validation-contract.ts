@@ -12,6 +12,8 @@ export const validationRequestSchema = z.object({
         alarmPrefixes: z.array(z.string().min(1)).min(1),
         /** Alarms watched by name as well: the one that fired may match no prefix (routed by its environment tag). */
         alarmNames: z.array(z.string().min(1).max(255)).max(100).default([]),
+        /** Alarms that only notify (the environment's rules: a name, or a prefix ending in *): never evidence either way. */
+        notifyOnly: z.array(z.string().min(1).max(256)).max(100).default([]),
         healthChecks: z
           .array(
             z.object({

@@ -116,6 +116,28 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'rollback_failed' });
   });
 
+  it('no-traffic: the alarm goes quiet with no datapoints, so the run ends unverified, the restore stays and nothing widens', async () => {
+    const { results, store } = await drill('no-traffic', { textRun: false });
+
+    expect(results[0]).toMatchObject({ outcome: 'unverified', level: 'stage', notification: { type: 'rollback_result', severity: 'warning' } });
+    expect(results[0]!.timeline.map((step) => [step.step, step.outcome])).toEqual([['claim', 'info'], ['stage-rollback', 'ok'], ['stage-validation', 'warning'], ['complete', 'warning'], ['notify', 'ok']]);
+    expect(results[0]!.reason).toMatch(/^stage rollback unverified: no verdict within 300 s \(\d+ round\(s\)\): production alarm demo-shop-prod-api-5xx: no datapoints in \d+ complete period\(s\) since the restore: no traffic, or no data, is no evidence/);
+    expect(await store.getDeployment(results[0]!.deploymentId!)).toMatchObject({ status: 'rolled_back', rollback: { verdict: 'unverified', level: 'stage' } });
+  });
+
+  it('still-bad: the first complete 60 s period after the restore still breaches, so the verdict comes a poll after it, not after the recovery window', async () => {
+    const { results } = await drill('still-bad', { textRun: false });
+
+    const validation = results[0]!.timeline.find((step) => step.step === 'stage-validation')!;
+    const restore = results[0]!.timeline.find((step) => step.step === 'stage-rollback')!;
+    const restoredAt = Date.parse(restore.at) + restore.durationMs;
+    const firstPeriodEnds = Math.ceil(restoredAt / 60_000) * 60_000 + 60_000;
+    expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'full' });
+    expect(validation.facts).toMatchObject({ verdict: 'not_recovered', concludedBy: 'alarm_breaching', decidedBy: { check: 'alarm demo-shop-prod-api-5xx', at: new Date(firstPeriodEnds).toISOString() } });
+    // Concluded within one poll (10 s) of that period's end, whatever second of a minute the restore came.
+    expect(Date.parse(validation.at) + validation.durationMs - firstPeriodEnds).toBeLessThanOrEqual(10_000);
+  });
+
   it('no-deployment: skips on an empty scratch table, says why, and leaves the history alone', async () => {
     const { results, output, store } = await drill('no-deployment');
 

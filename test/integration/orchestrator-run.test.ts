@@ -70,6 +70,7 @@ describe('an alarm in production', () => {
             name: 'production',
             alarmPrefixes: ['demo-shop-prod-'],
             alarmNames: ['demo-shop-prod-api-5xx'],
+            notifyOnly: [],
             healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, followRedirects: 'same-origin', versionField: 'version', expectedVersion: '1.3.0' }],
             targets: [
               { type: 'lambda-alias', alias: 'live', functions: ['demo-shop-prod-api', 'demo-shop-prod-worker'] },

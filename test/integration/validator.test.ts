@@ -308,6 +308,15 @@ describe('verdicts on evidence (fake clock)', () => {
     expect(result.decidedBy).toMatchObject({ check: 'alarm shop-prod-checkout', detail: 'its rule holds on its children: shop-prod-latency not_recovered' });
   });
 
+  it('leaves out the alarms a rule says only notify: a breaching latency alarm does not judge the rollback', async () => {
+    const ports = scriptedPorts({ alarms: [metricAlarm('shop-prod-5xx'), metricAlarm('shop-prod-latency', 'ALARM')], value: (alarm) => (alarm === 'shop-prod-latency' ? 40 : 0) });
+
+    const result = await poll(ports, { environments: [{ ...request.environments[0]!, notifyOnly: ['shop-prod-lat*'] }] });
+
+    expect(result).toMatchObject({ verdict: 'recovered', rounds: 3 });
+    expect(result.evidence.map((item) => item.check)).not.toContain('alarm shop-prod-latency');
+  });
+
   it('takes INSUFFICIENT_DATA for what it is: no evidence', async () => {
     const result = await poll(scriptedPorts({ alarms: [stateOnly('shop-prod-new', 'INSUFFICIENT_DATA', 30_000)] }));
 
