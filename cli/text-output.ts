@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../shared/history/deployment-record';
+import { describeEvidence, lastValidationStep, verdictSummary } from '../shared/history/run-journal';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 
 /** Plain-text columns, left-aligned, two spaces apart: readable in any terminal and in CI logs. */
@@ -32,14 +33,12 @@ function elapsed(from: string | undefined, to: string | undefined): string {
  * piece of evidence it rested on (values, datapoints). Pure.
  */
 function verdictLines(record: DeploymentRecord): [string, string | undefined][] {
-  const runId = record.rollback?.runId;
-  const validation = (record.timeline ?? []).findLast((step) => (step.step === 'stage-validation' || step.step === 'full-validation') && step.runId === runId);
-  if (!validation || (validation.step !== 'stage-validation' && validation.step !== 'full-validation')) return [];
-  const { facts } = validation;
-  const verdict = facts.verdict ?? (facts.passed ? 'recovered' : 'not_recovered');
-  const decided = facts.decidedBy ? `; ${verdict === 'inconclusive' ? 'missing' : 'decided by'} ${facts.decidedBy.environment} ${facts.decidedBy.check}${facts.decidedBy.at ? ` at ${formatTimestamp(facts.decidedBy.at)}` : ''}` : '';
-  const lines: [string, string | undefined][] = [['  verdict', `${verdict} (${validation.step.replace('-validation', '')} level, ${facts.rounds} round(s)${facts.concludedBy ? `, ${facts.concludedBy}` : ''})${decided}`]];
-  (facts.evidence ?? []).forEach((item, index) => lines.push([index === 0 ? '  evidence' : '', `${item.environment} ${item.check}: ${item.verdict}${item.datapoints !== undefined ? `, ${item.datapoints} ${item.basis === 'traffic' ? 'invocation(s)' : 'datapoint(s)'}` : ''} — ${item.detail}`]));
+  const validation = lastValidationStep(record.timeline ?? [], record.rollback?.runId);
+  if (!validation) return [];
+  const { level, verdict, rounds, concludedBy, decidedBy, evidence } = verdictSummary(validation);
+  const decided = decidedBy ? `; ${verdict === 'inconclusive' ? 'missing' : 'decided by'} ${decidedBy.environment} ${decidedBy.check}${decidedBy.at ? ` at ${formatTimestamp(decidedBy.at)}` : ''}` : '';
+  const lines: [string, string | undefined][] = [['  verdict', `${verdict} (${level} level, ${rounds} round(s)${concludedBy ? `, ${concludedBy}` : ''})${decided}`]];
+  evidence.forEach((item, index) => lines.push([index === 0 ? '  evidence' : '', describeEvidence(item)]));
   return lines;
 }
 

@@ -111,7 +111,7 @@ const BUILT_IN: Scenario[] = [
   },
   {
     name: 'still-bad',
-    story: 'the known good trips the alarm too (a data change both versions choke on) and the health check is shallow (always 200); a 60 s x 3 alarm: the first complete period after the restore still breaches, so the verdict comes a poll after that period ends, not after the 120 s recovery window, and it escalates',
+    story: 'the known good fails too (a data change both versions choke on: 10% of its invocations error, against 0.17% before the bad release) and the health check is shallow (always 200); its own traffic shows it at the first poll after the restore (a sequential test), not after the 60 s x 3 alarm\'s 120 s recovery window, and it escalates',
     deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], alarmsNeverClear: true, shallowHealth: true, recoveryMs: RECOVERY_MS, alarmShape: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } }),
     alarmDeliveries: 1,

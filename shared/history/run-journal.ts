@@ -197,3 +197,29 @@ export function boundTimeline(steps: readonly JournalStep[], alreadyDropped = 0)
 export function stepsOfRun(timeline: readonly JournalStep[], runId: string): JournalStep[] {
   return timeline.filter((step) => step.runId === runId);
 }
+
+export type ValidationStep = Extract<JournalStep, { step: 'stage-validation' | 'full-validation' }>;
+
+/** The run's last validation (of `runId`, when given): the verdict a person reads first. Pure. */
+export function lastValidationStep(timeline: readonly JournalStep[], runId?: string): ValidationStep | undefined {
+  return timeline.findLast((step): step is ValidationStep => (step.step === 'stage-validation' || step.step === 'full-validation') && (runId === undefined || step.runId === runId));
+}
+
+/** A validation's verdict, and what it rested on, as readers get it (older journals: `passed` alone). Pure. */
+export function verdictSummary(step: ValidationStep): { level: 'stage' | 'full'; verdict: 'recovered' | 'not_recovered' | 'inconclusive'; rounds: number; concludedBy?: string; decidedBy?: ValidationStep['facts']['decidedBy']; evidence: JournaledEvidence[] } {
+  const { facts } = step;
+  return {
+    level: step.step === 'full-validation' ? 'full' : 'stage',
+    verdict: facts.verdict ?? (facts.passed ? 'recovered' : 'not_recovered'),
+    rounds: facts.rounds,
+    ...(facts.concludedBy ? { concludedBy: facts.concludedBy } : {}),
+    ...(facts.decidedBy ? { decidedBy: facts.decidedBy } : {}),
+    evidence: facts.evidence ?? [],
+  };
+}
+
+/** "production alarm x: not_recovered, 3 datapoint(s) — …": one piece of evidence as a person reads it. Pure. */
+export function describeEvidence(item: JournaledEvidence): string {
+  const counted = item.datapoints !== undefined ? `, ${item.datapoints} ${item.basis === 'traffic' ? 'invocation(s)' : 'datapoint(s)'}` : '';
+  return `${item.environment} ${item.check}: ${item.verdict}${counted} — ${item.detail}`;
+}

@@ -1,6 +1,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { loadOnce } from '../aws/load-once';
 import { consoleLinks, type ConsoleLinkContext, type ConsoleLinks } from './console-links';
+import { describeEvidence, lastValidationStep, verdictSummary } from '../history/run-journal';
 import type { Delivery, Notifier, RollbackNotification } from './notifier';
 
 /** Loaded when the first outcome is announced: off the orchestrator's cold start. */
@@ -23,28 +24,63 @@ function asSubject(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, SUBJECT_LIMIT);
 }
 
-/** The JSON body subscribers read; field names are a contract with them. */
+/** SNS takes a message of at most 256 KiB (UTF-8); the body keeps a margin under it. */
+export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
+const BODY_BUDGET_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
+const SHORT_DETAIL = 300;
+
+/**
+ * The JSON body subscribers read; field names are a contract with them. It always fits SNS: a long
+ * run's step details are cut, then its middle steps left out (`omittedSteps` says how many) — the
+ * first and last steps and the verdict stay; at the very last the reason is cut to 4,000 characters.
+ */
 export function messageFor(notification: RollbackNotification, links?: ConsoleLinks): string {
-  return JSON.stringify({
-    type: notification.type,
-    severity: notification.severity,
-    environment: notification.environment,
-    deployment: notification.deploymentId,
-    runId: notification.runId,
-    fromVersion: notification.fromVersion,
-    toVersion: notification.toVersion,
-    level: notification.level,
-    outcome: notification.outcome,
-    reason: notification.reason,
-    alarm: notification.alarm,
-    requestedBy: notification.requestedBy,
-    ...(notification.verifiedBy ? { verifiedBy: notification.verifiedBy } : {}),
-    durationMs: notification.durationMs,
-    drill: notification.drill,
-    // The journal's facts are for resumed runs; readers get the steps as a person reads them.
-    timeline: notification.timeline.map(({ at, step, outcome, durationMs, detail }) => ({ at, step, outcome, durationMs, detail })),
-    links,
-  });
+  const validation = lastValidationStep(notification.timeline, notification.runId);
+  // The journal's facts are for resumed runs; readers get the steps as a person reads them, and the verdict with its evidence.
+  const steps = notification.timeline.map(({ at, step, outcome, durationMs, detail }) => ({ at, step, outcome, durationMs, detail }));
+  const body = (timeline: typeof steps, omittedSteps = 0, reason = notification.reason) =>
+    JSON.stringify({
+      type: notification.type,
+      severity: notification.severity,
+      environment: notification.environment,
+      deployment: notification.deploymentId,
+      runId: notification.runId,
+      fromVersion: notification.fromVersion,
+      toVersion: notification.toVersion,
+      level: notification.level,
+      outcome: notification.outcome,
+      reason,
+      alarm: notification.alarm,
+      requestedBy: notification.requestedBy,
+      ...(notification.verifiedBy ? { verifiedBy: notification.verifiedBy } : {}),
+      durationMs: notification.durationMs,
+      drill: notification.drill,
+      timeline,
+      ...(omittedSteps > 0 ? { omittedSteps } : {}),
+      ...(validation ? { validation: verdictSummary(validation) } : {}),
+      links,
+    });
+  const fits = (text: string) => Buffer.byteLength(text, 'utf8') <= BODY_BUDGET_BYTES;
+  const whole = body(steps);
+  if (fits(whole)) return whole;
+  const short = steps.map((step) => ({ ...step, detail: step.detail.length > SHORT_DETAIL ? `${step.detail.slice(0, SHORT_DETAIL - 1)}…` : step.detail }));
+  for (let keep = short.length; keep > 2; keep = Math.floor(keep / 2)) {
+    const head = Math.ceil(keep / 2);
+    const timeline = keep >= short.length ? short : [...short.slice(0, head), ...short.slice(short.length - (keep - head))];
+    const text = body(timeline, short.length - timeline.length);
+    if (fits(text)) return text;
+  }
+  return body(short.length <= 2 ? short : [short[0]!, short.at(-1)!], Math.max(0, short.length - 2), notification.reason.length > 4_000 ? `${notification.reason.slice(0, 3_999)}…` : notification.reason);
+}
+
+/** "*Verdict:* not_recovered (stage) — decided by …": the validation in a line for chat, with its deciding evidence. Pure. */
+function verdictLine(notification: RollbackNotification): string | undefined {
+  const step = lastValidationStep(notification.timeline, notification.runId);
+  if (!step) return undefined;
+  const { verdict, level, decidedBy, evidence } = verdictSummary(step);
+  const deciding = decidedBy ? evidence.find((item) => item.environment === decidedBy.environment && item.check === decidedBy.check) : undefined;
+  const why = deciding ? describeEvidence(deciding) : decidedBy ? `${decidedBy.environment} ${decidedBy.check}: ${decidedBy.detail}` : `${evidence.length} piece(s) of evidence`;
+  return `*Verdict:* ${verdict} (${level}) — ${verdict === 'inconclusive' ? 'missing: ' : verdict === 'not_recovered' ? 'decided by ' : ''}${why}`;
 }
 
 const CHAT_DESCRIPTION_LIMIT = 3_000;
@@ -69,6 +105,7 @@ export function chatMessageFor(notification: RollbackNotification, links?: Conso
   const icon = notification.severity === 'critical' ? ':rotating_light:' : notification.severity === 'warning' ? ':warning:' : ':information_source:';
   const lines = [
     notification.reason,
+    verdictLine(notification),
     notification.alarm ? `*Alarm:* ${notification.alarm}` : undefined,
     notification.requestedBy ? `*Requested by:* ${notification.requestedBy}${notification.verifiedBy ? ` (verified: ${notification.verifiedBy})` : ''}` : undefined,
     notification.deploymentId ? `*Deployment:* ${notification.deploymentId}` : undefined,

@@ -162,9 +162,12 @@ export class SandboxWorld {
         if (this.faults.noTraffic) return { invocations: 0, errors: 0 };
         let invocations = 0;
         let errors = 0;
+        // Minute by minute, each part of a minute in [from, to) at its share of the minute's rates.
         for (let start = Math.floor(from / minute) * minute; start < to; start += minute) {
-          invocations += SANDBOX_INVOCATIONS_PER_MINUTE;
-          errors += this.wasFaultyDuring(environment, start, Math.min(start + minute, to)) ? SANDBOX_ERRORS_WHILE_FAULTY : SANDBOX_BASELINE_ERRORS_PER_MINUTE;
+          const part = Math.min(start + minute, to) - Math.max(start, from);
+          const share = part / minute;
+          invocations += Math.round(SANDBOX_INVOCATIONS_PER_MINUTE * share);
+          errors += Math.round((this.wasFaultyDuring(environment, Math.max(start, from), Math.min(start + minute, to)) ? SANDBOX_ERRORS_WHILE_FAULTY : SANDBOX_BASELINE_ERRORS_PER_MINUTE) * share);
         }
         return { invocations, errors };
       },

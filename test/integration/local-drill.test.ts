@@ -125,17 +125,15 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(await store.getDeployment(results[0]!.deploymentId!)).toMatchObject({ status: 'rolled_back', rollback: { verdict: 'unverified', level: 'stage' } });
   });
 
-  it('still-bad: the first complete 60 s period after the restore still breaches, so the verdict comes a poll after it, not after the recovery window', async () => {
+  it('still-bad: the known good fails its own traffic, so not_recovered comes at the first poll that sees it, within one 60 s period and a poll of the restore', async () => {
     const { results } = await drill('still-bad', { textRun: false });
 
     const validation = results[0]!.timeline.find((step) => step.step === 'stage-validation')!;
-    const restore = results[0]!.timeline.find((step) => step.step === 'stage-rollback')!;
-    const restoredAt = Date.parse(restore.at) + restore.durationMs;
-    const firstPeriodEnds = Math.ceil(restoredAt / 60_000) * 60_000 + 60_000;
     expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'full' });
-    expect(validation.facts).toMatchObject({ verdict: 'not_recovered', concludedBy: 'alarm_breaching', decidedBy: { check: 'alarm demo-shop-prod-api-5xx', at: new Date(firstPeriodEnds).toISOString() } });
-    // Concluded within one poll (10 s) of that period's end, whatever second of a minute the restore came.
-    expect(Date.parse(validation.at) + validation.durationMs - firstPeriodEnds).toBeLessThanOrEqual(10_000);
+    expect(validation.facts).toMatchObject({ verdict: 'not_recovered', concludedBy: 'traffic', decidedBy: { check: 'traffic demo-shop-prod-api', detail: expect.stringMatching(/^\d+ error\(s\) in \d+ invocation\(s\) of the known good \(10\.0%\) against its own 0\.17% before the bad deployment: worse by at least 1\.0%/) } });
+    // Whatever second of a minute the restore came: the partial minute's traffic is the known good's own
+    // (one poll, 10 s, after it; the bound is the promise, one 60 s period and a poll, as sandbox time runs on a busy machine's clock).
+    expect(validation.durationMs).toBeLessThanOrEqual(70_000);
   });
 
   it('no-deployment: skips on an empty scratch table, says why, and leaves the history alone', async () => {

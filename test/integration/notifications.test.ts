@@ -3,7 +3,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it, vi } from 'vitest';
 import { consoleLinks } from '../../shared/notify/console-links';
 import type { RollbackNotification } from '../../shared/notify/notifier';
-import { chatMessageFor, SnsNotifier } from '../../shared/notify/sns-notifier';
+import type { JournalStep } from '../../shared/history/run-journal';
+import { chatMessageFor, messageFor, SNS_MESSAGE_LIMIT_BYTES, SnsNotifier } from '../../shared/notify/sns-notifier';
 import { scheduledDrillInput } from '../../infra/constructs/drill-schedules';
 import { createOrchestratorHarness, DEMO_HISTORY, lambdaMock, sampleEvent, snsMock, TOPIC_ARN } from '../helpers/orchestrator-harness';
 
@@ -215,5 +216,57 @@ describe('the SNS adapter', () => {
 
     expect(long.content.description.length).toBeLessThanOrEqual(3_000);
     expect(long.metadata.threadId).toBeUndefined();
+  });
+});
+
+describe('the verdict in the notification', () => {
+  const validation: JournalStep = {
+    step: 'full-validation',
+    runId: 'run-1',
+    at: '2026-11-23T10:03:00.000Z',
+    durationMs: 70_000,
+    outcome: 'failed',
+    detail: 'production alarm demo-shop-prod-api-5xx: 7 for the period from 2026-11-23T10:02:00.000Z breaches its threshold (>= 5)',
+    facts: {
+      passed: false,
+      rounds: 8,
+      verdict: 'not_recovered',
+      concludedBy: 'alarm_breaching',
+      decidedBy: { environment: 'production', check: 'alarm demo-shop-prod-api-5xx', detail: '7 for the period from 2026-11-23T10:02:00.000Z breaches its threshold (>= 5)', at: '2026-11-23T10:03:00.000Z' },
+      evidence: [
+        { environment: 'production', check: 'alarm demo-shop-prod-api-5xx', verdict: 'not_recovered', basis: 'datapoints', datapoints: 1, detail: '7 for the period from 2026-11-23T10:02:00.000Z breaches its threshold (>= 5)' },
+        { environment: 'production', check: 'traffic demo-shop-prod-api', verdict: 'inconclusive', basis: 'traffic', datapoints: 0, detail: 'no invocations since the restore yet' },
+      ],
+    },
+  } as JournalStep;
+
+  it('carries the verdict, what decided it and when, and each piece of evidence with its datapoints, in the body and the chat card', () => {
+    const body = JSON.parse(messageFor({ ...notification, timeline: [validation] }));
+    const card = JSON.parse(chatMessageFor({ ...notification, timeline: [validation] }));
+
+    expect(body.validation).toEqual({
+      level: 'full',
+      verdict: 'not_recovered',
+      rounds: 8,
+      concludedBy: 'alarm_breaching',
+      decidedBy: { environment: 'production', check: 'alarm demo-shop-prod-api-5xx', detail: '7 for the period from 2026-11-23T10:02:00.000Z breaches its threshold (>= 5)', at: '2026-11-23T10:03:00.000Z' },
+      evidence: (validation.facts as { evidence: unknown[] }).evidence,
+    });
+    expect(card.content.description).toContain('*Verdict:* not_recovered (full) — decided by production alarm demo-shop-prod-api-5xx: not_recovered, 1 datapoint(s) — 7 for the period from 2026-11-23T10:02:00.000Z breaches its threshold (>= 5)');
+  });
+
+  it('always fits SNS’s 256 KiB: a 100-step timeline of 10 KB details is cut, its middle left out and counted, the verdict and the last step kept', () => {
+    const steps = Array.from({ length: 99 }, (_, index) => ({ step: 'stage-rollback', runId: 'run-1', at: '2026-11-23T10:00:00.000Z', durationMs: 1, outcome: 'ok', detail: `step ${index} ${'é'.repeat(5_000)}`, facts: { environments: [] } }) as unknown as JournalStep);
+    const text = messageFor({ ...notification, reason: 'r'.repeat(300_000), timeline: [...steps, validation] });
+    const body = JSON.parse(text);
+
+    expect(Buffer.byteLength(text, 'utf8')).toBeLessThanOrEqual(SNS_MESSAGE_LIMIT_BYTES);
+    expect(body.validation.verdict).toBe('not_recovered');
+    expect(body.timeline.at(-1).step).toBe('full-validation');
+    expect(body.timeline[0].detail).toMatch(/^step 0 é+…$/);
+    expect(body.omittedSteps).toBe(100 - body.timeline.length);
+    expect(body.reason.length).toBeLessThanOrEqual(4_000);
+    // A short run is sent whole.
+    expect(JSON.parse(messageFor({ ...notification, timeline: [validation] }))).not.toHaveProperty('omittedSteps');
   });
 });

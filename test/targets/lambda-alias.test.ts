@@ -1,4 +1,5 @@
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientFactory } from '../../shared/targets/client-factory';
@@ -94,5 +95,58 @@ describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
 
     expect(result).toEqual({ outcome: 'failed', detail: 'known-good deployment good-1 recorded no version for shop-prod-worker: cannot restore them' });
     expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+  });
+});
+
+describe('the traffic after a Lambda alias restore, read from CloudWatch (aws-sdk-client-mock)', () => {
+  const cloudWatchMock = mockClient(CloudWatchClient);
+  const driver = lambdaAliasTarget.aws(awsClientFactory({ base: { region: 'eu-west-1' } }));
+  const parsed = lambdaAliasTarget.configSchema.parse({ type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] });
+  const expectation = { target: 'lambda-alias' as const, alias: 'live', versions: { 'shop-prod-api': '41' }, replaced: { 'shop-prod-api': '42' }, baselineUntil: '2026-11-23T09:40:30.000Z' };
+  const errorRate = { minimumIncrease: 0.01, alpha: 0.01, beta: 0.01 };
+  const query = (id: string, metric: string, version: string) => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: 'shop-prod-api' }, { Name: 'Resource', Value: 'shop-prod-api:live' }, { Name: 'ExecutedVersion', Value: version }] }, Period: 60, Stat: 'Sum' },
+    ReturnData: true,
+  });
+  const at = (iso: string) => new Date(iso);
+
+  beforeEach(() => cloudWatchMock.reset());
+
+  it('reads the known good from the minute the restore fell in, so a still-bad known good is seen before a complete minute; the bad version only in complete minutes after it', async () => {
+    cloudWatchMock
+      .on(GetMetricDataCommand, { StartTime: at('2026-11-23T10:00:00.000Z') })
+      .resolves({ MetricDataResults: [
+        { Id: 'good0', Timestamps: [at('2026-11-23T10:00:00.000Z')], Values: [120] },
+        { Id: 'errors0', Timestamps: [at('2026-11-23T10:00:00.000Z')], Values: [12] },
+        // Before the restore, in the minute it fell in: the bad version's own traffic, not evidence against the restore.
+        { Id: 'bad0', Timestamps: [at('2026-11-23T10:00:00.000Z')], Values: [300] },
+      ] })
+      .on(GetMetricDataCommand, { StartTime: at('2026-11-23T08:40:00.000Z') })
+      .resolves({ MetricDataResults: [{ Id: 'invocations0', Timestamps: [at('2026-11-23T09:00:00.000Z')], Values: [36_000] }, { Id: 'errors0', Timestamps: [at('2026-11-23T09:00:00.000Z')], Values: [36] }] });
+
+    const evidence = await driver.evidence!(parsed, expectation, { restoredAt: at('2026-11-23T10:00:30.000Z'), now: at('2026-11-23T10:00:40.500Z'), errorRate });
+
+    expect(cloudWatchMock.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input)).toEqual([
+      { MetricDataQueries: [query('good0', 'Invocations', '41'), query('errors0', 'Errors', '41'), query('bad0', 'Invocations', '42')], StartTime: at('2026-11-23T10:00:00.000Z'), EndTime: at('2026-11-23T10:00:40.000Z'), ScanBy: 'TimestampAscending' },
+      { MetricDataQueries: [query('invocations0', 'Invocations', '41'), query('errors0', 'Errors', '41')], StartTime: at('2026-11-23T08:40:00.000Z'), EndTime: at('2026-11-23T09:40:00.000Z'), ScanBy: 'TimestampAscending' },
+    ]);
+    expect(evidence).toEqual([{ check: 'traffic shop-prod-api', basis: 'traffic', datapoints: 120, verdict: 'not_recovered', detail: expect.stringMatching(/^12 error\(s\) in 120 invocation\(s\) of the known good \(10\.0%\) against its own 0\.10% before the bad deployment: worse by at least 1\.0%/) }]);
+  });
+
+  it('calls a known good no worse recovered only once a complete minute after the restore shows the bad version serving nothing', async () => {
+    const clean = (bad: number) => ({ MetricDataResults: [
+      { Id: 'good0', Timestamps: [at('2026-11-23T10:00:00.000Z'), at('2026-11-23T10:01:00.000Z')], Values: [2_000, 4_000] },
+      { Id: 'errors0', Timestamps: [at('2026-11-23T10:01:00.000Z')], Values: [4] },
+      { Id: 'bad0', Timestamps: [at('2026-11-23T10:00:00.000Z'), at('2026-11-23T10:01:00.000Z')], Values: [300, bad] },
+    ] });
+    const baseline = { MetricDataResults: [{ Id: 'invocations0', Timestamps: [at('2026-11-23T09:00:00.000Z')], Values: [36_000] }, { Id: 'errors0', Timestamps: [at('2026-11-23T09:00:00.000Z')], Values: [36] }] };
+    const window = { restoredAt: at('2026-11-23T10:00:30.000Z'), errorRate };
+
+    cloudWatchMock.on(GetMetricDataCommand, { StartTime: at('2026-11-23T08:40:00.000Z') }).resolves(baseline).on(GetMetricDataCommand, { StartTime: at('2026-11-23T10:00:00.000Z') }).resolves(clean(0));
+    expect(await driver.evidence!(parsed, expectation, { ...window, now: at('2026-11-23T10:00:59.000Z') })).toMatchObject([{ verdict: 'inconclusive', detail: expect.stringContaining('no complete minute since the restore yet shows the bad version serving nothing') }]);
+    expect(await driver.evidence!(parsed, expectation, { ...window, now: at('2026-11-23T10:02:05.000Z') })).toMatchObject([{ verdict: 'recovered', datapoints: 6_000 }]);
+    cloudWatchMock.on(GetMetricDataCommand, { StartTime: at('2026-11-23T10:00:00.000Z') }).resolves(clean(7));
+    expect(await driver.evidence!(parsed, expectation, { ...window, now: at('2026-11-23T10:02:05.000Z') })).toMatchObject([{ verdict: 'not_recovered', detail: 'the bad version still served 7 invocation(s) after the restore' }]);
   });
 });

@@ -28,13 +28,13 @@ export function lambdaAliasTwin({ slot, traffic }: SandboxTwinContext<LambdaAlia
       });
       return judgeAliases(expectation, readings);
     },
-    // The sandbox's traffic, minute by minute: a sandbox restore is instant, so the replaced version serves nothing after it.
+    // The sandbox's traffic: a sandbox restore is instant and its alias had no weights, so the known good serves all of it from the restore on and the replaced version none.
     async evidence(_config, expectation, window) {
       if (!traffic) return [];
       const minute = 60_000;
       const first = Math.ceil(window.restoredAt.getTime() / minute) * minute;
       const periods = Math.max(0, Math.floor((window.now.getTime() - first) / minute));
-      const seen = periods > 0 ? traffic.between(first, first + periods * minute) : { invocations: 0, errors: 0 };
+      const seen = traffic.between(window.restoredAt.getTime(), window.now.getTime());
       return trafficEvidence(
         Object.keys(expectation.versions).map((functionName) => ({ functionName, badInvocations: 0, goodInvocations: seen.invocations, goodErrors: seen.errors, periods, baseline: traffic.baseline() })),
         window.errorRate,
