@@ -1,11 +1,10 @@
 import { errorLine } from '../aws/error-line';
 import type { Clock } from '../time/clock';
-import type { AlarmObservation, CheckPorts, MetricDataRequest } from './checks/check-ports';
+import type { AlarmObservation, CheckPorts, MetricDataRequest, TargetCheckObservation } from './checks/check-ports';
 import { targetPlugin } from '../targets/target-registry';
 import type { Datapoint } from './evidence/alarm-judge';
 import type { Evidence, Verdict } from './evidence/evidence';
 import { judgeEnvironment, type EnvironmentReadings, type EnvironmentVerdict } from './evidence/round-verdict';
-import type { TargetCheckObservation } from './round-evaluation';
 import { describeIssues } from '../config/load-config';
 import { validationRequestSchema, type CheckResult, type ParsedValidationRequest, type ValidationResult } from './validation-contract';
 

@@ -5,8 +5,7 @@ import { notificationFor, type NotificationContext } from '../../shared/notify/r
 import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import type { RunState } from '../../shared/rollback/run-state';
 import { validationRequestFor } from '../../shared/rollback/validation-scope';
-import { evaluateRound, type EnvironmentObservations } from '../../shared/validation/round-evaluation';
-import { validationRequestSchema, type ParsedValidationRequest } from '../../shared/validation/validation-contract';
+import { validationRequestSchema } from '../../shared/validation/validation-contract';
 
 // Pure: no DynamoDB, no AWS. The orchestrator and validator tests reach these only through whole runs.
 const config = loadConfig('rollback.config.json');
@@ -36,53 +35,6 @@ describe('notificationFor', () => {
     const notification = notificationFor({ ...result, ...change }, context);
     if (expected === undefined) expect(notification).toBeUndefined();
     else expect(notification).toMatchObject({ environment: 'production', fromVersion: '1.4.0', toVersion: '1.3.0', ...expected });
-  });
-});
-
-describe('evaluateRound', () => {
-  const request = (change: Partial<ParsedValidationRequest> = {}): ParsedValidationRequest =>
-    validationRequestSchema.parse({
-      environments: [
-        {
-          name: 'production',
-          alarmPrefixes: ['demo-shop-prod-'],
-          healthChecks: [{ url: 'https://demo-shop.example.com/health', timeoutMs: 2000, versionField: 'version', expectedVersion: '1.3.0' }],
-        },
-      ],
-      budgetMs: 300_000,
-      pollIntervalMs: 10_000,
-      consecutivePasses: 3,
-      ...change,
-    });
-  const healthy: EnvironmentObservations = {
-    name: 'production',
-    alarms: [{ name: 'demo-shop-prod-api-5xx', type: 'metric', state: 'OK', reason: 'fine' }],
-    health: [{ url: 'https://demo-shop.example.com/health', status: 200, version: '1.3.0' }],
-    targets: [{ check: 'versions', passed: true, detail: 'demo-shop-prod-api:live is 41' }],
-  };
-  const passed = (evaluation: ReturnType<typeof evaluateRound>) => evaluation.checks.map((check) => `${check.check}:${check.passed ? 'pass' : 'FAIL'} ${check.detail}`);
-
-  it.each<[string, Partial<EnvironmentObservations>, Partial<ParsedValidationRequest>, string[], Record<string, unknown>]>([
-    ['everything as expected passes every check', {}, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:pass 1 endpoint(s) healthy', 'versions:pass demo-shop-prod-api:live is 41'], { failedAlarms: [], healthCheckStatus: 200, versionMatch: true }],
-    [
-      'an alarm in ALARM fails the alarm check and is listed',
-      { alarms: [{ name: 'demo-shop-prod-api-5xx', type: 'metric', state: 'ALARM', reason: 'Threshold Crossed' }, { name: 'demo-shop-prod-all', type: 'composite', state: 'ALARM', reason: 'child' }] },
-      {},
-      ['alarms:FAIL demo-shop-prod-api-5xx is ALARM, demo-shop-prod-all (composite) is ALARM', 'health:pass 1 endpoint(s) healthy', 'versions:pass demo-shop-prod-api:live is 41'],
-      { failedAlarms: [{ name: 'demo-shop-prod-api-5xx', state: 'ALARM', reason: 'Threshold Crossed' }, { name: 'demo-shop-prod-all', state: 'ALARM', reason: 'child' }] },
-    ],
-    ['alarms that cannot be read fail the check: no evidence is not health', { alarms: [], alarmsError: 'AccessDenied' }, {}, ['alarms:FAIL cannot read alarms: AccessDenied', 'health:pass 1 endpoint(s) healthy', 'versions:pass demo-shop-prod-api:live is 41'], {}],
-    ['a 503 fails health, and is the status reported', { health: [{ url: 'https://demo-shop.example.com/health', status: 503 }] }, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:FAIL https://demo-shop.example.com/health returned 503', 'versions:pass demo-shop-prod-api:live is 41'], { healthCheckStatus: 503 }],
-    ['no answer fails health with the reason', { health: [{ url: 'https://demo-shop.example.com/health', error: 'no complete answer within 2000 ms' }] }, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:FAIL https://demo-shop.example.com/health: no complete answer within 2000 ms', 'versions:pass demo-shop-prod-api:live is 41'], {}],
-    ['the wrong version fails health', { health: [{ url: 'https://demo-shop.example.com/health', status: 200, version: '1.4.0' }] }, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:FAIL https://demo-shop.example.com/health reports version 1.4.0, expected 1.3.0', 'versions:pass demo-shop-prod-api:live is 41'], {}],
-    ['a drill does not expect the restored version (nothing was changed)', { health: [{ url: 'https://demo-shop.example.com/health', status: 200, version: '1.4.0' }] }, { drill: true }, ['alarms:pass 1 alarm(s), none in ALARM', 'health:pass 1 endpoint(s) healthy', 'versions:pass demo-shop-prod-api:live is 41'], {}],
-    ['a target check that does not pass fails the version match', { targets: [{ check: 'versions', passed: false, detail: 'demo-shop-prod-api:live is 42, expected 41' }] }, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:pass 1 endpoint(s) healthy', 'versions:FAIL demo-shop-prod-api:live is 42, expected 41'], { versionMatch: false }],
-    ['no target promised anything: no version match is claimed', { targets: [] }, {}, ['alarms:pass 1 alarm(s), none in ALARM', 'health:pass 1 endpoint(s) healthy'], { versionMatch: undefined }],
-  ])('%s', (_, change, requestChange, checks, extra) => {
-    const evaluation = evaluateRound(request(requestChange), [{ ...healthy, ...change }]);
-    expect(passed(evaluation)).toEqual(checks);
-    expect(evaluation).toMatchObject(Object.fromEntries(Object.entries(extra).filter(([, value]) => value !== undefined)));
-    for (const [key, value] of Object.entries(extra)) if (value === undefined) expect(evaluation).not.toHaveProperty(key);
   });
 });
 

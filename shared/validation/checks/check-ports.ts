@@ -77,3 +77,15 @@ export interface CheckPorts {
   /** Each target's read-only check of what its restore promised. */
   targets: TargetDrivers;
 }
+
+/** What one target's read-only check of one expectation found. */
+export interface TargetCheckObservation {
+  /** The target's check name (versions, pipeline, …). */
+  check: string;
+  passed: boolean;
+  detail: string;
+  /** It cannot pass any more (a deployment that failed). */
+  isFinal?: boolean;
+  /** Not passing, but not evidence of failure either (converging, or unreadable). */
+  inconclusive?: boolean;
+}

@@ -1,5 +1,5 @@
 import type { AlarmObservation, HealthObservation } from '../checks/check-ports';
-import type { TargetCheckObservation } from '../round-evaluation';
+import type { TargetCheckObservation } from '../checks/check-ports';
 import type { ParsedValidationRequest } from '../validation-contract';
 import { judgeAlarmDatapoints, judgeAlarmState, judgeComposite, type Datapoint } from './alarm-judge';
 import { combineVerdicts, type Evidence, type Verdict } from './evidence';
