@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -28,8 +28,18 @@ export class SelfMonitoring extends Construct {
     const { config } = props;
     const clash = config.environments.flatMap((environment) => environment.alarms.prefixes).find((prefix) => SELF_ALARM_PREFIX.startsWith(prefix) || prefix.startsWith(SELF_ALARM_PREFIX));
     if (clash) throw new Error(`alarm prefix "${clash}" would match the controller's own alarms (${SELF_ALARM_PREFIX}…): its failures would trigger rollbacks`);
-    const metric = (metricName: MetricName, environment: string, statistic = 'Sum', period = Duration.minutes(1)) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'orchestrator', environment }, statistic, period });
+    /**
+     * One Metrics Insights query over every environment's series (the orchestrator emits each with
+     * the dimensions service and environment): the alarms and the dashboard stay the same size for 3
+     * environments or 1,000, and an environment added later is watched without a deploy.
+     */
+    const insights = (metricName: MetricName, options: { statistic?: 'SUM' | 'MAX'; byEnvironment: boolean; period: Duration; label: string }) =>
+      new MathExpression({
+        expression: metricsInsightsQuery(metricName, options),
+        usingMetrics: {},
+        period: options.period,
+        label: options.label,
+      });
     const alarm = (name: string, description: string, measured: IMetric, threshold: number) => {
       const created = new Alarm(this, name, {
         alarmName: `${selfAlarmNamePrefix(config.application)}${name}`,
@@ -46,31 +56,24 @@ export class SelfMonitoring extends Construct {
 
     alarm('orchestrator-errors', 'The orchestrator failed (an event will be retried, then dead-lettered)', props.orchestrator.metricErrors({ period: Duration.minutes(1) }), 1);
     alarm('failed-events', 'Events the controller could not handle are waiting in the dead-letter queue', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1);
-    for (const { name } of config.environments) {
-      alarm(`${name}-rollback-failed`, `A rollback in ${name} failed: a person must act`, metric(METRIC.rollbackFailed, name), 1);
-      // The guard's own count: the rollback that reaches the limit is the one that alarms (automation stops after it).
-      const limit = config.policy.maxRollbacksPerHour;
-      alarm(`${name}-rollbacks-per-hour`, `${limit} automatic rollbacks in ${name} within an hour: the limit; automation stops until a person looks`, metric(METRIC.automaticRollbacks, name, 'Sum', Duration.hours(1)), limit);
-    }
+    // Each environment a contributor of one alarm: the state reason names the environments in ALARM.
+    alarm('rollback-failed', 'A rollback failed: a person must act (the alarm names each environment)', insights(METRIC.rollbackFailed, { byEnvironment: true, period: Duration.minutes(1), label: 'failed rollbacks' }), 1);
+    // The guard's own count: the rollback that reaches the limit is the one that alarms (automation stops after it).
+    const limit = config.policy.maxRollbacksPerHour;
+    alarm('rollbacks-per-hour', `${limit} automatic rollbacks in one environment within an hour: the limit; automation stops there until a person looks`, insights(METRIC.automaticRollbacks, { byEnvironment: true, period: Duration.hours(1), label: 'automatic rollbacks in the hour' }), limit);
     // One alarm for every environment: an outcome the results topic refused went to the failed-events queue, or nowhere.
-    const refused = new MathExpression({
-      expression: config.environments.map((_, index) => `FILL(m${index}, 0)`).join(' + '),
-      usingMetrics: Object.fromEntries(config.environments.map(({ name }, index) => [`m${index}`, metric(METRIC.notificationFailed, name)])),
-      period: Duration.minutes(1),
-      label: 'notifications the results topic refused',
-    });
-    alarm('notifications-failed', 'The results topic refused an announcement: it is in the failed-events queue (or reached nobody)', refused, 1);
+    alarm('notifications-failed', 'The results topic refused an announcement: it is in the failed-events queue (or reached nobody)', insights(METRIC.notificationFailed, { byEnvironment: false, period: Duration.minutes(1), label: 'notifications the results topic refused' }), 1);
 
-    const perEnvironment = (metricName: MetricName, statistic = 'Sum') => config.environments.map(({ name }) => metric(metricName, name, statistic, Duration.minutes(5)).with({ label: name }));
+    const perEnvironment = (metricName: MetricName, statistic: 'SUM' | 'MAX' = 'SUM') => [insights(metricName, { statistic, byEnvironment: true, period: Duration.minutes(5), label: '' })];
     const functions = Object.entries(props.functions);
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: dashboardNameFor(config.application),
       widgets: [
-        [new TextWidget({ markdown: `# Rollback controller — ${config.application}\nEnvironments: ${config.environments.map(({ name }) => name).join(' → ')}`, width: 24, height: 2 })],
+        [new TextWidget({ markdown: `# Rollback controller — ${config.application}\n${describeEnvironments(config)}`, width: 24, height: 2 })],
         [
           new GraphWidget({ title: 'Rollbacks by environment', left: perEnvironment(METRIC.rollbacks), width: 8 }),
           new GraphWidget({ title: 'Outcomes: failed / skipped', left: [...perEnvironment(METRIC.rollbackFailed), ...perEnvironment(METRIC.rollbackSkipped)], width: 8 }),
-          new GraphWidget({ title: 'Rollback duration (ms)', left: perEnvironment(METRIC.rollbackDuration, 'Maximum'), width: 8 }),
+          new GraphWidget({ title: 'Rollback duration (ms)', left: perEnvironment(METRIC.rollbackDuration, 'MAX'), width: 8 }),
         ],
         [
           new GraphWidget({ title: 'Validation failures', left: perEnvironment(METRIC.validationFailed), width: 8 }),
@@ -78,8 +81,8 @@ export class SelfMonitoring extends Construct {
           new GraphWidget({ title: 'Function duration p99 (ms)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 8 }),
         ],
         [
-          new GraphWidget({ title: 'Time to restore, p90 (ms): alarm → traffic restored', left: perEnvironment(METRIC.timeToRestore, 'p90'), width: 8 }),
-          new GraphWidget({ title: 'Time to verdict, p90 (ms): restore → verdict', left: perEnvironment(METRIC.timeToVerdict, 'p90'), width: 8 }),
+          new GraphWidget({ title: 'Time to restore, max (ms): alarm → traffic restored', left: perEnvironment(METRIC.timeToRestore, 'MAX'), width: 8 }),
+          new GraphWidget({ title: 'Time to verdict, max (ms): restore → verdict', left: perEnvironment(METRIC.timeToVerdict, 'MAX'), width: 8 }),
           new GraphWidget({ title: 'Unverified rollbacks (no evidence either way)', left: perEnvironment(METRIC.rollbackUnverified), width: 8 }),
         ],
         [
@@ -90,4 +93,21 @@ export class SelfMonitoring extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The Metrics Insights query over the orchestrator's series of one metric: summed (or the maximum)
+ * per environment, the 100 highest (an alarm evaluates at most 100 contributors in ALARM), or over
+ * all environments at once. Pure.
+ */
+export function metricsInsightsQuery(metricName: MetricName, options: { statistic?: 'SUM' | 'MAX'; byEnvironment: boolean }): string {
+  const statistic = options.statistic ?? 'SUM';
+  const select = `SELECT ${statistic}(${metricName}) FROM SCHEMA("${METRICS_NAMESPACE}", environment, service) WHERE service = 'orchestrator'`;
+  return options.byEnvironment ? `${select} GROUP BY environment ORDER BY ${statistic}() DESC LIMIT 100` : select;
+}
+
+/** The dashboard's heading: the environments in promotion order, or how many past what a heading can hold. */
+function describeEnvironments(config: RollbackConfig): string {
+  const names = config.environments.map(({ name }) => name).join(' → ');
+  return names.length <= 400 ? `Environments: ${names}` : `${config.environments.length} environments, from ${config.environments[0]!.name} to ${config.environments.at(-1)!.name}`;
 }
