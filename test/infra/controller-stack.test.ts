@@ -4,6 +4,9 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { literalGrant } from '../../infra/controller-permissions';
+import { alarmEventPattern } from '../../infra/constructs/alarm-trigger';
+import { routeAlarm } from '../../shared/rollback/alarm-routing';
+import { fleetConfig } from '../helpers/fleet-config';
 import { loadConfig, parseConfig } from '../../shared/config';
 import { METRIC } from '../../shared/powertools/metric-names';
 import { RECORDER_WRITES } from '../../shared/recording/record-pipeline-event';
@@ -42,6 +45,20 @@ describe('the controller stack', () => {
     expect(orchestrator.LoggingConfig.LogGroup).toBeDefined();
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('keeps the alarm intake within EventBridge\'s 2,048-character pattern at any size: named while they fit, past that every ALARM, which the orchestrator routes by its config', () => {
+    const sizes = [3, 30, 300, 1_000].map((count) => {
+      const pattern = alarmEventPattern(fleetConfig(count));
+      return { count, length: JSON.stringify(pattern).length, named: '$or' in pattern.detail };
+    });
+    expect(sizes.map(({ count, named }) => [count, named])).toEqual([[3, true], [30, true], [300, false], [1_000, false]]);
+    for (const { length } of sizes) expect(length).toBeLessThanOrEqual(2_048);
+    // The broad pattern's alarms are routed (or ignored) by the orchestrator, as CloudWatch sends them.
+    const config = fleetConfig(1_000);
+    const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: 'ALARM' as const, timestamp: '2026-12-06T10:00:00.000+0000' } } }) as never;
+    expect(routeAlarm(config, event('fleet-env999-5xx'))).toMatchObject({ act: true, environment: { name: 'env999' } });
+    expect(routeAlarm(config, event('someone-elses-alarm'))).toEqual({ act: false, reason: "alarm someone-elses-alarm matches no environment's alarm prefixes" });
   });
 
   it('triggers the orchestrator on ALARM for the configured prefixes or environment tags, with retries and a dead-letter queue', () => {

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findEnvironment, loadConfig, parseConfig, UnknownEnvironmentError } from '../../shared/config';
 import { TARGET_TYPES } from '../../shared/targets/target-registry';
+import { overlappingPrefixes } from '../../shared/config/config-schema';
 import { problemsOf } from '../helpers/config-problems';
+import { fleetConfig, rawFleetConfig } from '../helpers/fleet-config';
 import { temporaryFolder } from '../helpers/temporary-folder';
 
 const validEnvironment = {
@@ -157,5 +159,44 @@ describe('configuration', () => {
     expect(findEnvironment(config, 'production').targets).toEqual([{ type: 'lambda-alias', alias: 'live', functions: ['shop-prod-api'] }]);
     expect(() => findEnvironment(config, 'prod')).toThrow(UnknownEnvironmentError);
     expect(() => findEnvironment(config, 'prod')).toThrow('unknown environment "prod": the configuration knows "production"');
+  });
+});
+
+describe('alarm prefixes at the scale of an organisation', () => {
+  /** The rule as first written: every pair compared. */
+  const bruteForce = (environments: { name: string; alarms: { prefixes: string[] } }[]) => {
+    const seen: { prefix: string; environment: string; at: string }[] = [];
+    const found: string[] = [];
+    environments.forEach((environment, index) =>
+      environment.alarms.prefixes.forEach((prefix, prefixIndex) => {
+        const clash = seen.find((other) => other.environment !== environment.name && (prefix.startsWith(other.prefix) || other.prefix.startsWith(prefix)));
+        if (clash) found.push(`${index}/${prefixIndex} ${prefix} ~ ${clash.prefix} (${clash.environment})`);
+        seen.push({ prefix, environment: environment.name, at: `${index}/${prefixIndex}` });
+      }),
+    );
+    return found;
+  };
+
+  it('finds the same overlaps as comparing every pair, on 200 seeded random configurations of nested prefixes', () => {
+    let state = 7;
+    const random = (below: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return state % below;
+    };
+    for (let round = 0; round < 200; round += 1) {
+      const environments = Array.from({ length: 1 + random(6) }, (_, index) => ({
+        name: `e${index}`,
+        alarms: { prefixes: Array.from({ length: 1 + random(3) }, () => Array.from({ length: 1 + random(3) }, () => 'ab'[random(2)]).join('')) },
+      }));
+      const fast = overlappingPrefixes(environments).map(({ later, earlier }) => `${later.environmentIndex}/${later.prefixIndex} ${later.prefix} ~ ${earlier.prefix} (${earlier.environment})`);
+      expect(fast).toEqual(bruteForce(environments));
+    }
+  });
+
+  it('loads 3,000 environments, and still names an overlap among them', () => {
+    expect(fleetConfig(3_000).environments).toHaveLength(3_000);
+    const raw = rawFleetConfig(3_000) as { environments: { alarms: { prefixes: string[] } }[] };
+    raw.environments[2_999]!.alarms.prefixes.push('fleet-env12');
+    expect(problemsOf(raw)).toEqual(['environments[2999].alarms.prefixes[1]: "fleet-env12" overlaps "fleet-env12-" of environment "env12": an alarm name must match one environment only']);
   });
 });
