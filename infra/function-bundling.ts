@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 /**
@@ -17,9 +21,21 @@ export const FUNCTION_BUNDLING = {
   external: ['@aws-sdk/*'],
 } as const;
 
-/** esbuild `define` that compiles the validated configuration into a bundle. */
-export function configDefine(config: unknown): Record<string, string> {
-  return { ROLLBACK_CONFIG: JSON.stringify(config) };
+/** The validated configuration ships beside each bundle under this name (read once at init). */
+export const BUNDLED_CONFIG_FILE = 'rollback-config.json';
+
+/**
+ * The validated configuration as the file a bundle ships with, written once per content to a
+ * temporary folder: a file, not an esbuild `--define`, so 1,000 environments never meet the
+ * command line's length limit (E2BIG past ~300 environments as a define).
+ */
+export function configFileFor(config: unknown): string {
+  const text = JSON.stringify(config);
+  const folder = join(tmpdir(), 'rollback-controller-config', createHash('sha256').update(text).digest('hex').slice(0, 16));
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, BUNDLED_CONFIG_FILE);
+  writeFileSync(file, text);
+  return file;
 }
 
 /** Bundles one handler (or any entry) with FUNCTION_BUNDLING, outside CDK: `npm run build` and the benchmarks. */
@@ -33,7 +49,7 @@ export async function bundleFunction(options: { entry: string; outfile: string; 
     entryPoints: [options.entry],
     bundle: true,
     outfile: options.outfile,
-    define: configDefine(options.config),
     logLevel: 'warning',
   });
+  writeFileSync(join(dirname(options.outfile), BUNDLED_CONFIG_FILE), JSON.stringify(options.config));
 }

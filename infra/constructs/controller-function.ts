@@ -4,7 +4,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
-import { configDefine, FUNCTION_BUNDLING } from '../function-bundling';
+import { BUNDLED_CONFIG_FILE, configFileFor, FUNCTION_BUNDLING } from '../function-bundling';
 
 export interface ControllerFunctionProps {
   /** functions/<name>/handler.ts */
@@ -17,10 +17,11 @@ export interface ControllerFunctionProps {
 
 /**
  * Every controller function is built the same way: Node 24 on ARM64, bundled by the local esbuild
- * (no Docker) per FUNCTION_BUNDLING, the validated configuration compiled in, an explicit log group.
+ * (no Docker) per FUNCTION_BUNDLING, the validated configuration shipped beside it, an explicit log group.
  */
 export class ControllerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
+    const configFile = configFileFor(props.config);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     const functionProps: NodejsFunctionProps = {
       entry: `functions/${props.name}/handler.ts`,
@@ -39,7 +40,12 @@ export class ControllerFunction extends NodejsFunction {
         mainFields: [...FUNCTION_BUNDLING.mainFields],
         banner: FUNCTION_BUNDLING.banner,
         externalModules: [...FUNCTION_BUNDLING.external],
-        define: configDefine(props.config),
+        // The configuration ships beside the bundle (see configFileFor): copied in once esbuild is done.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp ${JSON.stringify(configFile)} ${JSON.stringify(`${outputDir}/${BUNDLED_CONFIG_FILE}`)}`],
+        },
       },
     };
     super(scope, id, functionProps);

@@ -1,19 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-errors';
 import type { RollbackConfig } from './config-schema';
 
-/**
- * Replaced at bundle time (esbuild `define`) with the configuration the CDK app loaded and
- * validated, so a function runs on exactly the file the stack was built from. Tests set it as a global.
- */
+/** Set as a global by tests; a deployed function reads the file its bundle ships with instead. */
 declare const ROLLBACK_CONFIG: unknown;
 
+/** The file the CDK app (and `npm run build`) writes beside each bundle: infra/function-bundling.ts. */
+const SHIPPED_CONFIG = 'rollback-config.json';
+
+let shipped: unknown;
+
+function readShipped(): unknown {
+  try {
+    return JSON.parse(readFileSync(new URL(`./${SHIPPED_CONFIG}`, import.meta.url), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The configuration bundled into this function. It was validated (defaults applied) when the stack
- * was built, so the cold start does not parse it again: no schema library on the way to the first read.
+ * The configuration this function was built with: the CDK app loaded and validated it (defaults
+ * applied) and shipped it beside the bundle, so a function runs on exactly the file the stack was
+ * built from and the cold start does not parse it against the schema again (one small JSON read).
  */
 export function bundledConfig(): RollbackConfig {
-  if (typeof ROLLBACK_CONFIG !== 'object' || ROLLBACK_CONFIG === null || !Array.isArray((ROLLBACK_CONFIG as { environments?: unknown }).environments)) {
-    throw new ConfigError('no configuration was bundled into this function: build it with the CDK app (npm run synth)', []);
+  const found = typeof ROLLBACK_CONFIG !== 'undefined' ? ROLLBACK_CONFIG : (shipped ??= readShipped());
+  if (typeof found !== 'object' || found === null || !Array.isArray((found as { environments?: unknown }).environments)) {
+    throw new ConfigError(`no configuration was shipped with this function (${SHIPPED_CONFIG} beside its bundle): build it with the CDK app (npm run synth)`, []);
   }
-  return ROLLBACK_CONFIG as RollbackConfig;
+  return found as RollbackConfig;
 }
