@@ -24,6 +24,9 @@ function isRetryOf(existing: DeploymentRecord, startedAt: string): boolean {
   return existing.status === 'failed' && existing.finishedAt !== undefined && existing.finishedAt < startedAt;
 }
 
+/** Whole pages a `history --status` page reads at most before it answers with what it found and a cursor. */
+export const MAX_FILTERED_READS = 4;
+
 /** The deployment history on DynamoDB: every status change is a conditional write; no Scan. */
 export class DynamoDeploymentHistory implements DeploymentHistory {
   readonly #table: HistoryTableAccess;
@@ -258,8 +261,11 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
       throw new InvalidCursorError(`it resumes at ${String(exclusiveStartKey.startedAt)}, outside the --since/--until range asked for (page with the same range the cursor came from)`);
     }
     // Read one item past the page: DynamoDB hands back a LastEvaluatedKey whenever a read is exactly
-    // full, so only the extra item proves older entries exist. A filter applies after Limit, so keep
-    // reading until the page (plus one) is full or the range is exhausted.
+    // full, so only the extra item proves older entries exist. A filter applies after Limit, so a
+    // filtered read takes whole 1 MB pages — at most MAX_FILTERED_READS of them, then the page so far
+    // is answered with a cursor where the reading stopped: a rare status in 100,000 records costs a
+    // few reads per page, never thousands.
+    let reads = 0;
     do {
       const page = await this.#table.query({
         IndexName: HISTORY_TABLE.byEnvironment.indexName,
@@ -268,13 +274,17 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
         ExpressionAttributeNames: query.status ? { '#status': 'status' } : undefined,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
-        Limit: query.limit + 1 - items.length,
+        Limit: query.status ? undefined : query.limit + 1 - items.length,
         ExclusiveStartKey: exclusiveStartKey,
       });
+      reads += 1;
       items.push(...page.items);
       exclusiveStartKey = page.lastEvaluatedKey;
-    } while (items.length <= query.limit && exclusiveStartKey);
-    if (items.length <= query.limit) return { items };
+    } while (items.length <= query.limit && exclusiveStartKey && (!query.status || reads < MAX_FILTERED_READS));
+    if (items.length <= query.limit) {
+      // Stopped before the range ended: the next page resumes where the reading stopped.
+      return exclusiveStartKey ? { items, nextCursor: encodeCursor(query.environment, exclusiveStartKey) } : { items };
+    }
     const pageItems = items.slice(0, query.limit);
     const last = pageItems.at(-1)!;
     const lastKey = { deploymentId: last.deploymentId, environment: last.environment, startedAt: last.startedAt };

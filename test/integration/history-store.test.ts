@@ -494,6 +494,28 @@ describe('listing history', () => {
     expect(second.items.map((item) => item.version)).toEqual(['1.2', '1.0']);
   });
 
+  it('reads whole pages for a status filter: a status no record has, among 300, costs one Query, not one per 21 items', async () => {
+    const history = await createTestHistory();
+    await seed(history, 'production', Array.from({ length: 300 }, (_, index): [string, RecordDeploymentInput['status']] => [`2.${index}`, 'succeeded']));
+    const queries: unknown[] = [];
+    history.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push((args.input as { Limit?: number }).Limit);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countQueries' },
+    );
+
+    const none = await history.deployments.listHistory({ environment: 'production', status: 'rollback_failed', limit: 20 });
+    const some = await history.deployments.listHistory({ environment: 'production', status: 'succeeded', limit: 20 });
+
+    expect(none).toEqual({ items: [] });
+    expect(some.items).toHaveLength(20);
+    expect(some.nextCursor).toBeDefined();
+    // One whole-page read each (no Limit: a filter applies after it).
+    expect(queries).toEqual([undefined, undefined]);
+  });
+
   it('filters by a time range on the start time', async () => {
     const { history, records } = await seededHistory();
 
