@@ -15,8 +15,10 @@ export interface RestoreOptions {
 }
 
 /**
- * Each configured target of the environment in turn, traffic targets first, from the restore points
- * the two deployments recorded; one target's failure (or bug) never stops the others.
+ * Every configured target of the environment from the restore points the two deployments recorded:
+ * the traffic targets together first (an alias, a distribution, DNS weights, a service: each is an
+ * instant fix, none waits for another), then the rest together (the pipeline stage), listed in
+ * restore order; one target's failure (or bug) never stops the others.
  */
 export async function restoreEnvironment(
   deps: { config: RollbackConfig; targets: TargetDrivers },
@@ -26,12 +28,18 @@ export async function restoreEnvironment(
   options: RestoreOptions,
 ): Promise<EnvironmentRestore> {
   const environment = findEnvironment(deps.config, entry.environment);
-  const targets: TargetRestore[] = [];
-  for (const config of inRestoreOrder(environment.targets)) {
-    const plugin = targetPlugin(config.type);
-    const result = await restoreTarget(deps.targets, config, entry.environment, from, to, options);
-    targets.push({ target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] });
-  }
+  const ordered = inRestoreOrder(environment.targets);
+  const restore = (configs: readonly TargetConfig[]) =>
+    Promise.all(
+      configs.map(async (config): Promise<TargetRestore> => {
+        const plugin = targetPlugin(config.type);
+        const result = await restoreTarget(deps.targets, config, entry.environment, from, to, options);
+        return { target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] };
+      }),
+    );
+  const traffic = await restore(ordered.filter((config) => targetPlugin(config.type).movesTraffic));
+  const rest = await restore(ordered.filter((config) => !targetPlugin(config.type).movesTraffic));
+  const targets = [...traffic, ...rest];
   return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
 }
 
