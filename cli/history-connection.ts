@@ -16,8 +16,11 @@ import { UsageError } from './cli-errors';
 export function localStateDirectory(env: NodeJS.ProcessEnv): string {
   return env.ROLLBACKCTL_HOME ?? join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'rollbackctl');
 }
-/** Versioned with the record format: a local history from an older release (untyped journal steps) is left aside, not misread. */
-export const LOCAL_TABLE_NAME = 'rollback-history-v2';
+/**
+ * Versioned with the record format and the table's indexes: a local history from an older release
+ * (untyped journal steps; v3: the reconcile queue index) is left aside, not misread.
+ */
+export const LOCAL_TABLE_NAME = 'rollback-history-v3';
 
 export interface ConnectionOptions {
   local?: boolean;

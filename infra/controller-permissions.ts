@@ -81,11 +81,11 @@ export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: 
   return { statements: merged.map(toStatement), wildcards };
 }
 
-/** The history operations the functions perform — no Scan, no delete — on the table and its two indexes only. */
+/** The history operations the functions perform — no Scan, no delete — on the table and its three indexes only. */
 export function historyStatement(tableArn: string): PolicyStatement {
   return new PolicyStatement({
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-    resources: [tableArn, `${tableArn}/index/${HISTORY_TABLE.byEnvironment.indexName}`, `${tableArn}/index/${HISTORY_TABLE.rollbacksByEnvironment.indexName}`],
+    resources: [tableArn, ...[HISTORY_TABLE.byEnvironment, HISTORY_TABLE.rollbacksByEnvironment, HISTORY_TABLE.reconcileQueue].map((index) => `${tableArn}/index/${index.indexName}`)],
   });
 }
 

@@ -17,7 +17,7 @@ export class HistoryTable extends Construct {
     super(scope, id);
     this.table = new TableV2(this, 'Table', {
       partitionKey: stringKey(HISTORY_TABLE.partitionKey),
-      globalSecondaryIndexes: [globalIndex(HISTORY_TABLE.byEnvironment), globalIndex(HISTORY_TABLE.rollbacksByEnvironment)],
+      globalSecondaryIndexes: [globalIndex(HISTORY_TABLE.byEnvironment), globalIndex(HISTORY_TABLE.rollbacksByEnvironment), globalIndex(HISTORY_TABLE.reconcileQueue)],
       billing: Billing.onDemand(),
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

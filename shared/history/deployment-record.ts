@@ -101,6 +101,9 @@ export const deploymentRecordSchema = z.object({
   rollback: rollbackDetailsSchema.optional(),
   rollbackEnvironment: z.string().optional(),
   rollbackStartedAt: isoTimestamp.optional(),
+  /** On the reconcile queue while the run is unfinished, due when its lease runs out (see table-schema). */
+  reconcileQueue: z.string().optional(),
+  reconcileAt: isoTimestamp.optional(),
   /** The run journal: typed steps of every run on this record, bounded (see boundTimeline). */
   timeline: z.array(journalStepSchema).optional(),
   timelineDropped: z.number().int().nonnegative().optional(),

@@ -7,6 +7,7 @@ import { entryAttribute, rollbackEntryOf, type EnvironmentHead, type RollbackEnt
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { LiveChange, LiveState } from './live-state';
 import type { ReadinessReport } from './readiness-report';
+import { RECONCILE_QUEUE } from './table-schema';
 
 /** Concurrent pauses and resumes of one environment: each is retried on a fresh read this many times (one lands per round). */
 const WRITE_ATTEMPTS = 10;
@@ -107,6 +108,16 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
 
   async noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined> {
     return this.#head.noteLive(environment, change, seen);
+  }
+
+  async scheduleCheck(environment: string, at: Date | undefined): Promise<void> {
+    if (!at) {
+      await this.#head.update(environment, { sets: [], removes: ['reconcileQueue', 'reconcileAt'], condition: 'attribute_exists(deploymentId)' }).catch((error: Error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+      return;
+    }
+    await this.#head.update(environment, { sets: ['reconcileQueue = :queue', 'reconcileAt = :at'], values: { ':queue': RECONCILE_QUEUE, ':at': at.toISOString() } });
   }
 
   async noteReadiness(environment: string, report: ReadinessReport): Promise<void> {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { HEAD_SORT_KEY, headId, parseHead, type EnvironmentHead } from './environment-head';
+import { RECONCILE_QUEUE } from './table-schema';
 import type { HistoryTableAccess } from './history-table-access';
 import { nextLiveState, sameValue, type LiveChange, type LiveState } from './live-state';
 
@@ -66,10 +67,11 @@ export class EnvironmentHeadTable {
       if (current && sameValue(current, next)) return next;
       try {
         await this.update(environment, {
-          sets: ['#live = :live'],
+          // What is live moved: its rollback readiness is due a check (the reconcile queue).
+          sets: ['#live = :live', 'reconcileQueue = :queue', 'reconcileAt = :checkAt'],
           condition: current ? '#live.#since = :seenSince AND #live.deploymentId = :seenId' : isMalformed ? 'attribute_exists(#live)' : 'attribute_not_exists(#live)',
           names: { '#live': 'live', ...(current ? { '#since': 'since' } : {}) },
-          values: { ':live': next, ...(current ? { ':seenSince': current.since, ':seenId': current.deploymentId } : {}) },
+          values: { ':live': next, ':queue': RECONCILE_QUEUE, ':checkAt': this.table.clock.now().toISOString(), ...(current ? { ':seenSince': current.since, ':seenId': current.deploymentId } : {}) },
         });
         return next;
       } catch (error) {

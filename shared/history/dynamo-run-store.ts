@@ -1,12 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CLAIMABLE_STATUSES, deploymentRecordSchema, type DeploymentRecord, type RollbackDetails } from './deployment-record';
+import { headId } from './environment-head';
 import { ClaimLostError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { ClaimInput, ClaimResult, JoinedCompletion, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
 import { drillPartition } from './run-store';
-import { HISTORY_TABLE } from './table-schema';
+import { HISTORY_TABLE, RECONCILE_QUEUE } from './table-schema';
+
+/** The reconciler's own item: which one-time sweep it completed. Not an environment's (those are control#…). */
+const RECONCILER_STATE_ID = 'reconciler#state';
 
 /** Statuses a recorder may move a deployment between while an alarm is being answered. */
 const DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set(['in_progress', 'succeeded', 'failed']);
@@ -62,7 +66,7 @@ export class DynamoRunStore implements RunStore {
         ? { previousRun: { runId: previous.runId, outcome: observed.status, level: previous.level, reason: previous.reason, finishedAt: previous.finishedAt } }
         : {}),
     };
-    const sets = ['#status = :rollingBack', '#rollback = :rollback', 'rollbackEnvironment = environment', 'rollbackStartedAt = :now', 'updatedAt = :now'];
+    const sets = ['#status = :rollingBack', '#rollback = :rollback', 'rollbackEnvironment = environment', 'rollbackStartedAt = :now', 'updatedAt = :now', 'reconcileQueue = :queue', 'reconcileAt = :lease'];
     if (input.claimStep) sets.push('timeline = list_append(if_not_exists(timeline, :empty), :claimStep)');
     const result = await this.#table.client.send(
       new UpdateCommand({
@@ -76,6 +80,8 @@ export class DynamoRunStore implements RunStore {
           ':rollingBack': 'rolling_back',
           ':rollback': rollback,
           ':now': now.toISOString(),
+          ':queue': RECONCILE_QUEUE,
+          ':lease': rollback.leaseExpiresAt,
           ':observedStatus': observed.status,
           ...(previous ? { ':previousRunId': previous.runId } : {}),
           ...(input.claimStep ? { ':empty': [], ':claimStep': [input.claimStep] } : {}),
@@ -99,7 +105,7 @@ export class DynamoRunStore implements RunStore {
           TableName: this.#table.tableName,
           Key: { deploymentId: observed.deploymentId },
           // Counted by the takeover itself: an attempt whose journal never gets written still counts.
-          UpdateExpression: 'SET #rollback.holder = :holder, #rollback.leaseExpiresAt = :lease, updatedAt = :now, #rollback.attempts = if_not_exists(#rollback.attempts, :one) + :one',
+          UpdateExpression: 'SET #rollback.holder = :holder, #rollback.leaseExpiresAt = :lease, reconcileQueue = :queue, reconcileAt = :lease, updatedAt = :now, #rollback.attempts = if_not_exists(#rollback.attempts, :one) + :one',
           ConditionExpression: '#rollback.runId = :runId AND #rollback.leaseExpiresAt <= :now',
           ExpressionAttributeNames: { '#rollback': 'rollback' },
           ExpressionAttributeValues: {
@@ -108,6 +114,7 @@ export class DynamoRunStore implements RunStore {
             ':now': now.toISOString(),
             ':runId': observed.rollback.runId,
             ':one': 1,
+            ':queue': RECONCILE_QUEUE,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -147,6 +154,8 @@ export class DynamoRunStore implements RunStore {
       // Its own partition of the rollbacks index: the reconciler finds a stuck drill, the guards never count one.
       rollbackEnvironment: drillPartition(input.environment),
       rollbackStartedAt: now.toISOString(),
+      reconcileQueue: RECONCILE_QUEUE,
+      reconcileAt: new Date(now.getTime() + input.leaseSeconds * 1_000).toISOString(),
       timeline: [input.claimStep],
       expiresAt: Math.floor(now.getTime() / 1_000) + input.retentionSeconds,
     });
@@ -193,7 +202,7 @@ export class DynamoRunStore implements RunStore {
           UpdateExpression:
             'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason' +
             `${input.verdict ? ', #rollback.verdict = :verdict' : ''}` +
-            `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE #rollback.leaseExpiresAt, #rollback.holder`,
+            `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt`,
           ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
           ExpressionAttributeNames: { ...NAMES, '#level': 'level' },
           ExpressionAttributeValues: {
@@ -221,7 +230,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async handOver(ref: RunRef, resumeAfter: Date, journal: Journal): Promise<void> {
-    await this.#updateHeld(ref, journal, { sets: ['#rollback.leaseExpiresAt = :resumeAfter'], values: { ':resumeAfter': resumeAfter.toISOString() } });
+    await this.#updateHeld(ref, journal, { sets: ['#rollback.leaseExpiresAt = :resumeAfter', 'reconcileAt = :resumeAfter'], values: { ':resumeAfter': resumeAfter.toISOString() } });
   }
 
   async renewLease(ref: RunRef, leaseSeconds: number): Promise<void> {
@@ -231,7 +240,7 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.#table.tableName,
           Key: { deploymentId: ref.deploymentId },
-          UpdateExpression: 'SET #rollback.leaseExpiresAt = :lease',
+          UpdateExpression: 'SET #rollback.leaseExpiresAt = :lease, reconcileAt = :lease',
           // Never renews a lease the run handed over (set to now) or let go of, nor another holder's.
           ConditionExpression: '#rollback.runId = :runId AND #rollback.holder = :holder AND #rollback.leaseExpiresAt > :now',
           ExpressionAttributeNames: { '#rollback': 'rollback' },
@@ -254,7 +263,7 @@ export class DynamoRunStore implements RunStore {
       await this.#table.client.send(
         new UpdateCommand({
           ...base,
-          UpdateExpression: 'SET #status = :failed, updatedAt = :now, #rollback.finishedAt = :now, #rollback.reason = :reason REMOVE #rollback.leaseExpiresAt, #rollback.holder',
+          UpdateExpression: 'SET #status = :failed, updatedAt = :now, #rollback.finishedAt = :now, #rollback.reason = :reason REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt',
           ConditionExpression: `${held} AND #status = :rollingBack`,
           ExpressionAttributeValues: { ...ours, ':failed': 'rollback_failed', ':rollingBack': 'rolling_back', ':now': now, ':reason': reason },
         }),
@@ -266,7 +275,7 @@ export class DynamoRunStore implements RunStore {
     try {
       // Already ended (its completion was written, its announcement was not): it only lets go.
       await this.#table.client.send(
-        new UpdateCommand({ ...base, ExpressionAttributeNames: { '#rollback': 'rollback' }, UpdateExpression: 'REMOVE #rollback.leaseExpiresAt, #rollback.holder', ConditionExpression: held, ExpressionAttributeValues: ours }),
+        new UpdateCommand({ ...base, ExpressionAttributeNames: { '#rollback': 'rollback' }, UpdateExpression: 'REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt', ConditionExpression: held, ExpressionAttributeValues: ours }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
@@ -274,7 +283,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async release(ref: RunRef, journal: Journal): Promise<void> {
-    await this.#updateHeld(ref, journal, { sets: [], removes: ['#rollback.leaseExpiresAt', '#rollback.holder'] });
+    await this.#updateHeld(ref, journal, { sets: [], removes: ['#rollback.leaseExpiresAt', '#rollback.holder', 'reconcileQueue', 'reconcileAt'] });
   }
 
   async findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]> {
@@ -293,6 +302,41 @@ export class DynamoRunStore implements RunStore {
       exclusiveStartKey = page.lastEvaluatedKey;
     } while (exclusiveStartKey);
     return records;
+  }
+
+  async findDue(now: Date): Promise<{ runs: DeploymentRecord[]; environments: string[] }> {
+    const runs: DeploymentRecord[] = [];
+    const environments: string[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#table.call(() =>
+        this.#table.client.send(
+          new QueryCommand({
+            TableName: this.#table.tableName,
+            IndexName: HISTORY_TABLE.reconcileQueue.indexName,
+            KeyConditionExpression: 'reconcileQueue = :queue AND reconcileAt <= :now',
+            ExpressionAttributeValues: { ':queue': RECONCILE_QUEUE, ':now': now.toISOString() },
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (String(item.deploymentId) === headId(String(item.environment))) environments.push(String(item.environment));
+        else runs.push(deploymentRecordSchema.parse(item));
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return { runs, environments };
+  }
+
+  async readSweep(): Promise<number | undefined> {
+    const result = await this.#table.call(() => this.#table.client.send(new GetCommand({ TableName: this.#table.tableName, Key: { deploymentId: RECONCILER_STATE_ID }, ConsistentRead: true })));
+    const version = result.Item?.sweptVersion;
+    return typeof version === 'number' ? version : undefined;
+  }
+
+  async noteSweep(version: number): Promise<void> {
+    await this.#table.call(() => this.#table.client.send(new PutCommand({ TableName: this.#table.tableName, Item: { deploymentId: RECONCILER_STATE_ID, sweptVersion: version, sweptAt: this.#table.clock.now().toISOString() } })));
   }
 
   /** One update of the run's record, with its journal, only while this invocation holds the run's lease. */

@@ -77,6 +77,8 @@ export interface EnvironmentControls {
   noteLive(environment: string, change: LiveChange, seen?: { live?: LiveState }): Promise<LiveState | undefined>;
   /** Keeps the last rollback-readiness report on the head (it replaces the one before). */
   noteReadiness(environment: string, report: ReadinessReport): Promise<void>;
+  /** Puts the environment's head on the reconcile queue, due at `at` (its next check); undefined takes it off. */
+  scheduleCheck(environment: string, at: Date | undefined): Promise<void>;
   pause(input: { environment: string; by: string; reason: string; until: Date }): Promise<EnvironmentControl>;
   /** Lifts the pause; `wasPaused` says whether one was in force. */
   resume(input: { environment: string; by: string; reason?: string }): Promise<{ control: EnvironmentControl; wasPaused: boolean }>;

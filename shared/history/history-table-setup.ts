@@ -25,14 +25,15 @@ export function historyTableDefinition(tableName: string): CreateTableCommandInp
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: HISTORY_KEY_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
     KeySchema: [{ AttributeName: HISTORY_TABLE.partitionKey, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [index(HISTORY_TABLE.byEnvironment), index(HISTORY_TABLE.rollbacksByEnvironment)],
+    GlobalSecondaryIndexes: [index(HISTORY_TABLE.byEnvironment), index(HISTORY_TABLE.rollbacksByEnvironment), index(HISTORY_TABLE.reconcileQueue)],
   };
 }
 
 /** Creates the history table if it is missing (local DynamoDB only; in AWS the stack owns it). */
 export async function ensureHistoryTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existed'> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    checkIndexes(tableName, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName ?? '')));
     return 'existed';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -51,4 +52,10 @@ export async function ensureHistoryTable(client: DynamoDBClient, tableName: stri
     }),
   );
   return 'created';
+}
+
+/** A table missing an index this release queries (one made by an earlier release) is refused by name, never half used. */
+function checkIndexes(tableName: string, present: ReadonlySet<string>): void {
+  const missing = (historyTableDefinition(tableName).GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!).filter((name) => !present.has(name));
+  if (missing.length > 0) throw new Error(`table ${tableName} has no index ${missing.join(', ')}: it was made by an earlier release (a local history: \`rollbackctl local reset\`, or name another table)`);
 }

@@ -100,6 +100,15 @@ export interface RunStore {
   release(ref: RunRef, journal: Journal): Promise<void>;
   /** Records of a rollbacks-index partition with an unfinished run (a lease present), claimed at or after `since`. */
   findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]>;
+  /**
+   * What the reconcile queue holds that is due by `now` (one Query, and more only past 1 MB): the
+   * unfinished runs whose lease ran out, and the environments whose head is due a check.
+   */
+  findDue(now: Date): Promise<{ runs: DeploymentRecord[]; environments: string[] }>;
+  /** The version of the one-time sweep the reconciler last completed (undefined: never). */
+  readSweep(): Promise<number | undefined>;
+  /** The sweep of this version is done: later ticks read only the queue. */
+  noteSweep(version: number): Promise<void>;
 }
 
 /** Remembers what was announced, so a storm of identical answers pages people once. */

@@ -77,8 +77,11 @@ export const RECORDER_WRITES = [
   'sourceRevision',
   'stageState',
   'restoreOf',
-  // On the environment's head (`control#<environment>`): what is live, moved by the deployments it records.
+  // On the environment's head (`control#<environment>`): what is live, moved by the deployments it records,
+  // and the reconcile queue's entry that makes its readiness due a check.
   'live',
+  'reconcileQueue',
+  'reconcileAt',
 ] as const;
 
 /** One record per (pipeline, stage, execution): the same event twice lands on the same item. */

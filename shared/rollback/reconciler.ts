@@ -2,7 +2,7 @@ import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentConfig } from '../config';
 import { ledgerCovers, type EnvironmentHead } from '../history/environment-head';
 import type { ReadinessReport } from '../history/readiness-report';
-import { keepReadiness } from './readiness';
+import { keepReadiness, READINESS_INTERVAL_MS } from './readiness';
 import { drillPartition } from '../history/run-store';
 import { guardWindowStart } from './rollback-plan';
 import { resumeRun } from './rollback-run';
@@ -15,26 +15,43 @@ import type { RollbackDependencies } from './run-dependencies';
  */
 export const RECONCILE_LOOKBACK_MS = 14 * 86_400_000;
 
+/** Bump when the reconcile queue's shape changes: every table is swept once more, environment by environment. */
+export const RECONCILE_SWEEP_VERSION = 1;
+
 /**
- * Primary course: read every environment's (and its drills') unfinished runs from the sparse
- * rollbacks index — no Scan — keep those whose lease ran out, and resume each through the record
- * holding its journal. A resumed run past its attempts completes as rollback_failed and escalates.
- * Alongside, every environment's rollback ledger is kept reaching back as far as the guards read.
+ * Primary course: one Query of the reconcile queue (no Scan) gives what is due — each unfinished
+ * run whose lease ran out, resumed once through the record holding its journal (past its attempts it
+ * completes rollback_failed and escalates), and each environment whose head is due a check (its
+ * ledger filled if short, its rollback readiness checked, then queued again in an hour). A tick costs
+ * two reads (the queue and the sweep marker) with 1,000 environments as with 3. Until a table has been
+ * swept once — a table from before the queue, whose runs and heads are not on it — each tick also
+ * reads every environment as the reconciler used to, and puts its head on the queue.
  */
 export async function reconcileRuns(invocationId: string, deps: RollbackDependencies, elapsed: () => number): Promise<RollbackRunResult> {
   const { config, history, clock, logger } = deps;
   const now = clock.now();
-  const since = new Date(now.getTime() - RECONCILE_LOOKBACK_MS);
-  const partitions = config.environments.flatMap(({ name }) => [name, drillPartition(name)]);
-  const [openRuns, kept] = await Promise.all([
-    Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since))),
-    Promise.all(config.environments.map((environment) => keepHead(environment, guardWindowStart(config.policy, now), deps))),
-  ]);
-  const filled = kept.map((each) => each.filled);
-  const checked = kept.flatMap((each) => (each.readiness ? [each.readiness] : []));
+  const [swept, queued] = await Promise.all([history.runs.readSweep(), history.runs.findDue(now)]);
+  const sweep = swept === undefined || swept < RECONCILE_SWEEP_VERSION ? await sweepEveryEnvironment(now, deps) : undefined;
+  const due = [...queued.runs, ...(sweep?.due ?? [])];
+  const dueEnvironments = new Set(queued.environments);
+  const configured = new Map(config.environments.map((environment) => [environment.name, environment]));
+  const kept = await Promise.all(
+    [...dueEnvironments].map(async (name) => {
+      const environment = configured.get(name);
+      if (!environment) {
+        // An environment no longer configured leaves the queue.
+        await history.controls.scheduleCheck(name, undefined).catch((error: Error) => logger.warn('could not take a removed environment off the queue', { environment: name, error: error.message }));
+        return undefined;
+      }
+      const result = await keepHead(environment, guardWindowStart(config.policy, now), deps);
+      await history.controls.scheduleCheck(name, new Date(now.getTime() + READINESS_INTERVAL_MS)).catch((error: Error) => logger.warn('could not queue the environment’s next check', { environment: name, error: error.message }));
+      return result;
+    }),
+  );
+  const results = [...kept.filter((each) => each !== undefined), ...(sweep?.kept ?? [])];
+  const filled = results.filter((each) => each.filled).length;
+  const checked = results.flatMap((each) => (each.readiness ? [each.readiness] : []));
   const notReady = checked.filter((report) => !report.ready).length;
-  const open = openRuns.flat();
-  const due = open.filter((record) => record.rollback!.leaseExpiresAt! <= now.toISOString());
   // Each run once, through its journal's record, even when several of its records are due.
   const byRun = new Map<string, DeploymentRecord>();
   for (const record of due) {
@@ -49,16 +66,46 @@ export async function reconcileRuns(invocationId: string, deps: RollbackDependen
       }),
     ),
   );
-  const ledgersFilled = filled.filter(Boolean).length;
-  logger.info('reconciled', { open: open.length, due: due.length, resumed: runs.length, ledgersFilled, readinessChecked: checked.length, notReady });
+  if (sweep?.complete) await history.runs.noteSweep(RECONCILE_SWEEP_VERSION).catch((error: Error) => logger.warn('could not note the sweep; the next tick sweeps again', { error: error.message }));
+  const open = queued.runs.length + (sweep?.open ?? 0);
+  logger.info('reconciled', { due: due.length, resumed: runs.length, environmentsDue: dueEnvironments.size, swept: sweep !== undefined, ledgersFilled: filled, readinessChecked: checked.length, notReady });
   return {
     outcome: 'reconciled',
-    reason: `${open.length} unfinished run(s), ${due.length} past their lease, ${runs.length} resumed${ledgersFilled > 0 ? `; ${ledgersFilled} environment ledger(s) filled` : ''}${checked.length > 0 ? `; readiness checked in ${checked.length} environment(s), ${notReady} not ready` : ''}`,
+    reason: `${open} unfinished run(s) due, ${runs.length} resumed${sweep ? `; every environment swept (${config.environments.length})` : ''}${filled > 0 ? `; ${filled} environment ledger(s) filled` : ''}${checked.length > 0 ? `; readiness checked in ${checked.length} environment(s), ${notReady} not ready` : ''}`,
     drill: false,
     timeline: [],
     durationMs: elapsed(),
     runs,
   };
+}
+
+/**
+ * The reconciler as it was before the queue, once per table: every environment's (and its drills')
+ * unfinished runs from the rollbacks index, and every head kept and put on the queue. Complete only
+ * when every open run it saw is on the queue (a run from before it is, once resumed or renewed).
+ */
+async function sweepEveryEnvironment(now: Date, deps: RollbackDependencies): Promise<{ due: DeploymentRecord[]; open: number; kept: { filled: boolean; readiness?: ReadinessReport }[]; complete: boolean }> {
+  const { config, history, logger } = deps;
+  const since = new Date(now.getTime() - RECONCILE_LOOKBACK_MS);
+  const partitions = config.environments.flatMap(({ name }) => [name, drillPartition(name)]);
+  const [openRuns, kept] = await Promise.all([
+    Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since))),
+    Promise.all(
+      config.environments.map(async (environment) => {
+        const result = await keepHead(environment, guardWindowStart(config.policy, now), deps);
+        const queued = await history.controls.scheduleCheck(environment.name, new Date(now.getTime() + READINESS_INTERVAL_MS)).then(
+          () => true,
+          (error: Error) => (logger.warn('could not queue the environment’s next check', { environment: environment.name, error: error.message }), false),
+        );
+        return { ...result, queued };
+      }),
+    ),
+  ]);
+  const open = openRuns.flat();
+  // Runs already on the queue were read from it; the rest are due here when their lease ran out.
+  const legacy = open.filter((record) => record.reconcileQueue === undefined);
+  const due = legacy.filter((record) => record.rollback!.leaseExpiresAt! <= now.toISOString());
+  return { due, open: legacy.length, kept, complete: legacy.length === due.length && due.length === 0 && kept.every((each) => each.queued) };
 }
 
 /**

@@ -111,8 +111,8 @@ describe('the controller stack', () => {
     expect(resourcesFor(statements, 'codepipeline:RollbackStage').sort()).toEqual(
       ['', '/DeployTest', '/DeployStaging', '/DeployProduction'].map((suffix) => `arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-release${suffix}`).sort(),
     );
-    expect(resourcesFor(statements, 'dynamodb:Query')).toHaveLength(3);
-    expect(resourcesFor(statements, 'dynamodb:Query').join(' ')).toMatch(/index\/byEnvironment.*index\/rollbacksByEnvironment/);
+    expect(resourcesFor(statements, 'dynamodb:Query')).toHaveLength(4);
+    expect(resourcesFor(statements, 'dynamodb:Query').join(' ')).toMatch(/index\/byEnvironment.*index\/rollbacksByEnvironment.*index\/reconcileQueue/);
     expect(resourcesFor(statements, 'dynamodb:Scan')).toEqual([]);
     expect(resourcesFor(statements, 'lambda:InvokeFunction')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["Validator\w+","Arn"\]\}$/)]);
     expect(resourcesFor(statements, 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/)]);

@@ -1,5 +1,6 @@
 import { PipelineExecutionOutdatedException, RollbackStageCommand, UnableToRollbackStageException } from '@aws-sdk/client-codepipeline';
 import { InvokeCommand, TooManyRequestsException, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   alarmDelivery,
@@ -71,6 +72,30 @@ describe('a run stays right after a crash', () => {
       expect(harness.published().map((message) => message.body.type)).toEqual(['rollback_result']);
     },
   );
+});
+
+describe('a table from before the reconcile queue', () => {
+  it('resumes a run claimed by the release before the queue (not on it): the one-time sweep finds it by its environment, then the table is marked swept', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolves(healthy);
+    harness.crashAfterJournaling('claim');
+    await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
+    // As the earlier release left it: a lease, but no queue entry; and no sweep done on this table.
+    const { client, tableName } = harness.history;
+    await client.send(new UpdateCommand({ TableName: tableName, Key: { deploymentId: 'prod-140' }, UpdateExpression: 'REMOVE reconcileQueue, reconcileAt' }));
+    await client.send(new DeleteCommand({ TableName: tableName, Key: { deploymentId: 'reconciler#state' } }));
+    harness.clock.advance(LEASE_EXPIRED_MS);
+
+    const reconciled = await harness.reconcile();
+
+    expect(reconciled).toMatchObject({ outcome: 'reconciled', reason: expect.stringMatching(/^1 unfinished run\(s\) due, 1 resumed; every environment swept \(3\)/) });
+    expect(await harness.record('prod-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage' } });
+    expect(harness.aliasUpdates()).toEqual(prodAliasRestore);
+    // Marked swept on the next tick, which finds no open run off the queue.
+    expect(await harness.history.runs.readSweep()).toBeUndefined();
+    await harness.reconcile();
+    expect(await harness.history.runs.readSweep()).toBe(1);
+  });
 });
 
 describe('one driver per run', () => {
@@ -366,7 +391,7 @@ describe('one read decides', () => {
     expect(beforeFilling).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('had 3 automatic rollbacks in the last hour') });
     // The pair with the head (the recorded deployments put their live state on it, its ledger not yet filled), then the rollbacks index.
     expect(readsBeforeFilling).toEqual(['Query', 'Query']);
-    expect(reconciled.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed; 3 environment ledger(s) filled; readiness checked in 3 environment(s), 0 not ready');
+    expect(reconciled.reason).toBe('0 unfinished run(s) due, 0 resumed; every environment swept (3); 3 environment ledger(s) filled; readiness checked in 3 environment(s), 0 not ready');
     expect(afterFilling).toMatchObject({ outcome: 'skipped', reason: beforeFilling.reason });
     expect(harness.takeDynamoDbCalls().filter(isRead)).toEqual(['Query']);
     expect(harness.mutatingCalls()).toBe(0);

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { ensureHistoryTable, historyTableDefinition } from '../../shared/history/history-table-setup';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
 import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import type { RecordDeploymentInput } from '../../shared/history/deployment-history';
@@ -663,5 +666,23 @@ describe('the environment head: pause and rollback ledger, read with the pair', 
     expect(head.coversSince).toBe(since.toISOString());
     expect(head.rollbacks.map((entry) => entry.runId)).toEqual(['run-noted', 'run-before-the-ledger']);
     expect(head.rollbacks[0]!.finishedAt).toBe(noted.rollback!.finishedAt);
+  });
+});
+
+describe('a local table from an earlier release', () => {
+  it('is refused when opened, naming the index it lacks, and nothing is written to it', async () => {
+    const raw = new DynamoDBClient(localClientConfig());
+    const tableName = `history-old-${randomUUID()}`;
+    const current = historyTableDefinition(tableName);
+    await raw.send(
+      new CreateTableCommand({
+        ...current,
+        AttributeDefinitions: current.AttributeDefinitions!.filter((attribute) => !attribute.AttributeName!.startsWith('reconcile')),
+        GlobalSecondaryIndexes: current.GlobalSecondaryIndexes!.filter((index) => index.IndexName !== 'reconcileQueue'),
+      }),
+    );
+
+    await expect(ensureHistoryTable(raw, tableName)).rejects.toThrow(`table ${tableName} has no index reconcileQueue: it was made by an earlier release (a local history: \`rollbackctl local reset\`, or name another table)`);
+    raw.destroy();
   });
 });

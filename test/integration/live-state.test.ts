@@ -203,7 +203,7 @@ describe('rollback readiness: whether the known good can be restored now, checke
     const again = await harness.reconcile();
 
     for (const environment of ['test', 'staging', 'production']) expect((await harness.history.controls.readHead(environment))?.readiness).toMatchObject({ ready: true, problems: [], drift: [] });
-    expect(again.reason).toBe('0 unfinished run(s), 0 past their lease, 0 resumed');
+    expect(again.reason).toBe('0 unfinished run(s) due, 0 resumed');
     expect(harness.notReady()).toEqual([]);
   });
 });

@@ -105,7 +105,7 @@ describe('orchestrator handler', () => {
     const first = await handler({ action: 'reconcile' }, fakeContext());
     const next = await handler({ action: 'reconcile' }, fakeContext());
 
-    expect(first).toMatchObject({ outcome: 'reconciled', reason: expect.stringMatching(/^0 unfinished run\(s\), 0 past their lease, 0 resumed; 3 environment ledger\(s\) filled; readiness checked in 3 environment\(s\), \d not ready$/), runs: [] });
-    expect(next).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s), 0 past their lease, 0 resumed', runs: [] });
+    expect(first).toMatchObject({ outcome: 'reconciled', reason: expect.stringMatching(/^0 unfinished run\(s\) due, 0 resumed; every environment swept \(3\); 3 environment ledger\(s\) filled; readiness checked in 3 environment\(s\), \d not ready$/), runs: [] });
+    expect(next).toMatchObject({ outcome: 'reconciled', reason: '0 unfinished run(s) due, 0 resumed', runs: [] });
   });
 });
