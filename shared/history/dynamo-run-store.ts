@@ -5,6 +5,7 @@ import { CLAIMABLE_STATUSES, deploymentRecordSchema, type DeploymentRecord, type
 import { headId } from './environment-head';
 import { ClaimLostError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
+import type { JournalStep } from './run-journal';
 import type { ClaimInput, ClaimResult, JoinedCompletion, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
 import { drillPartition } from './run-store';
 import { HISTORY_TABLE, RECONCILE_QUEUE } from './table-schema';
@@ -190,6 +191,24 @@ export class DynamoRunStore implements RunStore {
         ':rollingBack': 'rolling_back',
       },
     });
+  }
+
+  async journalJoined(input: { deploymentId: string; runId: string; partOf: string; step: JournalStep }): Promise<void> {
+    try {
+      await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: input.deploymentId },
+          UpdateExpression: 'SET timeline = list_append(if_not_exists(timeline, :empty), :step), updatedAt = :now',
+          ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':empty': [], ':step': [input.step], ':now': this.#table.clock.now().toISOString(), ':rollingBack': 'rolling_back', ':runId': input.runId, ':partOf': input.partOf },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ClaimLostError(input.deploymentId, input.runId, undefined);
+      throw this.#table.translate(error);
+    }
   }
 
   async completeJoined(input: JoinedCompletion): Promise<DeploymentRecord> {

@@ -50,6 +50,11 @@ export const environmentRestoreSchema = z.object({
   toVersion: z.string(),
   verdict: z.enum(ENVIRONMENT_RESTORE_VERDICTS),
   targets: z.array(targetRestoreSchema),
+  /**
+   * A full rollback keeps each joined environment's target facts on that environment's own record
+   * (this id) and only this summary on the run's: its item stays small at 200 environments.
+   */
+  factsOn: z.string().optional(),
 });
 export type EnvironmentRestore = z.output<typeof environmentRestoreSchema>;
 

@@ -85,6 +85,8 @@ export interface RunStore {
   writeJournal(ref: RunRef, journal: Journal): Promise<void>;
   /** Ends the run's own record with its outcome and the journal's complete step; keeps the lease until it is announced. */
   complete(ref: RunRef, completion: RunCompletion, journal: Journal): Promise<DeploymentRecord>;
+  /** Appends a step of the run to another environment's record it claimed for a full rollback (what was restored there). */
+  journalJoined(input: { deploymentId: string; runId: string; partOf: string; step: JournalStep }): Promise<void>;
   /** Ends another environment's record that the run claimed for a full rollback; a repeat by the same run is a no-op. */
   completeJoined(input: JoinedCompletion): Promise<DeploymentRecord>;
   /** Stops driving: the lease runs out at `resumeAfter`, when the reconciler (or a retry) may resume the run. */

@@ -37,6 +37,21 @@ export function describeRestores(environments: readonly EnvironmentRestore[]): s
     .join(' | ');
 }
 
+/** Past this many environments a full rollback's step says how many, and names only those that failed or warned. */
+const NAMED_RESTORES = 10;
+
+/**
+ * A full rollback's step, bounded: every environment's detail while there are few; past that, the
+ * counts and the environments that failed or warned (at most 20), each in full on its own record. Pure.
+ */
+export function summarizeRestores(environments: readonly EnvironmentRestore[]): string {
+  if (environments.length <= NAMED_RESTORES) return describeRestores(environments);
+  const troubled = environments.filter((environment) => environment.verdict === 'failed' || environment.verdict === 'restored_with_warnings');
+  const restored = environments.length - troubled.filter((environment) => environment.verdict === 'failed').length;
+  const named = troubled.slice(0, 20).map((environment) => `${environment.environment} (${environment.verdict}, see ${environment.fromDeploymentId})`);
+  return `${restored} of ${environments.length} environments restored${named.length > 0 ? `; ${named.join(', ')}${troubled.length > named.length ? ` and ${troubled.length - named.length} more` : ''}` : ''}; each environment's own record holds its targets' detail`;
+}
+
 /**
  * What a restore put live, for the environment's head: the known good becomes the live deployment
  * when the restore took (warnings allowed); a restore that failed moved at most some targets, and

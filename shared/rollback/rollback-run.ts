@@ -23,7 +23,7 @@ import { automationFor } from './automation-mode';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
 import { deliverNotification } from './deliver-notification';
 import { restoreEnvironment } from './environment-restore';
-import { describeRestores, restoreStepOutcome } from './restore-verdict';
+import { describeRestores, restoreStepOutcome, summarizeRestores } from './restore-verdict';
 import type { RollbackRunResult } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
 import { isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
@@ -86,6 +86,8 @@ export class RollbackRun {
   #started: Promise<unknown> = Promise.resolve();
   /** This invocation wrote the run's status change (its metrics count the rollback). */
   #completedHere = false;
+  /** Each joined environment's full-rollback facts, as journaled on its own record. */
+  readonly #joinedRestores = new Map<string, EnvironmentRestore>();
 
   constructor(
     private readonly ref: RunRef,
@@ -263,9 +265,48 @@ export class RollbackRun {
       }),
     );
     if (claim.mode !== 'drill') await this.#keepLive(environments, level === 'stage' && claim.mode === 'manual' ? 'manual' : level);
-    const name = level === 'stage' ? 'stage-rollback' : 'full-rollback';
-    await this.#write(this.#step(name, restoreStepOutcome(environments), started, describeRestores(environments), { environments }));
+    if (level === 'stage') {
+      await this.#write(this.#step('stage-rollback', restoreStepOutcome(environments), started, describeRestores(environments), { environments }));
+      return undefined;
+    }
+    // Each joined environment's facts go on its own record first (a crash before the run's step restores again: a no-op);
+    // the run's record keeps a summary of each, so it stays small however many environments join.
+    const summaries = await Promise.all(
+      environments.map(async (restore): Promise<EnvironmentRestore> => {
+        if (restore.environment === claim.environment || restore.verdict === 'already_restored' || claim.mode === 'drill') return restore;
+        await this.deps.history.runs.journalJoined({
+          deploymentId: restore.fromDeploymentId,
+          runId: this.ref.runId,
+          partOf: this.ref.deploymentId,
+          step: this.#step('full-rollback', restoreStepOutcome([restore]), started, describeRestores([restore]), { environments: [restore] }),
+        });
+        this.#joinedRestores.set(restore.environment, restore);
+        return { ...restore, targets: [], factsOn: restore.fromDeploymentId };
+      }),
+    );
+    await this.#write(this.#step('full-rollback', restoreStepOutcome(environments), started, summarizeRestores(environments), { environments: summaries }));
     return undefined;
+  }
+
+  /**
+   * The state with each joined environment's full-rollback facts in place of its summary: from this
+   * invocation's memory, else (a resumed run) from that environment's own record.
+   */
+  async #withJoinedFacts(state: RunState): Promise<RunState> {
+    const summaries = state.fullRestore?.facts.environments.filter((restore) => restore.factsOn !== undefined) ?? [];
+    if (summaries.length === 0) return state;
+    await Promise.all(
+      summaries
+        .filter((summary) => !this.#joinedRestores.has(summary.environment))
+        .map(async (summary) => {
+          const record = await this.deps.history.deployments.getDeployment(summary.factsOn!);
+          const own = record?.timeline?.findLast((step): step is StepOf<'full-rollback'> => step.step === 'full-rollback' && step.runId === this.ref.runId);
+          const facts = own?.facts.environments.find((restore) => restore.environment === summary.environment);
+          if (facts) this.#joinedRestores.set(summary.environment, facts);
+        }),
+    );
+    const environments = state.fullRestore!.facts.environments.map((restore) => (restore.factsOn !== undefined ? (this.#joinedRestores.get(restore.environment) ?? restore) : restore));
+    return { ...state, fullRestore: { ...state.fullRestore!, facts: { environments } } };
   }
 
   /**
@@ -353,7 +394,7 @@ export class RollbackRun {
     if (budgetMs < neededMs) {
       return this.#handOver('out_of_time', `${Math.max(0, remainingMs)} ms of invocation time left: not enough to validate (it takes at least ${neededMs} ms)`);
     }
-    const request = validationRequestFor({ config: this.deps.config, state, level, budgetMs });
+    const request = validationRequestFor({ config: this.deps.config, state: level === 'full' ? await this.#withJoinedFacts(state) : state, level, budgetMs });
     let result: ValidationResult;
     try {
       result = await this.deps.validator.validate(request);

@@ -4,19 +4,32 @@ import { parseConfig, type RollbackConfig } from '../../shared/config';
  * A generated organisation: `count` environments of one application, each a Lambda alias and a
  * health URL (the shape the scale issue measured), alarm prefixes that never overlap.
  */
-export function rawFleetConfig(count: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function rawFleetConfig(count: number, extra: Record<string, unknown> = {}, options: { everyTarget?: boolean } = {}): Record<string, unknown> {
   return {
     application: 'fleet',
     environments: Array.from({ length: count }, (_, index) => ({
       name: `env${index}`,
       alarms: { prefixes: [`fleet-env${index}-`] },
-      targets: [{ type: 'lambda-alias', alias: 'live', functions: [`fleet-env${index}-api`] }],
+      targets: options.everyTarget ? everyTarget(index) : [{ type: 'lambda-alias', alias: 'live', functions: [`fleet-env${index}-api`] }],
       healthChecks: [{ url: `https://env${index}.fleet.example.com/health` }],
     })),
     ...extra,
   };
 }
 
-export function fleetConfig(count: number, extra: Record<string, unknown> = {}): RollbackConfig {
-  return parseConfig(rawFleetConfig(count, extra));
+/** One of each of the six target types, with resources of its own. */
+function everyTarget(index: number): Record<string, unknown>[] {
+  const id = String(index).padStart(4, '0');
+  return [
+    { type: 'lambda-alias', alias: 'live', functions: [`fleet-env${index}-api`, `fleet-env${index}-worker`] },
+    { type: 'codepipeline-stage', pipeline: 'fleet-release', stage: `DeployEnv${index}` },
+    { type: 's3-cloudfront', bucket: `fleet-frontend-env${index}`, releasesPrefix: 'releases/', distributionId: `E2FLEET${id}`, pointer: { kind: 'origin-path', originId: 'frontend-releases' } },
+    { type: 'route53-weighted', hostedZoneId: `Z0FLEET${id}`, recordName: `api.env${index}.fleet.example.com`, recordType: 'A', setIdentifiers: ['blue', 'green'] },
+    { type: 'codedeploy', application: 'fleet', deploymentGroup: `fleet-env${index}-web`, platform: 'ECS' },
+    { type: 'ecs-service', cluster: 'fleet', service: `fleet-env${index}-jobs` },
+  ];
+}
+
+export function fleetConfig(count: number, extra: Record<string, unknown> = {}, options: { everyTarget?: boolean } = {}): RollbackConfig {
+  return parseConfig(rawFleetConfig(count, extra, options));
 }

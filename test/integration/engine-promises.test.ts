@@ -74,6 +74,28 @@ describe('a run stays right after a crash', () => {
   );
 });
 
+describe('a full rollback\'s facts on each environment\'s own record', () => {
+  it('keeps each joined environment\'s restore on its own record and a summary on the run\'s; a run resumed after the full restore validates with the facts read back', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+    harness.crashAfterJournaling('full-rollback');
+    await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
+    harness.clock.advance(LEASE_EXPIRED_MS);
+
+    await harness.reconcile();
+
+    const origin = await harness.record('prod-140');
+    const staging = await harness.record('stag-140');
+    const summary = origin!.timeline!.find((step) => step.step === 'full-rollback')!;
+    expect(summary.facts).toMatchObject({ environments: expect.arrayContaining([{ environment: 'staging', fromDeploymentId: 'stag-140', toDeploymentId: expect.any(String), toVersion: expect.any(String), verdict: 'restored', targets: [], factsOn: 'stag-140' }]) });
+    expect(staging!.timeline!.find((step) => step.step === 'full-rollback')!.facts).toMatchObject({ environments: [{ environment: 'staging', targets: expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', outcome: 'restored' })]) }] });
+    // The resumed invocation had only the summary in its journal: the staging alias it validates came from staging's record.
+    const fullValidation = harness.validatorRequests().at(-1)!;
+    expect(fullValidation.environments.find((environment) => environment.name === 'staging')!.expectations).toEqual(expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', alias: 'live' })]));
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+  });
+});
+
 describe('a table from before the reconcile queue', () => {
   it('resumes a run claimed by the release before the queue (not on it): the one-time sweep finds it by its environment, then the table is marked swept', async () => {
     const harness = await createOrchestratorHarness();

@@ -1,4 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { demoRestorePoints, recordCompletedDeployment } from '../../cli/local-drill/demo-history';
+import { dynamoHistory } from '../../shared/history/dynamo-history';
+import { runRollback } from '../../shared/rollback/rollback-runner';
+import { RecordingNotifier, sandboxCheckPorts, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
+import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
+import { SandboxWorld } from '../../shared/sandbox/sandbox-world';
+import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+import type { ValidationRequest } from '../../shared/validation/validation-contract';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { findEnvironment, loadConfig, type RollbackConfig } from '../../shared/config';
 import { reconcileRuns, RECONCILE_SWEEP_VERSION } from '../../shared/rollback/reconciler';
 import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
@@ -68,4 +78,58 @@ describe('the reconciler at the size of an organisation (DynamoDB Local)', () =>
     expect(hourLater.result.reason).toMatch(/readiness checked in 3 environment\(s\)/);
     for (const environment of config.environments) expect((await history.controls.readHead(findEnvironment(config, environment.name).name))?.readiness?.checkedAt).toBe(history.clock.now().toISOString());
   });
+});
+
+describe('a full rollback across 200 environments of six targets each (DynamoDB Local, the sandbox)', () => {
+  it('completes, every environment rolled back, every item under 100 KB: each joined environment keeps its own restore facts, the run keeps a summary', async () => {
+    const base = fleetConfig(200, {}, { everyTarget: true });
+    // No health checks: the alarms and the traffic decide (the sandbox has no health endpoints for 200 environments).
+    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
+    for (let first = 0; first < config.environments.length; first += 25) {
+      await Promise.all(
+        config.environments.slice(first, first + 25).map(async (environment) => {
+          for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
+            await recordCompletedDeployment(seeded.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(environment, { version, number }) });
+          }
+        }),
+      );
+    }
+    // The run on sandbox time from here: the bad release breaks every environment running it (one shared cause).
+    const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
+    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], contagiousVersions: ['1.4.1'], recoveryMs: 20_000, alarmShape: { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 } }, clock);
+    for (const environment of config.environments) world.deploy(environment, (await history.deployments.getDeployment(`${environment.name}-1.4.1`))!);
+    const ports = sandboxCheckPorts(world);
+    const requests: ValidationRequest[] = [];
+
+    const result = await runRollback(
+      { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: clock.now().toISOString(), region: 'eu-west-1', resources: [], detail: { alarmName: 'fleet-env0-api-5xx', state: { value: 'ALARM', timestamp: clock.now().toISOString() }, previousState: { value: 'OK', timestamp: '2026-12-06T07:55:00.000Z' } } } as never,
+      'scale',
+      {
+        config,
+        history,
+        targets: sandboxTargetDrivers(world),
+        validator: { validate: (request) => (requests.push(request), answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 })) },
+        notifier: new RecordingNotifier(),
+        clock,
+        logger: silent,
+        remainingTimeMs: () => 900_000,
+      },
+    );
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'full' });
+    // The full validation saw every environment's restored targets, read back from their own records' facts.
+    expect(requests.at(-1)!.environments).toHaveLength(200);
+    expect(requests.at(-1)!.environments.every((environment) => environment.expectations?.length === 6)).toBe(true);
+    const records = (await Promise.all(config.environments.map((environment) => history.deployments.listHistory({ environment: environment.name, limit: 10 })))).flatMap((page) => page.items);
+    const heads = await Promise.all(config.environments.map((environment) => seeded.client.send(new GetCommand({ TableName: seeded.tableName, Key: { deploymentId: `control#${environment.name}` } }))));
+    const sizes = [...records, ...heads.map((head) => head.Item)].map((item) => Buffer.byteLength(JSON.stringify(item), 'utf8'));
+    expect(records.filter((record) => record.version === '1.4.1').map((record) => record.status)).toEqual(Array(200).fill('rolled_back'));
+    expect(Math.max(...sizes)).toBeLessThan(100_000);
+    const origin = records.find((record) => record.deploymentId === 'env0-1.4.1')!;
+    const joined = records.find((record) => record.deploymentId === 'env199-1.4.1')!;
+    expect(origin.timeline!.find((step) => step.step === 'full-rollback')!.facts).toMatchObject({ environments: expect.arrayContaining([{ environment: 'env199', fromDeploymentId: 'env199-1.4.1', toDeploymentId: 'env199-1.3.0', toVersion: '1.3.0', verdict: 'restored', targets: [], factsOn: 'env199-1.4.1' }]) });
+    expect(joined.timeline!.find((step) => step.step === 'full-rollback')!.facts).toMatchObject({ environments: [{ environment: 'env199', targets: expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', outcome: 'restored' })]) }] });
+  }, 240_000);
 });
