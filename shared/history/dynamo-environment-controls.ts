@@ -27,6 +27,9 @@ function checkedControl(input: { environment: string; by: string; reason?: strin
  * read-modify-write under a version condition, so two people pausing at once both land, in order;
  * each ledger entry is its own attribute, so claims never need a read to add theirs.
  */
+/** Entries one pruning write removes (an update expression names each). */
+const PRUNE_CHUNK = 100;
+
 export class DynamoEnvironmentControls implements EnvironmentControls {
   readonly #table: HistoryTableAccess;
   readonly #head: EnvironmentHeadTable;
@@ -80,6 +83,21 @@ export class DynamoEnvironmentControls implements EnvironmentControls {
       values[':coversSince'] = before;
     }
     await this.#updateHead(record.environment, { sets, removes: stale.map((_, index) => `#stale${index}`), names, values });
+  }
+
+  async pruneLedger(head: EnvironmentHead, before: Date): Promise<boolean> {
+    // Entries of runs still unfinished stay whatever their age: the guards must see them.
+    const stale = head.rollbacks.filter((entry) => entry.startedAt < before.toISOString() && entry.finishedAt !== undefined).slice(0, PRUNE_CHUNK);
+    if (stale.length === 0) return false;
+    const names = Object.fromEntries(stale.map((entry, index) => [`#stale${index}`, entryAttribute(entry.runId)]));
+    const covers = head.coversSince !== undefined && head.coversSince < before.toISOString();
+    await this.#updateHead(head.control.environment, {
+      sets: covers ? ['coversSince = :coversSince'] : [],
+      removes: stale.map((_, index) => `#stale${index}`),
+      names,
+      values: covers ? { ':coversSince': before.toISOString() } : {},
+    });
+    return true;
   }
 
   async fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void> {

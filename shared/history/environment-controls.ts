@@ -69,6 +69,8 @@ export interface EnvironmentControls {
   noteRollback(record: DeploymentRecord, options?: { asClaimed?: boolean; prune?: { head: EnvironmentHead; before: Date } }): Promise<void>;
   /** Puts these rollbacks (from the rollbacks index, since `since`) on the ledger, which then covers everything since `since`. */
   fillLedger(environment: string, since: Date, rollbacks: readonly DeploymentRecord[]): Promise<void>;
+  /** Drops the head's ledger entries that started before `before` (what the guards no longer read); true when it dropped any. */
+  pruneLedger(head: EnvironmentHead, before: Date): Promise<boolean>;
   /**
    * Keeps what is live after an event that moved traffic (a restore, a recorded deployment): a
    * conditional write on the live state as `seen` (else as read now); an event older than what is

@@ -121,7 +121,7 @@ async function keepHead(environment: EnvironmentConfig, since: Date, deps: Rollb
     deps.logger.warn('could not read the environment’s head; tried again on the next run', { environment: environment.name, error: (error as Error).message });
     return { filled: false };
   }
-  const [filled, readiness] = await Promise.all([fillLedgerIfShort(environment.name, head, since, deps), keepReadiness(environment, head, deps)]);
+  const [filled, readiness] = await Promise.all([fillLedgerIfShort(environment.name, head, since, deps), keepReadiness(environment, head, deps), pruneLedger(head, since, deps)]);
   return { filled, ...(readiness ? { readiness } : {}) };
 }
 
@@ -141,4 +141,14 @@ async function fillLedgerIfShort(environment: string, head: EnvironmentHead | un
     logger.warn('could not fill the environment’s rollback ledger; its guards read the rollbacks index meanwhile', { environment, error: (error as Error).message });
     return false;
   }
+}
+
+/**
+ * Drops ledger entries older than the guards read, so a ledger stays bounded even in an environment
+ * that never claims a rollback of its own (it only joins others' full rollbacks, whose entries no
+ * claim there would prune). A failure is logged and left to the next check.
+ */
+async function pruneLedger(head: EnvironmentHead | undefined, before: Date, deps: RollbackDependencies): Promise<void> {
+  if (!head) return;
+  await deps.history.controls.pruneLedger(head, before).catch((error: Error) => deps.logger.warn('could not prune the environment’s rollback ledger; tried again at its next check', { environment: head.control.environment, error: error.message }));
 }

@@ -10,6 +10,7 @@ import { answerValidationRequest } from '../../shared/validation/validate-rollba
 import type { ValidationRequest } from '../../shared/validation/validation-contract';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { findEnvironment, loadConfig, type RollbackConfig } from '../../shared/config';
+import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { reconcileRuns, RECONCILE_SWEEP_VERSION } from '../../shared/rollback/reconciler';
 import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
 import { fleetConfig } from '../helpers/fleet-config';
@@ -77,6 +78,27 @@ describe('the reconciler at the size of an organisation (DynamoDB Local)', () =>
     // An hour on, each environment is due its readiness check again: read, checked, queued for the next hour.
     expect(hourLater.result.reason).toMatch(/readiness checked in 3 environment\(s\)/);
     for (const environment of config.environments) expect((await history.controls.readHead(findEnvironment(config, environment.name).name))?.readiness?.checkedAt).toBe(history.clock.now().toISOString());
+  });
+});
+
+describe('an environment\'s rollback ledger', () => {
+  it('stays bounded where no rollback is ever claimed (it only joins others\' full rollbacks): its due check drops entries the guards no longer read', async () => {
+    const config = loadConfig('rollback.config.json');
+    const { history, tick } = await reconcilerOn(config);
+    await tick();
+    const entry = (index: number, startedAt: string) =>
+      ({ deploymentId: `joined-${index}`, environment: 'staging', rollbackStartedAt: startedAt, rollback: { runId: `run-${index}`, startedAt, finishedAt: startedAt, trigger: { type: 'alarm' }, mode: 'automatic' } }) as unknown as DeploymentRecord;
+    const old = Array.from({ length: 50 }, (_, index) => entry(index, new Date(Date.parse('2026-12-03T10:00:00.000Z') + index * 60_000).toISOString()));
+    await history.controls.fillLedger('staging', new Date('2026-12-01T00:00:00.000Z'), [...old, entry(50, '2026-12-06T09:30:00.000Z'), entry(51, '2026-12-06T09:45:00.000Z')]);
+    expect((await history.controls.readHead('staging'))!.rollbacks).toHaveLength(52);
+
+    history.clock.advance(60 * 60_000);
+    await tick();
+
+    const head = (await history.controls.readHead('staging'))!;
+    expect(head.rollbacks.map((each) => each.runId).sort()).toEqual(['run-50', 'run-51']);
+    // It still says truthfully from when on it holds every rollback: the guards' window.
+    expect(head.coversSince).toBe(new Date(history.clock.now().getTime() - 86_400_000).toISOString());
   });
 });
 
