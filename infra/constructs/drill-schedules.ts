@@ -5,6 +5,7 @@ import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackConfig } from '../../shared/config';
+import { DRILL_BATCH_SIZE } from '../../shared/events/rollback-request';
 
 export interface DrillSchedulesProps {
   config: RollbackConfig;
@@ -13,14 +14,18 @@ export interface DrillSchedulesProps {
 }
 
 /**
- * The orchestrator's drill request for one environment. The scheduler's execution id makes the request
- * id: a retried delivery of one scheduled drill answers as that drill, the next month's is a new one.
+ * The orchestrator's drill request for a batch of environments (each drilled as it would be alone).
+ * The scheduler's execution id makes the request id: a retried delivery of one scheduled drill
+ * answers as that drill, the next month's is a new one.
  */
-export function scheduledDrillInput(environment: string): string {
-  return JSON.stringify({ action: 'drill', environment, requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
+export function scheduledDrillInput(environments: readonly string[]): string {
+  return JSON.stringify({ action: 'drill', environments, requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
 }
 
-/** One EventBridge Scheduler schedule per drilled environment, with a role that may invoke the orchestrator and nothing else. */
+/**
+ * One EventBridge Scheduler schedule per batch of drilled environments (DRILL_BATCH_SIZE each: 40
+ * schedules for 1,000 environments), with a role that may invoke the orchestrator and nothing else.
+ */
 export class DrillSchedules extends Construct {
   public readonly schedules: CfnSchedule[] = [];
   /** The role the schedules invoke the orchestrator with (none without a schedule). */
@@ -38,10 +43,11 @@ export class DrillSchedules extends Construct {
     // Undeliverable drills land where every other failed event does (and its alarm).
     role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }));
     const drilled = drills.environments ?? environments.map((environment) => environment.name);
-    for (const environment of drilled) {
+    for (let first = 0; first < drilled.length; first += DRILL_BATCH_SIZE) {
+      const batch = drilled.slice(first, first + DRILL_BATCH_SIZE);
       this.schedules.push(
-        new CfnSchedule(this, `Drill-${environment}`, {
-          description: `Read-only rollback drill of ${environment}; its result is announced on the results topic`,
+        new CfnSchedule(this, `Drills${first / DRILL_BATCH_SIZE + 1}`, {
+          description: `Read-only rollback drills of ${describeBatch(batch)}; each result is announced on the results topic`,
           scheduleExpression: drills.schedule,
           scheduleExpressionTimezone: drills.timezone,
           flexibleTimeWindow: { mode: 'OFF' },
@@ -49,7 +55,7 @@ export class DrillSchedules extends Construct {
           target: {
             arn: props.orchestrator.functionArn,
             roleArn: role.roleArn,
-            input: scheduledDrillInput(environment),
+            input: scheduledDrillInput(batch),
             retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: Duration.hours(1).toSeconds() },
             deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
           },
@@ -57,4 +63,10 @@ export class DrillSchedules extends Construct {
       );
     }
   }
+}
+
+/** A schedule's description names its environments while they fit (Scheduler allows 512 characters). */
+function describeBatch(batch: readonly string[]): string {
+  const names = batch.join(', ');
+  return names.length <= 300 ? names : `${batch.length} environments, ${batch[0]} to ${batch.at(-1)}`;
 }

@@ -43,3 +43,15 @@ export const drillRequestSchema = z.strictObject({
   requestId,
 });
 export type DrillRequest = z.output<typeof drillRequestSchema>;
+
+/** Drills in one request, at most this many: a schedule per batch keeps the stack's resources O(1) per environment. */
+export const DRILL_BATCH_SIZE = 25;
+
+/** The scheduled drills of several environments in one request: each is the drill it would be on its own. */
+export const drillBatchRequestSchema = z.strictObject({
+  action: z.literal('drill'),
+  environments: z.array(environment).min(1).max(DRILL_BATCH_SIZE),
+  requestedBy,
+  requestId,
+});
+export type DrillBatchRequest = z.output<typeof drillBatchRequestSchema>;

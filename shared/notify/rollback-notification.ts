@@ -48,6 +48,8 @@ export function notificationFor(result: RollbackRunResult, context: Notification
     case 'ignored':
     case 'rejected':
     case 'reconciled':
+    // A batch of drills: each drill announced its own.
+    case 'drilled':
       return undefined;
     default: {
       const exhaustive: never = result.outcome;

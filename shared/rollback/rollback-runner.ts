@@ -1,4 +1,5 @@
 import { parseInbound } from '../events/inbound-event';
+import { drillBatchRequestSchema, type DrillBatchRequest } from '../events/rollback-request';
 import type { VerifiedCaller } from '../events/request-entry';
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentView } from '../history/deployment-history';
@@ -30,6 +31,8 @@ const DRILL_RETENTION_SECONDS = 7 * 24 * 3_600;
  * throws for a reason a retry could not fix.
  */
 export async function runRollback(raw: unknown, invocationId: string, deps: RollbackDependencies, caller?: VerifiedCaller): Promise<RollbackRunResult> {
+  const batch = drillBatchRequestSchema.safeParse(raw);
+  if (batch.success) return drillEach(batch.data, invocationId, deps);
   const startedAt = deps.clock.now().getTime();
   const elapsed = () => deps.clock.now().getTime() - startedAt;
   const parsed = parseInbound(raw, { invocationId, now: deps.clock.now() });
@@ -297,4 +300,27 @@ async function readAlarm(deps: RollbackDependencies, alarmName: string): Promise
     deps.logger.warn('could not read the alarm (are its actions enabled, since when in ALARM); acting on it', { alarmName, error: (error as Error).message });
     return undefined;
   }
+}
+
+/** Drills running at once from one batch: each reads its environment's history and targets. */
+const DRILLS_AT_ONCE = 5;
+
+/**
+ * A scheduled batch: each environment's drill exactly as it would run alone (its own record, its own
+ * announcement, the same request id scoped to it), a few at a time; the answer lists each one's.
+ */
+async function drillEach(batch: DrillBatchRequest, invocationId: string, deps: RollbackDependencies): Promise<RollbackRunResult> {
+  const started = deps.clock.now().getTime();
+  const runs: RollbackRunResult[] = [];
+  const queue = [...new Set(batch.environments)];
+  await Promise.all(
+    Array.from({ length: Math.min(DRILLS_AT_ONCE, queue.length) }, async () => {
+      for (let environment = queue.shift(); environment !== undefined; environment = queue.shift()) {
+        const { environments: _all, ...request } = batch;
+        runs.push(await runRollback({ ...request, environment }, invocationId, deps));
+      }
+    }),
+  );
+  const wouldWork = runs.filter((run) => run.outcome === 'rolled_back').length;
+  return { outcome: 'drilled', reason: `${runs.length} drill(s): ${wouldWork} would have rolled back, ${runs.length - wouldWork} found a problem (each announced)`, drill: true, timeline: [], durationMs: deps.clock.now().getTime() - started, runs };
 }

@@ -31,7 +31,7 @@ export interface RunContext {
 
 /** observed: observe mode said what it would have done, and did nothing. */
 /** observed: observe mode said what it would have done, and did nothing. unverified: restored, but no evidence showed it recovered (the restore stays). */
-export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'unverified' | 'handed_over' | 'observed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled';
+export type RunOutcome = 'rolled_back' | 'rollback_failed' | 'unverified' | 'handed_over' | 'observed' | 'duplicate' | 'ignored' | 'rejected' | 'skipped' | 'reconciled' | 'drilled';
 
 /** What the orchestrator returns and `rollbackctl --json` prints. */
 export interface RollbackRunResult {

@@ -348,6 +348,20 @@ describe('everything derives from the configuration', () => {
     withChat.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ResultsChatTopic') } }) } });
   });
 
+  it('synthesizes 300 and 1,000 environments, drills scheduled, cdk-nag clean, within 500 resources: a schedule per 25 environments, nothing else per environment', () => {
+    for (const [count, schedules] of [[300, 12], [1_000, 40]] as const) {
+      const { app, template } = synthesize(fleetConfig(count, { drills: { schedule: 'cron(0 9 1 * ? *)' } }), { nag: true });
+      expect(() => app.synth()).not.toThrow();
+      const resources = Object.keys(template.toJSON().Resources).length;
+      template.resourceCountIs('AWS::Scheduler::Schedule', schedules);
+      expect(resources).toBeLessThanOrEqual(500);
+      // The base stack, the schedules, and the drills' role with its policy.
+      expect(resources).toBe(39 + schedules + 2);
+      const inputs = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((resource) => JSON.parse(resource.Properties.Target.Input).environments as string[]);
+      expect(inputs.flat()).toEqual(Array.from({ length: count }, (_, index) => `env${index}`));
+    }
+  }, 300_000);
+
   it('schedules a read-only drill of each chosen environment with EventBridge Scheduler, through a role that may only invoke the orchestrator', () => {
     const raw = structuredClone(baseConfig) as { drills: Record<string, unknown> };
     raw.drills = { schedule: 'cron(0 9 1 * ? *)', timezone: 'Europe/Lisbon', environments: ['staging', 'production'] };
@@ -356,8 +370,8 @@ describe('everything derives from the configuration', () => {
 
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     const schedules = Object.values(scheduled.findResources('AWS::Scheduler::Schedule')).map((resource) => resource.Properties);
-    expect(schedules.map((schedule) => JSON.parse(schedule.Target.Input).environment)).toEqual(['staging', 'production']);
-    expect(schedules[1]).toMatchObject({
+    expect(schedules.map((schedule) => JSON.parse(schedule.Target.Input).environments)).toEqual([['staging', 'production']]);
+    expect(schedules[0]).toMatchObject({
       ScheduleExpression: 'cron(0 9 1 * ? *)',
       ScheduleExpressionTimezone: 'Europe/Lisbon',
       FlexibleTimeWindow: { Mode: 'OFF' },
@@ -369,7 +383,7 @@ describe('everything derives from the configuration', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^FailedEventsQueue/), 'Arn'] } },
       },
     });
-    expect(JSON.parse(schedules[1].Target.Input)).toEqual({ action: 'drill', environment: 'production', requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
+    expect(JSON.parse(schedules[0].Target.Input)).toEqual({ action: 'drill', environments: ['staging', 'production'], requestedBy: 'scheduled drill', requestId: 'scheduled-drill-<aws.scheduler.execution-id>' });
     // Only this account's schedules may assume the role.
     scheduled.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })] },

@@ -87,27 +87,42 @@ describe('telling people at the start, not only the end', () => {
 
 describe('scheduled drills', () => {
   /** What EventBridge Scheduler delivers: the schedule's input with its execution id filled in. */
-  const scheduledDelivery = (environment: string, executionId: string) => JSON.parse(scheduledDrillInput(environment).replace('<aws.scheduler.execution-id>', executionId));
+  const scheduledDelivery = (environments: string[], executionId: string) => JSON.parse(scheduledDrillInput(environments).replace('<aws.scheduler.execution-id>', executionId));
 
   it('runs the schedule’s input as a read-only drill and announces its result; a retried delivery is the same drill', async () => {
     const harness = await createOrchestratorHarness();
 
-    const result = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000001'));
-    const retried = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000001'));
+    const batch = await harness.run(scheduledDelivery(['production'], 'a1b2c3d4-0000-4000-8000-000000000001'));
+    const retried = await harness.run(scheduledDelivery(['production'], 'a1b2c3d4-0000-4000-8000-000000000001'));
+    const [result] = batch.runs!;
 
+    expect(batch).toMatchObject({ outcome: 'drilled', drill: true, reason: '1 drill(s): 1 would have rolled back, 0 found a problem (each announced)' });
     expect(result).toMatchObject({ outcome: 'rolled_back', drill: true, environment: 'production', runId: 'scheduled-drill-a1b2c3d4-0000-4000-8000-000000000001' });
-    expect(retried).toMatchObject({ outcome: 'rolled_back', drill: true, runId: result.runId });
+    expect(retried.runs).toMatchObject([{ outcome: 'rolled_back', drill: true, runId: result!.runId }]);
     expect(harness.mutatingCalls()).toBe(0);
     expect(harness.published().map((message) => [message.Subject, message.body.severity])).toEqual([['[DRILL] production rolled_back (stage) 1.4.0 -> 1.3.0', 'info']]);
+  });
+
+  it('drills every environment of a scheduled batch as it would drill each alone, each announced, nothing changed', async () => {
+    const harness = await createOrchestratorHarness();
+
+    const batch = await harness.run(scheduledDelivery(['test', 'staging', 'production'], 'a1b2c3d4-0000-4000-8000-000000000003'));
+
+    expect(batch.runs!.map((run) => [run.environment, run.outcome, run.runId]).sort()).toEqual(
+      ['production', 'staging', 'test'].map((environment) => [environment, expect.any(String), 'scheduled-drill-a1b2c3d4-0000-4000-8000-000000000003']),
+    );
+    expect(harness.mutatingCalls()).toBe(0);
+    expect(harness.published().map((message) => message.body.environment).sort()).toEqual(['production', 'staging', 'test']);
+    expect(harness.published().every((message) => message.body.drill === true)).toBe(true);
   });
 
   it('announces a drill that finds a problem as a warning: the rollback it rehearsed could not happen', async () => {
     const harness = await createOrchestratorHarness({ history: DEMO_HISTORY.filter((spec) => spec.deploymentId !== 'prod-130' && spec.deploymentId !== 'prod-120') });
 
-    const result = await harness.run(scheduledDelivery('production', 'a1b2c3d4-0000-4000-8000-000000000002'));
+    const [result] = (await harness.run(scheduledDelivery(['production'], 'a1b2c3d4-0000-4000-8000-000000000002'))).runs!;
 
     expect(result).toMatchObject({ outcome: 'skipped', drill: true });
-    expect(result.reason).toContain('no known-good deployment');
+    expect(result!.reason).toContain('no known-good deployment');
     expect(harness.published().map((message) => [message.Subject?.startsWith('[DRILL]'), message.body.type, message.body.severity])).toEqual([[true, 'rollback_skipped', 'warning']]);
   });
 });
