@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -745,16 +745,126 @@ async function crashRecovery(dynamoDbLocal: RunningDynamoDbLocal): Promise<void>
   console.table(rows);
 }
 
+/** A fleet alarm: environment env0's, firing now on sandbox time. */
+function fleetAlarm(firedAt: Date) {
+  return { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: firedAt.toISOString(), region: 'eu-west-1', resources: [], detail: { alarmName: 'fleet-env0-api-5xx', state: { value: 'ALARM', timestamp: firedAt.toISOString() }, previousState: { value: 'OK', timestamp: new Date(firedAt.getTime() - 300_000).toISOString() } } };
+}
+
+/** Every DynamoDB call a client sends, by name. */
+function countCalls(client: DynamoDBDocumentClient): string[] {
+  const calls: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: `countCalls-${randomUUID()}` },
+  );
+  return calls;
+}
+
+/**
+ * An organisation: 3 to 1,000 environments. The stack (synth time, resources, template, the largest
+ * IAM policy), DynamoDB calls per alarm and per reconciler tick, and a full rollback across 2 to 200
+ * environments of six targets each (time, calls, the largest item), with the machine's load beside it.
+ */
+async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
+  const { synthesize } = await import('../helpers/stack-template');
+  const { fleetConfig } = await import('../helpers/fleet-config');
+  console.log(`\n9. An organisation (load average ${loadavg().map((load) => load.toFixed(2)).join(' / ')} on ${cpus().length} cores at the start)`);
+  const stackRows: Record<string, unknown>[] = [];
+  for (const count of [3, 30, 300, 1_000]) {
+    const started = performance.now();
+    const { app, template } = synthesize(fleetConfig(count, { drills: { schedule: 'cron(0 9 1 * ? *)' } }), { nag: true });
+    app.synth();
+    const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: { PolicyDocument?: unknown } }> };
+    const policies = Object.values(json.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::') && resource.Properties.PolicyDocument).map((resource) => JSON.stringify(resource.Properties.PolicyDocument).length);
+    stackRows.push({ environments: count, 'synth + cdk-nag ms': Math.round(performance.now() - started), resources: Object.keys(json.Resources).length, 'template KB': Math.round(JSON.stringify(json).length / 1024), 'largest IAM policy chars': Math.max(...policies) });
+  }
+  console.table(stackRows);
+  const at1000 = stackRows.at(-1)!;
+  budgets.push({ budget: '1,000 environments: at most 500 resources', measured: `${at1000.resources} resources`, met: (at1000.resources as number) <= 500 });
+  budgets.push({ budget: '1,000 environments: each IAM policy within IAM\'s 6,144 characters (managed) and the template within 1 MB', measured: `largest policy ${at1000['largest IAM policy chars']} chars (unresolved), template ${at1000['template KB']} KB`, met: (at1000['largest IAM policy chars'] as number) <= 6_144 && (at1000['template KB'] as number) <= 1_024 });
+
+  const callRows: Record<string, unknown>[] = [];
+  for (const count of [3, 30, 300, 1_000]) {
+    const client = createDocumentClient(dynamoDbLocal.clientConfig);
+    const { tableName } = await freshStore(dynamoDbLocal, client);
+    const config = fleetConfig(count);
+    const environment = config.environments[0]!;
+    const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
+    for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
+      await recordCompletedDeployment(seedStore.deployments, { deploymentId: `env0-${version}`, environment: 'env0', version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
+    }
+    const clock = new SandboxClock(new Date(), 100);
+    const store = dynamoHistory({ client, tableName, clock });
+    await store.runs.noteSweep(1);
+    const calls = countCalls(client);
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
+    world.deploy(environment, (await store.deployments.getDeployment('env0-1.4.1'))!);
+    const ports = sandboxCheckPorts(world);
+    const deps = { config, history: store, targets: sandboxTargetDrivers(world), validator: { validate: (request: unknown) => answerValidationRequest(request, { ports, clock, sleep: (ms: number) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: quietLogger, remainingTimeMs: () => 900_000 };
+    const result = await runRollback(fleetAlarm(clock.now()), 'bench', deps);
+    const perAlarm = calls.length;
+    // The tick after the rollback keeps env0's head (its readiness is due: what is live moved); the next is steady state.
+    await runRollback({ action: 'reconcile' }, 'bench', deps);
+    calls.length = 0;
+    await runRollback({ action: 'reconcile' }, 'bench', deps);
+    callRows.push({ environments: count, 'alarm -> rolled back: DynamoDB calls': perAlarm, outcome: `${result.outcome} (${result.level})`, 'reconciler tick: DynamoDB calls (0 open runs, nothing due)': calls.length });
+    client.destroy();
+  }
+  console.table(callRows);
+  budgets.push({ budget: 'DynamoDB calls per alarm the same at 3 and 1,000 environments', measured: `${callRows[0]!['alarm -> rolled back: DynamoDB calls']} and ${callRows.at(-1)!['alarm -> rolled back: DynamoDB calls']}`, met: callRows[0]!['alarm -> rolled back: DynamoDB calls'] === callRows.at(-1)!['alarm -> rolled back: DynamoDB calls'] });
+  budgets.push({ budget: 'a reconciler tick with 1,000 environments and no open run: at most 2 calls', measured: `${callRows.at(-1)!['reconciler tick: DynamoDB calls (0 open runs, nothing due)']} calls`, met: (callRows.at(-1)!['reconciler tick: DynamoDB calls (0 open runs, nothing due)'] as number) <= 2 });
+
+  const fullRows: Record<string, unknown>[] = [];
+  for (const count of [2, 10, 50, 200]) {
+    const client = createDocumentClient(dynamoDbLocal.clientConfig);
+    const { tableName } = await freshStore(dynamoDbLocal, client);
+    const base = fleetConfig(count, {}, { everyTarget: true });
+    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
+    for (let first = 0; first < count; first += 25) {
+      await Promise.all(
+        config.environments.slice(first, first + 25).map(async (environment) => {
+          for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
+            await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
+          }
+        }),
+      );
+    }
+    const clock = new SandboxClock(new Date(), 100);
+    const store = dynamoHistory({ client, tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], contagiousVersions: ['1.4.1'], recoveryMs: 20_000, alarmShape: { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 } }, clock);
+    for (const environment of config.environments) world.deploy(environment, (await store.deployments.getDeployment(`${environment.name}-1.4.1`))!);
+    const ports = sandboxCheckPorts(world);
+    const calls = countCalls(client);
+    const started = performance.now();
+    const result = await runRollback(fleetAlarm(clock.now()), 'bench', { config, history: store, targets: sandboxTargetDrivers(world), validator: { validate: (request) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: quietLogger, remainingTimeMs: () => 900_000 });
+    const wall = performance.now() - started;
+    const runCalls = calls.length;
+    const records = await Promise.all(config.environments.map((environment) => store.deployments.getDeployment(`${environment.name}-1.4.1`)));
+    const sizes = records.map((record) => Buffer.byteLength(JSON.stringify(record), 'utf8'));
+    fullRows.push({ environments: count, targets: count * 6, outcome: `${result.outcome} (${result.level})`, 'wall ms (sandbox validation, 100x)': Math.round(wall), 'DynamoDB calls': runCalls, 'calls per environment': Math.round((runCalls / count) * 10) / 10, 'run record KB': Math.round(sizes[0]! / 102.4) / 10, 'largest joined record KB': Math.round(Math.max(...sizes.slice(1)) / 102.4) / 10 });
+    client.destroy();
+  }
+  console.table(fullRows);
+  const at200 = fullRows.at(-1)!;
+  budgets.push({ budget: 'a full rollback across 200 environments x 6 targets: every item under 100 KB', measured: `run record ${at200['run record KB']} KB, largest joined ${at200['largest joined record KB']} KB (${at200.outcome})`, met: (at200['run record KB'] as number) < 100 && (at200['largest joined record KB'] as number) < 100 });
+  console.log(`   load average at the end: ${loadavg().map((load) => load.toFixed(2)).join(' / ')}`);
+}
+
 console.log(`rollback-controller benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
 // `npm run bench -- cold-start verdict` runs only those sections (critical-path storm scale full-rollback cli crash cold-start verdict).
 const chosen = new Set(process.argv.slice(2));
 const wants = (section: string) => chosen.size === 0 || chosen.has(section);
-if (['critical-path', 'storm', 'scale', 'full-rollback', 'cli', 'crash'].some(wants)) {
+if (['critical-path', 'storm', 'scale', 'organisation', 'full-rollback', 'cli', 'crash'].some(wants)) {
   const dynamoDbLocal = await startDynamoDbLocal();
   try {
     if (wants('critical-path')) await criticalPath(dynamoDbLocal);
     if (wants('storm')) await storm(dynamoDbLocal);
     if (wants('scale')) await historyAtScale(dynamoDbLocal);
+    if (wants('scale') || wants('organisation')) await organisation(dynamoDbLocal);
     if (wants('full-rollback')) await timeToFullRollback(dynamoDbLocal, createDocumentClient(dynamoDbLocal.clientConfig));
     if (wants('cli')) await cliLatency(dynamoDbLocal);
     if (wants('crash')) await crashRecovery(dynamoDbLocal);
