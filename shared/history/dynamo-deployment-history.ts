@@ -17,6 +17,8 @@ export interface DynamoDeploymentHistoryOptions extends HistoryTableOptions {
   pairPageSize?: number;
   /** Stop looking for a last known good after this many records of the environment. */
   pairSearchLimit?: number;
+  /** Items a read after the first one evaluates (default the search bound: the rest in one read). */
+  pairFollowPageSize?: number;
 }
 
 /** A start reported after a deployment failed, untouched by any rollback: the deployment is being tried again. Pure. */
@@ -32,6 +34,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
   readonly #table: HistoryTableAccess;
   readonly #pairPageSize: number;
   readonly #pairSearchLimit: number;
+  readonly #pairFollowPageSize: number;
   readonly #head: EnvironmentHeadTable;
 
   constructor(options: DynamoDeploymentHistoryOptions) {
@@ -39,6 +42,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     this.#head = new EnvironmentHeadTable(this.#table);
     this.#pairPageSize = options.pairPageSize ?? 10;
     this.#pairSearchLimit = options.pairSearchLimit ?? 500;
+    this.#pairFollowPageSize = options.pairFollowPageSize ?? this.#pairSearchLimit;
   }
 
   async recordDeployment(input: RecordDeploymentInput): Promise<RecordDeploymentResult> {
@@ -221,6 +225,7 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
     let head: EnvironmentHead | undefined;
     let exclusiveStartKey: Record<string, unknown> | undefined;
     let pair: RollbackPair = {};
+    let reads = 0;
     do {
       const page = await this.#table.queryItems({
         IndexName: HISTORY_TABLE.byEnvironment.indexName,
@@ -228,9 +233,12 @@ export class DynamoDeploymentHistory implements DeploymentHistory {
         FilterExpression: 'kind = :deployment OR deploymentId = :head',
         ExpressionAttributeValues: { ':environment': name, ':deployment': 'deployment', ':head': headId(name) },
         ScanIndexForward: false,
-        Limit: this.#pairPageSize,
+        // A small first page settles the usual case; when drills or many failed attempts sit above the
+        // pair, one more read takes the rest at once (up to 1 MB), never one Query per ten of them.
+        Limit: reads === 0 ? this.#pairPageSize : this.#pairFollowPageSize,
         ExclusiveStartKey: exclusiveStartKey,
       });
+      reads += 1;
       for (const item of page.items) {
         if (item.deploymentId === headId(name)) head = parseHead(name, item);
         else records.push(deploymentRecordSchema.parse(item));

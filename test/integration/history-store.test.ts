@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureHistoryTable, historyTableDefinition } from '../../shared/history/history-table-setup';
 import { createDocumentClient } from '../../shared/aws/dynamodb-clients';
@@ -144,6 +145,31 @@ describe('finding the active deployment and the last known good', () => {
 
     expect(pair.activeDeployment?.version).toBe(active);
     expect(pair.lastKnownGood?.version).toBe(lastGood);
+  });
+
+  it('reads at most one more Query when 168 drill records sit above the pair (was one per ten of them)', async () => {
+    const history = await createTestHistory();
+    await seed(history, 'production', [['1.0', 'succeeded'], ['1.1', 'succeeded']]);
+    for (let first = 0; first < 168; first += 24) {
+      await Promise.all(
+        Array.from({ length: 24 }, (_, offset) =>
+          history.client.send(new PutCommand({ TableName: history.tableName, Item: { deploymentId: `drill-production-${first + offset}`, kind: 'drill', environment: 'production', version: '1.1', status: 'rolled_back', startedAt: new Date(Date.parse('2026-11-02T00:00:00.000Z') + (first + offset) * 60_000).toISOString() } })),
+        ),
+      );
+    }
+    const queries: string[] = [];
+    history.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push('Query');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countQueries' },
+    );
+
+    const pair = await history.deployments.findRollbackPair(environment('production'));
+
+    expect([pair.activeDeployment?.version, pair.lastKnownGood?.version]).toEqual(['1.1', '1.0']);
+    expect(queries).toEqual(['Query', 'Query']);
   });
 
   it('after a rollback, the restored version is active again and the rolled-back one is skipped', async () => {
