@@ -17,7 +17,7 @@ import { boundTimeline, MAX_TIMELINE_STEPS, type JournalStep, type StepOf } from
 import { drillPartition, type Journal } from '../../shared/history/run-store';
 import { ManualClock } from '../../shared/time/clock';
 import { findEnvironment, parseConfig } from '../../shared/config';
-import { createTestHistory, localClientConfig } from '../helpers/history-table';
+import { countDynamoDbCalls, createTestHistory, localClientConfig } from '../helpers/history-table';
 
 type History = Awaited<ReturnType<typeof createTestHistory>>;
 
@@ -157,19 +157,12 @@ describe('finding the active deployment and the last known good', () => {
         ),
       );
     }
-    const queries: string[] = [];
-    history.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'QueryCommand') queries.push('Query');
-        return next(args);
-      },
-      { step: 'initialize', name: 'countQueries' },
-    );
+    const calls = countDynamoDbCalls(history.client);
 
     const pair = await history.deployments.findRollbackPair(environment('production'));
 
     expect([pair.activeDeployment?.version, pair.lastKnownGood?.version]).toEqual(['1.1', '1.0']);
-    expect(queries).toEqual(['Query', 'Query']);
+    expect(calls).toEqual(['Query', 'Query']);
   });
 
   it('after a rollback, the restored version is active again and the rolled-back one is skipped', async () => {

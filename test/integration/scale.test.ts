@@ -14,7 +14,7 @@ import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { reconcileRuns, RECONCILE_SWEEP_VERSION } from '../../shared/rollback/reconciler';
 import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
 import { fleetConfig } from '../helpers/fleet-config';
-import { createTestHistory } from '../helpers/history-table';
+import { countDynamoDbCalls, createTestHistory } from '../helpers/history-table';
 
 // DynamoDB Local, real ports; no AWS target is touched when nothing is due.
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -24,14 +24,7 @@ const untouched = (what: string) => () => {
 
 async function reconcilerOn(config: RollbackConfig) {
   const history = await createTestHistory({ start: '2026-12-06T10:00:00.000Z' });
-  const calls: string[] = [];
-  history.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  const calls = countDynamoDbCalls(history.client);
   const deps: RollbackDependencies = {
     config,
     history: history.ports,
