@@ -50,6 +50,60 @@ export function literalGrant(statement: IamStatement, owner: string): IamStateme
   return statement;
 }
 
+/** Past this many resources of one kind in a statement, they are granted by their names' common pattern. */
+export const COMPACT_AT = 20;
+/** The shortest common name prefix a pattern may stand on: shorter would grant nearly everything of the kind. */
+const MIN_PATTERN_PREFIX = 4;
+
+/**
+ * An organisation's grants within IAM's policy sizes: where a statement names more than COMPACT_AT
+ * resources of one kind (one service, region, account and resource type), they become one pattern —
+ * their names' common prefix, `*`, and their common suffix (`function:shop-*:live`) — when that prefix
+ * is at least MIN_PATTERN_PREFIX characters; otherwise they stay named. The pattern also grants
+ * resources named alike that the config does not list: the reason says so, beside it (cdk-nag). Pure.
+ */
+export function compactResources(statement: IamStatement): IamStatement {
+  if (statement.resources.length <= COMPACT_AT) return statement;
+  const groups = new Map<string, string[]>();
+  for (const resource of statement.resources) {
+    const { kind, name } = splitArn(resource);
+    (groups.get(kind) ?? groups.set(kind, []).get(kind)!).push(name);
+  }
+  const resources: string[] = [];
+  const patterns: string[] = [];
+  for (const [kind, names] of groups) {
+    const prefix = commonPrefix(names);
+    const suffix = commonPrefix(names.map((name) => [...name].reverse().join(''))).split('').reverse().join('');
+    const fits = names.every((name) => name.length >= prefix.length + suffix.length);
+    if (names.length <= COMPACT_AT || prefix.length < MIN_PATTERN_PREFIX || !fits || prefix.includes('*')) {
+      resources.push(...names.map((name) => `${kind}${name}`));
+      continue;
+    }
+    const pattern = `${kind}${prefix}*${suffix.includes('*') ? '' : suffix}`;
+    resources.push(pattern);
+    patterns.push(`${names.length} named ${prefix}…${suffix}`);
+  }
+  if (patterns.length === 0) return statement;
+  const reason = `the configured resources, ${patterns.join('; ')}, granted by their common name pattern so an organisation's grants fit IAM's policy size; it also matches resources named alike that the config does not list`;
+  return { ...statement, resources: [...new Set(resources)].sort(), wildcardReason: statement.wildcardReason ? `${statement.wildcardReason}; ${reason}` : reason };
+}
+
+/** "arn:p:lambda:r:a:function:" and "shop-api:live": the resource's kind (up to its type's separator) and its name. */
+function splitArn(resource: string): { kind: string; name: string } {
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return { kind: '', name: resource };
+  const head = `${parts.slice(0, 5).join(':')}:`;
+  const rest = parts.slice(5).join(':');
+  const separator = rest.search(/[:/]/);
+  return separator < 0 ? { kind: head, name: rest } : { kind: `${head}${rest.slice(0, separator + 1)}`, name: rest.slice(separator + 1) };
+}
+
+function commonPrefix(values: readonly string[]): string {
+  let prefix = values[0] ?? '';
+  for (const value of values) while (!value.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
 function toStatement(statement: IamStatement): PolicyStatement {
   return new PolicyStatement({ actions: statement.actions, resources: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) });
 }
@@ -74,7 +128,7 @@ export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: 
     }
   }
   if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });
-  const merged = mergeStatements(statements);
+  const merged = mergeStatements(statements).map(compactResources);
   const wildcards = merged.flatMap((statement) =>
     statement.wildcardReason ? statement.resources.filter((resource) => resource.includes('*')).map((resource) => ({ resource, reason: statement.wildcardReason! })) : [],
   );

@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { literalGrant } from '../../infra/controller-permissions';
+import { compactResources, literalGrant } from '../../infra/controller-permissions';
 import { alarmEventPattern } from '../../infra/constructs/alarm-trigger';
 import { routeAlarm } from '../../shared/rollback/alarm-routing';
 import { fleetConfig } from '../helpers/fleet-config';
@@ -348,19 +348,37 @@ describe('everything derives from the configuration', () => {
     withChat.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ResultsChatTopic') } }) } });
   });
 
-  it('synthesizes 300 and 1,000 environments, drills scheduled, cdk-nag clean, within 500 resources: a schedule per 25 environments, nothing else per environment', () => {
-    for (const [count, schedules] of [[300, 12], [1_000, 40]] as const) {
-      const { app, template } = synthesize(fleetConfig(count, { drills: { schedule: 'cron(0 9 1 * ? *)' } }), { nag: true });
+  it('synthesizes 300 and 1,000 environments, drills scheduled, cdk-nag clean, within 500 resources, IAM\'s policy sizes and CloudFormation\'s 1 MB: a schedule per 25 environments, nothing else per environment', () => {
+    const sizes = [[300, 12], [1_000, 40]].map(([count, schedules]) => {
+      const { app, template } = synthesize(fleetConfig(count!, { drills: { schedule: 'cron(0 9 1 * ? *)' } }), { nag: true });
       expect(() => app.synth()).not.toThrow();
-      const resources = Object.keys(template.toJSON().Resources).length;
-      template.resourceCountIs('AWS::Scheduler::Schedule', schedules);
-      expect(resources).toBeLessThanOrEqual(500);
-      // The base stack, the schedules, and the drills' role with its policy.
-      expect(resources).toBe(39 + schedules + 2);
+      const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: { PolicyDocument?: unknown } }> };
+      template.resourceCountIs('AWS::Scheduler::Schedule', schedules!);
       const inputs = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((resource) => JSON.parse(resource.Properties.Target.Input).environments as string[]);
-      expect(inputs.flat()).toEqual(Array.from({ length: count }, (_, index) => `env${index}`));
-    }
+      expect(inputs.flat()).toEqual(Array.from({ length: count! }, (_, index) => `env${index}`));
+      // Each policy document within a managed policy's 6,144 characters even in CDK's unresolved form, which is longer.
+      const policies = Object.values(json.Resources).filter((resource) => resource.Properties.PolicyDocument).map((resource) => JSON.stringify(resource.Properties.PolicyDocument).length);
+      expect(Math.max(...policies)).toBeLessThanOrEqual(6_144);
+      expect(JSON.stringify(json).length).toBeLessThan(1_000_000);
+      return Object.keys(json.Resources).length - schedules!;
+    });
+    expect(sizes[0]).toBe(sizes[1]);
+    expect(sizes[1]! + 40).toBeLessThanOrEqual(500);
   }, 300_000);
+
+  it('grants an organisation\'s functions by their common name pattern past 20 of a kind, with the reason beside it; fewer, or names with nothing in common, stay named', () => {
+    const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+    const many = Array.from({ length: 25 }, (_, index) => [arn(`shop-${index}-api`), arn(`shop-${index}-api:live`)]).flat();
+    const compacted = compactResources({ actions: ['lambda:UpdateAlias'], resources: many });
+    expect(compacted.resources).toEqual([arn('shop-*')]);
+    expect(compacted.wildcardReason).toBe("the configured resources, 50 named shop-…, granted by their common name pattern so an organisation's grants fit IAM's policy size; it also matches resources named alike that the config does not list");
+    const aliases = compactResources({ actions: ['lambda:UpdateAlias'], resources: Array.from({ length: 25 }, (_, index) => arn(`shop-${index}-api:live`)) });
+    expect(aliases.resources).toEqual([arn('shop-*-api:live')]);
+    const few = { actions: ['lambda:UpdateAlias'], resources: many.slice(0, 20) };
+    expect(compactResources(few)).toBe(few);
+    const unrelated = { actions: ['lambda:UpdateAlias'], resources: Array.from({ length: 25 }, (_, index) => arn(`${String.fromCharCode(97 + index)}-api`)) };
+    expect(compactResources(unrelated)).toBe(unrelated);
+  });
 
   it('schedules a read-only drill of each chosen environment with EventBridge Scheduler, through a role that may only invoke the orchestrator', () => {
     const raw = structuredClone(baseConfig) as { drills: Record<string, unknown> };
