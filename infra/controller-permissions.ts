@@ -73,7 +73,8 @@ export function compactResources(statement: IamStatement): IamStatement {
   const patterns: string[] = [];
   for (const [kind, names] of groups) {
     const prefix = commonPrefix(names);
-    const suffix = commonPrefix(names.map((name) => [...name].reverse().join(''))).split('').reverse().join('');
+    const reversed = (text: string) => [...text].reverse().join('');
+    const suffix = reversed(commonPrefix(names.map(reversed)));
     const fits = names.every((name) => name.length >= prefix.length + suffix.length);
     if (names.length <= COMPACT_AT || prefix.length < MIN_PATTERN_PREFIX || !fits || prefix.includes('*')) {
       resources.push(...names.map((name) => `${kind}${name}`));

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CLAIMABLE_STATUSES, deploymentRecordSchema, type DeploymentRecord, type RollbackDetails } from './deployment-record';
-import { headId } from './environment-head';
+import { headId, parseHead, type EnvironmentHead } from './environment-head';
 import { ClaimLostError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { JournalStep } from './run-journal';
@@ -17,6 +17,8 @@ const RECONCILER_STATE_ID = 'reconciler#state';
 const DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set(['in_progress', 'succeeded', 'failed']);
 const MAX_CLAIM_ATTEMPTS = 3;
 const NAMES = { '#status': 'status', '#rollback': 'rollback' };
+/** What a run lets go of a record with: its lease, its holder and its place on the reconcile queue. */
+const LET_GO = ['#rollback.leaseExpiresAt', '#rollback.holder', 'reconcileQueue', 'reconcileAt'] as const;
 
 /** The record is free for a new run: a claimable status and no run holding a lease on it. */
 function isFreshlyClaimable(record: DeploymentRecord): boolean {
@@ -194,19 +196,24 @@ export class DynamoRunStore implements RunStore {
   }
 
   async journalJoined(input: { deploymentId: string; runId: string; partOf: string; step: JournalStep }): Promise<void> {
+    await this.#sendWhileHeld(input.deploymentId, input.runId,
+      new UpdateCommand({
+        TableName: this.#table.tableName,
+        Key: { deploymentId: input.deploymentId },
+        UpdateExpression: 'SET timeline = list_append(if_not_exists(timeline, :empty), :step), updatedAt = :now',
+        ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':empty': [], ':step': [input.step], ':now': this.#table.clock.now().toISOString(), ':rollingBack': 'rolling_back', ':runId': input.runId, ':partOf': input.partOf },
+      }),
+    );
+  }
+
+  /** A write conditioned on the run still holding the record: its condition failing means the run lost it. */
+  async #sendWhileHeld(deploymentId: string, runId: string, command: UpdateCommand): Promise<void> {
     try {
-      await this.#table.client.send(
-        new UpdateCommand({
-          TableName: this.#table.tableName,
-          Key: { deploymentId: input.deploymentId },
-          UpdateExpression: 'SET timeline = list_append(if_not_exists(timeline, :empty), :step), updatedAt = :now',
-          ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ':empty': [], ':step': [input.step], ':now': this.#table.clock.now().toISOString(), ':rollingBack': 'rolling_back', ':runId': input.runId, ':partOf': input.partOf },
-        }),
-      );
+      await this.#table.client.send(command);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ClaimLostError(input.deploymentId, input.runId, undefined);
+      if (error instanceof ConditionalCheckFailedException) throw new ClaimLostError(deploymentId, runId, undefined);
       throw this.#table.translate(error);
     }
   }
@@ -221,7 +228,7 @@ export class DynamoRunStore implements RunStore {
           UpdateExpression:
             'SET #status = :outcome, updatedAt = :now, #rollback.finishedAt = :now, #rollback.#level = :level, #rollback.reason = :reason' +
             `${input.verdict ? ', #rollback.verdict = :verdict' : ''}` +
-            `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt`,
+            `${target ? ', #rollback.targetDeploymentId = :targetDeploymentId, #rollback.targetVersion = :targetVersion' : ''} REMOVE ${LET_GO.join(', ')}`,
           ConditionExpression: '#status = :rollingBack AND #rollback.runId = :runId AND #rollback.partOf = :partOf',
           ExpressionAttributeNames: { ...NAMES, '#level': 'level' },
           ExpressionAttributeValues: {
@@ -254,22 +261,17 @@ export class DynamoRunStore implements RunStore {
 
   async renewLease(ref: RunRef, leaseSeconds: number): Promise<void> {
     const now = this.#table.clock.now();
-    try {
-      await this.#table.client.send(
-        new UpdateCommand({
-          TableName: this.#table.tableName,
-          Key: { deploymentId: ref.deploymentId },
-          UpdateExpression: 'SET #rollback.leaseExpiresAt = :lease, reconcileAt = :lease',
-          // Never renews a lease the run handed over (set to now) or let go of, nor another holder's.
-          ConditionExpression: '#rollback.runId = :runId AND #rollback.holder = :holder AND #rollback.leaseExpiresAt > :now',
-          ExpressionAttributeNames: { '#rollback': 'rollback' },
-          ExpressionAttributeValues: { ':lease': new Date(now.getTime() + leaseSeconds * 1_000).toISOString(), ':runId': ref.runId, ':holder': ref.invocationId, ':now': now.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ClaimLostError(ref.deploymentId, ref.runId, undefined);
-      throw this.#table.translate(error);
-    }
+    await this.#sendWhileHeld(ref.deploymentId, ref.runId,
+      new UpdateCommand({
+        TableName: this.#table.tableName,
+        Key: { deploymentId: ref.deploymentId },
+        UpdateExpression: 'SET #rollback.leaseExpiresAt = :lease, reconcileAt = :lease',
+        // Never renews a lease the run handed over (set to now) or let go of, nor another holder's.
+        ConditionExpression: '#rollback.runId = :runId AND #rollback.holder = :holder AND #rollback.leaseExpiresAt > :now',
+        ExpressionAttributeNames: { '#rollback': 'rollback' },
+        ExpressionAttributeValues: { ':lease': new Date(now.getTime() + leaseSeconds * 1_000).toISOString(), ':runId': ref.runId, ':holder': ref.invocationId, ':now': now.toISOString() },
+      }),
+    );
   }
 
   async abandon(ref: RunRef, reason: string): Promise<void> {
@@ -282,7 +284,7 @@ export class DynamoRunStore implements RunStore {
       await this.#table.client.send(
         new UpdateCommand({
           ...base,
-          UpdateExpression: 'SET #status = :failed, updatedAt = :now, #rollback.finishedAt = :now, #rollback.reason = :reason REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt',
+          UpdateExpression: `SET #status = :failed, updatedAt = :now, #rollback.finishedAt = :now, #rollback.reason = :reason REMOVE ${LET_GO.join(', ')}`,
           ConditionExpression: `${held} AND #status = :rollingBack`,
           ExpressionAttributeValues: { ...ours, ':failed': 'rollback_failed', ':rollingBack': 'rolling_back', ':now': now, ':reason': reason },
         }),
@@ -294,7 +296,7 @@ export class DynamoRunStore implements RunStore {
     try {
       // Already ended (its completion was written, its announcement was not): it only lets go.
       await this.#table.client.send(
-        new UpdateCommand({ ...base, ExpressionAttributeNames: { '#rollback': 'rollback' }, UpdateExpression: 'REMOVE #rollback.leaseExpiresAt, #rollback.holder, reconcileQueue, reconcileAt', ConditionExpression: held, ExpressionAttributeValues: ours }),
+        new UpdateCommand({ ...base, ExpressionAttributeNames: { '#rollback': 'rollback' }, UpdateExpression: `REMOVE ${LET_GO.join(', ')}`, ConditionExpression: held, ExpressionAttributeValues: ours }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
@@ -302,7 +304,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async release(ref: RunRef, journal: Journal): Promise<void> {
-    await this.#updateHeld(ref, journal, { sets: [], removes: ['#rollback.leaseExpiresAt', '#rollback.holder', 'reconcileQueue', 'reconcileAt'] });
+    await this.#updateHeld(ref, journal, { sets: [], removes: [...LET_GO] });
   }
 
   async findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]> {
@@ -323,9 +325,9 @@ export class DynamoRunStore implements RunStore {
     return records;
   }
 
-  async findDue(now: Date): Promise<{ runs: DeploymentRecord[]; environments: string[] }> {
+  async findDue(now: Date): Promise<{ runs: DeploymentRecord[]; heads: EnvironmentHead[] }> {
     const runs: DeploymentRecord[] = [];
-    const environments: string[] = [];
+    const heads: EnvironmentHead[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#table.call(() =>
@@ -340,12 +342,12 @@ export class DynamoRunStore implements RunStore {
         ),
       );
       for (const item of page.Items ?? []) {
-        if (String(item.deploymentId) === headId(String(item.environment))) environments.push(String(item.environment));
+        if (String(item.deploymentId) === headId(String(item.environment))) heads.push(parseHead(String(item.environment), item));
         else runs.push(deploymentRecordSchema.parse(item));
       }
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
-    return { runs, environments };
+    return { runs, heads };
   }
 
   async readSweep(): Promise<number | undefined> {

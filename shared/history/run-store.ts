@@ -1,4 +1,5 @@
 import type { DeploymentRecord, RollbackTrigger } from './deployment-record';
+import type { EnvironmentHead } from './environment-head';
 import type { JournalStep, RollbackLevel, RunMode, StepOf } from './run-journal';
 
 /** A run acting on the record that holds its journal, as the invocation driving it. */
@@ -104,9 +105,10 @@ export interface RunStore {
   findOpenRuns(partition: string, since: Date): Promise<DeploymentRecord[]>;
   /**
    * What the reconcile queue holds that is due by `now` (one Query, and more only past 1 MB): the
-   * unfinished runs whose lease ran out, and the environments whose head is due a check.
+   * unfinished runs whose lease ran out, and the heads of the environments due a check (as the
+   * index holds them: the check needs no read of its own).
    */
-  findDue(now: Date): Promise<{ runs: DeploymentRecord[]; environments: string[] }>;
+  findDue(now: Date): Promise<{ runs: DeploymentRecord[]; heads: EnvironmentHead[] }>;
   /** The version of the one-time sweep the reconciler last completed (undefined: never). */
   readSweep(): Promise<number | undefined>;
   /** The sweep of this version is done: later ticks read only the queue. */

@@ -33,19 +33,17 @@ export async function reconcileRuns(invocationId: string, deps: RollbackDependen
   const [swept, queued] = await Promise.all([history.runs.readSweep(), history.runs.findDue(now)]);
   const sweep = swept === undefined || swept < RECONCILE_SWEEP_VERSION ? await sweepEveryEnvironment(now, deps) : undefined;
   const due = [...queued.runs, ...(sweep?.due ?? [])];
-  const dueEnvironments = new Set(queued.environments);
   const configured = new Map(config.environments.map((environment) => [environment.name, environment]));
+  // A sweep keeps every environment's head already: the queued ones are not kept twice.
+  const dueHeads = sweep ? [] : queued.heads;
   const kept = await Promise.all(
-    [...dueEnvironments].map(async (name) => {
+    dueHeads.map(async (head) => {
+      const name = head.control.environment;
       const environment = configured.get(name);
-      if (!environment) {
-        // An environment no longer configured leaves the queue.
-        await history.controls.scheduleCheck(name, undefined).catch((error: Error) => logger.warn('could not take a removed environment off the queue', { environment: name, error: error.message }));
-        return undefined;
-      }
-      const result = await keepHead(environment, guardWindowStart(config.policy, now), deps);
-      await history.controls.scheduleCheck(name, new Date(now.getTime() + READINESS_INTERVAL_MS)).catch((error: Error) => logger.warn('could not queue the environment’s next check', { environment: name, error: error.message }));
-      return result;
+      if (environment) return keepAndRequeue(environment, head, now, deps);
+      // An environment no longer configured leaves the queue.
+      await history.controls.scheduleCheck(name, undefined).catch((error: Error) => logger.warn('could not take a removed environment off the queue', { environment: name, error: error.message }));
+      return undefined;
     }),
   );
   const results = [...kept.filter((each) => each !== undefined), ...(sweep?.kept ?? [])];
@@ -68,7 +66,7 @@ export async function reconcileRuns(invocationId: string, deps: RollbackDependen
   );
   if (sweep?.complete) await history.runs.noteSweep(RECONCILE_SWEEP_VERSION).catch((error: Error) => logger.warn('could not note the sweep; the next tick sweeps again', { error: error.message }));
   const open = queued.runs.length + (sweep?.open ?? 0);
-  logger.info('reconciled', { due: due.length, resumed: runs.length, environmentsDue: dueEnvironments.size, swept: sweep !== undefined, ledgersFilled: filled, readinessChecked: checked.length, notReady });
+  logger.info('reconciled', { due: due.length, resumed: runs.length, environmentsDue: dueHeads.length, swept: sweep !== undefined, ledgersFilled: filled, readinessChecked: checked.length, notReady });
   return {
     outcome: 'reconciled',
     reason: `${open} unfinished run(s) due, ${runs.length} resumed${sweep ? `; every environment swept (${config.environments.length})` : ''}${filled > 0 ? `; ${filled} environment ledger(s) filled` : ''}${checked.length > 0 ? `; readiness checked in ${checked.length} environment(s), ${notReady} not ready` : ''}`,
@@ -85,21 +83,12 @@ export async function reconcileRuns(invocationId: string, deps: RollbackDependen
  * when every open run it saw is on the queue (a run from before it is, once resumed or renewed).
  */
 async function sweepEveryEnvironment(now: Date, deps: RollbackDependencies): Promise<{ due: DeploymentRecord[]; open: number; kept: { filled: boolean; readiness?: ReadinessReport }[]; complete: boolean }> {
-  const { config, history, logger } = deps;
+  const { config, history } = deps;
   const since = new Date(now.getTime() - RECONCILE_LOOKBACK_MS);
   const partitions = config.environments.flatMap(({ name }) => [name, drillPartition(name)]);
   const [openRuns, kept] = await Promise.all([
     Promise.all(partitions.map((partition) => history.runs.findOpenRuns(partition, since))),
-    Promise.all(
-      config.environments.map(async (environment) => {
-        const result = await keepHead(environment, guardWindowStart(config.policy, now), deps);
-        const queued = await history.controls.scheduleCheck(environment.name, new Date(now.getTime() + READINESS_INTERVAL_MS)).then(
-          () => true,
-          (error: Error) => (logger.warn('could not queue the environment’s next check', { environment: environment.name, error: error.message }), false),
-        );
-        return { ...result, queued };
-      }),
-    ),
+    Promise.all(config.environments.map((environment) => keepAndRequeue(environment, undefined, now, deps))),
   ]);
   const open = openRuns.flat();
   // Runs already on the queue were read from it; the rest are due here when their lease ran out.
@@ -108,15 +97,25 @@ async function sweepEveryEnvironment(now: Date, deps: RollbackDependencies): Pro
   return { due, open: legacy.length, kept, complete: legacy.length === due.length && due.length === 0 && kept.every((each) => each.queued) };
 }
 
+/** An environment's due check (see keepHead), then its place on the queue an hour on; `queued` says whether that write took. */
+async function keepAndRequeue(environment: EnvironmentConfig, head: EnvironmentHead | undefined, now: Date, deps: RollbackDependencies): Promise<{ filled: boolean; readiness?: ReadinessReport; queued: boolean }> {
+  const result = await keepHead(environment, guardWindowStart(deps.config.policy, now), deps, head);
+  const queued = await deps.history.controls.scheduleCheck(environment.name, new Date(now.getTime() + READINESS_INTERVAL_MS)).then(
+    () => true,
+    (error: Error) => (deps.logger.warn('could not queue the environment’s next check', { environment: environment.name, error: error.message }), false),
+  );
+  return { ...result, queued };
+}
+
 /**
- * One read of an environment's head, then what it needs: its ledger filled when it does not reach
+ * The environment's head (read here unless the queue already gave it), then what it needs: its ledger filled when it does not reach
  * back as far as the guards read, and its rollback readiness checked when due (after a deployment or
  * restore moved what is live, else hourly). Each failure is logged and left to the next run.
  */
-async function keepHead(environment: EnvironmentConfig, since: Date, deps: RollbackDependencies): Promise<{ filled: boolean; readiness?: ReadinessReport }> {
-  let head: EnvironmentHead | undefined;
+async function keepHead(environment: EnvironmentConfig, since: Date, deps: RollbackDependencies, given?: EnvironmentHead): Promise<{ filled: boolean; readiness?: ReadinessReport }> {
+  let head = given;
   try {
-    head = await deps.history.controls.readHead(environment.name);
+    head ??= await deps.history.controls.readHead(environment.name);
   } catch (error) {
     deps.logger.warn('could not read the environment’s head; tried again on the next run', { environment: environment.name, error: (error as Error).message });
     return { filled: false };

@@ -31,8 +31,11 @@ const DRILL_RETENTION_SECONDS = 7 * 24 * 3_600;
  * throws for a reason a retry could not fix.
  */
 export async function runRollback(raw: unknown, invocationId: string, deps: RollbackDependencies, caller?: VerifiedCaller): Promise<RollbackRunResult> {
-  const batch = drillBatchRequestSchema.safeParse(raw);
-  if (batch.success) return drillEach(batch.data, invocationId, deps);
+  // A scheduled batch of drills (only a drill request naming `environments` is parsed as one: alarms pay nothing).
+  if (isDrillBatch(raw)) {
+    const batch = drillBatchRequestSchema.safeParse(raw);
+    if (batch.success) return drillEach(batch.data, invocationId, deps);
+  }
   const startedAt = deps.clock.now().getTime();
   const elapsed = () => deps.clock.now().getTime() - startedAt;
   const parsed = parseInbound(raw, { invocationId, now: deps.clock.now() });
@@ -302,6 +305,10 @@ async function readAlarm(deps: RollbackDependencies, alarmName: string): Promise
   }
 }
 
+function isDrillBatch(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { action?: unknown }).action === 'drill' && 'environments' in raw;
+}
+
 /** Drills running at once from one batch: each reads its environment's history and targets. */
 const DRILLS_AT_ONCE = 5;
 
@@ -312,11 +319,11 @@ const DRILLS_AT_ONCE = 5;
 async function drillEach(batch: DrillBatchRequest, invocationId: string, deps: RollbackDependencies): Promise<RollbackRunResult> {
   const started = deps.clock.now().getTime();
   const runs: RollbackRunResult[] = [];
-  const queue = [...new Set(batch.environments)];
+  const { environments, ...request } = batch;
+  const queue = [...new Set(environments)];
   await Promise.all(
     Array.from({ length: Math.min(DRILLS_AT_ONCE, queue.length) }, async () => {
       for (let environment = queue.shift(); environment !== undefined; environment = queue.shift()) {
-        const { environments: _all, ...request } = batch;
         runs.push(await runRollback({ ...request, environment }, invocationId, deps));
       }
     }),

@@ -750,19 +750,6 @@ function fleetAlarm(firedAt: Date) {
   return { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: firedAt.toISOString(), region: 'eu-west-1', resources: [], detail: { alarmName: 'fleet-env0-api-5xx', state: { value: 'ALARM', timestamp: firedAt.toISOString() }, previousState: { value: 'OK', timestamp: new Date(firedAt.getTime() - 300_000).toISOString() } } };
 }
 
-/** Every DynamoDB call a client sends, by name. */
-function countCalls(client: DynamoDBDocumentClient): string[] {
-  const calls: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: `countCalls-${randomUUID()}` },
-  );
-  return calls;
-}
-
 /**
  * An organisation: 3 to 1,000 environments. The stack (synth time, resources, template, the largest
  * IAM policy), DynamoDB calls per alarm and per reconciler tick, and a full rollback across 2 to 200
@@ -771,6 +758,7 @@ function countCalls(client: DynamoDBDocumentClient): string[] {
 async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> {
   const { synthesize } = await import('../helpers/stack-template');
   const { fleetConfig } = await import('../helpers/fleet-config');
+  const { countDynamoDbCalls } = await import('../helpers/dynamodb-calls');
   console.log(`\n9. An organisation (load average ${loadavg().map((load) => load.toFixed(2)).join(' / ')} on ${cpus().length} cores at the start)`);
   const stackRows: Record<string, unknown>[] = [];
   for (const count of [3, 30, 300, 1_000]) {
@@ -799,7 +787,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     const clock = new SandboxClock(new Date(), 100);
     const store = dynamoHistory({ client, tableName, clock });
     await store.runs.noteSweep(1);
-    const calls = countCalls(client);
+    const calls = countDynamoDbCalls(client);
     const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
     world.deploy(environment, (await store.deployments.getDeployment('env0-1.4.1'))!);
     const ports = sandboxCheckPorts(world);
@@ -838,7 +826,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     const world = new SandboxWorld({ badVersions: ['1.4.1'], contagiousVersions: ['1.4.1'], recoveryMs: 20_000, alarmShape: { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 } }, clock);
     for (const environment of config.environments) world.deploy(environment, (await store.deployments.getDeployment(`${environment.name}-1.4.1`))!);
     const ports = sandboxCheckPorts(world);
-    const calls = countCalls(client);
+    const calls = countDynamoDbCalls(client);
     const started = performance.now();
     const result = await runRollback(fleetAlarm(clock.now()), 'bench', { config, history: store, targets: sandboxTargetDrivers(world), validator: { validate: (request) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: quietLogger, remainingTimeMs: () => 900_000 });
     const wall = performance.now() - started;

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
@@ -28,16 +27,3 @@ export async function createTestHistory(options: { start?: string; pairPageSize?
 
 /** A test that starts its own DynamoDB Local JVMs waits as long as their readiness deadlines allow (busy machines), plus a minute for the rest. */
 export const JVM_STARTS_TIMEOUT_MS = (jvmStarts: number) => jvmStarts * LOCAL_START_DEADLINE_MS + 60_000;
-
-/** Every call the client sends from now on, by command name ("Query", "GetItem"…), in order. */
-export function countDynamoDbCalls(client: DynamoDBDocumentClient): string[] {
-  const calls: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: `countDynamoDbCalls-${calls.length}-${Math.random()}` },
-  );
-  return calls;
-}

@@ -17,7 +17,8 @@ import { boundTimeline, MAX_TIMELINE_STEPS, type JournalStep, type StepOf } from
 import { drillPartition, type Journal } from '../../shared/history/run-store';
 import { ManualClock } from '../../shared/time/clock';
 import { findEnvironment, parseConfig } from '../../shared/config';
-import { countDynamoDbCalls, createTestHistory, localClientConfig } from '../helpers/history-table';
+import { countDynamoDbCalls } from '../helpers/dynamodb-calls';
+import { createTestHistory, localClientConfig } from '../helpers/history-table';
 
 type History = Awaited<ReturnType<typeof createTestHistory>>;
 

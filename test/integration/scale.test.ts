@@ -14,7 +14,8 @@ import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { reconcileRuns, RECONCILE_SWEEP_VERSION } from '../../shared/rollback/reconciler';
 import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
 import { fleetConfig } from '../helpers/fleet-config';
-import { countDynamoDbCalls, createTestHistory } from '../helpers/history-table';
+import { countDynamoDbCalls } from '../helpers/dynamodb-calls';
+import { createTestHistory } from '../helpers/history-table';
 
 // DynamoDB Local, real ports; no AWS target is touched when nothing is due.
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };

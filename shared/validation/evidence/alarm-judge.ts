@@ -180,24 +180,18 @@ export function judgeComposite(name: string, rule: string, children: ReadonlyMap
     }
     return undefined;
   };
-  const and = (): Truth => {
-    let value = primary();
-    while (peek() === 'AND') {
+  // AND and OR, three-valued: `dominant` decides alone (false for AND, true for OR); otherwise both must agree.
+  const chain = (operator: 'AND' | 'OR', operand: () => Truth, dominant: boolean) => (): Truth => {
+    let value = operand();
+    while (peek() === operator) {
       position += 1;
-      const right = primary();
-      value = value === false || right === false ? false : value === true && right === true ? true : undefined;
+      const right = operand();
+      value = value === dominant || right === dominant ? dominant : value === !dominant && right === !dominant ? !dominant : undefined;
     }
     return value;
   };
-  const or = (): Truth => {
-    let value = and();
-    while (peek() === 'OR') {
-      position += 1;
-      const right = and();
-      value = value === true || right === true ? true : value === false && right === false ? false : undefined;
-    }
-    return value;
-  };
+  const and = chain('AND', primary, false);
+  const or = chain('OR', and, true);
   const truth = or();
   const judged = [...children.values()];
   const deciding = judged.filter((child) => (truth === true ? child.verdict === 'not_recovered' : truth === false ? child.verdict === 'recovered' : child.verdict === 'inconclusive'));
