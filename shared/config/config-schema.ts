@@ -1,5 +1,6 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
+import { describeKnown } from './config-errors';
 import type { TargetConfigBase } from '../targets/target-plugin';
 import { SELF_ALARM_PREFIX } from '../powertools/metric-names';
 import { parseDuration } from '../time/duration';
@@ -231,11 +232,18 @@ const drillsSchema = z.strictObject({
   environments: z.array(z.string().min(1)).min(1).optional(),
 });
 
+/** Environments one controller takes: 1,000 measured (a full rollback's run record 122 KB), twice that still well inside DynamoDB's item limit. */
+export const MAX_ENVIRONMENTS = 2_000;
+
 /** The whole rollback.config.json: the application's environments in promotion order, and the policy. */
 export const rollbackConfigSchema = z
   .strictObject({
     application: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and - (at most 40)'),
-    environments: z.array(environmentWithHints).min(1, 'needs at least one environment'),
+    environments: z
+      .array(environmentWithHints)
+      .min(1, 'needs at least one environment')
+      // A full rollback journals its scope (~110 bytes an environment) on one DynamoDB item (400 KB at most).
+      .max(MAX_ENVIRONMENTS, `at most ${MAX_ENVIRONMENTS.toLocaleString('en-US')} environments in one controller (a full rollback journals its scope on one DynamoDB item): split the application across controllers`),
     policy: policySchema.prefault({}),
     notifications: notificationsSchema.prefault({}),
     drills: drillsSchema.prefault({}),
@@ -243,7 +251,7 @@ export const rollbackConfigSchema = z
   .superRefine((config, context) => {
     const names = new Set(config.environments.map((environment) => environment.name));
     (config.drills.environments ?? []).forEach((name, index) => {
-      if (!names.has(name)) context.addIssue({ code: 'custom', path: ['drills', 'environments', index], message: `unknown environment "${name}": the configuration knows ${[...names].map((known) => `"${known}"`).join(', ')}` });
+      if (!names.has(name)) context.addIssue({ code: 'custom', path: ['drills', 'environments', index], message: `unknown environment "${name}": the configuration knows ${describeKnown([...names])}` });
     });
     // One resource restored by two environments: one environment's alarm would move the other's traffic.
     const owners = new Map<string, { environment: string; path: string }>();

@@ -97,11 +97,26 @@ export const claimFactsSchema = z.object({
 });
 export type ClaimFacts = z.output<typeof claimFactsSchema>;
 
+/**
+ * Lists of environments a run's own record keeps name at most this many: past it they are counted
+ * (each environment's record holds its own part), so the record stays bounded at 1,000 environments.
+ */
+export const MAX_LISTED_ENVIRONMENTS = 25;
+
+/** "a, b, c" or "a, b, … and 990 more": a person reads it; the journal stays bounded. Pure. */
+export function listedNames(names: readonly string[], max = MAX_LISTED_ENVIRONMENTS): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
 export const fullScopeFactsSchema = z.object({
   /** Environments the full rollback covers, in promotion order; the origin environment is always first in spirit, listed in order. */
   entries: z.array(z.object({ environment: z.string(), fromDeploymentId: z.string(), toDeploymentId: z.string(), toVersion: z.string() })),
-  /** Environments running the bad version that could not join, and why. */
+  /** Environments running the bad version that could not join, and why (at most MAX_LISTED_ENVIRONMENTS). */
   left: z.array(z.object({ environment: z.string(), why: z.string() })),
+  /** How many could not join, when more than `left` names (older journals: `left` is all of them). */
+  leftCount: z.number().int().nonnegative().optional(),
+  /** The decision was another run's, for the same bad version moments before (a correlated storm): its deployment id. */
+  sharedFrom: z.string().optional(),
 });
 export type FullScopeFacts = z.output<typeof fullScopeFactsSchema>;
 
@@ -110,14 +125,26 @@ export const completionFactsSchema = z.object({
   outcome: z.enum(['rolled_back', 'rollback_failed', 'unverified']),
   level: z.enum(ROLLBACK_LEVELS),
   reason: z.string(),
-  /** Every record this run completed (the journal's own and, for a full rollback, the others it claimed). */
+  /** The records this run completed: the journal's own first and, for a full rollback, the others it claimed (at most MAX_LISTED_ENVIRONMENTS named). */
   deploymentIds: z.array(z.string()),
+  /** How many it completed, when more than `deploymentIds` names. */
+  completedCount: z.number().int().nonnegative().optional(),
 });
 export type CompletionFacts = z.output<typeof completionFactsSchema>;
 
 const claimStep = z.object({ ...stepBase, step: z.literal('claim'), facts: claimFactsSchema });
 const resumeStep = z.object({ ...stepBase, step: z.literal('resume'), facts: z.object({ invocationId: z.string(), attempt: z.number().int().min(2) }) });
-const restoreFacts = z.object({ environments: z.array(environmentRestoreSchema) });
+/**
+ * A full rollback's joined environments, counted by verdict: each one's facts are on its own record
+ * (the full-scope entries say which), so the run's record does not grow with them.
+ */
+const joinedRestoresSchema = z.object({
+  count: z.number().int().nonnegative(),
+  verdicts: z.partialRecord(z.enum(ENVIRONMENT_RESTORE_VERDICTS), z.number().int().nonnegative()),
+});
+export type JoinedRestores = z.output<typeof joinedRestoresSchema>;
+/** `environments`: what the run's own record holds in full (the origin; in a drill, every one). Older journals: a summary of each joined one, `factsOn` set. */
+const restoreFacts = z.object({ environments: z.array(environmentRestoreSchema), joined: joinedRestoresSchema.optional() });
 const stageRollbackStep = z.object({ ...stepBase, step: z.literal('stage-rollback'), facts: restoreFacts });
 const fullRollbackStep = z.object({ ...stepBase, step: z.literal('full-rollback'), facts: restoreFacts });
 const fullScopeStep = z.object({ ...stepBase, step: z.literal('full-scope'), facts: fullScopeFactsSchema });

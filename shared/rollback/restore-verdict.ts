@@ -1,5 +1,5 @@
 import type { LiveChange } from '../history/live-state';
-import type { EnvironmentRestore, EnvironmentRestoreVerdict, RollbackLevel, StepOutcome, TargetRestore } from '../history/run-journal';
+import type { EnvironmentRestore, EnvironmentRestoreVerdict, JoinedRestores, RollbackLevel, StepOutcome, TargetRestore } from '../history/run-journal';
 
 /**
  * How one environment's restore went, from its targets' results. Traffic targets decide: if they all
@@ -35,6 +35,13 @@ export function describeRestores(environments: readonly EnvironmentRestore[]): s
       return `${environment.environment}: ${environment.targets.map((target) => (target.outcome === 'not_applicable' ? `not restored: ${target.detail}` : target.detail)).join('; ')}`;
     })
     .join(' | ');
+}
+
+/** Joined environments' restores, counted by verdict, for the run's own record. Pure. */
+export function countJoined(environments: readonly EnvironmentRestore[]): JoinedRestores {
+  const verdicts: JoinedRestores['verdicts'] = {};
+  for (const { verdict } of environments) verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
+  return { count: environments.length, verdicts };
 }
 
 /** Past this many environments a full rollback's step says how many, and names only those that failed or warned. */

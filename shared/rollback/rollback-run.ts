@@ -4,7 +4,9 @@ import type { EnvironmentHead } from '../history/environment-head';
 import { ClaimLostError } from '../history/history-errors';
 import {
   boundTimeline,
+  listedNames,
   MAX_EVIDENCE_DETAIL,
+  MAX_LISTED_ENVIRONMENTS,
   MAX_JOURNALED_EVIDENCE,
   stepsOfRun,
   type ClaimFacts,
@@ -23,10 +25,10 @@ import { automationFor } from './automation-mode';
 import { decideFullScope, type FullScopeCandidate } from './full-scope';
 import { deliverNotification } from './deliver-notification';
 import { restoreEnvironment } from './environment-restore';
-import { describeRestores, restoreStepOutcome, summarizeRestores } from './restore-verdict';
+import { countJoined, describeRestores, restoreStepOutcome, summarizeRestores } from './restore-verdict';
 import type { RollbackRunResult } from './run-context';
 import type { RollbackDependencies } from './run-dependencies';
-import { isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
+import { describeLeft, isRestored, nextAction, runStateFrom, type NextAction, type RunState } from './run-state';
 import { minimumValidationMs, validationBudgetMs, validationRequestFor } from './validation-scope';
 import { liveChangeOfRestore } from './restore-verdict';
 
@@ -270,10 +272,10 @@ export class RollbackRun {
       return undefined;
     }
     // Each joined environment's facts go on its own record first (a crash before the run's step restores again: a no-op);
-    // the run's record keeps a summary of each, so it stays small however many environments join.
-    const summaries = await Promise.all(
-      environments.map(async (restore): Promise<EnvironmentRestore> => {
-        if (restore.environment === claim.environment || restore.verdict === 'already_restored' || claim.mode === 'drill') return restore;
+    // the run's record keeps the origin's and counts the others, so it stays small however many environments join.
+    const journaledElsewhere = (restore: EnvironmentRestore) => restore.environment !== claim.environment && restore.verdict !== 'already_restored' && claim.mode !== 'drill';
+    await Promise.all(
+      environments.filter(journaledElsewhere).map(async (restore) => {
         await this.deps.history.runs.journalJoined({
           deploymentId: restore.fromDeploymentId,
           runId: this.ref.runId,
@@ -281,32 +283,50 @@ export class RollbackRun {
           step: this.#step('full-rollback', restoreStepOutcome([restore]), started, describeRestores([restore]), { environments: [restore] }),
         });
         this.#joinedRestores.set(restore.environment, restore);
-        return { ...restore, targets: [], factsOn: restore.fromDeploymentId };
       }),
     );
-    await this.#write(this.#step('full-rollback', restoreStepOutcome(environments), started, summarizeRestores(environments), { environments: summaries }));
+    const joined = environments.filter(journaledElsewhere);
+    const facts = {
+      environments: environments.filter((restore) => !journaledElsewhere(restore)),
+      ...(joined.length > 0 ? { joined: countJoined(joined) } : {}),
+    };
+    await this.#write(this.#step('full-rollback', restoreStepOutcome(environments), started, summarizeRestores(environments), facts));
     return undefined;
   }
 
   /**
-   * The state with each joined environment's full-rollback facts in place of its summary: from this
-   * invocation's memory, else (a resumed run) from that environment's own record.
+   * The state with every joined environment's full-rollback facts in place, in scope order: from
+   * this invocation's memory, else (a resumed run) from that environment's own record. Older
+   * journals kept a summary of each (`factsOn`); newer ones count them and the scope names them.
    */
   async #withJoinedFacts(state: RunState): Promise<RunState> {
-    const summaries = state.fullRestore?.facts.environments.filter((restore) => restore.factsOn !== undefined) ?? [];
-    if (summaries.length === 0) return state;
+    const fullRestore = state.fullRestore;
+    if (!fullRestore) return state;
+    const { environments: kept, joined } = fullRestore.facts;
+    const elsewhere = joined
+      ? (state.fullScope?.facts.entries ?? []).filter((entry) => !kept.some((restore) => restore.environment === entry.environment)).map((entry) => ({ environment: entry.environment, factsOn: entry.fromDeploymentId }))
+      : kept.filter((restore) => restore.factsOn !== undefined).map((restore) => ({ environment: restore.environment, factsOn: restore.factsOn! }));
+    if (elsewhere.length === 0) return state;
     await Promise.all(
-      summaries
+      elsewhere
         .filter((summary) => !this.#joinedRestores.has(summary.environment))
         .map(async (summary) => {
-          const record = await this.deps.history.deployments.getDeployment(summary.factsOn!);
+          const record = await this.deps.history.deployments.getDeployment(summary.factsOn);
           const own = record?.timeline?.findLast((step): step is StepOf<'full-rollback'> => step.step === 'full-rollback' && step.runId === this.ref.runId);
           const facts = own?.facts.environments.find((restore) => restore.environment === summary.environment);
           if (facts) this.#joinedRestores.set(summary.environment, facts);
         }),
     );
-    const environments = state.fullRestore!.facts.environments.map((restore) => (restore.factsOn !== undefined ? (this.#joinedRestores.get(restore.environment) ?? restore) : restore));
-    return { ...state, fullRestore: { ...state.fullRestore!, facts: { environments } } };
+    const missing = elsewhere.filter((summary) => !this.#joinedRestores.has(summary.environment));
+    if (joined && missing.length > 0) {
+      // Counted as joined but its facts are not on its record: say so rather than validate less than was restored.
+      throw new Error(`the full rollback's facts for ${listedNames(missing.map((summary) => summary.environment))} are missing from their records`);
+    }
+    const order = new Map(state.fullScope?.facts.entries.map((entry, index) => [entry.environment, index]));
+    const environments = joined
+      ? [...kept, ...elsewhere.map((summary) => this.#joinedRestores.get(summary.environment)!)].sort((a, b) => (order.get(a.environment) ?? 0) - (order.get(b.environment) ?? 0))
+      : kept.map((restore) => (restore.factsOn !== undefined ? (this.#joinedRestores.get(restore.environment) ?? restore) : restore));
+    return { ...state, fullRestore: { ...fullRestore, facts: { environments } } };
   }
 
   /**
@@ -379,8 +399,9 @@ export class RollbackRun {
     const entries = joined
       .filter((candidate): candidate is FullScopeCandidate => candidate !== undefined)
       .map((candidate) => ({ environment: candidate.environment, fromDeploymentId: candidate.from.deploymentId, toDeploymentId: candidate.to.deploymentId, toVersion: candidate.to.version }));
-    const detail = `full rollback of ${entries.map((entry) => entry.environment).join(', ')}${left.length > 0 ? `; left out: ${left.map((entry) => `${entry.environment} (${entry.why})`).join(', ')}` : ''}`;
-    await this.#write(this.#step('full-scope', 'info', started, detail, { entries, left }));
+    const detail = `full rollback of ${listedNames(entries.map((entry) => entry.environment))}${describeLeft(left)}`;
+    const listedLeft = left.slice(0, MAX_LISTED_ENVIRONMENTS);
+    await this.#write(this.#step('full-scope', 'info', started, detail, { entries, left: listedLeft, ...(left.length > listedLeft.length ? { leftCount: left.length } : {}) }));
     return undefined;
   }
 
@@ -402,7 +423,7 @@ export class RollbackRun {
       if (error instanceof ValidatorUnavailableError) return this.#handOver('validator_unavailable', error.message);
       throw error;
     }
-    const names = request.environments.map((environment) => environment.name).join(', ');
+    const names = listedNames(request.environments.map((environment) => environment.name));
     const verdict = result.verdict ?? (result.success ? 'recovered' : 'not_recovered');
     const detail = verdict === 'recovered' ? `${names} recovered after ${result.rounds} round(s): ${describeEvidence(result)}` : (result.reason ?? 'validation failed');
     const name = level === 'stage' ? 'stage-validation' : 'full-validation';
@@ -448,7 +469,8 @@ export class RollbackRun {
       outcome: action.outcome,
       level: action.level,
       reason: action.reason,
-      deploymentIds,
+      deploymentIds: deploymentIds.slice(0, MAX_LISTED_ENVIRONMENTS),
+      ...(deploymentIds.length > MAX_LISTED_ENVIRONMENTS ? { completedCount: deploymentIds.length } : {}),
     });
     await this.#write(
       step,

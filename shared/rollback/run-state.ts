@@ -7,6 +7,9 @@ import type {
 } from '../history/run-journal';
 import { stepsOfRun } from '../history/run-journal';
 
+/** A reason names at most this many environments left out, each with its why (the full-scope step lists more). */
+const NAMED_LEFT = 10;
+
 /** Everything a run knows, read back from its journal: a resumed run holds exactly this. */
 export interface RunState {
   runId: string;
@@ -127,10 +130,11 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   if (state.claim.mode === 'manual') return { action: 'complete', outcome: 'rollback_failed', level: 'manual', reason: `manual ${stageFailure}` };
   if (!fullScope) return { action: 'plan-full-scope' };
   if (!fullRestore) return { action: 'restore', level: 'full' };
-  const isFullRestored = isRestored(fullRestore.facts.environments);
+  // Joined environments counted on the run's record (their facts on their own) count too.
+  const isFullRestored = isRestored(fullRestore.facts.environments) && !fullRestore.facts.joined?.verdicts.failed;
   if (isFullRestored && !fullValidation) return { action: 'validate', level: 'full' };
   // Environments running the bad version that stayed out (observing, paused, held by another run…) are part of the answer.
-  const left = fullScope.facts.left.length > 0 ? `; left out: ${fullScope.facts.left.map((entry) => `${entry.environment} (${entry.why})`).join(', ')}` : '';
+  const left = describeLeft(fullScope.facts.left, fullScope.facts.leftCount);
   const fullVerdict = fullValidation ? verdictOf(fullValidation) : undefined;
   if (isFullRestored && fullVerdict === 'recovered') {
     return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation!.detail}${left}` };
@@ -140,4 +144,11 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   }
   const fullFailure = isFullRestored ? `validation failed: ${fullValidation!.detail}` : `rollback failed: ${fullRestore.detail}`;
   return { action: 'complete', outcome: 'rollback_failed', level: 'full', reason: `stage ${stageFailure}; full ${fullFailure}${left}` };
+}
+
+/** "; left out: a (why), b (why) and 990 more" — the environments a full rollback could not take, bounded. Pure. */
+export function describeLeft(left: readonly { environment: string; why: string }[], count = left.length): string {
+  if (count === 0) return '';
+  const named = left.slice(0, NAMED_LEFT).map((entry) => `${entry.environment} (${entry.why})`);
+  return `; left out: ${named.join(', ')}${count > named.length ? ` and ${count - named.length} more` : ''}`;
 }

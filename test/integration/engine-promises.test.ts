@@ -2,6 +2,7 @@ import { PipelineExecutionOutdatedException, RollbackStageCommand, UnableToRollb
 import { InvokeCommand, TooManyRequestsException, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import type { JournalStep } from '../../shared/history/run-journal';
 import {
   alarmDelivery,
   byFunction,
@@ -75,7 +76,7 @@ describe('a run stays right after a crash', () => {
 });
 
 describe('a full rollback\'s facts on each environment\'s own record', () => {
-  it('keeps each joined environment\'s restore on its own record and a summary on the run\'s; a run resumed after the full restore validates with the facts read back', async () => {
+  it('keeps each joined environment\'s restore on its own record and only a count on the run\'s; a run resumed after the full restore validates with the facts read back', async () => {
     const harness = await createOrchestratorHarness();
     lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
     harness.crashAfterJournaling('full-rollback');
@@ -87,10 +88,36 @@ describe('a full rollback\'s facts on each environment\'s own record', () => {
     const origin = await harness.record('prod-140');
     const staging = await harness.record('stag-140');
     const summary = origin!.timeline!.find((step) => step.step === 'full-rollback')!;
-    expect(summary.facts).toMatchObject({ environments: expect.arrayContaining([{ environment: 'staging', fromDeploymentId: 'stag-140', toDeploymentId: expect.any(String), toVersion: expect.any(String), verdict: 'restored', targets: [], factsOn: 'stag-140' }]) });
+    // The run's record holds the origin's restore (already done at stage level) and counts staging's: it does not grow per environment.
+    expect(summary.facts).toEqual({ environments: [expect.objectContaining({ environment: 'production', verdict: 'already_restored' })], joined: { count: 1, verdicts: { restored: 1 } } });
     expect(staging!.timeline!.find((step) => step.step === 'full-rollback')!.facts).toMatchObject({ environments: [{ environment: 'staging', targets: expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', outcome: 'restored' })]) }] });
-    // The resumed invocation had only the summary in its journal: the staging alias it validates came from staging's record.
+    // The resumed invocation had only the count in its journal: the staging alias it validates came from staging's record.
     const fullValidation = harness.validatorRequests().at(-1)!;
+    expect(fullValidation.environments.find((environment) => environment.name === 'staging')!.expectations).toEqual(expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', alias: 'live' })]));
+    expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+  });
+});
+
+describe('a full rollback journaled by the release before counts', () => {
+  it('resumes from a journal that kept a summary of each joined environment (`factsOn`): the facts are read back from that environment\'s record', async () => {
+    const harness = await createOrchestratorHarness();
+    lambdaMock.on(InvokeCommand).resolvesOnce(unhealthy).resolves(healthy);
+    harness.crashAfterJournaling('full-rollback');
+    await expect(harness.run(sampleEvent('alarm-production'))).rejects.toThrow('the container died');
+    // As the earlier release wrote it: a summary per joined environment in place of the count.
+    const { client, tableName } = harness.history;
+    const origin = await harness.record('prod-140');
+    const index = origin!.timeline!.findIndex((step) => step.step === 'full-rollback');
+    const step = origin!.timeline![index]! as Extract<JournalStep, { step: 'full-rollback' }>;
+    const staging = (await harness.record('stag-140'))!.timeline!.find((entry) => entry.step === 'full-rollback') as Extract<JournalStep, { step: 'full-rollback' }>;
+    const summaries = [...step.facts.environments, ...staging.facts.environments.map((restore) => ({ ...restore, targets: [], factsOn: 'stag-140' }))];
+    await client.send(new UpdateCommand({ TableName: tableName, Key: { deploymentId: 'prod-140' }, UpdateExpression: `SET timeline[${index}] = :step`, ExpressionAttributeValues: { ':step': { ...step, facts: { environments: summaries } } } }));
+    harness.clock.advance(LEASE_EXPIRED_MS);
+
+    await harness.reconcile();
+
+    const fullValidation = harness.validatorRequests().at(-1)!;
+    expect(fullValidation.environments.map((environment) => environment.name)).toContain('staging');
     expect(fullValidation.environments.find((environment) => environment.name === 'staging')!.expectations).toEqual(expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', alias: 'live' })]));
     expect(await harness.record('stag-140')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
   });

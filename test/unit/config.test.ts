@@ -193,10 +193,20 @@ describe('alarm prefixes at the scale of an organisation', () => {
     }
   });
 
-  it('loads 3,000 environments, and still names an overlap among them', () => {
-    expect(fleetConfig(3_000).environments).toHaveLength(3_000);
-    const raw = rawFleetConfig(3_000) as { environments: { alarms: { prefixes: string[] } }[] };
-    raw.environments[2_999]!.alarms.prefixes.push('fleet-env12');
-    expect(problemsOf(raw)).toEqual(['environments[2999].alarms.prefixes[1]: "fleet-env12" overlaps "fleet-env12-" of environment "env12": an alarm name must match one environment only']);
+  it('loads 2,000 environments (the most one controller takes), and still names an overlap among them', () => {
+    expect(fleetConfig(2_000).environments).toHaveLength(2_000);
+    const raw = rawFleetConfig(2_000) as { environments: { alarms: { prefixes: string[] } }[] };
+    raw.environments[1_999]!.alarms.prefixes.push('fleet-env12');
+    expect(problemsOf(raw)).toEqual(['environments[1999].alarms.prefixes[1]: "fleet-env12" overlaps "fleet-env12-" of environment "env12": an alarm name must match one environment only']);
+  });
+
+  it('refuses a 2,001st environment, saying why and what to do: a full rollback journals its scope on one item', () => {
+    expect(problemsOf(rawFleetConfig(2_001))).toEqual([
+      'environments: at most 2,000 environments in one controller (a full rollback journals its scope on one DynamoDB item): split the application across controllers',
+    ]);
+  });
+
+  it('names ten environments and counts the rest when a name is unknown among 1,000', () => {
+    expect(() => findEnvironment(fleetConfig(1_000), 'nosuch')).toThrow('unknown environment "nosuch": the configuration knows "env0", "env1", "env2", "env3", "env4", "env5", "env6", "env7", "env8", "env9" and 990 more');
   });
 });
