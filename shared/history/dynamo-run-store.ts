@@ -6,12 +6,17 @@ import { headId, parseHead, type EnvironmentHead } from './environment-head';
 import { ClaimLostError } from './history-errors';
 import { HistoryTableAccess, type HistoryTableOptions } from './history-table-access';
 import type { JournalStep } from './run-journal';
-import type { ClaimInput, ClaimResult, JoinedCompletion, Journal, ResumeResult, RunCompletion, RunRef, RunStore, StartDrillInput } from './run-store';
+import type { ClaimInput, ClaimResult, JoinedCompletion, Journal, ResumeResult, RunCompletion, RunRef, RunStore, ScopeDecisionOpening, StartDrillInput } from './run-store';
 import { drillPartition } from './run-store';
 import { HISTORY_TABLE, RECONCILE_QUEUE } from './table-schema';
 
 /** The reconciler's own item: which one-time sweep it completed. Not an environment's (those are control#…). */
 const RECONCILER_STATE_ID = 'reconciler#state';
+
+/** A bad version's full-scope decision (one per storm). Not an environment's, so in none of the indexes. */
+export const scopeDecisionId = (version: string) => `scope#${version}`;
+/** How long a scope decision's item outlives its window (TTL): long enough to read back after an incident. */
+const SCOPE_DECISION_KEPT_SECONDS = 24 * 3_600;
 
 /** Statuses a recorder may move a deployment between while an alarm is being answered. */
 const DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set(['in_progress', 'succeeded', 'failed']);
@@ -348,6 +353,55 @@ export class DynamoRunStore implements RunStore {
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
     return { runs, heads };
+  }
+
+  async openScopeDecision(input: { version: string; runId: string; deploymentId: string; decidingSeconds: number; validSeconds: number }): Promise<ScopeDecisionOpening> {
+    const now = this.#table.clock.now();
+    const validUntil = new Date(now.getTime() + input.validSeconds * 1_000);
+    try {
+      await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: scopeDecisionId(input.version) },
+          UpdateExpression: 'SET kind = :kind, runId = :runId, decidedBy = :deploymentId, since = :now, decidingUntil = :deciding, validUntil = :valid, decided = :no, expiresAt = :expires',
+          // Free, stale, this run's own (a resumed decider), or its decider stopped short of journaling it.
+          ConditionExpression: 'attribute_not_exists(deploymentId) OR validUntil <= :now OR runId = :runId OR (decided = :no AND decidingUntil <= :now)',
+          ExpressionAttributeValues: {
+            ':kind': 'scope-decision',
+            ':runId': input.runId,
+            ':deploymentId': input.deploymentId,
+            ':now': now.toISOString(),
+            ':deciding': new Date(now.getTime() + input.decidingSeconds * 1_000).toISOString(),
+            ':valid': validUntil.toISOString(),
+            ':no': false,
+            ':expires': Math.ceil(validUntil.getTime() / 1_000) + SCOPE_DECISION_KEPT_SECONDS,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { decide: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw this.#table.translate(error);
+      const taken = unmarshall(error.Item);
+      return { decide: false, decidedBy: { runId: String(taken.runId), deploymentId: String(taken.decidedBy), since: String(taken.since) } };
+    }
+  }
+
+  async closeScopeDecision(input: { version: string; runId: string }): Promise<void> {
+    try {
+      await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { deploymentId: scopeDecisionId(input.version) },
+          UpdateExpression: 'SET decided = :yes, decidedAt = :now REMOVE decidingUntil',
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':yes': true, ':now': this.#table.clock.now().toISOString(), ':runId': input.runId },
+        }),
+      );
+    } catch (error) {
+      // Taken over (this run was too slow): the decision that counts is the other run's.
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#table.translate(error);
+    }
   }
 
   async readSweep(): Promise<number | undefined> {

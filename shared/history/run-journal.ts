@@ -115,8 +115,11 @@ export const fullScopeFactsSchema = z.object({
   left: z.array(z.object({ environment: z.string(), why: z.string() })),
   /** How many could not join, when more than `left` names (older journals: `left` is all of them). */
   leftCount: z.number().int().nonnegative().optional(),
-  /** The decision was another run's, for the same bad version moments before (a correlated storm): its deployment id. */
-  sharedFrom: z.string().optional(),
+  /**
+   * Another run took the full-scope decision for this bad version moments before (a correlated
+   * storm): this run kept to its own environment and left every other one to that decision.
+   */
+  sharedFrom: z.object({ runId: z.string(), deploymentId: z.string(), since: isoTimestamp }).optional(),
 });
 export type FullScopeFacts = z.output<typeof fullScopeFactsSchema>;
 

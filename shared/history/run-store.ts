@@ -109,11 +109,22 @@ export interface RunStore {
    * index holds them: the check needs no read of its own).
    */
   findDue(now: Date): Promise<{ runs: DeploymentRecord[]; heads: EnvironmentHead[] }>;
+  /**
+   * One full-scope decision per bad version while a storm lasts: the first run to reach it (or the
+   * one whose decider stopped short of finishing) is told to decide; every other run is told which
+   * run did, and keeps to its own environment. One conditional write.
+   */
+  openScopeDecision(input: { version: string; runId: string; deploymentId: string; decidingSeconds: number; validSeconds: number }): Promise<ScopeDecisionOpening>;
+  /** This run's decision is journaled (its claims made): the others may rely on it. */
+  closeScopeDecision(input: { version: string; runId: string }): Promise<void>;
   /** The version of the one-time sweep the reconciler last completed (undefined: never). */
   readSweep(): Promise<number | undefined>;
   /** The sweep of this version is done: later ticks read only the queue. */
   noteSweep(version: number): Promise<void>;
 }
+
+/** Whether this run takes the full-scope decision of its bad version, or which run took it. */
+export type ScopeDecisionOpening = { decide: true } | { decide: false; decidedBy: { runId: string; deploymentId: string; since: string } };
 
 /** Remembers what was announced, so a storm of identical answers pages people once. */
 export interface NoticeLedger {

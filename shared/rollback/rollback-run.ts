@@ -363,12 +363,21 @@ export class RollbackRun {
     const started = this.deps.clock.now();
     const { claim } = state;
     const { config, history } = this.deps;
+    const [from, to] = await Promise.all([this.#record(claim.fromDeploymentId), this.#record(claim.toDeploymentId)]);
+    const origin = { environment: claim.environment, fromDeploymentId: from.deploymentId, toDeploymentId: to.deploymentId, toVersion: to.version };
+    // A correlated storm (one bad version alarming in many environments) takes one full-scope decision, not one per run.
+    const shares = claim.mode === 'automatic' && !claim.force && config.environments.length > 1;
+    const decidedBy = shares ? await this.#openScopeDecision(from.version) : undefined;
+    if (decidedBy) {
+      const detail = `full rollback of ${claim.environment}; every other environment running ${from.version} is left to the full-scope decision run ${decidedBy.runId} (${decidedBy.deploymentId}) took at ${decidedBy.since}`;
+      await this.#write(this.#step('full-scope', 'info', started, detail, { entries: [origin], left: [], sharedFrom: decidedBy }));
+      return undefined;
+    }
     const others = config.environments.filter((environment) => environment.name !== claim.environment);
     const views = await Promise.all(others.map(async (environment) => [environment, await history.deployments.readEnvironment(environment)] as const));
     const pairs = new Map(views.map(([environment, view]) => [environment.name, view.pair]));
     // Modes hold across environments: one that observes or is paused is left out (its head holds the pause).
     const automation = new Map(views.map(([environment, view]) => [environment.name, automationFor(environment.name, environment.mode, view.head?.control, started)]));
-    const [from, to] = await Promise.all([this.#record(claim.fromDeploymentId), this.#record(claim.toDeploymentId)]);
     const decision = decideFullScope({ environments: config.environments, origin: { environment: claim.environment, from, to }, pairs, automation, runId: this.ref.runId, force: claim.force });
     const left = [...decision.left];
     const joined = await Promise.all(
@@ -402,7 +411,26 @@ export class RollbackRun {
     const detail = `full rollback of ${listedNames(entries.map((entry) => entry.environment))}${describeLeft(left)}`;
     const listedLeft = left.slice(0, MAX_LISTED_ENVIRONMENTS);
     await this.#write(this.#step('full-scope', 'info', started, detail, { entries, left: listedLeft, ...(left.length > listedLeft.length ? { leftCount: left.length } : {}) }));
+    if (shares) {
+      await this.deps.history.runs.closeScopeDecision({ version: from.version, runId: this.ref.runId }).catch((error: unknown) => {
+        // Open, it lets another run take the decision over once its time is up: a storm still gets one, a little later.
+        this.deps.logger.warn('could not mark the full-scope decision taken', { version: from.version, runId: this.ref.runId, error: (error as Error).message });
+      });
+    }
     return undefined;
+  }
+
+  /** Which other run took this bad version's full-scope decision (undefined: this run takes it, also when the table cannot say). */
+  async #openScopeDecision(version: string): Promise<{ runId: string; deploymentId: string; since: string } | undefined> {
+    const { policy } = this.deps.config;
+    try {
+      const opened = await this.deps.history.runs.openScopeDecision({ version, runId: this.ref.runId, deploymentId: this.ref.deploymentId, decidingSeconds: policy.leaseSeconds, validSeconds: policy.validation.timeoutSeconds });
+      return opened.decide ? undefined : opened.decidedBy;
+    } catch (error) {
+      // Deciding alone costs reads, never a rollback: the storm's sharing is an economy.
+      this.deps.logger.warn('could not open the full-scope decision; deciding alone', { version, runId: this.ref.runId, error: (error as Error).message });
+      return undefined;
+    }
   }
 
   async #validate(level: 'stage' | 'full', state: RunState): Promise<Answer> {

@@ -134,7 +134,8 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   const isFullRestored = isRestored(fullRestore.facts.environments) && !fullRestore.facts.joined?.verdicts.failed;
   if (isFullRestored && !fullValidation) return { action: 'validate', level: 'full' };
   // Environments running the bad version that stayed out (observing, paused, held by another run…) are part of the answer.
-  const left = describeLeft(fullScope.facts.left, fullScope.facts.leftCount);
+  const shared = fullScope.facts.sharedFrom;
+  const left = shared ? `; every other environment running the bad version: left to run ${shared.runId}'s full-scope decision (${shared.deploymentId})` : describeLeft(fullScope.facts.left, fullScope.facts.leftCount);
   const fullVerdict = fullValidation ? verdictOf(fullValidation) : undefined;
   if (isFullRestored && fullVerdict === 'recovered') {
     return { action: 'complete', outcome: 'rolled_back', level: 'full', reason: `stage ${stageFailure}; full rollback validated: ${fullValidation!.detail}${left}` };

@@ -466,6 +466,39 @@ describe('completing a run and its journal', () => {
   });
 });
 
+describe('a bad version\'s full-scope decision (one per storm)', () => {
+  const open = (history: Awaited<ReturnType<typeof createTestHistory>>, runId: string) =>
+    history.runs.openScopeDecision({ version: '1.4.1', runId, deploymentId: `d-${runId}`, decidingSeconds: 60, validSeconds: 300 });
+
+  it('goes to one of 20 concurrent runs; the others are told which run decides; the decider\'s own resume decides again', async () => {
+    const history = await createTestHistory();
+
+    const openings = await Promise.all(Array.from({ length: 20 }, (_, index) => open(history, `r${index}`)));
+
+    const deciders = openings.flatMap((opening, index) => (opening.decide ? [`r${index}`] : []));
+    expect(deciders).toHaveLength(1);
+    expect(openings.filter((opening) => !opening.decide)).toEqual(Array(19).fill({ decide: false, decidedBy: { runId: deciders[0], deploymentId: `d-${deciders[0]}`, since: '2026-11-01T12:00:00.000Z' } }));
+    expect(await open(history, deciders[0]!)).toEqual({ decide: true });
+  });
+
+  it('passes to another run when its decider stopped short of journaling it, holds once it did, and lapses after its window', async () => {
+    const history = await createTestHistory();
+    await open(history, 'first');
+    history.clock.set('2026-11-01T12:01:00.000Z');
+    // A minute without the decision being marked taken: the decider stopped; the next run takes it over.
+    expect(await open(history, 'second')).toEqual({ decide: true });
+    await history.runs.closeScopeDecision({ version: '1.4.1', runId: 'second' });
+    // The first, resumed late, cannot mark the decision its own any more.
+    await history.runs.closeScopeDecision({ version: '1.4.1', runId: 'first' });
+    history.clock.set('2026-11-01T12:05:59.000Z');
+    expect(await open(history, 'third')).toMatchObject({ decide: false, decidedBy: { runId: 'second' } });
+    history.clock.set('2026-11-01T12:06:00.000Z');
+    expect(await open(history, 'third')).toEqual({ decide: true });
+    // Another version has its own decision.
+    expect(await history.runs.openScopeDecision({ version: '1.4.2', runId: 'fourth', deploymentId: 'd-fourth', decidingSeconds: 60, validSeconds: 300 })).toEqual({ decide: true });
+  });
+});
+
 describe('notices', () => {
   it('lets the first of 20 concurrent callers announce within a window, and the next after it', async () => {
     const history = await createTestHistory();

@@ -150,3 +150,61 @@ describe('a full rollback across 200 environments of six targets each (DynamoDB 
     expect(joined.timeline!.find((step) => step.step === 'full-rollback')!.facts).toMatchObject({ environments: [{ environment: 'env199', targets: expect.arrayContaining([expect.objectContaining({ target: 'lambda-alias', outcome: 'restored' })]) }] });
   }, 240_000);
 });
+
+describe('a correlated storm: one bad version alarming in 50 environments at once (DynamoDB Local, the sandbox)', () => {
+  it('takes one full-scope decision: one run reads the other environments\' pairs, the other 49 keep to their own environment and name the run that decided', async () => {
+    const base = fleetConfig(50);
+    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
+    await Promise.all(
+      config.environments.map(async (environment) => {
+        for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
+          await recordCompletedDeployment(seeded.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(environment, { version, number }) });
+        }
+      }),
+    );
+    const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
+    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
+    for (const environment of config.environments) world.deploy(environment, (await history.deployments.getDeployment(`${environment.name}-1.4.1`))!);
+    // Every stage rollback "does not recover" (the shared cause is elsewhere), so every run reaches its full-scope decision.
+    const validations = new Map<string, number>();
+    const validator = {
+      validate: async (request: ValidationRequest) => {
+        const origin = request.environments.at(-1)!.name;
+        const round = (validations.get(origin) ?? 0) + 1;
+        validations.set(origin, round);
+        const verdict = round === 1 ? ('not_recovered' as const) : ('recovered' as const);
+        return { success: verdict === 'recovered', verdict, evidence: [], timestamp: clock.now().toISOString(), checks: [], rounds: 1, durationMs: 0, reason: verdict, decidedBy: { environment: origin, check: 'test', detail: verdict } };
+      },
+    };
+    const pairReads: string[] = [];
+    const readEnvironment = history.deployments.readEnvironment.bind(history.deployments);
+    history.deployments.readEnvironment = (environment, options) => (pairReads.push(environment.name), readEnvironment(environment, options));
+    const alarm = (index: number) =>
+      ({ version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: clock.now().toISOString(), region: 'eu-west-1', resources: [], detail: { alarmName: `fleet-env${index}-api-5xx`, state: { value: 'ALARM', timestamp: clock.now().toISOString() }, previousState: { value: 'OK', timestamp: '2026-12-06T07:55:00.000Z' } } }) as never;
+
+    const results = await Promise.all(
+      config.environments.map((_, index) =>
+        runRollback(alarm(index), `storm-${index}`, { config, history, targets: sandboxTargetDrivers(world), validator, notifier: new RecordingNotifier(), clock, logger: silent, remainingTimeMs: () => 900_000 }),
+      ),
+    );
+
+    expect(results.map((result) => `${result.outcome} ${result.level}`)).toEqual(Array(50).fill('rolled_back full'));
+    const records = await Promise.all(config.environments.map((environment) => history.deployments.getDeployment(`${environment.name}-1.4.1`)));
+    const scopes = records.map((record) => record!.timeline!.find((step): step is Extract<typeof step, { step: 'full-scope' }> => step.step === 'full-scope')!);
+    const deciders = scopes.filter((scope) => scope.facts.sharedFrom === undefined);
+    expect(deciders).toHaveLength(1);
+    const decider = deciders[0]!;
+    // The one decision read the 49 other pairs (each already held by its own run: left out, named up to 25 and counted); every other run read none.
+    expect(decider.facts).toMatchObject({ entries: [expect.objectContaining({ environment: records[scopes.indexOf(decider)]!.environment })], leftCount: 49 });
+    expect(decider.facts.left).toHaveLength(25);
+    expect(decider.facts.left[0]!.why).toMatch(/is being rolled back by run /);
+    for (const scope of scopes.filter((candidate) => candidate !== decider)) {
+      expect(scope.facts).toEqual({ entries: [expect.any(Object)], left: [], sharedFrom: { runId: decider.runId, deploymentId: records[scopes.indexOf(decider)]!.deploymentId, since: expect.any(String) } });
+    }
+    // Each run read its own environment once when the alarm came; one full-scope decision read the other 49 (2,450 with one decision per run).
+    expect(pairReads).toHaveLength(50 + 49);
+    expect(records.map((record) => record!.status)).toEqual(Array(50).fill('rolled_back'));
+  }, 240_000);
+});
