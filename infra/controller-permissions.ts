@@ -24,7 +24,12 @@ function arnBuilder(stack: Stack, location: TargetLocation): ArnBuilder {
     Arn.format({ partition: stack.partition, service, region: options.region ?? location.region ?? stack.region, account: options.account ?? stack.account, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
 }
 
-/** Statements with the same actions and conditions become one, over every resource they name (each once, sorted). Pure. */
+/**
+ * Statements with the same actions and conditions become one, over every resource they name (each
+ * once, sorted); then statements on the same resources whose conditions differ only in one key's
+ * values become one with that key's values united (Route 53: one statement per hosted zone, every
+ * configured record name in it, not one per environment). Pure.
+ */
 export function mergeStatements(statements: readonly IamStatement[]): IamStatement[] {
   const merged = new Map<string, IamStatement>();
   for (const statement of statements) {
@@ -32,7 +37,56 @@ export function mergeStatements(statements: readonly IamStatement[]): IamStateme
     const existing = merged.get(key);
     merged.set(key, existing ? { ...existing, resources: [...new Set([...existing.resources, ...statement.resources])] } : { ...statement, actions: [...statement.actions].sort() });
   }
-  return [...merged.values()].map((statement) => ({ ...statement, resources: [...statement.resources].sort() }));
+  return mergeConditionValues([...merged.values()].map((statement) => ({ ...statement, resources: [...statement.resources].sort() })));
+}
+
+type Conditions = NonNullable<IamStatement['conditions']>;
+
+/** Each (operator, key) of a statement's conditions with its values as a list. */
+function conditionEntries(conditions: Conditions): { operator: string; key: string; values: string[] }[] {
+  return Object.entries(conditions).flatMap(([operator, keys]) =>
+    Object.entries(keys as Record<string, string | string[]>).map(([key, value]) => ({ operator, key, values: Array.isArray(value) ? value : [value] })),
+  );
+}
+
+/**
+ * Statements alike but for one condition key's values become one, the values united: a request each
+ * statement allowed alone is still allowed, and nothing else (the other keys hold as they were).
+ * A merged statement's old signatures are forgotten, so no merge ever multiplies two keys. Pure.
+ */
+function mergeConditionValues(statements: readonly IamStatement[]): IamStatement[] {
+  const result: IamStatement[] = [];
+  const bySignature = new Map<string, number>();
+  const signaturesOf = new Map<number, string[]>();
+  const signatures = (statement: IamStatement): string[] => {
+    const entries = statement.conditions ? conditionEntries(statement.conditions) : [];
+    const resources = statement.unitesAcrossResources ? null : statement.resources;
+    return entries.map((_, varying) =>
+      JSON.stringify([varying, statement.actions, resources, statement.wildcardReason ?? null, entries.map((entry, index) => (index === varying ? [entry.operator, entry.key] : entry))]),
+    );
+  };
+  const place = (at: number, statement: IamStatement) => {
+    for (const old of signaturesOf.get(at) ?? []) bySignature.delete(old);
+    result[at] = statement;
+    const own = signatures(statement);
+    signaturesOf.set(at, own);
+    for (const signature of own) bySignature.set(signature, at);
+  };
+  for (const statement of statements) {
+    const own = signatures(statement);
+    const match = own.findIndex((signature) => bySignature.has(signature));
+    if (match < 0) {
+      place(result.length, statement);
+      continue;
+    }
+    const at = bySignature.get(own[match]!)!;
+    const existing = result[at]!;
+    const { operator, key, values } = conditionEntries(statement.conditions!)[match]!;
+    const united = [...new Set([...conditionEntries(existing.conditions!)[match]!.values, ...values])].sort();
+    const resources = [...new Set([...existing.resources, ...statement.resources])].sort();
+    place(at, { ...existing, resources, conditions: { ...existing.conditions!, [operator]: { ...existing.conditions![operator], [key]: united } } });
+  }
+  return result;
 }
 
 /**
@@ -72,21 +126,64 @@ export function compactResources(statement: IamStatement): IamStatement {
   const resources: string[] = [];
   const patterns: string[] = [];
   for (const [kind, names] of groups) {
-    const prefix = commonPrefix(names);
-    const reversed = (text: string) => [...text].reverse().join('');
-    const suffix = reversed(commonPrefix(names.map(reversed)));
-    const fits = names.every((name) => name.length >= prefix.length + suffix.length);
-    if (names.length <= COMPACT_AT || prefix.length < MIN_PATTERN_PREFIX || !fits || prefix.includes('*')) {
+    const pattern = names.length > COMPACT_AT ? namePattern(names, { prefixAtLeast: MIN_PATTERN_PREFIX }) : undefined;
+    if (!pattern) {
       resources.push(...names.map((name) => `${kind}${name}`));
       continue;
     }
-    const pattern = `${kind}${prefix}*${suffix.includes('*') ? '' : suffix}`;
-    resources.push(pattern);
-    patterns.push(`${names.length} named ${prefix}…${suffix}`);
+    resources.push(`${kind}${pattern.text}`);
+    patterns.push(`${names.length} named ${pattern.described}`);
   }
   if (patterns.length === 0) return statement;
   const reason = `the configured resources, ${patterns.join('; ')}, granted by their common name pattern so an organisation's grants fit IAM's policy size; it also matches resources named alike that the config does not list`;
   return { ...statement, resources: [...new Set(resources)].sort(), wildcardReason: statement.wildcardReason ? `${statement.wildcardReason}; ${reason}` : reason };
+}
+
+/**
+ * Names' common prefix, `*`, and common suffix ("shop-*:live"), when the fixed part is long enough to
+ * mean something; undefined when it is not (or a name already holds a wildcard the pattern would widen). Pure.
+ */
+function namePattern(names: readonly string[], least: { prefixAtLeast?: number; fixedAtLeast?: number }): { text: string; described: string } | undefined {
+  const prefix = commonPrefix(names);
+  const reversed = (text: string) => [...text].reverse().join('');
+  const shared = reversed(commonPrefix(names.map(reversed)));
+  const suffix = shared.includes('*') ? '' : shared;
+  const fits = names.every((name) => name.length >= prefix.length + suffix.length);
+  if (!fits || prefix.includes('*') || prefix.length < (least.prefixAtLeast ?? 0) || prefix.length + suffix.length < (least.fixedAtLeast ?? 0)) return undefined;
+  return { text: `${prefix}*${suffix}`, described: `${prefix}…${suffix}` };
+}
+
+/** Values for a StringLike condition, each once: past COMPACT_AT, their common pattern when they have one. Pure. */
+export function compactValues(values: readonly string[]): string[] {
+  const unique = [...new Set(values)].sort();
+  const pattern = unique.length > COMPACT_AT ? namePattern(unique, { fixedAtLeast: MIN_PATTERN_PREFIX }) : undefined;
+  return pattern ? [pattern.text] : unique;
+}
+
+/**
+ * A condition that lists more than COMPACT_AT values of one key (Route 53 record names, the recorder's
+ * leading keys) holds their common pattern instead, under StringLike: IAM's policy size holds at 1,000
+ * environments. Values with no common part of MIN_PATTERN_PREFIX characters stay listed. Pure.
+ */
+export function compactConditions(statement: IamStatement): IamStatement {
+  if (!statement.conditions) return statement;
+  const conditions: Record<string, Record<string, string | string[]>> = {};
+  const patterns: string[] = [];
+  for (const [operator, keys] of Object.entries(statement.conditions)) {
+    for (const [key, value] of Object.entries(keys)) {
+      const values = [value].flat();
+      const pattern = values.length > COMPACT_AT && /StringEquals$|StringLike$/.test(operator) ? namePattern(values, { fixedAtLeast: MIN_PATTERN_PREFIX }) : undefined;
+      if (!pattern) {
+        (conditions[operator] ??= {})[key] = value;
+        continue;
+      }
+      (conditions[operator.replace(/StringEquals$/, 'StringLike')] ??= {})[key] = [pattern.text];
+      patterns.push(`${values.length} ${key} values ${pattern.described}`);
+    }
+  }
+  if (patterns.length === 0) return statement;
+  const reason = `the configured ${patterns.join('; ')}, allowed by their common pattern so an organisation's grants fit IAM's policy size; it also matches names alike that the config does not list`;
+  return { ...statement, conditions, wildcardReason: statement.wildcardReason ? `${statement.wildcardReason}; ${reason}` : reason };
 }
 
 /** "arn:p:lambda:r:a:function:" and "shop-api:live": the resource's kind (up to its type's separator) and its name. */
@@ -129,7 +226,7 @@ export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: 
     }
   }
   if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });
-  const merged = mergeStatements(statements).map(compactResources);
+  const merged = mergeStatements(statements).map(compactResources).map(compactConditions);
   const wildcards = merged.flatMap((statement) =>
     statement.wildcardReason ? statement.resources.filter((resource) => resource.includes('*')).map((resource) => ({ resource, reason: statement.wildcardReason! })) : [],
   );
@@ -159,7 +256,8 @@ export function recorderHistoryStatements(tableArn: string, stages: readonly { p
       resources: [tableArn],
       conditions: {
         // Its records, and the heads of their environments (only `live` among the head's attributes).
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...new Set([...stages.map(({ pipeline, stage }) => deploymentIdFor(pipeline, stage, '*')), ...environments.map(headId)])].sort() },
+        // Past COMPACT_AT of each, their common pattern (`shop-*`, `control#shop-*`): the policy stays within IAM's size at 1,000 environments.
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...compactValues(stages.map(({ pipeline, stage }) => deploymentIdFor(pipeline, stage, '*'))), ...compactValues(environments.map(headId))].sort() },
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RECORDER_WRITES] },
       },
     }),

@@ -67,6 +67,11 @@ export interface IamStatement {
   conditions?: Record<string, Record<string, string | string[]>>;
   /** Why the resource is "*", when it must be (the AWS API allows no narrower one): cdk-nag is told this. */
   wildcardReason?: string;
+  /**
+   * Its condition names only what its own resource can hold (a Route 53 record name lies in one
+   * zone's domain), so statements on several resources may unite resources and that condition's values.
+   */
+  unitesAcrossResources?: true;
 }
 
 /** Builds an ARN in the target's partition, region and account (the stack's, unless the target names a region). */

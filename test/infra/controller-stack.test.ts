@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compactResources, literalGrant } from '../../infra/controller-permissions';
+import { compactConditions, compactResources, literalGrant, mergeStatements } from '../../infra/controller-permissions';
 import { alarmEventPattern } from '../../infra/constructs/alarm-trigger';
 import { routeAlarm } from '../../shared/rollback/alarm-routing';
 import { fleetConfig } from '../helpers/fleet-config';
@@ -365,6 +365,48 @@ describe('everything derives from the configuration', () => {
     expect(sizes[0]).toBe(sizes[1]);
     expect(sizes[1]! + 40).toBeLessThanOrEqual(500);
   }, 300_000);
+
+  it('synthesizes 1,000 environments of six targets each within IAM\'s sizes: Route 53 records in one statement by their common name, the recorder\'s keys by their pattern', () => {
+    const { app, template } = synthesize(fleetConfig(1_000, {}, { everyTarget: true }), { nag: true });
+    expect(() => app.synth()).not.toThrow();
+    const json = template.toJSON() as { Resources: Record<string, { Properties: { PolicyDocument?: unknown } }> };
+    const policies = Object.values(json.Resources).filter((resource) => resource.Properties?.PolicyDocument).map((resource) => JSON.stringify(resource.Properties.PolicyDocument).length);
+    expect(Math.max(...policies)).toBeLessThanOrEqual(6_144);
+    expect(Object.keys(json.Resources).length).toBeLessThanOrEqual(500);
+    const changes = statementsOf(template, 'Orchestrator').filter((statement) => statement.Action === 'route53:ChangeResourceRecordSets');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.env*.fleet.example.com'] },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT'] },
+    });
+    expect(render(changes[0]!.Resource)).toBe('arn:aws:route53:::hostedzone/Z0FLEET0*');
+    const recorderWrites = statementsOf(template, 'Recorder').find((statement) => [statement.Action].flat().includes('dynamodb:PutItem'))!;
+    expect(recorderWrites.Condition!['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['control#env*', 'fleet-release/DeployEnv*'] });
+  }, 300_000);
+
+  it('unites Route 53 grants that differ in one condition\'s values (record names, zones) and nothing that differs in two; past 20 values, their common pattern', () => {
+    const zone = (id: string) => `arn:aws:route53:::hostedzone/${id}`;
+    const change = (id: string, name: string, type = 'A') => ({
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [zone(id)],
+      unitesAcrossResources: true as const,
+      conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name], 'route53:ChangeResourceRecordSetsRecordTypes': [type] } },
+    });
+    const merged = mergeStatements([change('Z1', 'a.shop.example.com'), change('Z1', 'b.shop.example.com'), change('Z2', 'c.shop.example.com')]);
+    expect(merged).toEqual([{ ...change('Z1', ''), resources: [zone('Z1'), zone('Z2')], conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['a.shop.example.com', 'b.shop.example.com', 'c.shop.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] } } }]);
+    // A name and a type both different: uniting them would allow a.shop… as AAAA, which neither allowed.
+    expect(mergeStatements([change('Z1', 'a.shop.example.com'), change('Z1', 'b.shop.example.com', 'AAAA')])).toHaveLength(2);
+    // Without the plugin's word that a condition names only what its resource holds, other resources stay apart.
+    const plain = (bucket: string, prefix: string) => ({ actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], conditions: { StringLike: { 's3:prefix': [prefix] } } });
+    expect(mergeStatements([plain('one', 'a/*'), plain('two', 'b/*')])).toHaveLength(2);
+    const many = mergeStatements(Array.from({ length: 21 }, (_, index) => change('Z1', `api.env${index}.shop.example.com`)))[0]!;
+    expect(compactConditions(many).conditions).toEqual({
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.env*.shop.example.com'] },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] },
+    });
+    const twenty = mergeStatements(Array.from({ length: 20 }, (_, index) => change('Z1', `api.env${index}.shop.example.com`)))[0]!;
+    expect(compactConditions(twenty)).toBe(twenty);
+  });
 
   it('grants an organisation\'s functions by their common name pattern past 20 of a kind, with the reason beside it; fewer, or names with nothing in common, stay named', () => {
     const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;

@@ -39,6 +39,8 @@ export const route53WeightedTarget = defineTarget({
           actions: ['route53:ChangeResourceRecordSets'],
           resources: [zone],
           // Only UPSERTs of this one name and type: the zone's other records stay out of reach.
+          // A record name lies in its zone's domain: one statement may name several zones and their records.
+          unitesAcrossResources: true,
           conditions: {
             'ForAllValues:StringEquals': {
               'route53:ChangeResourceRecordSetsNormalizedRecordNames': [config.recordName],
