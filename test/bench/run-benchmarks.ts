@@ -33,6 +33,7 @@ import { sandboxCheckPorts, sandboxTargetDrivers, RecordingNotifier } from '../.
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { SandboxSlot, SandboxWorld } from '../../shared/sandbox/sandbox-world';
 import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+import type { ValidationRequest } from '../../shared/validation/validation-contract';
 import type { RollbackConfig } from '../../shared/config';
 
 const config = loadConfig('rollback.config.json');
@@ -769,8 +770,19 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     const policies = Object.values(json.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::') && resource.Properties.PolicyDocument).map((resource) => JSON.stringify(resource.Properties.PolicyDocument).length);
     stackRows.push({ environments: count, 'synth + cdk-nag ms': Math.round(performance.now() - started), resources: Object.keys(json.Resources).length, 'template KB': Math.round(JSON.stringify(json).length / 1024), 'largest IAM policy chars': Math.max(...policies) });
   }
+  // Six targets each (Route 53 zones and records, buckets, distributions, pipelines' stages, ECS services): the grants by pattern.
+  for (const count of [300, 1_000]) {
+    const started = performance.now();
+    const { app, template } = synthesize(fleetConfig(count, {}, { everyTarget: true }), { nag: true });
+    app.synth();
+    const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: { PolicyDocument?: unknown } }> };
+    const policies = Object.values(json.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::') && resource.Properties.PolicyDocument).map((resource) => JSON.stringify(resource.Properties.PolicyDocument).length);
+    stackRows.push({ environments: `${count} x 6 targets`, 'synth + cdk-nag ms': Math.round(performance.now() - started), resources: Object.keys(json.Resources).length, 'template KB': Math.round(JSON.stringify(json).length / 1024), 'largest IAM policy chars': Math.max(...policies) });
+  }
   console.table(stackRows);
-  const at1000 = stackRows.at(-1)!;
+  const at1000 = stackRows[3]!;
+  const sixAt1000 = stackRows.at(-1)!;
+  budgets.push({ budget: '1,000 environments x 6 targets: each IAM policy within 6,144 characters', measured: `largest policy ${sixAt1000['largest IAM policy chars']} chars, ${sixAt1000.resources} resources`, met: (sixAt1000['largest IAM policy chars'] as number) <= 6_144 && (sixAt1000.resources as number) <= 500 });
   budgets.push({ budget: '1,000 environments: at most 500 resources', measured: `${at1000.resources} resources`, met: (at1000.resources as number) <= 500 });
   budgets.push({ budget: '1,000 environments: each IAM policy within IAM\'s 6,144 characters (managed) and the template within 1 MB', measured: `largest policy ${at1000['largest IAM policy chars']} chars (unresolved), template ${at1000['template KB']} KB`, met: (at1000['largest IAM policy chars'] as number) <= 6_144 && (at1000['template KB'] as number) <= 1_024 });
 
@@ -806,7 +818,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
   budgets.push({ budget: 'a reconciler tick with 1,000 environments and no open run: at most 2 calls', measured: `${callRows.at(-1)!['reconciler tick: DynamoDB calls (0 open runs, nothing due)']} calls`, met: (callRows.at(-1)!['reconciler tick: DynamoDB calls (0 open runs, nothing due)'] as number) <= 2 });
 
   const fullRows: Record<string, unknown>[] = [];
-  for (const count of [2, 10, 50, 200]) {
+  for (const count of [2, 10, 50, 200, 1_000]) {
     const client = createDocumentClient(dynamoDbLocal.clientConfig);
     const { tableName } = await freshStore(dynamoDbLocal, client);
     const base = fleetConfig(count, {}, { everyTarget: true });
@@ -837,8 +849,61 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     client.destroy();
   }
   console.table(fullRows);
-  const at200 = fullRows.at(-1)!;
+  const at200 = fullRows[3]!;
+  const fullAt1000 = fullRows.at(-1)!;
+  budgets.push({ budget: 'a full rollback across 1,000 environments x 6 targets: every item within DynamoDB\'s 400 KB', measured: `run record ${fullAt1000['run record KB']} KB, largest joined ${fullAt1000['largest joined record KB']} KB (${fullAt1000.outcome})`, met: (fullAt1000['run record KB'] as number) < 400 && (fullAt1000['largest joined record KB'] as number) < 400 });
   budgets.push({ budget: 'a full rollback across 200 environments x 6 targets: every item under 100 KB', measured: `run record ${at200['run record KB']} KB, largest joined ${at200['largest joined record KB']} KB (${at200.outcome})`, met: (at200['run record KB'] as number) < 100 && (at200['largest joined record KB'] as number) < 100 });
+
+  // A correlated storm: one bad version alarming in every environment at once, every stage validation failing.
+  const stormRows: Record<string, unknown>[] = [];
+  for (const count of [10, 50, 200]) {
+    const client = createDocumentClient(dynamoDbLocal.clientConfig);
+    const { tableName } = await freshStore(dynamoDbLocal, client);
+    const base = fleetConfig(count);
+    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
+    for (let first = 0; first < count; first += 25) {
+      await Promise.all(
+        config.environments.slice(first, first + 25).map(async (environment) => {
+          for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
+            await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
+          }
+        }),
+      );
+    }
+    const clock = new SandboxClock(new Date(), 100);
+    const store = dynamoHistory({ client, tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
+    for (const environment of config.environments) world.deploy(environment, (await store.deployments.getDeployment(`${environment.name}-1.4.1`))!);
+    const rounds = new Map<string, number>();
+    const validator = {
+      validate: async (request: ValidationRequest) => {
+        const origin = request.environments.at(-1)!.name;
+        rounds.set(origin, (rounds.get(origin) ?? 0) + 1);
+        const verdict = rounds.get(origin) === 1 ? ('not_recovered' as const) : ('recovered' as const);
+        return { success: verdict === 'recovered', verdict, evidence: [], timestamp: clock.now().toISOString(), checks: [], rounds: 1, durationMs: 0, reason: verdict };
+      },
+    };
+    let pairReads = 0;
+    const readEnvironment = store.deployments.readEnvironment.bind(store.deployments);
+    store.deployments.readEnvironment = (environment, options) => ((pairReads += 1), readEnvironment(environment, options));
+    const calls = countDynamoDbCalls(client);
+    const started = performance.now();
+    const results = await Promise.all(
+      config.environments.map((environment) =>
+        runRollback({ ...fleetAlarm(clock.now()), detail: { ...fleetAlarm(clock.now()).detail, alarmName: `fleet-${environment.name}-api-5xx` } }, 'bench', { config, history: store, targets: sandboxTargetDrivers(world), validator, notifier: new RecordingNotifier(), clock, logger: quietLogger, remainingTimeMs: () => 900_000 }),
+      ),
+    );
+    const wall = performance.now() - started;
+    const records = await Promise.all(config.environments.map((environment) => store.deployments.getDeployment(`${environment.name}-1.4.1`)));
+    const decisions = records.filter((record) => record?.timeline?.some((step) => step.step === 'full-scope' && step.facts.sharedFrom === undefined)).length;
+    const rolledBack = results.filter((result) => result.outcome === 'rolled_back').length;
+    stormRows.push({ environments: count, 'rolled back': rolledBack, 'full-scope decisions': decisions, 'pair reads': pairReads, 'one decision per run would read': count + count * (count - 1), 'DynamoDB calls': calls.length, 'calls per environment': Math.round((calls.length / count) * 10) / 10, 'wall ms': Math.round(wall) });
+    client.destroy();
+  }
+  console.table(stormRows);
+  const storm50 = stormRows[1]!;
+  budgets.push({ budget: 'a correlated storm of 50 environments: each pair read once per full-scope decision', measured: `${storm50['pair reads']} pair reads, ${storm50['full-scope decisions']} decision(s) (one per run: ${storm50['one decision per run would read']})`, met: (storm50['pair reads'] as number) <= 50 + 49 * (storm50['full-scope decisions'] as number) });
   console.log(`   load average at the end: ${loadavg().map((load) => load.toFixed(2)).join(' / ')}`);
 }
 
