@@ -1,6 +1,6 @@
 import type { RollbackConfig } from '../shared/config';
-import { findConfig, loadConfigFrom } from './config-discovery';
-import { openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
+import { describeConfigSource, findConfig, loadConfigFrom } from './config-discovery';
+import { localStateDirectory, openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
 
 /** What every command gets: where to write, the environment, and how to reach config and history. */
 /** The version of every `--json` answer's shape (`schemaVersion`); raised when a shape changes incompatibly. */
@@ -13,6 +13,8 @@ export interface CliIo {
   liveWrite?(text: string): void;
   /** The terminal's width: long lines are cut to it (only given when stdout is a terminal; pipes get everything). */
   columns?: number;
+  /** What a person waits for (the JVM starting), on stderr; only given when stderr is a terminal, so pipes and JSON stay clean. */
+  progress?(text: string): void;
   /** Asks a yes/no question; only given when stdin is a terminal. */
   confirm?(question: string): Promise<boolean>;
   env: NodeJS.ProcessEnv;
@@ -33,8 +35,14 @@ export class CliContext {
 
   /** --config, else ROLLBACK_CONFIG, else rollback.config.json here or above; --local falls back to the built-in demo. */
   loadConfig(): RollbackConfig {
-    return loadConfigFrom(findConfig(this.options, this.io.env, this.io.cwd));
+    const source = findConfig(this.options, this.io.env, this.io.cwd);
+    this.configInUse = describeConfigSource(source, this.io.cwd);
+    this.io.progress?.(`rollbackctl: configuration ${this.configInUse}`);
+    return loadConfigFrom(source);
   }
+
+  /** Which configuration the last loadConfig used, said in words (undefined: none loaded yet). */
+  configInUse: string | undefined;
 
   /** Whether an AWS history table is named (--table, ROLLBACK_TABLE): remote commands then read versions and follow runs. */
   knowsTable(): boolean {
@@ -42,8 +50,9 @@ export class CliContext {
   }
 
   /** Opens the history, runs the work, and always closes it (stopping a local DynamoDB). */
-  async withHistory<Result>(work: (connection: HistoryConnection) => Promise<Result>): Promise<Result> {
-    const connection = await openHistory(this.options, this.io.env, this.options.debug ? (line) => this.io.err(`debug: ${line}`) : undefined);
+  async withHistory<Result>(work: (connection: HistoryConnection) => Promise<Result>, local: { table?: string } = {}): Promise<Result> {
+    if (this.options.local) this.io.progress?.(`rollbackctl: starting DynamoDB Local (Java) for the local history in ${localStateDirectory(this.io.env)}…`);
+    const connection = await openHistory({ ...this.options, ...(local.table ? { localTable: local.table } : {}) }, this.io.env, this.options.debug ? (line) => this.io.err(`debug: ${line}`) : undefined);
     try {
       return await work(connection);
     } finally {

@@ -31,6 +31,12 @@ export function findConfig(options: { config?: string; local?: boolean }, env: N
   );
 }
 
+/** "rollback.config.json (/path, found from this folder)" or "the built-in demo (no rollback.config.json in /cwd or above)": which configuration a command uses. Pure. */
+export function describeConfigSource(source: ConfigSource, cwd: string): string {
+  if (source.from === 'built-in demo') return `the built-in demo (no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or above; --config PATH to use one)`;
+  return `${source.path} (${source.from === 'search' ? 'the nearest in this folder or above' : `from ${source.from}`})`;
+}
+
 export function loadConfigFrom(source: ConfigSource): RollbackConfig {
   return source.from === 'built-in demo' ? parseConfig(demoConfig, 'the built-in demo configuration') : loadConfig(source.path);
 }

@@ -8,6 +8,7 @@ import { ensureHistoryTable } from '../shared/history/history-table-setup';
 import { localClientConfig, startDynamoDbLocal } from '../shared/local/dynamodb-local';
 import { systemClock, type Clock } from '../shared/time/clock';
 import { UsageError } from './cli-errors';
+import { lockLocalHistory } from './local-lock';
 
 /**
  * Where `--local` keeps its state (DynamoDB Local's data), so history survives between runs: one
@@ -21,9 +22,17 @@ export function localStateDirectory(env: NodeJS.ProcessEnv): string {
  * (untyped journal steps; v3: the reconcile queue index) is left aside, not misread.
  */
 export const LOCAL_TABLE_NAME = 'rollback-history-v3';
+/**
+ * Local drills run here, never on LOCAL_TABLE_NAME: the table is made afresh for each drill (the demo
+ * history seeded again), so every drill rehearses the same story and sandbox records never mix with
+ * what `record --local` wrote. It is kept after the drill, for `show --local`, until the next one.
+ */
+export const LOCAL_DRILL_TABLE_NAME = 'rollback-drills-v3';
 
 export interface ConnectionOptions {
   local?: boolean;
+  /** With `local`: which local table (default LOCAL_TABLE_NAME; drills use LOCAL_DRILL_TABLE_NAME). */
+  localTable?: string;
   table?: string;
   endpoint?: string;
   region?: string;
@@ -37,6 +46,10 @@ export interface HistoryConnection {
   description: string;
   /** A throwaway empty table beside this one (local drills); drop it when done. */
   createScratchTable(clock: Clock): Promise<{ history: HistoryPorts; drop(): Promise<void> }>;
+  /** Drops the table and makes it again, empty: a local drill starts from the same history every time. */
+  recreate(): Promise<void>;
+  /** Another table on the same backend (`show --local` looks in the last drill's too). */
+  historyOf(tableName: string): HistoryPorts;
   close(): Promise<void>;
 }
 
@@ -47,13 +60,29 @@ export interface HistoryConnection {
 export async function openHistory(options: ConnectionOptions, env: NodeJS.ProcessEnv, debug?: (line: string) => void): Promise<HistoryConnection> {
   if (options.local) {
     const stateDirectory = localStateDirectory(env);
+    // One DynamoDB Local per data folder: a second command at once is told who holds it.
+    const release = lockLocalHistory(stateDirectory, `rollbackctl ${process.argv.slice(2).join(' ')}`.trim());
     const starting = performance.now();
-    const dynamoDbLocal = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
-    debug?.(`DynamoDB Local (JVM) answered after ${Math.round(performance.now() - starting)} ms`);
+    let dynamoDbLocal: Awaited<ReturnType<typeof startDynamoDbLocal>>;
     try {
-      return await connect(dynamoDbLocal.clientConfig, LOCAL_TABLE_NAME, `local table ${LOCAL_TABLE_NAME} (${stateDirectory})`, true, dynamoDbLocal.stop);
+      dynamoDbLocal = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
     } catch (error) {
-      await dynamoDbLocal.stop();
+      release();
+      throw error;
+    }
+    debug?.(`DynamoDB Local (JVM) answered after ${Math.round(performance.now() - starting)} ms`);
+    const stop = async () => {
+      try {
+        await dynamoDbLocal.stop();
+      } finally {
+        release();
+      }
+    };
+    try {
+      const tableName = options.localTable ?? LOCAL_TABLE_NAME;
+      return await connect(dynamoDbLocal.clientConfig, tableName, `local table ${tableName} (${stateDirectory})`, true, stop);
+    } catch (error) {
+      await stop();
       throw error;
     }
   }
@@ -96,8 +125,21 @@ async function connect(
       },
     };
   };
+  const recreate = async () => {
+    const setupClient = new DynamoDBClient(clientConfig);
+    try {
+      await setupClient.send(new DeleteTableCommand({ TableName: tableName })).catch((error: Error) => {
+        if (error.name !== 'ResourceNotFoundException') throw error;
+      });
+      await ensureHistoryTable(setupClient, tableName);
+    } finally {
+      setupClient.destroy();
+    }
+  };
   return {
     createScratchTable,
+    recreate,
+    historyOf: (other) => dynamoHistory({ client, tableName: other, clock: systemClock }),
     history: dynamoHistory({ client, tableName, clock: systemClock }),
     historyWithClock: (clock) => dynamoHistory({ client, tableName, clock }),
     description,

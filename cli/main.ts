@@ -16,6 +16,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(`${text}\n`),
   ...(process.stdout.isTTY ? { liveWrite: (text: string) => void process.stdout.write(text), columns: process.stdout.columns } : {}),
   ...(process.stdin.isTTY ? { confirm } : {}),
+  ...(process.stderr.isTTY ? { progress: (text: string) => void process.stderr.write(`${text}\n`) } : {}),
   env: process.env,
   cwd: process.cwd(),
 });

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, UnknownEnvironmentError } from '../shared/config';
 import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError, InvalidWriteError } from '../shared/history/history-errors';
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
+import { LocalHistoryBusyError } from './local-lock';
 import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
 import { drillCommand, type DrillOptions } from './commands/drill-command';
@@ -191,7 +192,7 @@ function describeFailure(error: unknown): { code: number; message: string } {
   ) {
     return { code: EXIT.rejected, message: error.message };
   }
-  if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError || error instanceof OrchestratorInvocationError) {
+  if (error instanceof DeploymentNotFoundError || error instanceof HistoryError || error instanceof DynamoDbLocalError || error instanceof LocalHistoryBusyError || error instanceof OrchestratorInvocationError) {
     return { code: EXIT.failed, message: error.message };
   }
   const { name = '', message = String(error) } = error as { name?: string; message?: string };

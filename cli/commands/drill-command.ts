@@ -7,6 +7,7 @@ import { postRequest, resolveRequestUrl } from '../aws/request-url';
 import { followRun } from '../aws/remote-run';
 import { EXIT, isPrintable, parsePrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
+import { LOCAL_DRILL_TABLE_NAME } from '../history-connection';
 import { DrillPrinter } from '../local-drill/drill-printer';
 import { readEventFile, runLocalDrill } from '../local-drill/local-drill';
 import { SCENARIOS, type ScenarioName } from '../local-drill/scenarios';
@@ -101,7 +102,7 @@ export async function drillCommand(context: CliContext, options: DrillOptions): 
     // A scenario the configuration cannot play is refused before DynamoDB Local starts.
     if (!event) SCENARIOS.get(options.scenario)?.deployBadReleaseTo(config);
     if (options.exact && !event) throw new UsageError('--exact is for --event: it delivers the saved event exactly as it is');
-    return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, exact: options.exact, json: options.json }, context.io));
+    return context.withHistory((connection) => runLocalDrill(connection, config, { scenario: options.scenario, event, exact: options.exact, json: options.json, configInUse: context.configInUse }, context.io), { table: LOCAL_DRILL_TABLE_NAME });
   }
   if (options.event) throw new UsageError('--event runs an event through the local orchestrator: add --local');
   if (!options.env) throw new UsageError('a drill against AWS needs --env ENVIRONMENT (or use --local for the local sandbox)');

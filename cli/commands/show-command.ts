@@ -4,6 +4,7 @@ import { DeploymentNotFoundError } from '../../shared/history/history-errors';
 import { describeCoverageGap, restorePointCoverage } from '../../shared/targets/target-registry';
 import { isPrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
+import { LOCAL_DRILL_TABLE_NAME } from '../history-connection';
 import { renderDeployment } from '../text-output';
 
 /** Longer than any id the recorder (pipeline/stage/execution, at most 238) or `record --id` (200) writes. */
@@ -14,7 +15,12 @@ export async function showCommand(context: CliContext, deploymentId: string, opt
   if (deploymentId.length > MAX_SHOWN_ID_LENGTH || !isPrintable(deploymentId)) {
     throw new UsageError(`invalid deployment id${deploymentId.length > 80 ? ` (${deploymentId.length} characters)` : ` "${deploymentId}"`}: no recorded id is longer than ${MAX_SHOWN_ID_LENGTH} characters or holds control characters`);
   }
-  const record = await context.withHistory((connection) => connection.history.deployments.getDeployment(deploymentId));
+  const record = await context.withHistory(async (connection) => {
+    const found = await connection.history.deployments.getDeployment(deploymentId);
+    if (found || !context.options.local) return found;
+    // The last local drill's records live in its own table (made afresh for each drill).
+    return connection.historyOf(LOCAL_DRILL_TABLE_NAME).deployments.getDeployment(deploymentId).catch(() => undefined);
+  });
   if (!record) throw new DeploymentNotFoundError(deploymentId);
   if (options.json) context.printAnswer(record);
   else context.io.out(renderDeployment(record, restorability(context, record)));

@@ -16,14 +16,12 @@ import { UsageError } from '../cli-errors';
 import { JSON_SCHEMA_VERSION, type CliIo } from '../cli-context';
 import type { HistoryConnection } from '../history-connection';
 import { renderHistory } from '../text-output';
-import { demoRestorePoints, isHistoryEmpty, recordCompletedDeployment, seedDemoHistory } from './demo-history';
+import { demoRestorePoints, recordCompletedDeployment, seedDemoHistory } from './demo-history';
 import { DrillPrinter } from './drill-printer';
 import { describeFaults, SCENARIOS, type Scenario, type ScenarioName } from './scenarios';
 
 /** Validation polling runs this many times faster than wall time in the sandbox. */
 export const SANDBOX_COMPRESSION = 100;
-/** A local drill's sandbox time starts this long after the latest recorded activity, so earlier drills' guards have lapsed. */
-const GAP_AFTER_LATEST_MS = 2 * 3_600_000;
 /** The Lambda time a local run pretends to have (the orchestrator's 15 minutes). */
 const LOCAL_INVOCATION_MS = 900_000;
 
@@ -36,6 +34,8 @@ export interface LocalDrillOptions {
   /** Deliver the event exactly as saved: run again, it is a retry of the first delivery. */
   exact?: boolean;
   json?: boolean;
+  /** Which configuration the drill plays, in words (the CLI says where it found it). */
+  configInUse?: string;
 }
 
 const quietLogger: RunLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -82,23 +82,6 @@ export function readEventFile(path: string, cwd: string): { file: string; body: 
   }
 }
 
-/** Latest thing that happened in the history: new sandbox time starts after it. */
-async function latestActivity(store: DeploymentHistory, config: RollbackConfig, now: Date): Promise<number> {
-  const times = await Promise.all(
-    config.environments.map(async ({ name }) => {
-      const [page, rollbacks] = await Promise.all([
-        store.listHistory({ environment: name, limit: 1 }),
-        store.listRollbacksSince(name, new Date(now.getTime() - 30 * 86_400_000)),
-      ]);
-      // Event times, not write times: seeding writes today what happened weeks ago.
-      return [...page.items, ...rollbacks].flatMap((record) =>
-        [record.startedAt, record.finishedAt, record.rollback?.startedAt, record.rollback?.finishedAt].filter((time): time is string => time !== undefined).map(Date.parse),
-      );
-    }),
-  );
-  return Math.max(0, ...times.flat());
-}
-
 /** Records the scenario's new bad release (1.4.N) in its environments, minutes before the alarm. */
 async function deployBadRelease(store: DeploymentHistory, config: RollbackConfig, environments: readonly string[], clock: SandboxClock, failsInLast = false): Promise<string | undefined> {
   if (environments.length === 0) return undefined;
@@ -141,119 +124,82 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   const printer = new DrillPrinter(io, options.json === true);
 
   printer.line(`rollback-controller local drill — ${isEventRun ? `event ${options.event?.file}` : `scenario ${scenario.name}: ${scenario.story}`}`);
-  printer.line(`  history: ${connection.description}`);
+  if (options.configInUse) printer.line(`  config:  ${options.configInUse}`);
+  // Every drill from the same history: made afresh, the demo releases seeded (none for a scenario about an empty one).
   const realNow = new Date();
-  let history: HistoryPorts = connection.history;
-  let scratch: Awaited<ReturnType<HistoryConnection['createScratchTable']>> | undefined;
-  const usesEmptyHistory = !isEventRun && scenario.usesEmptyHistory;
-  if (!usesEmptyHistory && (await isHistoryEmpty(history.deployments, config))) {
-    const seeded = await seedDemoHistory(history.deployments, config, realNow);
-    printer.line(`  seeded a demo history: ${seeded} deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
-  }
-  const start = new Date(Math.max(realNow.getTime(), (await latestActivity(history.deployments, config, realNow)) + GAP_AFTER_LATEST_MS));
+  await connection.recreate();
   const compression = options.compression ?? SANDBOX_COMPRESSION;
-  const clock = new SandboxClock(start, compression);
+  const clock = new SandboxClock(realNow, compression);
+  const history: HistoryPorts = connection.historyWithClock(clock);
+  const usesEmptyHistory = !isEventRun && scenario.usesEmptyHistory;
   if (usesEmptyHistory) {
-    scratch = await connection.createScratchTable(clock);
-    history = scratch.history;
-    printer.line('  this scenario runs on an empty scratch table (dropped afterwards), not the accumulated history');
+    printer.line(`  history: ${connection.description}, made afresh and left empty for this scenario`);
   } else {
-    history = connection.historyWithClock(clock);
+    const seeded = await seedDemoHistory(history.deployments, config, realNow);
+    printer.line(`  history: ${connection.description}, made afresh: ${seeded} demo deployments of 1.0.0 to 1.3.0 across ${config.environments.map((environment) => environment.name).join(', ')}`);
   }
   // A saved event replayed is a new delivery: a fresh id and the sandbox's now (the same id again would be a duplicate).
   const event = !isEventRun || options.exact ? saved : asFreshDelivery(saved, clock.now());
   if (event !== saved) printer.line('  event:   replayed as a new delivery: a fresh id (or requestId) and the sandbox time');
-  printer.line(
-    `  clock:   sandbox time from ${start.toISOString()}${start > realNow ? ' (after the latest recorded activity, so earlier drills’ cooldowns have lapsed)' : ''}; validation polling compressed ${compression}x`,
-  );
+  printer.line(`  clock:   sandbox time from ${realNow.toISOString()}; validation polling compressed ${compression}x`);
 
-  try {
-    if (!usesEmptyHistory) await finishInterruptedRuns(history, config, clock, printer);
-    const badVersion = isEventRun ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
-    const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment)).activeDeployment })));
-    // For an arbitrary event, whatever each environment runs now is what its alarms are about.
-    const inAlarmSince = !isEventRun && scenario.alarmInAlarmForMinutes !== undefined ? new Date(clock.now().getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
-    const faults: SandboxFaults = isEventRun
-      ? { badVersions: actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
-      : { ...scenario.faults(badVersion ?? ''), ...(inAlarmSince ? { alarmInAlarmSince: inAlarmSince.toISOString() } : {}) };
-    const world = new SandboxWorld(faults, clock);
-    for (const { environment, active } of actives) if (active) world.deploy(environment, active);
-    tagEventAlarm(world, event);
-    if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}${scenario.trigger === 'deploy_failure' ? ' — and the deploy failed after it moved traffic' : ''}`);
-    for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
-    const alarmEnvironment = badReleaseTo.at(-1) ?? 'production';
-    if (!isEventRun && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
-    printer.line();
+  const badVersion = isEventRun ? undefined : await deployBadRelease(history.deployments, config, badReleaseTo, clock, scenario.trigger === 'deploy_failure');
+  const actives = await Promise.all(config.environments.map(async (environment) => ({ environment, active: (await history.deployments.findRollbackPair(environment)).activeDeployment })));
+  // For an arbitrary event, whatever each environment runs now is what its alarms are about.
+  const inAlarmSince = !isEventRun && scenario.alarmInAlarmForMinutes !== undefined ? new Date(clock.now().getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
+  // A drill request rehearses on a healthy system (nothing is restored, so a fault would never clear); any other event is about what runs now.
+  const isDrillRequest = (event as { action?: unknown } | null | undefined)?.action === 'drill';
+  const faults: SandboxFaults = isEventRun
+    ? { badVersions: isDrillRequest ? [] : actives.flatMap(({ active }) => (active ? [active.version] : [])), recoveryMs: 25_000 }
+    : { ...scenario.faults(badVersion ?? ''), ...(inAlarmSince ? { alarmInAlarmSince: inAlarmSince.toISOString() } : {}) };
+  const world = new SandboxWorld(faults, clock);
+  for (const { environment, active } of actives) if (active) world.deploy(environment, active);
+  tagEventAlarm(world, event);
+  if (badVersion) printer.line(`  sandbox: ${badReleaseTo.join(' and ')} just deployed ${badVersion}${scenario.trigger === 'deploy_failure' ? ' — and the deploy failed after it moved traffic' : ''}`);
+  for (const fault of describeFaults(world.faults)) printer.line(`  fault:   ${fault}`);
+  const alarmEnvironment = badReleaseTo.at(-1) ?? 'production';
+  if (!isEventRun && scenario.environmentMode) printer.line(`  mode:    ${alarmEnvironment} runs in mode "${scenario.environmentMode}" for this drill (the configuration file is unchanged)`);
+  printer.line();
 
-    const notifier = new RecordingNotifier();
-    const dependencies: RollbackDependencies = {
-      config: !isEventRun && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
-      history,
-      targets: sandboxTargetDrivers(world),
-      validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
-      notifier,
-      alarms: sandboxAlarmActions(world),
-      clock,
-      logger: quietLogger,
-      remainingTimeMs: () => LOCAL_INVOCATION_MS,
-      onStep: (step) => printer.step(step),
-    };
-    const sandboxStart = clock.now().getTime();
-    // An event file enters as it would the deployed orchestrator: a manual rollback only through the request URL (the sample request-url-rollback.json).
-    const results = isEventRun
-      ? [(await answerInvocation(event, `local-${randomUUID()}`, dependencies, { forcePrincipals: config.policy.forcePrincipals, refusedRoles: [] })).result]
-      : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
-
-    const sandboxMs = clock.now().getTime() - sandboxStart;
-    const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');
-    if (starts.length > 0) printer.line();
-    for (const start of starts) printer.started(start);
-    for (const notification of notifier.published.filter((published) => published.type !== 'rollback_started')) {
-      printer.line();
-      printer.notification(notification);
-    }
-    const environment = results.find((result) => result.environment)?.environment;
-    if (environment) {
-      printer.line();
-      printer.line(`${environment} history, newest first:`);
-      const [page, head] = await Promise.all([history.deployments.listHistory({ environment, limit: 8 }), history.controls.readHead(environment)]);
-      printer.line(renderHistory(page.items, head?.live?.deploymentId));
-    }
-    // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
-    printer.line();
-    for (const result of summarize(results, printer)) printer.outcome(result, sandboxMs, Date.now() - wallStart);
-    if (options.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, runs: results }, null, 2));
-    return 0;
-  } finally {
-    await scratch?.drop();
-  }
-}
-
-/**
- * A drill stopped half-way (Ctrl-C) leaves its run `rolling_back` with a lease. Locally there is no
- * scheduled reconciler, so each drill runs it first, on a quiet sandbox (no faults) whose clock is past
- * any such lease: the run is resumed or escalated and its record closed, as in AWS.
- */
-async function finishInterruptedRuns(history: HistoryPorts, config: RollbackConfig, clock: SandboxClock, printer: DrillPrinter): Promise<void> {
-  const quiet = new SandboxWorld({ badVersions: [], recoveryMs: 0 }, clock);
-  for (const environment of config.environments) {
-    const active = (await history.deployments.findRollbackPair(environment)).activeDeployment;
-    if (active) quiet.deploy(environment, active);
-  }
-  const result = await runRollback({ action: 'reconcile' }, `local-reconcile-${randomUUID()}`, {
-    config,
+  const notifier = new RecordingNotifier();
+  const dependencies: RollbackDependencies = {
+    config: !isEventRun && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
     history,
-    targets: sandboxTargetDrivers(quiet),
-    validator: new LocalValidator(quiet, clock, () => undefined),
-    notifier: new RecordingNotifier(),
-    alarms: sandboxAlarmActions(quiet),
+    targets: sandboxTargetDrivers(world),
+    validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
+    notifier,
+    alarms: sandboxAlarmActions(world),
     clock,
     logger: quietLogger,
     remainingTimeMs: () => LOCAL_INVOCATION_MS,
-  });
-  for (const run of result.runs ?? []) {
-    printer.line(`  recovered: an interrupted earlier run on ${run.environment ?? '?'} (${run.deploymentId ?? '?'}) was finished by the reconciler: ${run.outcome}`);
+    onStep: (step) => printer.step(step),
+  };
+  const sandboxStart = clock.now().getTime();
+  // An event file enters as it would the deployed orchestrator: a manual rollback only through the request URL (the sample request-url-rollback.json).
+  const results = isEventRun
+    ? [(await answerInvocation(event, `local-${randomUUID()}`, dependencies, { forcePrincipals: config.policy.forcePrincipals, refusedRoles: [] })).result]
+    : await runScenario(scenario, alarmEnvironment, config, dependencies, clock, printer);
+
+  const sandboxMs = clock.now().getTime() - sandboxStart;
+  const starts = notifier.published.filter((notification) => notification.type === 'rollback_started');
+  if (starts.length > 0) printer.line();
+  for (const start of starts) printer.started(start);
+  for (const notification of notifier.published.filter((published) => published.type !== 'rollback_started')) {
+    printer.line();
+    printer.notification(notification);
   }
+  const environment = results.find((result) => result.environment)?.environment;
+  if (environment) {
+    printer.line();
+    printer.line(`${environment} history, newest first:`);
+    const [page, head] = await Promise.all([history.deployments.listHistory({ environment, limit: 8 }), history.controls.readHead(environment)]);
+    printer.line(renderHistory(page.items, head?.live?.deploymentId));
+  }
+  // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
+  printer.line();
+  for (const result of summarize(results, printer)) printer.outcome(result, sandboxMs, Date.now() - wallStart);
+  if (options.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, runs: results }, null, 2));
+  return 0;
 }
 
 /** A saved event as a new delivery of the same thing: new id (or requestId), its times now; anything else unchanged. Pure but for the id. */

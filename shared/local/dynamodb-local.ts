@@ -122,9 +122,12 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
     process.removeListener('exit', killOnExit);
     await stopProcess(child);
   };
+  // When the process fails (no Java), the polling stops too: the command ends now, not at the deadline.
+  const polling = new AbortController();
   try {
-    await Promise.race([exited, waitUntilAnswering(localClientConfig(endpoint, 5_000), options.startTimeoutMs ?? LOCAL_START_DEADLINE_MS)]);
+    await Promise.race([exited, waitUntilAnswering(localClientConfig(endpoint, 5_000), options.startTimeoutMs ?? LOCAL_START_DEADLINE_MS, polling.signal)]);
   } catch (error) {
+    polling.abort();
     await stop().catch(() => undefined);
     throw error;
   }
@@ -135,7 +138,8 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
 /** Asks the process to stop; kills it when it has not exited after the grace period. Resolves once it is gone. */
 export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
   const hasExited = () => child.exitCode !== null || child.signalCode !== null;
-  if (hasExited()) return;
+  // Never started (its executable is missing): there is nothing to stop, and no exit will come.
+  if (hasExited() || child.pid === undefined) return;
   const gone = new Promise<void>((done) => child.once('exit', () => done()));
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
@@ -147,12 +151,13 @@ export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS):
   await gone;
 }
 
-/** Polls until the endpoint answers a ListTables; each attempt is bounded by the client's request timeout. */
-export async function waitUntilAnswering(clientConfig: LocalClientConfig, timeoutMs: number): Promise<void> {
+/** Polls until the endpoint answers a ListTables (or `stop` is aborted); each attempt is bounded by the client's request timeout. */
+export async function waitUntilAnswering(clientConfig: LocalClientConfig, timeoutMs: number, stop?: AbortSignal): Promise<void> {
   const client = new DynamoDBClient({ ...clientConfig, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
+      if (stop?.aborted) throw new DynamoDbLocalError('stopped waiting for DynamoDB Local');
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;

@@ -50,26 +50,26 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     const { exitCode, output, results, store } = await drill('stage-recovers');
 
     expect(exitCode).toBe(0);
-    expect(output).toContain('seeded a demo history: 15 deployments of 1.0.0 to 1.3.0 across test, staging, production');
+    expect(output).toMatch(/history: table \S+ at \S+, made afresh: 15 demo deployments of 1\.0\.0 to 1\.3\.0 across test, staging, production/);
     expect(output).toMatch(/validation polling compressed 2000x/);
     expect(output).toMatch(/^ {2}✓ stage-rollback .* production: alias live: demo-shop-prod-api 21->14, demo-shop-prod-worker 21->14, weights cleared; origin frontend-releases of distribution E2DEMOSHOP0001 1\.4\.1 -> 1\.3\.0; invalidation \S+ of \/\*; stage DeployProduction rolling back/m);
     expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     expect(output).toContain('Subject:    production rolled_back (stage) 1.4.1 -> 1.3.0');
     expect(output).toMatch(/^production history, newest first:\nSTARTED \(UTC\)/m);
-    // The JSON run is the second drill on the same history: a new release, 1.4.2, rolled back the same way.
-    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production', fromVersion: '1.4.2', toVersion: '1.3.0', drill: false });
+    // The JSON run is the second drill: from the same history made afresh, the same story — 1.4.1 rolled back to 1.3.0 again.
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production', fromVersion: '1.4.1', toVersion: '1.3.0', drill: false });
     expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage', targetVersion: '1.3.0' } });
-    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'rolled_back' });
+    expect(await store.getDeployment('sandbox-production-1.4.2')).toBeUndefined();
   });
 
   it('stage-fails: the full rollback of staging and production saves it', async () => {
     const { results, output, store } = await drill('stage-fails');
 
-    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'full', fromVersion: '1.4.2' });
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'full', fromVersion: '1.4.1' });
     expect(results[0]!.timeline.map((step) => [step.step, step.outcome])).toEqual([
       ['claim', 'info'], ['stage-rollback', 'ok'], ['stage-validation', 'failed'], ['full-scope', 'info'], ['full-rollback', 'ok'], ['full-validation', 'ok'], ['complete', 'ok'], ['notify', 'ok'],
     ]);
-    expect(await store.getDeployment('sandbox-staging-1.4.2')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
+    expect(await store.getDeployment('sandbox-staging-1.4.1')).toMatchObject({ status: 'rolled_back', rollback: { level: 'full' } });
     expect(output).toContain('fault:   every environment\'s alarms fire while any environment still runs 1.4.1');
   });
 
@@ -113,7 +113,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect([exitCode, jsonCode]).toEqual([0, 0]);
     expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'full' });
     expect(output).toContain('Subject:    [CRITICAL] production rollback_failed (full) 1.4.1 -> 1.3.0');
-    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'rollback_failed' });
+    expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'rollback_failed' });
   });
 
   it('no-traffic: the alarm goes quiet with no datapoints, so the run ends unverified, the restore stays and nothing widens', async () => {
@@ -168,49 +168,52 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     }
   });
 
-  it('--event replays a saved event as a new delivery, so a sample event acts again on the next run', async () => {
+  it('--event replays a saved event as a new delivery on a history made afresh, so a sample event acts the same way on every run', async () => {
     const { output, results, store } = await drill('stage-recovers', { eventFile: 'events/alarm-staging.json' });
 
     expect(output).toContain('  event:   replayed as a new delivery: a fresh id (or requestId) and the sandbox time');
-    // The text run rolled staging back; the JSON run, a new delivery later in sandbox time, acted again.
-    expect(results[0]).toMatchObject({ outcome: 'rolled_back', environment: 'staging' });
-    expect((await store.listHistory({ environment: 'staging', status: 'rolled_back', limit: 10 })).items).toHaveLength(2);
+    expect(output).toMatch(/^outcome: rolled_back \(stage\) staging 1\.3\.0 -> 1\.2\.0/m);
+    // The text run rolled staging back; the JSON run, from the same history made afresh, did the same — and only that.
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', environment: 'staging', fromVersion: '1.3.0', toVersion: '1.2.0' });
+    expect((await store.listHistory({ environment: 'staging', status: 'rolled_back', limit: 10 })).items).toHaveLength(1);
   });
 
-  it('a second alarm after a rollback rolls back from the version the first restored, and status says what is live', async () => {
-    // Text run: production 1.3.0 -> 1.2.0. JSON run, the next alarm: from 1.2.0 — never the failed 1.2.1 that 1.3.0 had replaced.
+  it('an alarm event rolls production back past the failed 1.2.1 to 1.2.0 on every run, and status says what is live', async () => {
+    // Both runs: production 1.3.0 -> 1.2.0 — never the failed 1.2.1 that 1.3.0 had replaced.
     const { output, results, store, tableName } = await drill('stage-recovers', { eventFile: 'events/alarm-production.json' });
     const lines: string[] = [];
     const statusCode = await runCli(['status', '--env', 'production', '--json', '--endpoint', localClientConfig().endpoint, '--table', tableName], { out: (text) => lines.push(text), err: (text) => lines.push(text), env: {}, cwd: process.cwd() });
     const status = JSON.parse(lines.join('\n')) as { environments: { live?: { deploymentId: string; cause: string }; active?: { deploymentId: string; version: string } }[] };
 
     expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.3\.0 -> 1\.2\.0/m);
-    expect(results[0]).toMatchObject({ outcome: 'rolled_back', deploymentId: 'demo-production-1.2.0', fromVersion: '1.2.0', toVersion: '1.1.0' });
+    expect(results[0]).toMatchObject({ outcome: 'rolled_back', deploymentId: 'demo-production-1.3.0', fromVersion: '1.3.0', toVersion: '1.2.0' });
     expect(await store.getDeployment('demo-production-1.2.1')).toMatchObject({ status: 'failed' });
     expect(statusCode).toBe(0);
-    expect(status.environments[0]).toMatchObject({ live: { deploymentId: 'demo-production-1.1.0', cause: 'restored' }, active: { deploymentId: 'demo-production-1.1.0', version: '1.1.0' } });
+    expect(status.environments[0]).toMatchObject({ live: { deploymentId: 'demo-production-1.2.0', cause: 'restored' }, active: { deploymentId: 'demo-production-1.2.0', version: '1.2.0' } });
   });
 
   it('alarm-before-deploy: an alarm in ALARM since before the release is announced as not its doing, and nothing is rolled back', async () => {
     const { results, output, store } = await drill('alarm-before-deploy');
 
-    expect(results[0]).toMatchObject({ outcome: 'skipped', deploymentId: 'sandbox-production-1.4.2', reason: expect.stringMatching(/^the alarm predates the deployment: in ALARM since \S+, before sandbox-production-1\.4\.2 \(1\.4\.2\) started at \S+ — not its doing/) });
+    expect(results[0]).toMatchObject({ outcome: 'skipped', deploymentId: 'sandbox-production-1.4.1', reason: expect.stringMatching(/^the alarm predates the deployment: in ALARM since \S+, before sandbox-production-1\.4\.1 \(1\.4\.1\) started at \S+ — not its doing/) });
     expect(output).toMatch(/^▶ alarm demo-shop-prod-api-5xx, in ALARM since \S+, changed again \(production\)$/m);
     expect(output).toContain('Subject:    production skipped 1.4.1');
-    expect(await store.getDeployment('sandbox-production-1.4.2')).toMatchObject({ status: 'succeeded' });
+    expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'succeeded' });
   });
 
   it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
     const { results } = await drill('cooldown');
 
     expect(results.map((result) => result.outcome)).toEqual(['rolled_back', 'skipped']);
-    expect(results[1]!.reason).toMatch(/^production is in its 10-minute cooldown after rolling back sandbox-production-1\.4\.2, until /);
+    expect(results[1]!.reason).toMatch(/^production is in its 10-minute cooldown after rolling back sandbox-production-1\.4\.1, until /);
   });
 
   it.each([
     ['events/alarm-ok.json', { outcome: 'ignored', reason: 'alarm demo-shop-prod-api-5xx is OK, not ALARM' }],
     ['events/alarm-staging.json', { outcome: 'rolled_back', environment: 'staging', fromVersion: '1.3.0', toVersion: '1.2.0' }],
     ['events/request-url-rollback.json', { outcome: 'rolled_back', level: 'manual' }],
+    // A drill rehearses on a healthy sandbox: it restores nothing, so a fault would never clear (it ended rollback_failed (full) before).
+    ['events/drill.json', { outcome: 'rolled_back', level: 'stage', drill: true, fromVersion: '1.3.0', toVersion: '1.2.0' }],
     // As the deployed orchestrator answers it: a manual rollback invoked directly cannot say who asks.
     ['events/manual-rollback.json', { outcome: 'rejected', reason: expect.stringContaining('request URL') }],
   ])('--event %s runs through the same local orchestrator', async (file, expected) => {
@@ -245,11 +248,10 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
 });
 
 describe('a local drill stopped half-way (Ctrl-C)', () => {
-  it('leaves no record rolling_back: the next drill runs the reconciler first and closes it', async () => {
+  it('is not in the way of the next: that one starts from a history made afresh and rolls back as the first would have', async () => {
     const first = await drill('stage-recovers', { textRun: false });
-    const history = first.store;
     // What Ctrl-C leaves: a claimed run, its claim journaled, a live lease, nobody driving it.
-    const active = (await history.findRollbackPair(findEnvironment(config, 'production'))).activeDeployment!;
+    const active = (await first.store.findRollbackPair(findEnvironment(config, 'production'))).activeDeployment!;
     const claimStep = {
       step: 'claim' as const, at: new Date().toISOString(), runId: 'interrupted-run', outcome: 'info' as const, durationMs: 0, detail: 'claimed',
       facts: { invocationId: 'killed', mode: 'automatic' as const, environment: 'production', fromDeploymentId: active.deploymentId, fromVersion: active.version, toDeploymentId: 'demo-production-1.3.0', toVersion: '1.3.0', reason: 'alarm (interrupted)' },
@@ -264,8 +266,9 @@ describe('a local drill stopped half-way (Ctrl-C)', () => {
 
     const next = await drill('stage-recovers', { table: first.tableName, textRun: true });
 
-    expect(next.output).toMatch(new RegExp(`recovered: an interrupted earlier run on production \\(${active.deploymentId}\\) was finished by the reconciler: (rolled_back|rollback_failed)`));
-    expect((await history.getDeployment(active.deploymentId))?.status).not.toBe('rolling_back');
+    expect(next.output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
+    expect(next.results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', fromVersion: '1.4.1', toVersion: '1.3.0' });
+    expect((await next.store.listHistory({ environment: 'production', status: 'rolling_back', limit: 10 })).items).toEqual([]);
   });
 });
 
@@ -292,18 +295,33 @@ describe('npm start: rollbackctl drill --local', () => {
   // Each command starts its own JVM: the test waits as long as their readiness deadlines allow, not a fixed 30 s.
   const execute = promisify(execFile);
 
-  it('completes from the command line and exits 0, keeping its history on disk', async () => {
+  it('completes from the command line and exits 0; its records stay in the drill\'s own table, out of the local history', async () => {
     const env = { ...process.env, ROLLBACKCTL_HOME: temporaryFolder('rollbackctl-drill') };
 
     const { stdout } = await execute('node', ['cli/bin.mjs', 'drill', '--local'], { env });
     const history = await execute('node', ['cli/bin.mjs', 'history', '--env', 'production', '--local', '--json'], { env });
+    const shown = await execute('node', ['cli/bin.mjs', 'show', 'sandbox-production-1.4.1', '--local', '--json'], { env });
 
     expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     // Both messages: the start in one line, the outcome in full.
     expect(stdout).toContain('published as the rollback started: production rolling_back (stage) 1.4.1 -> 1.3.0 (warning)');
     expect(stdout).toMatch(/notification that would be published to SNS:\n {2}Subject: {4}production rolled_back \(stage\) 1\.4\.1 -> 1\.3\.0/);
-    expect(JSON.parse(history.stdout).items[0]).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
-  }, JVM_STARTS_TIMEOUT_MS(2));
+    // Sandbox records never sit among (or above) what `record --local` wrote: the drill's table holds them, `show --local` finds them there.
+    expect(JSON.parse(history.stdout).items).toEqual([]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
+  }, JVM_STARTS_TIMEOUT_MS(3));
+
+  it('gives the same outcome ten times in one local home, whatever the drills between did (observe, cooldown)', async () => {
+    const env = { ROLLBACKCTL_HOME: temporaryFolder('rollbackctl-ten') };
+    const outcomes: string[] = [];
+    // observe leaves its bad release running, cooldown leaves a fresh rollback: before, the next drills rolled back 1.4.N -> 1.4.N-1 or were skipped.
+    for (const scenario of ['stage-recovers', 'observe', 'stage-recovers', 'cooldown', ...Array<string>(8).fill('stage-recovers')]) {
+      const out: string[] = [];
+      const code = await runCli(['drill', '--local', '--scenario', scenario], { out: (text) => out.push(text), err: () => undefined, env, cwd: process.cwd() });
+      if (scenario === 'stage-recovers') outcomes.push(`${code} ${/^outcome: .*? -> \S+/m.exec(out.join('\n'))?.[0]}`);
+    }
+    expect(outcomes).toEqual(Array(10).fill('0 outcome: rolled_back (stage) production 1.4.1 -> 1.3.0'));
+  }, JVM_STARTS_TIMEOUT_MS(12));
 });
 
 describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL on 127.0.0.1)', () => {
