@@ -34,8 +34,10 @@ export class CliContext {
   ) {}
 
   /** --config, else ROLLBACK_CONFIG, else rollback.config.json here or above; --local falls back to the built-in demo. */
-  loadConfig(): RollbackConfig {
-    const source = findConfig(this.options, this.io.env, this.io.cwd);
+  loadConfig(options: { demoWhenNone?: boolean } = {}): RollbackConfig {
+    const source = findConfig({ ...this.options, ...(options.demoWhenNone ? { local: true } : {}) }, this.io.env, this.io.cwd);
+    // Said on stderr even off a terminal: the output (an event) is for the demo's names, not the user's.
+    if (options.demoWhenNone && !this.options.local && source.from === 'built-in demo') this.io.err(`rollbackctl: using the built-in demo configuration: ${describeConfigSource(source, this.io.cwd)}`);
     this.configInUse = describeConfigSource(source, this.io.cwd);
     this.io.progress?.(`rollbackctl: configuration ${this.configInUse}`);
     return loadConfigFrom(source);

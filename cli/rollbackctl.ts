@@ -3,6 +3,7 @@ import { ConfigError, UnknownEnvironmentError } from '../shared/config';
 import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, InvalidCursorError, InvalidWriteError } from '../shared/history/history-errors';
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { LocalHistoryBusyError } from './local-lock';
+import { missingProfileMessage } from './aws/profiles';
 import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
 import { drillCommand, type DrillOptions } from './commands/drill-command';
@@ -181,7 +182,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 }
 
 /** Exit code for an error: 2 when the input was rejected (nothing changed), 1 when the work failed. */
-function describeFailure(error: unknown): { code: number; message: string } {
+function describeFailure(error: unknown, env: NodeJS.ProcessEnv = {}): { code: number; message: string } {
   if (
     error instanceof UsageError ||
     error instanceof ConfigError ||
@@ -196,7 +197,10 @@ function describeFailure(error: unknown): { code: number; message: string } {
     return { code: EXIT.failed, message: error.message };
   }
   const { name = '', message = String(error) } = error as { name?: string; message?: string };
-  if (message === 'Region is missing') return { code: EXIT.failed, message: 'no AWS region: pass --region, set AWS_REGION, or give your profile a region' };
+  // A profile that does not exist fails as "no region" or "no credentials": name it instead.
+  const missingProfile = name === 'CredentialsProviderError' || message === 'Region is missing' ? missingProfileMessage(env.AWS_PROFILE, env) : undefined;
+  if (missingProfile) return { code: EXIT.failed, message: missingProfile };
+  if (message === 'Region is missing') return { code: EXIT.failed, message: 'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give your profile a region' };
   if (name === 'CredentialsProviderError' || name === 'UnrecognizedClientException' || name === 'InvalidSignatureException') {
     return { code: EXIT.failed, message: `no usable AWS credentials (${message}); configure a profile (--profile) or use --local` };
   }
@@ -253,10 +257,12 @@ export async function runCli(argv: readonly string[], terminal: CliIo): Promise<
       const options = program.opts<GlobalOptions>();
       // The SDK reads the profile from the process environment, for every client any command builds.
       if (options.profile) process.env.AWS_PROFILE = options.profile;
+      // The AWS CLI's region variable too (the SDK reads only AWS_REGION): one region for every client and URL.
+      options.region ??= io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
       const code = await work(new CliContext(io, options));
       if (typeof code === 'number') exitCode = code;
     } catch (error) {
-      const failure = describeFailure(error);
+      const failure = describeFailure(error, { ...io.env, ...(program.opts<GlobalOptions>().profile ? { AWS_PROFILE: program.opts<GlobalOptions>().profile } : {}) });
       io.err(`rollbackctl: ${failure.message}`);
       if (program.opts<GlobalOptions>().debug) io.err((error as Error).stack ?? String(error));
       exitCode = failure.code;

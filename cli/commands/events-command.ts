@@ -96,5 +96,6 @@ export async function eventsGenerateCommand(context: CliContext, kind: string, o
   if ((options.to || options.reason) && eventKind !== 'manual') throw new UsageError(`--to and --reason are for manual events, not ${eventKind}`);
   if (options.alarm && eventKind !== 'alarm') throw new UsageError(`--alarm is for alarm events, not ${eventKind}`);
   const by = options.by ?? (eventKind === 'manual' || eventKind === 'drill' ? requester({}, context.io.env) : undefined);
-  context.printJson(generateEvent(eventKind, context.loadConfig(), { ...options, ...(by ? { by } : {}) }, new Date()));
+  // Like `drill --local`, it works outside a project (the demo's names), and says so: an event file is often made to try the demo.
+  context.printJson(generateEvent(eventKind, context.loadConfig({ demoWhenNone: true }), { ...options, ...(by ? { by } : {}) }, new Date()));
 }

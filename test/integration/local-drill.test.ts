@@ -329,7 +329,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL o
   const deployedResult: RollbackRunResult = { outcome: 'rolled_back', level: 'manual', drill: false, environment: 'production', fromVersion: '1.4.0', toVersion: '1.3.0', timeline: [], durationMs: 4200 };
   let requestUrl: Awaited<ReturnType<typeof startRequestUrlServer>>;
 
-  async function cli(args: string[], io: { confirm?: (question: string) => Promise<boolean> } = {}) {
+  async function cli(args: string[], io: { confirm?: (question: string) => Promise<boolean>; env?: NodeJS.ProcessEnv } = {}) {
     const out: string[] = [];
     const err: string[] = [];
     const exitCode = await runCli(args, { out: (text) => out.push(text), err: (text) => err.push(text), env: { ROLLBACK_REQUESTED_BY: 'ana' }, cwd: process.cwd(), ...io });
@@ -370,6 +370,13 @@ describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL o
       { method: 'POST', signed: true, scope: 'lambda eu-west-1', body: { action: 'drill', environment: 'production', requestedBy: 'ana', requestId: expect.stringMatching(/^drill-[0-9a-f-]{36}$/) } },
     ]);
     expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, runs: [deployedResult] });
+  });
+
+  it('takes the region from AWS_DEFAULT_REGION, as the AWS CLI does, when neither --region nor AWS_REGION is set', async () => {
+    const result = await cli(['drill', '--env', 'production', '--json'], { env: { ROLLBACK_REQUESTED_BY: 'ana', AWS_DEFAULT_REGION: 'eu-west-1' } });
+
+    expect(result.exitCode).toBe(0);
+    expect(sentRequests()).toEqual([expect.objectContaining({ signed: true, scope: 'lambda eu-west-1' })]);
   });
 
   it('rollback --yes sends a manual rollback request to the named version, and exits 0 when it rolled back', async () => {

@@ -105,3 +105,17 @@ describe('rollbackctl --local without Java', () => {
     // The start deadline is 120 s: this test's own limit (60 s) fails it if the command waits for it.
   }, 60_000);
 });
+
+describe('rollbackctl and AWS profiles', () => {
+  it('names a --profile that is in neither AWS file, and the profiles that are, instead of "no region"', async () => {
+    const home = temporaryFolder('aws-home');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(home, '.aws'));
+    writeFileSync(join(home, '.aws', 'config'), '[default]\nregion = eu-west-1\n[profile dev]\nregion = eu-west-1\n');
+    writeFileSync(join(home, '.aws', 'credentials'), '[ci]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = x\n');
+
+    const failure = await execute(process.execPath, ['cli/bin.mjs', 'status', '--profile', 'nosuch', '--table', 'history'], { env: { PATH: process.env.PATH, HOME: home } }).catch((error: { code: number; stderr: string }) => error);
+
+    expect(failure).toMatchObject({ code: 1, stderr: 'rollbackctl: the AWS profile "nosuch" is not in your AWS config or credentials files (profiles there: ci, default, dev); check --profile or AWS_PROFILE\n' });
+  });
+});

@@ -202,6 +202,18 @@ describe('rollbackctl events generate', () => {
     }
   });
 
+  it('works outside a project folder: an event for the built-in demo, said on stderr, the event alone on stdout', async () => {
+    const elsewhere = temporaryFolder('no-config');
+    const out: string[] = [];
+    const err: string[] = [];
+
+    const exitCode = await runCli(['events', 'generate', 'alarm', '--env', 'production'], { out: (text) => out.push(text), err: (text) => err.push(text), env: {}, cwd: elsewhere });
+
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ detail: { alarmName: 'demo-shop-prod-generated', state: { value: 'ALARM' } } });
+    expect(err).toEqual([`rollbackctl: using the built-in demo configuration: the built-in demo (no rollback.config.json in ${elsewhere} or above; --config PATH to use one)`]);
+  });
+
   it('generates a pipeline stage event of the environment’s own pipeline and stage, as the recorder reads it', async () => {
     const { event } = await generate('pipeline-stage', '--env', 'production', '--state', 'FAILED');
 
