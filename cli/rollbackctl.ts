@@ -4,6 +4,7 @@ import { DeploymentConflictError, DeploymentNotFoundError, HistoryError, Invalid
 import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { LocalHistoryBusyError } from './local-lock';
 import { missingProfileMessage } from './aws/profiles';
+import { sourceMappedStack } from './debug-stack';
 import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
 import { drillCommand, type DrillOptions } from './commands/drill-command';
@@ -264,7 +265,7 @@ export async function runCli(argv: readonly string[], terminal: CliIo): Promise<
     } catch (error) {
       const failure = describeFailure(error, { ...io.env, ...(program.opts<GlobalOptions>().profile ? { AWS_PROFILE: program.opts<GlobalOptions>().profile } : {}) });
       io.err(`rollbackctl: ${failure.message}`);
-      if (program.opts<GlobalOptions>().debug) io.err((error as Error).stack ?? String(error));
+      if (program.opts<GlobalOptions>().debug) io.err(sourceMappedStack((error as Error).stack ?? String(error)));
       exitCode = failure.code;
     }
   });

