@@ -29,3 +29,14 @@ describe('the README’s record examples', () => {
     }
   });
 });
+
+describe('the README’s scenario table', () => {
+  it('lists every local scenario the CLI offers, each once', async () => {
+    const { SCENARIOS } = await import('../../cli/local-drill/scenarios');
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('| scenario |'), readme.indexOf('### Any event'));
+    const listed = [...table.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((match) => match[1]);
+
+    expect([...listed].sort()).toEqual([...SCENARIOS.keys()].sort());
+  });
+});
