@@ -1,3 +1,4 @@
+import { search } from '@aws-lambda-powertools/jmespath';
 import type { RollbackConfig } from '../shared/config';
 import { describeConfigSource, findConfig, loadConfigFrom } from './config-discovery';
 import { localStateDirectory, openHistory, type ConnectionOptions, type HistoryConnection } from './history-connection';
@@ -25,6 +26,8 @@ export interface GlobalOptions extends ConnectionOptions {
   config?: string;
   profile?: string;
   debug?: boolean;
+  /** A JMESPath expression over the JSON answer (it implies --output json). */
+  query?: string;
 }
 
 export class CliContext {
@@ -62,12 +65,14 @@ export class CliContext {
     }
   }
 
-  printJson(value: unknown): void {
-    this.io.out(JSON.stringify(value, null, 2));
+  /** JSON out, pretty (or one line: `compact`), narrowed by `--query` (JMESPath, as the AWS CLI's) when given. */
+  printJson(value: unknown, options: { compact?: boolean } = {}): void {
+    const shown = this.options.query === undefined ? value : search(this.options.query, value as Parameters<typeof search>[1]);
+    this.io.out(options.compact ? JSON.stringify(shown) : JSON.stringify(shown, null, 2));
   }
 
   /** A command's JSON answer: its documented shape, versioned, so scripts can tell a change coming. */
-  printAnswer(value: object): void {
-    this.printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...value });
+  printAnswer(value: object, options: { compact?: boolean } = {}): void {
+    this.printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, options);
   }
 }

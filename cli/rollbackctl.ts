@@ -5,6 +5,7 @@ import { DynamoDbLocalError } from '../shared/local/dynamodb-local';
 import { LocalHistoryBusyError } from './local-lock';
 import { missingProfileMessage } from './aws/profiles';
 import { sourceMappedStack } from './debug-stack';
+import { search } from '@aws-lambda-powertools/jmespath';
 import { EXIT, parseChoice, UsageError } from './cli-errors';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
 import { drillCommand, type DrillOptions } from './commands/drill-command';
@@ -25,6 +26,21 @@ import { rollbackctlVersion } from './version';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** Shown after each command's options: the commands an on-call engineer types. */
+const EXAMPLES: Record<string, string> = Object.fromEntries(
+  Object.entries({
+    history: ['rollbackctl history --env production --local', 'rollbackctl history --env production --status rolled_back --since 7d', 'rollbackctl history --env production -o json --query "items[].deploymentId"', 'rollbackctl history --env production --output text | cut -f2,3'],
+    show: ['rollbackctl show sandbox-production-1.4.1 --local', 'rollbackctl show <deploymentId> --query "rollback.reason"'],
+    record: ['rollbackctl record --env production --version 1.4.0 --status succeeded --capture', 'rollbackctl record --env production --id "$CI_PIPELINE_ID" --version 1.4.0 --status in_progress'],
+    drill: ['rollbackctl drill --local', 'rollbackctl drill --local --scenario stage-fails', 'rollbackctl drill --local --event events/alarm-staging.json', 'rollbackctl drill --env production'],
+    gate: ['rollbackctl gate --env production && ./deploy.sh'],
+    pause: ['rollbackctl pause --env production --for 2h --reason "incident 42"'],
+    resume: ['rollbackctl resume --env production --reason "incident 42 closed"'],
+    rollback: ['rollbackctl rollback --env production --reason "checkout broken"', 'rollbackctl rollback --env production --to 1.3.0 --reason "back to 1.3.0" --yes'],
+    status: ['rollbackctl status', 'rollbackctl status --env production --watch', 'rollbackctl status --watch --json | jq .environments[0].live'],
+  }).map(([command, lines]) => [command, `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`]),
+);
+
 function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<void | number>) => Promise<void>): Command {
   const program = new Command('rollbackctl')
     .description('Rollback controller: deployment history, manual rollbacks and drills')
@@ -37,7 +53,10 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .addOption(new Option('--endpoint <url>', 'DynamoDB endpoint, e.g. an already running DynamoDB Local'))
     .option('--config <path>', 'configuration file (default: $ROLLBACK_CONFIG, else rollback.config.json here or in a parent folder; with --local and none, the built-in demo)')
     .option('--debug', 'on a failure, print the whole error (stack trace included)')
-    .option('--output <format>', 'table or text (the default), or json (the same as each command\'s --json)')
+    .option('-o, --output <format>', 'table (the default), text (history: tab-separated rows), or json (each command\'s --json)')
+    .option('--query <jmespath>', 'a JMESPath expression over the JSON answer, as the AWS CLI\'s (implies --output json)')
+    // Each command's help lists the options every command takes too (--local, --table, --region…).
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -49,6 +68,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('history')
+    .addHelpText('after', EXAMPLES['history']!)
     .description('list an environment’s deployments and rollbacks, newest first')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .option('--status <status>', 'only this status (in_progress, succeeded, failed, rolling_back, rolled_back, rollback_failed)')
@@ -57,10 +77,12 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--limit <n>', 'entries per page, 1-100', '20')
     .option('--cursor <cursor>', 'continue from where the previous page stopped')
     .option('--json', 'print JSON: { items, nextCursor }')
+    .addOption(new Option('--text', 'tab-separated rows (what --output text gives)').hideHelp())
     .action(withContext((context, options) => historyCommand(context, options)));
 
   program
     .command('show')
+    .addHelpText('after', EXAMPLES['show']!)
     .description('one deployment with its rollback and timeline')
     .argument('<deploymentId>', 'as listed by history')
     .option('--json', 'print the stored record as JSON')
@@ -68,6 +90,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   const record = program
     .command('record')
+    .addHelpText('after', EXAMPLES['record']!)
     .description('record a deployment from any CI system (CodePipeline is recorded automatically)')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .requiredOption('--version <version>', 'the version deployed (tag, build number or commit)')
@@ -91,6 +114,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('drill')
+    .addHelpText('after', EXAMPLES['drill']!)
     .description('rehearse a rollback: --local runs the real orchestrator on a sandbox; --env drills a deployed one (reads only)')
     .addOption(new Option('--scenario <name>', 'local sandbox scenario').choices([...SCENARIO_NAMES]).default('stage-recovers'))
     .option('--event <file>', 'with --local: run this event file (events/*.json, or one saved from EventBridge) instead of a scenario, as a new delivery (fresh id, now)')
@@ -106,6 +130,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('gate')
+    .addHelpText('after', EXAMPLES['gate']!)
     .description('may the next deployment go ahead? exit 0 open; exit 3 while the environment is rolling back, in cooldown, paused, or its last rollback failed')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .option('--json', 'print { environment, open, reason | reasons }')
@@ -113,6 +138,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('pause')
+    .addHelpText('after', EXAMPLES['pause']!)
     .description('pause automation in an environment for a while: alarms are announced, not acted on (people may still roll back)')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .requiredOption('--for <duration>', 'how long: 30m, 2h, 1d (at most 7d)')
@@ -123,6 +149,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('resume')
+    .addHelpText('after', EXAMPLES['resume']!)
     .description('lift a pause: alarms are acted on again (as the configured mode says)')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .option('--reason <text>', 'why, for the history')
@@ -132,6 +159,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('rollback')
+    .addHelpText('after', EXAMPLES['rollback']!)
     .description('roll an environment back now, through the deployed orchestrator (asks first; --yes to skip)')
     .requiredOption('--env <environment>', 'environment name from the configuration')
     .option('--to <version>', 'a version from the environment’s history (default: its last known good)')
@@ -146,6 +174,7 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
 
   program
     .command('status')
+    .addHelpText('after', EXAMPLES['status']!)
     .description('each environment now: active deployment, last good, a running rollback and its step, cooldown, mode or pause, last rollback')
     .option('--env <environment>', 'only this environment')
     .option('--watch [seconds]', 'refresh every N seconds (default 5) until interrupted')
@@ -218,22 +247,42 @@ function describeFailure(error: unknown, env: NodeJS.ProcessEnv = {}): { code: n
 
 const OUTPUT_FORMATS = ['table', 'text', 'json'] as const;
 
-/** `--output json` is `--json`; `--output table` and `--output text` are what every command prints by default. Pure. */
+/** A --query that JMESPath cannot parse is refused before anything is read (exit 2). */
+function checkQuery(query: string): void {
+  try {
+    search(query, {});
+  } catch (error) {
+    throw new UsageError(`invalid --query "${query}": ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * `--output json` (`-o json`) is `--json`; `--output table` and `--output text` are what every command
+ * prints by default (`history --output text`: tab-separated rows). `--query` implies JSON, as the AWS
+ * CLI's narrows JSON. Pure.
+ */
 export function withOutputFormat(argv: readonly string[]): string[] {
   const args: string[] = [];
-  let json = false;
+  let format: (typeof OUTPUT_FORMATS)[number] | undefined;
+  let query = false;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index]!;
-    const inline = /^--output=(.*)$/.exec(arg);
-    if (arg !== '--output' && !inline) {
+    if (arg === '--') {
+      args.push(...argv.slice(index));
+      break;
+    }
+    if (arg === '--query' || arg.startsWith('--query=')) query = true;
+    const inline = /^(?:--output|-o)=(.*)$/.exec(arg);
+    if (arg !== '--output' && arg !== '-o' && !inline) {
       args.push(arg);
       continue;
     }
-    const format = inline ? inline[1]! : argv[(index += 1)];
-    json = parseChoice('--output', format ?? '', OUTPUT_FORMATS) === 'json';
+    format = parseChoice('--output', (inline ? inline[1]! : argv[(index += 1)]) ?? '', OUTPUT_FORMATS);
   }
-  // At the end: --json is the command's own option, wherever --output was given.
-  return json ? [...args, '--json'] : args;
+  if (query && format !== undefined && format !== 'json') throw new UsageError(`--query narrows JSON: it cannot go with --output ${format}`);
+  // At the end: --json (--text) is the command's own option, wherever --output was given.
+  if (format === 'json' || query) return [...args, '--json'];
+  return format === 'text' && args[0] === 'history' ? [...args, '--text'] : args;
 }
 
 /** Runs one rollbackctl invocation; returns its exit code instead of exiting, so tests can call it. */
@@ -256,6 +305,7 @@ export async function runCli(argv: readonly string[], terminal: CliIo): Promise<
   const program = buildProgram(io, async (work) => {
     try {
       const options = program.opts<GlobalOptions>();
+      if (options.query !== undefined) checkQuery(options.query);
       // The SDK reads the profile from the process environment, for every client any command builds.
       if (options.profile) process.env.AWS_PROFILE = options.profile;
       // The AWS CLI's region variable too (the SDK reads only AWS_REGION): one region for every client and URL.

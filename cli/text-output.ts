@@ -54,9 +54,23 @@ export function describeRollback(record: DeploymentRecord): string {
 
 /** The history table; the live deployment (the head's, when given) is marked `[live]`. */
 export function renderHistory(records: readonly DeploymentRecord[], liveDeploymentId?: string): string {
-  return renderTable(
-    ['STARTED (UTC)', 'VERSION', 'STATUS', 'TOOK', 'SOURCE', 'DEPLOYMENT', 'ROLLBACK'],
-    records.map((record) => [
+  return renderTable(HISTORY_COLUMNS, historyRows(records, liveDeploymentId));
+}
+
+const HISTORY_COLUMNS = ['STARTED (UTC)', 'VERSION', 'STATUS', 'TOOK', 'SOURCE', 'DEPLOYMENT', 'ROLLBACK'];
+
+/**
+ * `history --output text`: one row per record, fields separated by tabs, no header, as the AWS CLI's
+ * text output (for cut and awk); a tab or newline inside a field becomes a space. Pure.
+ */
+export function renderHistoryText(records: readonly DeploymentRecord[], liveDeploymentId?: string): string {
+  return historyRows(records, liveDeploymentId)
+    .map((row) => row.map((field) => field.replace(/[\t\r\n]+/g, ' ')).join('\t'))
+    .join('\n');
+}
+
+function historyRows(records: readonly DeploymentRecord[], liveDeploymentId?: string): string[][] {
+  return records.map((record) => [
       formatTimestamp(record.startedAt),
       record.version,
       `${record.kind === 'deployment' ? record.status : `${record.status} [${record.kind}]`}${record.irreversible ? ' [irreversible]' : ''}${record.deploymentId === liveDeploymentId ? ' [live]' : ''}`,
@@ -64,8 +78,7 @@ export function renderHistory(records: readonly DeploymentRecord[], liveDeployme
       record.source,
       record.deploymentId,
       describeRollback(record),
-    ]),
-  );
+    ]);
 }
 
 /** One line per target restore point the deployment recorded, named and worded by its target. */

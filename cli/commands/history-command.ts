@@ -3,7 +3,7 @@ import { DEPLOYMENT_STATUSES } from '../../shared/history/deployment-record';
 import { parseDuration } from '../../shared/time/duration';
 import { parseChoice, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
-import { formatTimestamp, renderHistory } from '../text-output';
+import { formatTimestamp, renderHistory, renderHistoryText } from '../text-output';
 import { describeAutomation } from './pause-command';
 import { describeLive } from '../../shared/history/live-state';
 
@@ -15,6 +15,8 @@ export interface HistoryOptions {
   limit: string;
   cursor?: string;
   json?: boolean;
+  /** `--output text`: tab-separated rows. */
+  text?: boolean;
 }
 
 export function parseLimit(input: string): number {
@@ -58,6 +60,10 @@ export async function historyCommand(context: CliContext, options: HistoryOption
   const live = head?.live;
   if (options.json) {
     context.printAnswer({ ...page, ...(live ? { live } : {}), automation: { mode: environmentConfig.mode, ...(control.pause ? { pause: control.pause } : {}), events: control.events } });
+    return;
+  }
+  if (options.text) {
+    if (page.items.length > 0) context.io.out(renderHistoryText(page.items, live?.deploymentId));
     return;
   }
   // Only the first page says whether automation acts: a person paging back already knows.

@@ -150,7 +150,8 @@ export async function statusCommand(context: CliContext, options: StatusOptions)
           return environmentStatus({ environment, policy: config.policy, pair, rollbacks, ...(head ? { control: head.control } : {}), ...(head?.readiness ? { readiness: head.readiness } : {}), now });
         }),
       );
-      if (options.json) context.printAnswer({ at: now.toISOString(), environments: statuses });
+      // Watching as JSON: one object per line (NDJSON), so `| jq` and log shippers read each refresh as it comes.
+      if (options.json) context.printAnswer({ at: now.toISOString(), environments: statuses }, { compact: intervalSeconds !== undefined });
       else {
         // A terminal watching gets a cleared screen per refresh; a pipe gets the refreshes one after another.
         if (intervalSeconds !== undefined && context.io.liveWrite) context.io.liveWrite('\u001b[2J\u001b[H');

@@ -119,3 +119,60 @@ describe('rollbackctl and AWS profiles', () => {
     expect(failure).toMatchObject({ code: 1, stderr: 'rollbackctl: the AWS profile "nosuch" is not in your AWS config or credentials files (profiles there: ci, default, dev); check --profile or AWS_PROFILE\n' });
   });
 });
+
+describe('rollbackctl output as the AWS CLI shapes it: -o, --output text, --query, NDJSON while watching', () => {
+  async function withRecords() {
+    const { createTestHistory, localClientConfig } = await import('../helpers/history-table');
+    const { tableName } = await createTestHistory();
+    const where = ['--endpoint', localClientConfig().endpoint, '--table', tableName];
+    for (const version of ['1.3.0', '1.4.0']) {
+      expect((await cli(['record', ...where, '--env', 'production', '--version', version, '--status', 'succeeded', '--incomplete', '--id', `prod-${version}`, '--source', 'ci'], {})).exitCode).toBe(0);
+    }
+    return where;
+  }
+
+  it('prints history as tab-separated rows for --output text, and narrows JSON with --query (-o json the same as --json)', async () => {
+    const where = await withRecords();
+
+    const text = await cli(['history', ...where, '--env', 'production', '--output', 'text'], {});
+    const queried = await cli(['history', ...where, '--env', 'production', '-o', 'json', '--query', 'items[].deploymentId'], {});
+    const impliedJson = await cli(['history', ...where, '--env', 'production', '--query', 'items[0].version'], {});
+
+    expect(text.exitCode).toBe(0);
+    const rows = text.stdout.split('\n').map((row) => row.split('\t'));
+    expect(rows.map((row) => [row[1], row[2], row[4], row[5]])).toEqual([['1.4.0', 'succeeded [live]', 'ci', 'prod-1.4.0'], ['1.3.0', 'succeeded', 'ci', 'prod-1.3.0']]);
+    expect(rows.every((row) => row.length === 7)).toBe(true);
+    expect(JSON.parse(queried.stdout)).toEqual(['prod-1.4.0', 'prod-1.3.0']);
+    expect(JSON.parse(impliedJson.stdout)).toBe('1.4.0');
+  });
+
+  it('prints one JSON object per line while watching status as JSON (NDJSON), each refresh whole', async () => {
+    const where = await withRecords();
+
+    const watched = await cli(['status', ...where, '--env', 'production', '--watch', '1', '--times', '2', '--json'], {});
+
+    expect(watched.exitCode).toBe(0);
+    const lines = watched.stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.map((line) => JSON.parse(line) as { schemaVersion: number; environments: { environment: string }[] })).toEqual([
+      expect.objectContaining({ schemaVersion: 1, environments: [expect.objectContaining({ environment: 'production' })] }),
+      expect.objectContaining({ schemaVersion: 1, environments: [expect.objectContaining({ environment: 'production' })] }),
+    ]);
+  });
+
+  it('refuses a --query JMESPath cannot parse, or one beside --output table, before reading anything (exit 2)', async () => {
+    const broken = await cli(['history', '--env', 'production', '--table', 'history', '--query', 'items['], {});
+    const beside = await cli(['history', '--env', 'production', '--table', 'history', '--query', 'items', '--output', 'table'], {});
+
+    expect(broken).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^rollbackctl: invalid --query "items\[": /) });
+    expect(beside).toMatchObject({ exitCode: 2, stderr: 'rollbackctl: --query narrows JSON: it cannot go with --output table' });
+  });
+
+  it('shows the options every command takes, and examples, in each command\'s help', async () => {
+    const help = await cli(['history', '--help'], {});
+
+    expect(help.stdout).toMatch(/^Global Options:$/m);
+    for (const global of ['--local', '--table <name>', '--region <region>', '--profile <name>', '--config <path>', '-o, --output <format>', '--query <jmespath>']) expect(help.stdout).toContain(global);
+    expect(help.stdout).toContain('Examples:\n  $ rollbackctl history --env production --local');
+  });
+});
