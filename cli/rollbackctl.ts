@@ -20,6 +20,7 @@ import { showCommand } from './commands/show-command';
 import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 import { localPathCommand, localResetCommand } from './commands/local-command';
 import { statusCommand } from './commands/status-command';
+import { doctorCommand } from './commands/doctor-command';
 import { eventsGenerateCommand, type GenerateOptions } from './commands/events-command';
 import { forTerminal, takesColour } from './terminal-safe';
 import { rollbackctlVersion } from './version';
@@ -37,6 +38,7 @@ const EXAMPLES: Record<string, string> = Object.fromEntries(
     pause: ['rollbackctl pause --env production --for 2h --reason "incident 42"'],
     resume: ['rollbackctl resume --env production --reason "incident 42 closed"'],
     rollback: ['rollbackctl rollback --env production --reason "checkout broken"', 'rollbackctl rollback --env production --to 1.3.0 --reason "back to 1.3.0" --yes'],
+    doctor: ['rollbackctl doctor --local', 'rollbackctl doctor --table rollback-history --region eu-west-1'],
     status: ['rollbackctl status', 'rollbackctl status --env production --watch', 'rollbackctl status --watch --json | jq .environments[0].live'],
   }).map(([command, lines]) => [command, `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`]),
 );
@@ -197,6 +199,13 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .option('--account <id>', 'the account in the event', '123456789012')
     .option('--json', 'print JSON (events are always JSON)')
     .action(withContext((context, kind: string, options: GenerateOptions) => eventsGenerateCommand(context, kind, { ...options, region: context.options.region ?? 'eu-west-1' })));
+
+  program
+    .command('doctor')
+    .addHelpText('after', EXAMPLES['doctor']!)
+    .description('check what the other commands need, one line each: Java, the configuration, credentials and region, the table, the orchestrator (--local: the local history); exit 0 only when all pass')
+    .option('--json', 'print { schemaVersion, ok, checks: [{ name, state, detail }] }')
+    .action(withContext((context, options: { json?: boolean }) => doctorCommand(context, options)));
 
   const local = program.command('local').description('the local state that --local commands share');
   local

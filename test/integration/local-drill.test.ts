@@ -372,6 +372,38 @@ describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL o
     expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, runs: [deployedResult] });
   });
 
+  it('doctor checks Java, the configuration, credentials and region, the table and the orchestrator, one line each, and exits 0 when all pass', async () => {
+    const { tableName } = await createTestHistory();
+
+    const healthy = await cli(['doctor', '--endpoint', localClientConfig().endpoint, '--table', tableName, '--region', 'eu-west-1']);
+    const noTable = await cli(['doctor', '--endpoint', localClientConfig().endpoint, '--table', 'no-such-table', '--region', 'eu-west-1', '--json']);
+
+    expect(healthy.exitCode).toBe(0);
+    expect(healthy.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^✓ java {10}\S/),
+      `✓ configuration ${join(process.cwd(), 'rollback.config.json')} (the nearest in this folder or above): application demo-shop, 3 environment(s)`,
+      '✓ credentials   arn:aws:iam::123456789012:user/ana (account 123456789012) in eu-west-1',
+      `✓ table         ${tableName} answers (no deployment recorded yet)`,
+      `✓ orchestrator  request URL ${requestUrl.url} (stack rollback-controller-demo-shop)`,
+      'all checks passed',
+    ]);
+    expect(cloudFormationMock.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input)).toEqual([{ StackName: 'rollback-controller-demo-shop' }, { StackName: 'rollback-controller-demo-shop' }]);
+    expect(noTable.exitCode).toBe(1);
+    expect(JSON.parse(noTable.stdout)).toMatchObject({ schemaVersion: 1, ok: false, checks: expect.arrayContaining([{ name: 'table', state: 'failed', detail: expect.stringMatching(/^no-such-table: /) }]) });
+  });
+
+  it('doctor --local without Java says so and does not start the local history', async () => {
+    const result = await cli(['doctor', '--local'], { env: { PATH: temporaryFolder('no-java'), ROLLBACKCTL_HOME: temporaryFolder('doctor-home') } });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.split('\n')).toEqual([
+      '✗ java          "java" is not on the PATH: install Java 17 or newer, e.g. apt-get install openjdk-17-jre-headless',
+      expect.stringMatching(/^✓ configuration /),
+      '– local history needs Java',
+      '1 check(s) failed: see above',
+    ]);
+  });
+
   it('takes the region from AWS_DEFAULT_REGION, as the AWS CLI does, when neither --region nor AWS_REGION is set', async () => {
     const result = await cli(['drill', '--env', 'production', '--json'], { env: { ROLLBACK_REQUESTED_BY: 'ana', AWS_DEFAULT_REGION: 'eu-west-1' } });
 
