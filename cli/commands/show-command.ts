@@ -5,6 +5,7 @@ import { describeCoverageGap, restorePointCoverage } from '../../shared/targets/
 import { isPrintable, UsageError } from '../cli-errors';
 import type { CliContext } from '../cli-context';
 import { LOCAL_DRILL_TABLE_NAME } from '../history-connection';
+import { renderRunPicture } from '../run-picture';
 import { renderDeployment } from '../text-output';
 
 /** Longer than any id the recorder (pipeline/stage/execution, at most 238) or `record --id` (200) writes. */
@@ -23,7 +24,12 @@ export async function showCommand(context: CliContext, deploymentId: string, opt
   });
   if (!record) throw new DeploymentNotFoundError(deploymentId);
   if (options.json) context.printAnswer(record);
-  else context.io.out(renderDeployment(record, restorability(context, record)));
+  else {
+    context.io.out(renderDeployment(record, restorability(context, record)));
+    // The run on a time axis, within the terminal (80 columns when it is not one).
+    const picture = renderRunPicture(record.timeline ?? [], context.io.columns ?? 80);
+    if (picture.length > 0) context.io.out(['', 'the run on a time axis', ...picture].join('\n'));
+  }
 }
 
 /** Whether automation could restore this deployment, against the configuration at hand (none: not said). */

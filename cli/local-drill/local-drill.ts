@@ -15,6 +15,7 @@ import type { RollbackRunResult } from '../../shared/rollback/run-context';
 import { UsageError } from '../cli-errors';
 import { JSON_SCHEMA_VERSION, type CliIo } from '../cli-context';
 import type { HistoryConnection } from '../history-connection';
+import { renderRunPicture } from '../run-picture';
 import { renderHistory } from '../text-output';
 import { demoRestorePoints, recordCompletedDeployment, seedDemoHistory } from './demo-history';
 import { DrillPrinter } from './drill-printer';
@@ -187,6 +188,11 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
   for (const notification of notifier.published.filter((published) => published.type !== 'rollback_started')) {
     printer.line();
     printer.notification(notification);
+  }
+  // Each run that acted, on a time axis (a storm's duplicates have no steps of their own).
+  for (const result of results.filter((each) => each.timeline.some((step) => step.step === 'claim'))) {
+    const picture = renderRunPicture(result.timeline, io.columns ?? 80);
+    if (picture.length > 0) printer.line(['', `${result.environment ?? 'the run'} on a time axis (sandbox time):`, ...picture].join('\n'));
   }
   const environment = results.find((result) => result.environment)?.environment;
   if (environment) {

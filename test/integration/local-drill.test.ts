@@ -56,6 +56,10 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     expect(output).toContain('Subject:    production rolled_back (stage) 1.4.1 -> 1.3.0');
     expect(output).toMatch(/^production history, newest first:\nSTARTED \(UTC\)/m);
+    // The run on a time axis, before the history: each step a bar, the restore marked.
+    expect(output).toMatch(/^production on a time axis \(sandbox time\):\nrun {14}0 /m);
+    expect(output).toMatch(/^stage-validation +[─┼]+✓ +\d+s$/m);
+    expect(output).toMatch(/▲ traffic restored \d+ms after the alarm/);
     // The JSON run is the second drill: from the same history made afresh, the same story — 1.4.1 rolled back to 1.3.0 again.
     expect(results[0]).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production', fromVersion: '1.4.1', toVersion: '1.3.0', drill: false });
     expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'rolled_back', rollback: { level: 'stage', targetVersion: '1.3.0' } });
