@@ -77,6 +77,6 @@ export async function historyCommand(context: CliContext, options: HistoryOption
     context.io.out(`no deployments recorded for ${environment}${query.status ? ` with status ${query.status}` : ''}${options.since ? ` since ${options.since}` : ''}`);
     return;
   }
-  context.io.out(renderHistory(page.items, live?.deploymentId));
+  context.io.out(renderHistory(page.items, live?.deploymentId, context.io.columns));
   if (page.nextCursor) context.io.out(`\nolder entries: add --cursor ${page.nextCursor}`);
 }

@@ -30,7 +30,37 @@ export class DrillPrinter {
   }
 
   step(step: JournalStep): void {
-    this.line(`  ${MARK[step.outcome]} ${step.step.padEnd(17)} ${formatDuration(step.durationMs).padStart(7)}  ${step.detail ?? ''}`);
+    const head = `  ${MARK[step.outcome]} ${step.step.padEnd(17)} ${formatDuration(step.durationMs).padStart(7)}  `;
+    const detail = step.detail ?? '';
+    const width = this.io.columns;
+    // On a terminal too narrow for it, a restore says each environment and what moved on lines of their own, wrapped, not cut.
+    if (width === undefined || head.length + detail.length <= width || (step.step !== 'stage-rollback' && step.step !== 'full-rollback')) {
+      this.line(`${head}${detail}`);
+      return;
+    }
+    const environments = detail.split(' | ');
+    this.line(`${head}${environments.length === 1 ? '' : `${environments.length} environments:`}`.trimEnd());
+    for (const environment of environments) this.wrapped('      ', environment);
+  }
+
+  /** A line a person must read whole (the reason): on a terminal, wrapped at spaces under its label, never cut. */
+  wrapped(label: string, text: string): void {
+    const width = this.io.columns;
+    if (!width || label.length + text.length <= width) {
+      this.line(`${label}${text}`);
+      return;
+    }
+    const room = Math.max(20, width - label.length);
+    const rows: string[] = [];
+    let row = '';
+    for (const word of text.split(' ')) {
+      if (row && row.length + 1 + word.length > room) {
+        rows.push(row);
+        row = word;
+      } else row = row ? `${row} ${word}` : word;
+    }
+    if (row) rows.push(row);
+    rows.forEach((each, index) => this.line(`${index === 0 ? label : ' '.repeat(label.length)}${each}`));
   }
 
   round(round: number, passes: number, needed: number, checks: readonly CheckResult[]): void {
@@ -45,7 +75,7 @@ export class DrillPrinter {
   outcome(result: RollbackRunResult, sandboxMs: number, wallMs: number): void {
     const level = result.level ? ` (${result.level})` : '';
     const versions = result.fromVersion ? ` ${result.fromVersion}${result.toVersion ? ` -> ${result.toVersion}` : ''}` : '';
-    if (result.reason) this.line(`reason:  ${result.reason}`);
+    if (result.reason) this.wrapped('reason:  ', result.reason);
     for (const failed of result.timeline.filter((step) => step.outcome === 'failed' && step.step !== 'complete')) this.line(`${paint('red', 'failed:')}  ${failed.step}: ${failed.detail}`);
     const colour = OUTCOME_COLOUR[result.outcome];
     this.line(`outcome: ${colour ? paint(colour, result.outcome) : result.outcome}${level} ${result.environment ?? ''}${versions} — ${formatDuration(sandboxMs)} sandbox time, ${formatDuration(wallMs)} wall`);

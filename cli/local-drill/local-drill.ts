@@ -199,7 +199,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
     printer.line();
     printer.line(`${environment} history, newest first:`);
     const [page, head] = await Promise.all([history.deployments.listHistory({ environment, limit: 8 }), history.controls.readHead(environment)]);
-    printer.line(renderHistory(page.items, head?.live?.deploymentId));
+    printer.line(renderHistory(page.items, head?.live?.deploymentId, io.columns));
   }
   // The verdict last, with the step that failed just above it: what a person reads at 3 a.m. stays on screen.
   printer.line();

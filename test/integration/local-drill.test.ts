@@ -277,7 +277,7 @@ describe('a local drill stopped half-way (Ctrl-C)', () => {
 });
 
 describe('drill output on an 80 x 24 terminal', () => {
-  it('keeps the failing steps and the verdict on the last screen: every line cut to the width, the verdict last', async () => {
+  it('keeps the failing steps and the verdict on the last screen, restores and the reason wrapped whole, every line within the width, the verdict last', async () => {
     const connection = await openHistory({ endpoint: localClientConfig().endpoint, table: (await createTestHistory()).tableName }, {});
     const rows: string[] = [];
     try {
@@ -289,9 +289,20 @@ describe('drill output on an 80 x 24 terminal', () => {
     }
     const lastScreen = rows.slice(-24);
 
-    expect(rows.every((row) => row.length <= 80)).toBe(true);
+    expect(rows.every((row) => [...row].length <= 80)).toBe(true);
     expect(lastScreen.at(-1)).toMatch(/^outcome: rolled_back \(full\) production /);
     expect(lastScreen.some((row) => row.startsWith('failed:  stage-validation: '))).toBe(true);
+    // What a restore moved is wrapped onto lines of its own, never cut: every target's detail is there to the end.
+    const restore = rows.slice(rows.findIndex((row) => row.includes('✓ stage-rollback')) + 1, rows.findIndex((row) => row.includes('stage-validation')));
+    expect(restore.join(' ').replace(/\s+/g, ' ').trim()).toMatch(/^production: alias live: demo-shop-prod-api 21->14, .*; stage DeployProduction rolling back to demo-1\.3\.0 \(sandbox-rollback-production-1\)$/);
+    expect(rows.filter((row) => row.includes('staging: alias live') || row.includes('production: already restored at stage level'))).toHaveLength(2);
+    // The reason too: wrapped under its label, whole.
+    const reasonAt = rows.findIndex((row) => row.startsWith('reason:  '));
+    const reasonRows = rows.slice(reasonAt, rows.findIndex((row, index) => index > reasonAt && !row.startsWith('         ')));
+    expect(reasonRows.join(' ').replace(/^reason: +/, '').replace(/\s+/g, ' ')).toMatch(/^stage validation failed: .*; full rollback validated: staging, production recovered after \d+ round\(s\): .*$/);
+    expect(reasonRows.every((row) => !row.endsWith('…'))).toBe(true);
+    // History rows stay one line each: SOURCE and TOOK give way.
+    expect(rows.find((row) => row.startsWith('STARTED (UTC)'))).toMatch(/^STARTED \(UTC\) +VERSION +STATUS +DEPLOYMENT +ROLL/);
   });
 });
 
@@ -574,7 +585,7 @@ describe('drill and rollback against AWS (aws-sdk-client-mock, the request URL o
   });
 
   it.each<[string, Error & { name: string }, string]>([
-    ['no region', Object.assign(new Error('Region is missing'), { name: 'Error' }), 'no AWS region: pass --region, set AWS_REGION, or give your profile a region'],
+    ['no region', Object.assign(new Error('Region is missing'), { name: 'Error' }), 'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give your profile a region'],
     ['an expired token', Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' }), 'your AWS credentials have expired (The security token included in the request is expired); log in again (e.g. aws sso login) and retry'],
     ['access denied', Object.assign(new Error('User: arn:aws:iam::1:user/ci is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }), 'AWS denied the request (User: arn:aws:iam::1:user/ci is not authorized to perform: cloudformation:DescribeStacks); README "Security" lists the IAM each command needs'],
     ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }), 'AWS is throttling requests (ThrottlingException); nothing was left half-done: retry in a minute'],
