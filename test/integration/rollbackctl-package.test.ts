@@ -76,6 +76,18 @@ describe('rollbackctl version and local state', () => {
   });
 });
 
+describe('rollbackctl installed from a git URL, as the README offers for CI', () => {
+  it('builds its command while installing (npm runs only `prepare` for git dependencies): rollbackctl --version works', async () => {
+    const prefix = temporaryFolder('git-install');
+    // The committed HEAD of this repository, over file://; packages from npm's cache (npm ci filled it): no network.
+    const installed = await execute('npm', ['install', '--offline', '--omit=optional', '--no-audit', '--no-fund', '--prefix', prefix, `git+file://${process.cwd()}`], { env: process.env, maxBuffer: 16 * 1024 * 1024 }).catch((error: { code: number; stderr: string }) => error);
+
+    expect(installed).not.toHaveProperty('code');
+    const version = await execute(join(prefix, 'node_modules', '.bin', 'rollbackctl'), ['--version'], { env: { PATH: process.env.PATH } });
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`);
+  }, 600_000);
+});
+
 describe('the packaged rollbackctl: one bundled file', () => {
   // Bundled once for this file (the subject of these tests), outside the repository: no node_modules, no TypeScript runtime.
   const bundleFolder = mkdtempSync(join(tmpdir(), 'rollbackctl-bundle-'));
