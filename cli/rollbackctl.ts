@@ -21,6 +21,8 @@ import { TARGET_PLUGINS } from '../shared/targets/target-registry';
 import { localPathCommand, localResetCommand } from './commands/local-command';
 import { statusCommand } from './commands/status-command';
 import { doctorCommand } from './commands/doctor-command';
+import { completionScript } from './commands/completion-command';
+import { DEPLOYMENT_STATUSES } from '../shared/history/deployment-record';
 import { eventsGenerateCommand, type GenerateOptions } from './commands/events-command';
 import { forTerminal, takesColour } from './terminal-safe';
 import { rollbackctlVersion } from './version';
@@ -206,6 +208,16 @@ function buildProgram(io: CliIo, run: (work: (context: CliContext) => Promise<vo
     .description('check what the other commands need, one line each: Java, the configuration, credentials and region, the table, the orchestrator (--local: the local history); exit 0 only when all pass')
     .option('--json', 'print { schemaVersion, ok, checks: [{ name, state, detail }] }')
     .action(withContext((context, options: { json?: boolean }) => doctorCommand(context, options)));
+
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(rollbackctl completion bash)" (or zsh) in your shell\'s rc file')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) =>
+      run(async (context) => {
+        context.io.out(completionScript(program, shell, { '--scenario': SCENARIO_NAMES, '--output': ['table', 'text', 'json'], '-o': ['table', 'text', 'json'], '--status': [...DEPLOYMENT_STATUSES] }));
+      }),
+    );
 
   const local = program.command('local').description('the local state that --local commands share');
   local

@@ -176,3 +176,22 @@ describe('rollbackctl output as the AWS CLI shapes it: -o, --output text, --quer
     expect(help.stdout).toContain('Examples:\n  $ rollbackctl history --env production --local');
   });
 });
+
+describe('rollbackctl completion', () => {
+  it('prints a bash script that completes commands, their options, the global ones and fixed values (checked by bash itself)', async () => {
+    const script = await cli(['completion', 'bash'], {});
+    const folder = temporaryFolder('completion');
+    writeFileSync(join(folder, 'rollbackctl.bash'), script.stdout);
+    const complete = async (...words: string[]) =>
+      (await execute('bash', ['-c', `source rollbackctl.bash; COMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _rollbackctl; echo "\${COMPREPLY[@]}"`], { cwd: folder })).stdout.trim();
+
+    expect(script.exitCode).toBe(0);
+    expect(await complete('rollbackctl', 'dr')).toBe('drill');
+    expect(await complete('rollbackctl', 'drill', '--scen')).toBe('--scenario');
+    expect(await complete('rollbackctl', 'drill', '--scenario', 'still')).toBe('still-bad');
+    expect(await complete('rollbackctl', 'history', '--lo')).toBe('--local');
+    expect(await complete('rollbackctl', 'history', '-o', 'j')).toBe('json');
+    expect((await cli(['completion', 'fish'], {})).exitCode).toBe(2);
+    expect((await cli(['completion', 'zsh'], {})).stdout).toMatch(/^autoload -U \+X bashcompinit && bashcompinit\n/);
+  });
+});
