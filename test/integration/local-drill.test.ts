@@ -316,6 +316,8 @@ describe('npm start: rollbackctl drill --local', () => {
     const { stdout } = await execute('node', ['cli/bin.mjs', 'drill', '--local'], { env });
     const history = await execute('node', ['cli/bin.mjs', 'history', '--env', 'production', '--local', '--json'], { env });
     const shown = await execute('node', ['cli/bin.mjs', 'show', 'sandbox-production-1.4.1', '--local', '--json'], { env });
+    // The drill's rollback (minutes ahead, in sandbox time) does not close the gate of the local history.
+    const gate = await execute('node', ['cli/bin.mjs', 'gate', '--env', 'production', '--local'], { env });
 
     expect(stdout).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     // Both messages: the start in one line, the outcome in full.
@@ -324,7 +326,8 @@ describe('npm start: rollbackctl drill --local', () => {
     // Sandbox records never sit among (or above) what `record --local` wrote: the drill's table holds them, `show --local` finds them there.
     expect(JSON.parse(history.stdout).items).toEqual([]);
     expect(JSON.parse(shown.stdout)).toMatchObject({ deploymentId: 'sandbox-production-1.4.1', status: 'rolled_back' });
-  }, JVM_STARTS_TIMEOUT_MS(3));
+    expect(gate.stdout).toMatch(/^open: production is settled/);
+  }, JVM_STARTS_TIMEOUT_MS(4));
 
   it('gives the same outcome ten times in one local home, whatever the drills between did (observe, cooldown)', async () => {
     const env = { ROLLBACKCTL_HOME: temporaryFolder('rollbackctl-ten') };
