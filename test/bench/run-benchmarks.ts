@@ -751,6 +751,25 @@ function fleetAlarm(firedAt: Date) {
   return { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: firedAt.toISOString(), region: 'eu-west-1', resources: [], detail: { alarmName: 'fleet-env0-api-5xx', state: { value: 'ALARM', timestamp: firedAt.toISOString() }, previousState: { value: 'OK', timestamp: new Date(firedAt.getTime() - 300_000).toISOString() } } };
 }
 
+/** A fresh table with `count` generated environments (no health URLs), each with 1.3.0 (a day ago) and 1.4.1 (minutes ago) recorded. */
+async function seededFleet(dynamoDbLocal: RunningDynamoDbLocal, client: ReturnType<typeof createDocumentClient>, count: number, options: { everyTarget: boolean }) {
+  const { fleetConfig } = await import('../helpers/fleet-config');
+  const { tableName } = await freshStore(dynamoDbLocal, client);
+  const base = fleetConfig(count, {}, options);
+  const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+  const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
+  for (let first = 0; first < count; first += 25) {
+    await Promise.all(
+      config.environments.slice(first, first + 25).map(async (environment) => {
+        for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
+          await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
+        }
+      }),
+    );
+  }
+  return { config, tableName };
+}
+
 /**
  * An organisation: 3 to 1,000 environments. The stack (synth time, resources, template, the largest
  * IAM policy), DynamoDB calls per alarm and per reconciler tick, and a full rollback across 2 to 200
@@ -820,19 +839,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
   const fullRows: Record<string, unknown>[] = [];
   for (const count of [2, 10, 50, 200, 1_000]) {
     const client = createDocumentClient(dynamoDbLocal.clientConfig);
-    const { tableName } = await freshStore(dynamoDbLocal, client);
-    const base = fleetConfig(count, {}, { everyTarget: true });
-    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
-    const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
-    for (let first = 0; first < count; first += 25) {
-      await Promise.all(
-        config.environments.slice(first, first + 25).map(async (environment) => {
-          for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
-            await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
-          }
-        }),
-      );
-    }
+    const { config, tableName } = await seededFleet(dynamoDbLocal, client, count, { everyTarget: true });
     const clock = new SandboxClock(new Date(), 100);
     const store = dynamoHistory({ client, tableName, clock });
     const world = new SandboxWorld({ badVersions: ['1.4.1'], contagiousVersions: ['1.4.1'], recoveryMs: 20_000, alarmShape: { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 } }, clock);
@@ -858,19 +865,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
   const stormRows: Record<string, unknown>[] = [];
   for (const count of [10, 50, 200]) {
     const client = createDocumentClient(dynamoDbLocal.clientConfig);
-    const { tableName } = await freshStore(dynamoDbLocal, client);
-    const base = fleetConfig(count);
-    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
-    const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
-    for (let first = 0; first < count; first += 25) {
-      await Promise.all(
-        config.environments.slice(first, first + 25).map(async (environment) => {
-          for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
-            await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
-          }
-        }),
-      );
-    }
+    const { config, tableName } = await seededFleet(dynamoDbLocal, client, count, { everyTarget: false });
     const clock = new SandboxClock(new Date(), 100);
     const store = dynamoHistory({ client, tableName, clock });
     const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
