@@ -1,7 +1,7 @@
 // Namespace import: lets esbuild drop zod's locales (~250 KB) from the bundles.
 import * as z from 'zod';
 import { describeKnown } from './config-errors';
-import type { TargetConfigBase } from '../targets/target-plugin';
+import { targetLocationSchema, type TargetConfigBase, type TargetLocation } from '../targets/target-plugin';
 import { SELF_ALARM_PREFIX } from '../powertools/metric-names';
 import { parseDuration } from '../time/duration';
 import { probeUrlSchema } from '../validation/checks/probe-url';
@@ -74,6 +74,14 @@ const environmentSchema = z
         .max(100)
         .default([]),
     }),
+    /**
+     * Where the environment lives when not in the controller's account and region: its alarms come
+     * from there (an alarm from elsewhere is ignored, saying so), and its targets default to this
+     * region and role (a target may still name its own).
+     */
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    region: targetLocationSchema.region,
+    roleArn: targetLocationSchema.roleArn,
     /** What a rollback restores, in this order after traffic targets go first. */
     targets: z.array(targetConfigSchema).min(1, 'needs something to roll back: at least one target'),
     healthChecks: z.array(healthCheckSchema).default([]),
@@ -108,13 +116,34 @@ const environmentSchema = z
       }, 'must be a duration from 1m to 30d, e.g. "24h", "90m", "7d"'),
   })
   .superRefine((environment, context) => {
+    const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(environment.roleArn ?? '')?.[1];
+    if (environment.account && roleAccount && roleAccount !== environment.account) {
+      context.addIssue({ code: 'custom', path: ['roleArn'], message: `is a role in account ${roleAccount}, but the environment is in account ${environment.account}: name a role of that account` });
+    }
     const seen = new Map<string, number>();
     environment.targets.forEach((target, index) => {
       const earlier = seen.get(target.type);
       if (earlier !== undefined) context.addIssue({ code: 'custom', path: ['targets', index, 'type'], message: `duplicates targets[${earlier}]: each target type appears once per environment` });
       seen.set(target.type, index);
+      // Another account's resources are reached only through a role there.
+      const role = (target as TargetLocation).roleArn ?? environment.roleArn;
+      if (environment.account && !role) {
+        context.addIssue({ code: 'custom', path: ['targets', index], message: `is in account ${environment.account}: give the environment (or the target) a roleArn there the controller assumes (leave account out for the controller's own account)` });
+      }
     });
-  });
+  })
+  // The environment's region and role are its targets' defaults: every part that reaches a target reads them there.
+  .transform((environment) => ({
+    ...environment,
+    targets: environment.targets.map((target) => {
+      const location = target as TargetLocation;
+      return {
+        ...target,
+        ...(location.region === undefined && environment.region !== undefined ? { region: environment.region } : {}),
+        ...(location.roleArn === undefined && environment.roleArn !== undefined ? { roleArn: environment.roleArn } : {}),
+      };
+    }),
+  }));
 
 /** Reads a legacy section as the error that says where it went; everything else parses as it is. */
 const environmentWithHints = z.preprocess((raw, context) => {

@@ -13,7 +13,25 @@ export function alarmRuleFor(environment: EnvironmentConfig, alarmName: string):
   return environment.alarms.rules.find((rule) => (rule.match.endsWith('*') ? alarmName.startsWith(rule.match.slice(0, -1)) : alarmName === rule.match));
 }
 
-function routed(environment: EnvironmentConfig, alarmName: string, stillInAlarm: boolean): AlarmRouting {
+/**
+ * An alarm from an account or region the environment is not in (forwarded from another account's
+ * bus, say) is someone else's alarm that happens to share the name: why, or undefined when it may be
+ * this environment's. Events that do not say where they come from (hand-written test events) pass. Pure.
+ */
+export function placeMismatch(environment: EnvironmentConfig, event: Pick<AlarmStateChangeEvent, 'account' | 'region'>, alarmName: string): string | undefined {
+  if (environment.account && event.account && event.account !== environment.account) {
+    return `alarm ${alarmName} came from account ${event.account}, but ${environment.name} is in account ${environment.account}: not its alarm`;
+  }
+  if (environment.region && event.region && event.region !== environment.region) {
+    return `alarm ${alarmName} came from region ${event.region}, but ${environment.name} is in ${environment.region}: not its alarm`;
+  }
+  return undefined;
+}
+
+function routed(environment: EnvironmentConfig, event: AlarmStateChangeEvent, stillInAlarm: boolean): AlarmRouting {
+  const { alarmName } = event.detail;
+  const elsewhere = placeMismatch(environment, event, alarmName);
+  if (elsewhere) return { act: false, reason: elsewhere };
   const rule = alarmRuleFor(environment, alarmName);
   return { act: true, environment, ...(stillInAlarm ? { stillInAlarm } : {}), ...(rule?.action === 'notify' ? { notifyOnly: rule.match } : {}) };
 }
@@ -44,9 +62,9 @@ export function routeAlarm(config: RollbackConfig, event: AlarmStateChangeEvent)
   if (taggedEnvironment !== undefined) {
     const environment = config.environments.find((candidate) => candidate.name === taggedEnvironment);
     return environment
-      ? routed(environment, alarmName, stillInAlarm)
+      ? routed(environment, event, stillInAlarm)
       : { act: false, reason: `alarm ${alarmName} is tagged environment=${taggedEnvironment}, which the configuration does not describe` };
   }
   const environment = config.environments.find((candidate) => candidate.alarms.prefixes.some((prefix) => alarmName.startsWith(prefix)));
-  return environment ? routed(environment, alarmName, stillInAlarm) : { act: false, reason: `alarm ${alarmName} matches no environment's alarm prefixes` };
+  return environment ? routed(environment, event, stillInAlarm) : { act: false, reason: `alarm ${alarmName} matches no environment's alarm prefixes` };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config';
+import { loadConfig, parseConfig } from '../../shared/config';
 import type { AlarmStateChangeEvent } from '../../shared/events/alarm-event';
 import { parseInbound, type InboundEvent } from '../../shared/events/inbound-event';
 import { routeAlarm } from '../../shared/rollback/alarm-routing';
@@ -80,6 +80,47 @@ describe('routeAlarm', () => {
     ['ignores a muted alarm', (detail) => (detail.muteDetail = { mutedBy: 'maintenance' }), { act: false, reason: 'alarm demo-shop-prod-api-5xx is muted by an alarm mute rule' }],
   ])('%s', (_, change, expected) => {
     expect(routeAlarm(config, alarm(change))).toMatchObject(expected);
+  });
+});
+
+describe('routeAlarm across accounts and regions', () => {
+  // Production in another account and region; staging where the controller is (no account, no region).
+  const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[] };
+  raw.environments = raw.environments.map((environment) =>
+    environment.name === 'production' ? { ...environment, account: '222222222222', region: 'us-east-1', roleArn: 'arn:aws:iam::222222222222:role/rollback-controller-member' } : environment,
+  );
+  const spread = parseConfig(raw);
+  const from = (account: string | undefined, region: string | undefined) => {
+    const event = alarm();
+    return { ...event, account, region } as AlarmStateChangeEvent;
+  };
+
+  it('routes an alarm to its environment only from the account and region the environment is in', () => {
+    expect(routeAlarm(spread, from('222222222222', 'us-east-1'))).toMatchObject({ act: true, environment: { name: 'production' } });
+    expect(routeAlarm(spread, from('111111111111', 'us-east-1'))).toEqual({ act: false, reason: 'alarm demo-shop-prod-api-5xx came from account 111111111111, but production is in account 222222222222: not its alarm' });
+    expect(routeAlarm(spread, from('222222222222', 'eu-west-1'))).toEqual({ act: false, reason: 'alarm demo-shop-prod-api-5xx came from region eu-west-1, but production is in us-east-1: not its alarm' });
+    // A hand-written test event that does not say where it comes from is taken as the environment's.
+    expect(routeAlarm(spread, from(undefined, undefined))).toMatchObject({ act: true, environment: { name: 'production' } });
+  });
+
+  it('gives every target of the environment its region and role, unless the target names its own', () => {
+    const production = spread.environments.find((environment) => environment.name === 'production')!;
+
+    expect(production.targets.map((target) => [target.type, (target as { region?: string }).region, (target as { roleArn?: string }).roleArn])).toEqual(
+      production.targets.map((target) => [target.type, 'us-east-1', 'arn:aws:iam::222222222222:role/rollback-controller-member']),
+    );
+    const staging = spread.environments.find((environment) => environment.name === 'staging')!;
+    expect(staging.targets.every((target) => (target as { region?: string }).region === undefined && (target as { roleArn?: string }).roleArn === undefined)).toBe(true);
+  });
+
+  it('refuses an environment in another account without a role there, or with a role of a third account', () => {
+    const withoutRole = structuredClone(raw);
+    delete withoutRole.environments[2]!.roleArn;
+    const thirdAccount = structuredClone(raw);
+    thirdAccount.environments[2]!.roleArn = 'arn:aws:iam::333333333333:role/elsewhere';
+
+    expect(() => parseConfig(withoutRole)).toThrow(/environments\[2\]\.targets\[0\]: is in account 222222222222: give the environment \(or the target\) a roleArn there the controller assumes/);
+    expect(() => parseConfig(thirdAccount)).toThrow('environments[2].roleArn: is a role in account 333333333333, but the environment is in account 222222222222: name a role of that account');
   });
 });
 
