@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createPowertools } from '../../shared/powertools/powertools';
 import { awsClientFactory } from '../../shared/targets/client-factory';
+import type { TargetLocation } from '../../shared/targets/target-plugin';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
 import { systemClock } from '../../shared/time/clock';
 import { CloudWatchAlarmReader } from '../../shared/validation/checks/cloudwatch-alarm-reader';
@@ -14,11 +15,14 @@ import { answerValidationRequest } from '../../shared/validation/validate-rollba
 // Cold start: clients once per container; each target's SDK on its first check.
 const { logger } = createPowertools('validator');
 const cloudWatch = new CloudWatchClient({});
+const clients = awsClientFactory();
+// An environment in another account or region: its alarms and their data are read there, through its role (one client each, cached).
+const cloudWatchFor = async (location: TargetLocation | undefined) => (location?.region || location?.roleArn ? clients.client(CloudWatchClient, location) : cloudWatch);
 const ports = {
-  alarms: new CloudWatchAlarmReader(cloudWatch),
-  metrics: new CloudWatchMetricReader(cloudWatch),
+  alarms: new CloudWatchAlarmReader(cloudWatchFor),
+  metrics: new CloudWatchMetricReader(cloudWatchFor),
   health: new HttpHealthProbe(),
-  targets: awsTargetDrivers(awsClientFactory()),
+  targets: awsTargetDrivers(clients),
 };
 const sleep = (milliseconds: number) => new Promise<void>((resume) => setTimeout(resume, milliseconds));
 

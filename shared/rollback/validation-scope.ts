@@ -54,6 +54,9 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
       const promised = restore.targets.filter((target) => TOOK_EFFECT.has(target.outcome) && target.expectations.length > 0);
       return {
         name: environment.name,
+        // Its alarms are read where it lives (another account or region: through its role).
+        ...(environment.region ? { region: environment.region } : {}),
+        ...(environment.roleArn ? { roleArn: environment.roleArn } : {}),
         alarmPrefixes: environment.alarms.prefixes,
         alarmNames: isOrigin && state.claim.alarmName ? [state.claim.alarmName] : [],
         notifyOnly: environment.alarms.rules.filter((rule) => rule.action === 'notify').map((rule) => rule.match),

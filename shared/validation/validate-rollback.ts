@@ -2,6 +2,7 @@ import { errorLine } from '../aws/error-line';
 import type { Clock } from '../time/clock';
 import type { AlarmObservation, CheckPorts, MetricDataRequest, TargetCheckObservation } from './checks/check-ports';
 import { targetPlugin } from '../targets/target-registry';
+import type { TargetLocation } from '../targets/target-plugin';
 import type { Datapoint } from './evidence/alarm-judge';
 import type { Evidence, Verdict } from './evidence/evidence';
 import { judgeEnvironment, type EnvironmentReadings, type EnvironmentVerdict } from './evidence/round-verdict';
@@ -68,7 +69,7 @@ async function observe(request: ParsedValidationRequest, ports: CheckPorts, wind
       // In a drill nothing was changed: there is nothing a target promised to check.
       const expectations = request.drill ? [] : environment.expectations;
       const [alarms, health, targets, traffic] = await Promise.all([
-        ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames }).catch((error: Error) => `${error.name}: ${error.message}`),
+        ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames, ...(locationOf(environment) ? { location: locationOf(environment) } : {}) }).catch((error: Error) => `${error.name}: ${error.message}`),
         Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
         Promise.all(expectations.map((expectation) => checkTarget(environment, expectation, ports))),
         Promise.all(expectations.map((expectation) => trafficOf(environment, expectation, ports, window, request))).then((found) => found.flat()),
@@ -83,16 +84,23 @@ async function observe(request: ParsedValidationRequest, ports: CheckPorts, wind
 }
 
 /** Every metric alarm whose data can be read back, composites' children included, each once. Pure. */
-export function dataRequestsFor(readings: readonly EnvironmentReadings[]): MetricDataRequest[] {
+export function dataRequestsFor(readings: readonly EnvironmentReadings[], locations: readonly (TargetLocation | undefined)[] = []): MetricDataRequest[] {
   const requests = new Map<string, MetricDataRequest>();
-  const visit = (alarm: AlarmObservation) => {
+  const visit = (alarm: AlarmObservation, location: TargetLocation | undefined) => {
     if (alarm.dataPlan?.kind === 'datapoints' && !requests.has(alarm.name)) {
-      requests.set(alarm.name, { key: alarm.name, queries: alarm.dataPlan.queries, resultId: alarm.dataPlan.resultId, separateCall: alarm.dataPlan.separateCall });
+      requests.set(alarm.name, { key: alarm.name, queries: alarm.dataPlan.queries, resultId: alarm.dataPlan.resultId, separateCall: alarm.dataPlan.separateCall, ...(location ? { location } : {}) });
     }
-    for (const child of alarm.children ?? []) visit(child);
+    for (const child of alarm.children ?? []) visit(child, location);
   };
-  for (const environment of readings) for (const alarm of environment.alarms) visit(alarm);
+  readings.forEach((environment, index) => {
+    for (const alarm of environment.alarms) visit(alarm, locations[index]);
+  });
   return [...requests.values()];
+}
+
+/** Where an environment's alarms are read: its region and role, when it names them. Pure. */
+function locationOf(environment: { region?: string; roleArn?: string }): TargetLocation | undefined {
+  return environment.region || environment.roleArn ? { ...(environment.region ? { region: environment.region } : {}), ...(environment.roleArn ? { roleArn: environment.roleArn } : {}) } : undefined;
 }
 
 /** The longest period among the alarms read: the data window starts on its boundary at or before the restore. */
@@ -124,7 +132,7 @@ export async function validateRollback(request: ParsedValidationRequest, deps: P
     rounds += 1;
     const now = new Date(roundStarted);
     const readings = await observe(request, deps.ports, { restoredAt: new Date(restoredAt), now });
-    const requests = dataRequestsFor(readings);
+    const requests = dataRequestsFor(readings, request.environments.map(locationOf));
     const periodMs = longestPeriodMs(readings);
     const data: ReadonlyMap<string, Datapoint[] | { error: string }> =
       requests.length > 0 ? await deps.ports.metrics.read(requests, { start: new Date(Math.floor(restoredAt / periodMs) * periodMs), end: now }).catch((error: Error) => new Map(requests.map((each) => [each.key, { error: `${error.name}: ${error.message}` }]))) : new Map();

@@ -25,6 +25,9 @@ export const validationRequestSchema = z.object({
             }),
           )
           .default([]),
+        /** Where the environment's alarms and their data are read: its region, and the role in its account (default: the validator's own). */
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+        roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/).optional(),
         /** The environment's target configs the expectations are checked against (where, in which account). */
         targets: z.array(z.looseObject({ type: z.string().min(1) })).default([]),
         /** What each target that restored this environment must be seen doing (read-only checks, each target's own format). */

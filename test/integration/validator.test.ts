@@ -586,3 +586,65 @@ describe('validator handler', () => {
     expect(result).toMatchObject({ success: false, verdict: 'inconclusive', checks: [{ check: 'alarms', passed: false, detail: 'cannot read alarms: AccessDenied: not authorized to DescribeAlarms' }] });
   });
 });
+
+describe('an environment in another account and region: its alarms and their data read there (aws-sdk-client-mock)', () => {
+  const memberRole = 'arn:aws:iam::222222222222:role/rollback-controller-member';
+  const window = { start: new Date('2026-11-23T10:15:00.000Z'), end: new Date('2026-11-23T10:18:30.000Z') };
+  const alarm = (name: string) => ({ AlarmName: name, StateValue: 'OK', Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 3, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  /** Where a mocked call went: the sending client's region and the access key it signed with. */
+  const sentFrom = async (call: { thisValue: unknown }) => {
+    const client = call.thisValue as CloudWatchClient;
+    return { region: await client.config.region(), accessKeyId: (await client.config.credentials()).accessKeyId };
+  };
+
+  it('sends each DescribeAlarms and GetMetricData through the client of the environment\'s region and assumed role; the others through the validator\'s own', async () => {
+    const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+    const { awsClientFactory } = await import('../../shared/targets/client-factory');
+    const stsMock = mockClient(STSClient);
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T00:00:00.000Z') } });
+    const own = new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAOWN', secretAccessKey: 's' } });
+    const clients = awsClientFactory({ base: { credentials: { accessKeyId: 'AKIAOWN', secretAccessKey: 's' } } });
+    // As the validator's handler wires it.
+    const cloudWatchFor = async (location?: { region?: string; roleArn?: string }) => (location?.region || location?.roleArn ? clients.client(CloudWatchClient, location) : own);
+    cloudWatchMock.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-prod-' }).resolves({ MetricAlarms: [alarm('shop-prod-5xx')] as never });
+    cloudWatchMock.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-staging-' }).resolves({ MetricAlarms: [alarm('shop-staging-5xx')] as never });
+    cloudWatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const location = { region: 'us-east-1', roleArn: memberRole };
+    const reader = new CloudWatchAlarmReader(cloudWatchFor);
+
+    const [staging, production] = await Promise.all([reader.readAlarms({ prefixes: ['shop-staging-'], names: [] }), reader.readAlarms({ prefixes: ['shop-prod-'], names: [], location })]);
+    const readings = [
+      { name: 'staging', alarms: staging, health: [], targets: [], traffic: [] },
+      { name: 'production', alarms: production, health: [], targets: [], traffic: [] },
+    ];
+    await new CloudWatchMetricReader(cloudWatchFor).read(dataRequestsFor(readings, [undefined, location]), window);
+
+    const describes = cloudWatchMock.commandCalls(DescribeAlarmsCommand);
+    expect(await Promise.all(describes.map(async (call) => ({ prefix: call.args[0].input.AlarmNamePrefix, ...(await sentFrom(call)) })))).toEqual(
+      expect.arrayContaining([
+        { prefix: 'shop-staging-', region: 'eu-west-1', accessKeyId: 'AKIAOWN' },
+        { prefix: 'shop-prod-', region: 'us-east-1', accessKeyId: 'ASIAMEMBER' },
+      ]),
+    );
+    const data = cloudWatchMock.commandCalls(GetMetricDataCommand);
+    expect(await Promise.all(data.map(async (call) => ({ metrics: call.args[0].input.MetricDataQueries!.length, ...(await sentFrom(call)) })))).toEqual(
+      expect.arrayContaining([
+        { metrics: 1, region: 'eu-west-1', accessKeyId: 'AKIAOWN' },
+        { metrics: 1, region: 'us-east-1', accessKeyId: 'ASIAMEMBER' },
+      ]),
+    );
+    expect(data).toHaveLength(2);
+    expect(stsMock.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([{ RoleArn: memberRole, RoleSessionName: 'rollback-controller', DurationSeconds: 3_600 }]);
+    stsMock.restore();
+  });
+
+  it('asks for each environment\'s alarms where it lives, from the request the orchestrator builds', async () => {
+    const selections: unknown[] = [];
+    const ports = scriptedPorts({});
+    ports.alarms = { readAlarms: async (selection) => (selections.push(selection), [metricAlarm('shop-prod-5xx')]) };
+
+    await poll(ports, { environments: [{ ...request.environments[0]!, region: 'us-east-1', roleArn: memberRole }] });
+
+    expect(selections[0]).toEqual({ prefixes: ['shop-prod-'], names: [], location: { region: 'us-east-1', roleArn: memberRole } });
+  });
+});

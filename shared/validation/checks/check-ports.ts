@@ -1,5 +1,6 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { TargetDrivers } from '../../targets/target-drivers';
+import type { TargetLocation } from '../../targets/target-plugin';
 import type { Datapoint } from '../evidence/alarm-judge';
 import type { AlarmDataPlan } from '../evidence/alarm-data-plan';
 
@@ -23,6 +24,8 @@ export interface AlarmObservation {
 
 export interface AlarmSelection {
   prefixes: readonly string[];
+  /** Where they are read: the environment's region and role (default: the validator's own account and region). */
+  location?: TargetLocation;
   /** Alarms read by exact name as well (DescribeAlarms takes names or a prefix, never both in one call). */
   names: readonly string[];
 }
@@ -62,6 +65,8 @@ export interface MetricDataRequest {
   resultId: string;
   /** Its query ids are its own (metric math): it gets a call of its own. */
   separateCall: boolean;
+  /** Where its alarm lives (its environment's region and role): read there. */
+  location?: TargetLocation;
 }
 
 export interface MetricDataReader {

@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { compositeChildren, describeShape, recoveryWindowMs, type AlarmShape } from '../alarm-recovery';
 import { planAlarmData } from '../evidence/alarm-data-plan';
+import type { TargetLocation } from '../../targets/target-plugin';
 import type { AlarmObservation, AlarmReader, AlarmSelection } from './check-ports';
 
 /** DescribeAlarms accepts at most 100 names per call. */
@@ -27,10 +28,16 @@ interface Window {
  * most), and its slowest child's window.
  */
 export class CloudWatchAlarmReader implements AlarmReader {
-  constructor(private readonly cloudWatch: CloudWatchClient) {}
+  readonly #clientFor: (location: TargetLocation | undefined) => Promise<CloudWatchClient>;
+
+  /** One client, or the client of each environment's region and role (another account's alarms are read there). */
+  constructor(cloudWatch: CloudWatchClient | ((location: TargetLocation | undefined) => Promise<CloudWatchClient>)) {
+    this.#clientFor = typeof cloudWatch === 'function' ? cloudWatch : async () => cloudWatch;
+  }
 
   async readAlarms(selection: AlarmSelection): Promise<AlarmObservation[]> {
-    const pages = await Promise.all([...selection.prefixes.map((prefix) => this.#all({ AlarmNamePrefix: prefix })), ...this.#byNames(selection.names)]);
+    const cloudWatch = await this.#clientFor(selection.location);
+    const pages = await Promise.all([...selection.prefixes.map((prefix) => this.#all(cloudWatch, { AlarmNamePrefix: prefix })), ...this.#byNames(cloudWatch, selection.names)]);
     const metric = new Map<string, MetricAlarm>();
     const composite = new Map<string, CompositeAlarm>();
     for (const page of pages) {
@@ -39,7 +46,7 @@ export class CloudWatchAlarmReader implements AlarmReader {
     }
     const selected = { metric: [...metric.values()], composite: [...composite.values()] };
     // Every composite's children are read (into copies: only the selected alarms are observed), so each is judged on them.
-    const windows = selected.composite.length > 0 ? await this.#compositeWindows(selected.composite, metric, composite) : new Map<string, Window | undefined>();
+    const windows = selected.composite.length > 0 ? await this.#compositeWindows(cloudWatch, selected.composite, metric, composite) : new Map<string, Window | undefined>();
     const observeMetric = (alarm: MetricAlarm): AlarmObservation => {
       const shape = shapeOf(alarm);
       return {
@@ -73,12 +80,12 @@ export class CloudWatchAlarmReader implements AlarmReader {
   }
 
   /** Each composite's slowest child's window; unknown when any child's is (a missing child, or too deep). */
-  async #compositeWindows(roots: readonly CompositeAlarm[], metric: Map<string, MetricAlarm>, composite: Map<string, CompositeAlarm>): Promise<Map<string, Window | undefined>> {
+  async #compositeWindows(cloudWatch: CloudWatchClient, roots: readonly CompositeAlarm[], metric: Map<string, MetricAlarm>, composite: Map<string, CompositeAlarm>): Promise<Map<string, Window | undefined>> {
     // Read every child not already known, level by level.
     let wanted = roots.flatMap((alarm) => compositeChildren(alarm.AlarmRule ?? ''));
     for (let depth = 1; depth <= MAX_COMPOSITE_DEPTH && wanted.length > 0; depth += 1) {
       const missing = [...new Set(wanted)].filter((name) => !metric.has(name) && !composite.has(name));
-      const pages = await Promise.all(this.#byNames(missing));
+      const pages = await Promise.all(this.#byNames(cloudWatch, missing));
       const found: CompositeAlarm[] = [];
       for (const page of pages) {
         for (const alarm of page.metric) metric.set(alarm.AlarmName ?? '?', alarm);
@@ -104,18 +111,18 @@ export class CloudWatchAlarmReader implements AlarmReader {
     return new Map(roots.map((alarm) => [alarm.AlarmName ?? '?', windowOf(alarm.AlarmName ?? '?', 1)]));
   }
 
-  #byNames(names: readonly string[]): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }>[] {
+  #byNames(cloudWatch: CloudWatchClient, names: readonly string[]): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }>[] {
     const batches: string[][] = [];
     for (let start = 0; start < names.length; start += NAMES_PER_CALL) batches.push(names.slice(start, start + NAMES_PER_CALL));
-    return batches.map((batch) => this.#all({ AlarmNames: batch }));
+    return batches.map((batch) => this.#all(cloudWatch, { AlarmNames: batch }));
   }
 
-  async #all(filter: { AlarmNamePrefix: string } | { AlarmNames: string[] }): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }> {
+  async #all(cloudWatch: CloudWatchClient, filter: { AlarmNamePrefix: string } | { AlarmNames: string[] }): Promise<{ metric: MetricAlarm[]; composite: CompositeAlarm[] }> {
     const metric: MetricAlarm[] = [];
     const composite: CompositeAlarm[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.cloudWatch.send(new DescribeAlarmsCommand({ ...filter, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }));
+      const page = await cloudWatch.send(new DescribeAlarmsCommand({ ...filter, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }));
       metric.push(...(page.MetricAlarms ?? []));
       composite.push(...(page.CompositeAlarms ?? []));
       nextToken = page.NextToken;

@@ -1,5 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { Datapoint } from '../evidence/alarm-judge';
+import type { TargetLocation } from '../../targets/target-plugin';
 import type { MetricDataReader, MetricDataRequest } from './check-ports';
 
 /** GetMetricData takes at most 500 queries per call. */
@@ -12,24 +13,39 @@ export const QUERIES_PER_CALL = 500;
  * alarms: they get the error, the others their datapoints.
  */
 export class CloudWatchMetricReader implements MetricDataReader {
-  constructor(private readonly cloudWatch: CloudWatchClient) {}
+  readonly #clientFor: (location: TargetLocation | undefined) => Promise<CloudWatchClient>;
+
+  /** One client, or the client of each alarm's region and role (requests are grouped by where they are read). */
+  constructor(cloudWatch: CloudWatchClient | ((location: TargetLocation | undefined) => Promise<CloudWatchClient>)) {
+    this.#clientFor = typeof cloudWatch === 'function' ? cloudWatch : async () => cloudWatch;
+  }
 
   async read(requests: readonly MetricDataRequest[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[] | { error: string }>> {
-    const calls = planCalls(requests);
-    const answers = await Promise.all(calls.map((call) => this.#call(call.queries, window).catch((error: Error) => ({ error: `${error.name}: ${error.message}` }))));
+    const byLocation = new Map<string, MetricDataRequest[]>();
+    for (const request of requests) {
+      const where = `${request.location?.region ?? ''}|${request.location?.roleArn ?? ''}`;
+      (byLocation.get(where) ?? byLocation.set(where, []).get(where)!).push(request);
+    }
     const results = new Map<string, Datapoint[] | { error: string }>();
-    calls.forEach((call, index) => {
-      const answer = answers[index]!;
-      for (const [key, id] of call.resultIds) results.set(key, 'error' in answer ? answer : (answer.get(id) ?? []));
-    });
+    await Promise.all(
+      [...byLocation.values()].map(async (group) => {
+        const calls = planCalls(group);
+        const cloudWatch = await this.#clientFor(group[0]!.location);
+        const answers = await Promise.all(calls.map((call) => this.#call(cloudWatch, call.queries, window).catch((error: Error) => ({ error: `${error.name}: ${error.message}` }))));
+        calls.forEach((call, index) => {
+          const answer = answers[index]!;
+          for (const [key, id] of call.resultIds) results.set(key, 'error' in answer ? answer : (answer.get(id) ?? []));
+        });
+      }),
+    );
     return results;
   }
 
-  async #call(queries: MetricDataQuery[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[]>> {
+  async #call(cloudWatch: CloudWatchClient, queries: MetricDataQuery[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[]>> {
     const byId = new Map<string, Datapoint[]>();
     let nextToken: string | undefined;
     do {
-      const page = await this.cloudWatch.send(
+      const page = await cloudWatch.send(
         new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.start, EndTime: window.end, ScanBy: 'TimestampAscending', ...(nextToken ? { NextToken: nextToken } : {}) }),
       );
       for (const result of page.MetricDataResults ?? []) {
