@@ -12,6 +12,8 @@ import { RequestEntry } from './constructs/request-entry';
 import { ControllerAlarmsTopic, ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { DrillSchedules } from './constructs/drill-schedules';
+import { CfnEventBusPolicy } from 'aws-cdk-lib/aws-events';
+import { controllerRoleName, memberPlaces } from './member-stack';
 import { selfAlarmNamePrefix } from '../shared/powertools/metric-names';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { recordedEnvironments, recordedStages } from '../shared/recording/record-pipeline-event';
@@ -42,12 +44,16 @@ export class RollbackControllerStack extends Stack {
     this.alarms = new ControllerAlarmsTopic(this, 'ControllerAlarms', { ...config.notifications, selfAlarmNamePrefix: selfAlarmNamePrefix(config.application) });
     const failedEvents = new FailedEventsQueue(this, 'FailedEvents').queue;
 
+    // Environments in other accounts or regions: their roles trust the controller's by name.
+    const members = memberPlaces(config);
+    const roleNameFor = (name: 'orchestrator' | 'validator' | 'recorder') => (members.length > 0 ? { roleName: controllerRoleName(config.application, name) } : {});
     const validatorTimeout = Duration.seconds(config.policy.validation.timeoutSeconds + VALIDATOR_MARGIN_SECONDS);
-    this.validator = new ControllerFunction(this, 'Validator', { name: 'validator', config, timeout: validatorTimeout, memorySize: 256 });
+    this.validator = new ControllerFunction(this, 'Validator', { name: 'validator', config, timeout: validatorTimeout, memorySize: 256, ...roleNameFor('validator') });
     // Two validations (stage, then full) and the restores around them must fit: 15 minutes.
     this.orchestrator = new ControllerFunction(this, 'Orchestrator', {
       name: 'orchestrator',
       config,
+      ...roleNameFor('orchestrator'),
       timeout: Duration.minutes(15),
       environment: {
         HISTORY_TABLE_NAME: this.history.table.tableName,
@@ -62,6 +68,7 @@ export class RollbackControllerStack extends Stack {
     this.recorder = new ControllerFunction(this, 'Recorder', {
       name: 'recorder',
       config,
+      ...roleNameFor('recorder'),
       timeout: Duration.seconds(30),
       memorySize: 256,
       environment: { HISTORY_TABLE_NAME: this.history.table.tableName, ...(rollsBackFailedDeploys ? { ORCHESTRATOR_FUNCTION_NAME: this.orchestrator.functionName } : {}) },
@@ -87,6 +94,22 @@ export class RollbackControllerStack extends Stack {
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
 
     new AlarmTrigger(this, 'AlarmTrigger', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });
+    // The default bus takes the alarm and pipeline events the member accounts forward (their own rules put them here), and only theirs.
+    const memberAccounts = [...new Set(members.map((place) => place.account))].filter((account) => account !== config.home?.account).sort();
+    for (const account of memberAccounts) {
+      new CfnEventBusPolicy(this, `MemberEvents${account}`, {
+        statementId: `rollback-controller-${config.application}-${account}`,
+        eventBusName: 'default',
+        statement: {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${this.partition}:iam::${account}:root` },
+          Action: 'events:PutEvents',
+          Resource: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+          // Only what the forwarding rules send: alarm state changes and pipeline stage events.
+          Condition: { StringEquals: { 'events:source': ['aws.cloudwatch', 'aws.codepipeline'] } },
+        },
+      });
+    }
     new DeploymentRecording(this, 'DeploymentRecording', { config, recorder: this.recorder, deadLetterQueue: failedEvents });
     new ReconcilerSchedule(this, 'Reconciler', { orchestrator: this.orchestrator });
     const drills = new DrillSchedules(this, 'Drills', { config, orchestrator: this.orchestrator, deadLetterQueue: failedEvents });

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,8 @@ export interface ControllerFunctionProps {
   timeout: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** A fixed name for its role (environments in other accounts trust the controller's roles by name). */
+  roleName?: string;
 }
 
 /**
@@ -49,5 +52,7 @@ export class ControllerFunction extends NodejsFunction {
       },
     };
     super(scope, id, functionProps);
+    // CDK's own role for the function, named: a member account's role trusts it by this name.
+    if (props.roleName) (this.role!.node.defaultChild as CfnRole).roleName = props.roleName;
   }
 }

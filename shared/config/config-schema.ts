@@ -273,11 +273,26 @@ export const rollbackConfigSchema = z
       .min(1, 'needs at least one environment')
       // A full rollback journals its scope (~110 bytes an environment) on one DynamoDB item (400 KB at most).
       .max(MAX_ENVIRONMENTS, `at most ${MAX_ENVIRONMENTS.toLocaleString('en-US')} environments in one controller (a full rollback journals its scope on one DynamoDB item): split the application across controllers`),
+    /**
+     * Where the controller itself is deployed: needed (and only then) when an environment lives in
+     * another account or region — its alarms are forwarded to this account's event bus, and its role
+     * trusts this account's controller functions.
+     */
+    home: z
+      .strictObject({
+        account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+      })
+      .optional(),
     policy: policySchema.prefault({}),
     notifications: notificationsSchema.prefault({}),
     drills: drillsSchema.prefault({}),
   })
   .superRefine((config, context) => {
+    const elsewhere = config.environments.findIndex((environment) => environment.account !== undefined || environment.region !== undefined);
+    if (elsewhere >= 0 && !config.home) {
+      context.addIssue({ code: 'custom', path: ['home'], message: `environments[${elsewhere}] (${config.environments[elsewhere]!.name}) lives in another account or region: say where the controller is deployed, { "account": "…", "region": "…" }, so its alarms are forwarded there` });
+    }
     const names = new Set(config.environments.map((environment) => environment.name));
     (config.drills.environments ?? []).forEach((name, index) => {
       if (!names.has(name)) context.addIssue({ code: 'custom', path: ['drills', 'environments', index], message: `unknown environment "${name}": the configuration knows ${describeKnown([...names])}` });

@@ -85,7 +85,8 @@ describe('routeAlarm', () => {
 
 describe('routeAlarm across accounts and regions', () => {
   // Production in another account and region; staging where the controller is (no account, no region).
-  const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[] };
+  const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
+  raw.home = { account: '111111111111', region: 'eu-west-1' };
   raw.environments = raw.environments.map((environment) =>
     environment.name === 'production' ? { ...environment, account: '222222222222', region: 'us-east-1', roleArn: 'arn:aws:iam::222222222222:role/rollback-controller-member' } : environment,
   );
@@ -121,6 +122,9 @@ describe('routeAlarm across accounts and regions', () => {
 
     expect(() => parseConfig(withoutRole)).toThrow(/environments\[2\]\.targets\[0\]: is in account 222222222222: give the environment \(or the target\) a roleArn there the controller assumes/);
     expect(() => parseConfig(thirdAccount)).toThrow('environments[2].roleArn: is a role in account 333333333333, but the environment is in account 222222222222: name a role of that account');
+    const homeless = structuredClone(raw);
+    delete homeless.home;
+    expect(() => parseConfig(homeless)).toThrow('home: environments[2] (production) lives in another account or region: say where the controller is deployed');
   });
 });
 
