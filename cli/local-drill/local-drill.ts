@@ -46,7 +46,7 @@ function alarmNameFor(config: RollbackConfig, environment: string): string {
 }
 
 /** An alarm going into ALARM for an environment, as EventBridge delivers it (or changing again while in ALARM since `inAlarmSince`). */
-export function alarmEvent(config: RollbackConfig, environment: string, at: Date, id: string, inAlarmSince?: Date): Record<string, unknown> {
+export function alarmEvent(config: RollbackConfig, environment: string, at: Date, id: string, inAlarmSince?: Date, from: { account: string; region: string } = SANDBOX_HOME): Record<string, unknown> {
   const alarmName = alarmNameFor(config, environment);
   const previousState = inAlarmSince
     ? { value: 'ALARM', reason: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (5.0) (sandbox)', timestamp: inAlarmSince.toISOString() }
@@ -56,10 +56,10 @@ export function alarmEvent(config: RollbackConfig, environment: string, at: Date
     id,
     'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
-    account: '000000000000',
+    account: from.account,
     time: at.toISOString(),
-    region: 'local',
-    resources: [`arn:aws:cloudwatch:local:000000000000:alarm:${alarmName}`],
+    region: from.region,
+    resources: [`arn:aws:cloudwatch:${from.region}:${from.account}:alarm:${alarmName}`],
     detail: {
       alarmName,
       previousState,
@@ -164,7 +164,7 @@ export async function runLocalDrill(connection: HistoryConnection, config: Rollb
 
   const notifier = new RecordingNotifier();
   const dependencies: RollbackDependencies = {
-    config: !isEventRun && scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config,
+    config: isEventRun ? config : placedFor(scenario, alarmEnvironment, scenario.environmentMode ? withEnvironmentMode(config, alarmEnvironment, scenario.environmentMode) : config),
     history,
     targets: sandboxTargetDrivers(world),
     validator: new LocalValidator(world, clock, (round, passes, checks) => printer.round(round, passes, config.policy.validation.consecutivePasses, checks)),
@@ -230,6 +230,20 @@ export function asFreshDelivery(event: unknown, now: Date): unknown {
   return event;
 }
 
+/** Where the sandbox's own alarms come from: the controller's account and region in a drill. */
+const SANDBOX_HOME = { account: '000000000000', region: 'local' };
+
+/** The configuration with the alarm's environment in another account and region, as the scenario says (targets through its role). Pure. */
+function placedFor(scenario: Scenario, environment: string, config: RollbackConfig): RollbackConfig {
+  const place = scenario.elsewhere;
+  if (!place) return config;
+  return {
+    ...config,
+    home: { account: SANDBOX_HOME.account, region: 'eu-west-1' },
+    environments: config.environments.map((each) => (each.name === environment ? { ...each, ...place, targets: each.targets.map((target) => ({ ...target, region: place.region, roleArn: place.roleArn })) } : each)),
+  };
+}
+
 /** The configuration with one environment in another mode. Pure. */
 function withEnvironmentMode(config: RollbackConfig, environment: string, mode: EnvironmentMode): RollbackConfig {
   return { ...config, environments: config.environments.map((each) => (each.name === environment ? { ...each, mode } : each)) };
@@ -259,13 +273,21 @@ async function fireAlarms(scenario: Scenario, environment: string, config: Rollb
   const firedAt = clock.now();
   const deliveries = scenario.alarmDeliveries === 1 ? 'alarm' : `${scenario.alarmDeliveries} deliveries of alarm`;
   const inAlarmSince = scenario.alarmInAlarmForMinutes !== undefined ? new Date(firedAt.getTime() - scenario.alarmInAlarmForMinutes * 60_000) : undefined;
-  printer.line(inAlarmSince ? `▶ alarm ${alarmNameFor(config, environment)}, in ALARM since ${inAlarmSince.toISOString()}, changed again (${environment})` : `▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment})`);
-  const results = await Promise.all(
+  const results: RollbackRunResult[] = [];
+  if (scenario.elsewhere) {
+    // The same alarm name in the controller's own account: not the environment's, whatever its name says.
+    printer.line(`▶ alarm ${alarmNameFor(config, environment)} went into ALARM in the controller's own account ${SANDBOX_HOME.account}`);
+    const id = randomUUID();
+    results.push(await runRollback(alarmEvent(config, environment, firedAt, id), id, dependencies));
+    printer.line(`  ignored: ${results[0]!.reason ?? ''}`);
+  }
+  printer.line(inAlarmSince ? `▶ alarm ${alarmNameFor(config, environment)}, in ALARM since ${inAlarmSince.toISOString()}, changed again (${environment})` : `▶ ${deliveries} ${alarmNameFor(config, environment)} went into ALARM (${environment}${scenario.elsewhere ? `, account ${scenario.elsewhere.account}, ${scenario.elsewhere.region}` : ''})`);
+  results.push(...(await Promise.all(
     Array.from({ length: scenario.alarmDeliveries }, () => {
       const id = randomUUID();
-      return runRollback(alarmEvent(config, environment, firedAt, id, inAlarmSince), id, dependencies);
+      return runRollback(alarmEvent(config, environment, firedAt, id, inAlarmSince, scenario.elsewhere), id, dependencies);
     }),
-  );
+  )));
   if (scenario.secondAlarmAfterMinutes !== undefined) {
     clock.advance(scenario.secondAlarmAfterMinutes * 60_000);
     printer.line();

@@ -27,6 +27,11 @@ export interface Scenario {
   trigger?: 'alarm' | 'deploy_failure';
   /** The alarm has been in ALARM this long when it is delivered (since before the bad release): its event says ALARM → ALARM. */
   alarmInAlarmForMinutes?: number;
+  /**
+   * The alarm's environment lives in another account and region for the drill (reached through this
+   * role); an alarm of the same name from the controller's own account arrives first and is ignored.
+   */
+  elsewhere?: { account: string; region: string; roleArn: string };
 }
 
 const RECOVERY_MS = 25_000;
@@ -115,6 +120,14 @@ const BUILT_IN: Scenario[] = [
     deployBadReleaseTo: production,
     faults: (bad) => ({ badVersions: [bad], alarmsNeverClear: true, shallowHealth: true, recoveryMs: RECOVERY_MS, alarmShape: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } }),
     alarmDeliveries: 1,
+  },
+  {
+    name: 'cross-account',
+    story: 'production lives in account 222222222222 (us-east-1); its alarm is forwarded to the controller, which restores and validates it through its role there — and the same alarm name from the controller\'s own account is ignored',
+    deployBadReleaseTo: production,
+    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS }),
+    alarmDeliveries: 1,
+    elsewhere: { account: '222222222222', region: 'us-east-1', roleArn: 'arn:aws:iam::222222222222:role/rbc-demo-shop-member' },
   },
   {
     name: 'cooldown',

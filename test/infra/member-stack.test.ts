@@ -105,7 +105,7 @@ describe('environments in other accounts and regions: what each of them deploys'
 
   it('routes a member account\'s alarm event that passed the real rule pattern to its environment; the same alarm from an unconfigured account is ignored', () => {
     const event = (account: string, region: string) =>
-      ({ version: '0', id: 'e1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account, region, time: '2026-12-06T10:00:00Z', resources: [], detail: { alarmName: 'demo-shop-prod-api-5xx', state: { value: 'ALARM', timestamp: '2026-12-06T10:00:00Z' }, previousState: { value: 'OK', timestamp: '2026-12-06T09:00:00Z' } } }) as AlarmStateChangeEvent;
+      ({ version: '0', id: 'e1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account, region, time: '2026-12-06T10:00:00Z', resources: [], detail: { alarmName: 'demo-shop-prod-api-5xx', state: { value: 'ALARM', reason: 'r', timestamp: '2026-12-06T10:00:00Z' }, previousState: { value: 'OK', reason: 'r', timestamp: '2026-12-06T09:00:00Z' } } }) as unknown as AlarmStateChangeEvent;
     // What the member's forwarding rule (and the controller's own rule) match: the pattern, checked as EventBridge would on these fields.
     const pattern = alarmEventPattern({ ...config, environments: [config.environments[2]!] });
     const matches = (candidate: AlarmStateChangeEvent) =>

@@ -205,6 +205,15 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(await store.getDeployment('sandbox-production-1.4.1')).toMatchObject({ status: 'succeeded' });
   });
 
+  it('cross-account: production in another account and region is rolled back and validated; the same alarm name from the controller\'s own account is ignored', async () => {
+    const { results } = await drill('cross-account', { textRun: false });
+
+    expect(results.map((result) => result.outcome)).toEqual(['ignored', 'rolled_back']);
+    expect(results[0]!.reason).toBe('alarm demo-shop-prod-api-5xx came from account 000000000000, but production is in account 222222222222: not its alarm');
+    expect(results[1]).toMatchObject({ level: 'stage', environment: 'production', fromVersion: '1.4.1', toVersion: '1.3.0' });
+    expect(results[1]!.timeline.find((step) => step.step === 'stage-validation')).toMatchObject({ outcome: 'ok', facts: { verdict: 'recovered' } });
+  });
+
   it('cooldown: a second alarm two minutes after a rollback is held back, saying until when', async () => {
     const { results } = await drill('cooldown');
 
