@@ -36,10 +36,13 @@ export function orchestratorFor(parts: ContainerParts): (event: unknown, context
   const { config, logger, metrics } = parts;
   const lambda = loadOnce(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ maxAttempts: 5 }));
   void lambda().catch(() => undefined); // started now, in parallel with the reads; a failure surfaces on use
+  // One client per class, region and role for the targets (and an environment elsewhere's alarm); the controller's own CloudWatch client once.
+  const clients = awsClientFactory({ base: { maxAttempts: 5 } });
+  const ownCloudWatch = loadOnce(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient({ maxAttempts: 3 }));
   const dependencies: Omit<RollbackDependencies, 'remainingTimeMs'> = {
     config,
     history: dynamoHistory({ client: parts.historyClient, tableName: requireEnv('HISTORY_TABLE_NAME'), clock: systemClock }),
-    targets: awsTargetDrivers(awsClientFactory({ base: { maxAttempts: 5 } })),
+    targets: awsTargetDrivers(clients),
     validator: new LambdaValidatorClient(lambda, requireEnv('VALIDATOR_FUNCTION_NAME')),
     notifier: new NotifierWithFallback(
       new SnsNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sns')).SNSClient({ maxAttempts: 5 })), requireEnv('RESULT_TOPIC_ARN'), {
@@ -51,7 +54,8 @@ export function orchestratorFor(parts: ContainerParts): (event: unknown, context
       new DeadLetterQueueNotifier(loadOnce(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})), requireEnv('FAILED_EVENTS_QUEUE_URL')),
       (error) => logger.error('the results topic refused a notification; sending it to the failed-events queue', { error: error.message }),
     ),
-    alarms: new CloudWatchAlarmActions(loadOnce(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient({ maxAttempts: 3 }))),
+    // The alarm that fired, read where its environment lives (another account: through its role).
+    alarms: new CloudWatchAlarmActions(async (location) => (location ? clients.client((await import('@aws-sdk/client-cloudwatch')).CloudWatchClient, location) : ownCloudWatch())),
     clock: systemClock,
     logger,
   };

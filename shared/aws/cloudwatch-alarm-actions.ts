@@ -1,5 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { AlarmActionsReader, AlarmFacts } from '../rollback/run-dependencies';
+import type { TargetLocation } from '../targets/target-plugin';
 import { loadOnce } from './load-once';
 
 /** Loaded on the first alarm, alongside the history reads: off the orchestrator's cold start. */
@@ -11,10 +12,11 @@ const cloudWatchSdk = loadOnce(() => import('@aws-sdk/client-cloudwatch'));
  * Undefined when the alarm is gone.
  */
 export class CloudWatchAlarmActions implements AlarmActionsReader {
-  constructor(private readonly client: () => Promise<CloudWatchClient>) {}
+  /** `client(location)`: the controller's own client, or the one of an environment's region and role. */
+  constructor(private readonly client: (location?: TargetLocation) => Promise<CloudWatchClient>) {}
 
-  async read(alarmName: string): Promise<AlarmFacts | undefined> {
-    const [{ DescribeAlarmsCommand }, client] = await Promise.all([cloudWatchSdk(), this.client()]);
+  async read(alarmName: string, location?: TargetLocation): Promise<AlarmFacts | undefined> {
+    const [{ DescribeAlarmsCommand }, client] = await Promise.all([cloudWatchSdk(), this.client(location)]);
     const page = await client.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
     const alarm = page.MetricAlarms?.[0] ?? page.CompositeAlarms?.[0];
     if (!alarm) return undefined;

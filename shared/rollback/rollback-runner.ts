@@ -60,7 +60,7 @@ async function answerRequest(context: RunContext, invocationId: string, deps: Ro
   // One Query reads the pair and the environment's head (pause, rollback ledger); the alarm's own state alongside it.
   const [view, alarm] = await Promise.all([
     history.deployments.readEnvironment(context.environment, { targetVersion: context.targetVersion }),
-    isAutomatic && context.alarmName ? readAlarm(deps, context.alarmName) : Promise.resolve(undefined),
+    isAutomatic && context.alarmName ? readAlarm(deps, context.alarmName, context.environment) : Promise.resolve(undefined),
   ]);
   const { pair } = view;
   for (const problem of view.head?.problems ?? []) logger.warn('environment head partly unreadable', { environment, problem });
@@ -295,10 +295,12 @@ function earliestInAlarm(context: RunContext, alarm: AlarmFacts | undefined): st
 }
 
 /** The alarm that fired, as CloudWatch has it now; a failed read is no reason to hold a rollback back. */
-async function readAlarm(deps: RollbackDependencies, alarmName: string): Promise<AlarmFacts | undefined> {
+async function readAlarm(deps: RollbackDependencies, alarmName: string, environment: { region?: string; roleArn?: string }): Promise<AlarmFacts | undefined> {
   if (!deps.alarms) return undefined;
   try {
-    return await deps.alarms.read(alarmName);
+    // Where the environment lives: its alarm is there (another account: through its role).
+    const location = environment.region || environment.roleArn ? { ...(environment.region ? { region: environment.region } : {}), ...(environment.roleArn ? { roleArn: environment.roleArn } : {}) } : undefined;
+    return await deps.alarms.read(alarmName, location);
   } catch (error) {
     deps.logger.warn('could not read the alarm (are its actions enabled, since when in ALARM); acting on it', { alarmName, error: (error as Error).message });
     return undefined;

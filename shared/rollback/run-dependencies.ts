@@ -3,6 +3,7 @@ import type { HistoryPorts } from '../history/dynamo-history';
 import type { JournalStep } from '../history/run-journal';
 import type { Notifier } from '../notify/notifier';
 import type { TargetDrivers } from '../targets/target-drivers';
+import type { TargetLocation } from '../targets/target-plugin';
 import type { Clock } from '../time/clock';
 import type { Validator } from '../validation/validation-contract';
 
@@ -23,7 +24,8 @@ export interface AlarmFacts {
 
 /** Reads the alarm that fired (undefined: it is gone). */
 export interface AlarmActionsReader {
-  read(alarmName: string): Promise<AlarmFacts | undefined>;
+  /** `location`: the environment's region and role, when it lives in another account or region (the alarm is read there). */
+  read(alarmName: string, location?: TargetLocation): Promise<AlarmFacts | undefined>;
 }
 
 /** Every port a rollback run uses; the handler (or the local drill, or a test) wires them. */

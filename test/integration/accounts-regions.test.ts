@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { demoRestorePoints, recordCompletedDeployment } from '../../cli/local-drill/demo-history';
+import { findEnvironment, parseConfig } from '../../shared/config';
+import { dynamoHistory } from '../../shared/history/dynamo-history';
+import { runRollback } from '../../shared/rollback/rollback-runner';
+import { RecordingNotifier, sandboxCheckPorts, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
+import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
+import { SandboxWorld } from '../../shared/sandbox/sandbox-world';
+import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+import { createTestHistory } from '../helpers/history-table';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('an environment in another account and region (DynamoDB Local, the sandbox)', () => {
+  it('reads the alarm that fired where the environment lives, through its role, before acting', async () => {
+    const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
+    raw.home = { account: '111111111111', region: 'eu-west-1' };
+    raw.environments = raw.environments.map((environment) => (environment.name === 'production' ? { ...environment, account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } : environment));
+    const config = parseConfig(raw);
+    const production = findEnvironment(config, 'production');
+    const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
+    for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
+      await recordCompletedDeployment(seeded.deployments, { deploymentId: `production-${version}`, environment: 'production', version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(production, { version, number }) });
+    }
+    const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
+    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
+    world.deploy(production, (await history.deployments.getDeployment('production-1.4.1'))!);
+    const ports = sandboxCheckPorts(world);
+    const reads: unknown[] = [];
+
+    const result = await runRollback(
+      { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '333333333333', region: 'us-east-1', time: clock.now().toISOString(), resources: [], detail: { alarmName: 'demo-shop-prod-api-5xx', state: { value: 'ALARM', reason: 'r', timestamp: clock.now().toISOString() }, previousState: { value: 'OK', reason: 'r', timestamp: '2026-12-06T07:55:00.000Z' } } } as never,
+      'elsewhere',
+      {
+        config,
+        history,
+        targets: sandboxTargetDrivers(world),
+        validator: { validate: (request) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) },
+        notifier: new RecordingNotifier(),
+        alarms: { read: async (alarmName, location) => (reads.push({ alarmName, location }), { actionsEnabled: true }) },
+        clock,
+        logger: silent,
+        remainingTimeMs: () => 900_000,
+      },
+    );
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production' });
+    expect(reads).toEqual([{ alarmName: 'demo-shop-prod-api-5xx', location: { region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } }]);
+  });
+});
