@@ -59,13 +59,28 @@ export function restorePointsFromFlags(options: RecordOptions, environment: Envi
 /** What every target of the environment serves now, read from AWS (a flag given by hand wins). */
 async function captureRestorePoints(environment: EnvironmentConfig, region: string | undefined): Promise<Record<string, unknown>> {
   const drivers = awsTargetDrivers(awsClientFactory({ base: region ? { region } : {} }));
+  // A pipeline running in the environment's own account reads its resources with its own credentials:
+  // the member role there trusts only the controller's functions.
+  const inItsAccount = environment.account !== undefined && (await callerAccount(region)) === environment.account;
+  const targets = inItsAccount ? environment.targets.map(({ roleArn: _ownCredentialsInstead, ...target }) => target) : environment.targets;
   const captured = await Promise.all(
-    environment.targets.map(async (config) => {
+    targets.map(async (config) => {
       const plugin = targetPlugin(config.type);
       return [plugin.type, plugin.restorePointSchema.parse(await drivers.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}))] as const;
     }),
   );
   return Object.fromEntries(captured);
+}
+
+/** The account of the credentials rollbackctl runs with. */
+async function callerAccount(region: string | undefined): Promise<string | undefined> {
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient(region ? { region } : {});
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } finally {
+    sts.destroy();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoRestorePoints, recordCompletedDeployment } from '../../cli/local-drill/demo-history';
 import { findEnvironment, parseConfig } from '../../shared/config';
 import { dynamoHistory } from '../../shared/history/dynamo-history';
@@ -49,5 +49,64 @@ describe('an environment in another account and region (DynamoDB Local, the sand
 
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production' });
     expect(reads).toEqual([{ alarmName: 'demo-shop-prod-api-5xx', location: { region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } }]);
+  });
+});
+
+describe('rollbackctl record --capture for an environment in another account', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  async function captureAs(callerAccount: string) {
+    // The SDK's default chain reads the process environment: CI's own credentials.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIACI');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 's');
+    vi.stubEnv('AWS_SESSION_TOKEN', '');
+    vi.stubEnv('AWS_PROFILE', '');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { LambdaClient, GetAliasCommand } = await import('@aws-sdk/client-lambda');
+    const { STSClient, GetCallerIdentityCommand, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+    const { runCli } = await import('../../cli/rollbackctl');
+    const { localClientConfig } = await import('../helpers/history-table');
+    const { temporaryFolder } = await import('../helpers/temporary-folder');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const lambdaMock = mockClient(LambdaClient);
+    const stsMock = mockClient(STSClient);
+    lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '21' });
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: callerAccount, Arn: `arn:aws:iam::${callerAccount}:role/ci`, UserId: 'AROA' });
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T00:00:00.000Z') } });
+    const folder = temporaryFolder('member-config');
+    writeFileSync(
+      join(folder, 'rollback.config.json'),
+      JSON.stringify({
+        application: 'shop',
+        home: { account: '111111111111', region: 'eu-west-1' },
+        environments: [{ name: 'production', account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-shop-member', alarms: { prefixes: ['shop-prod-'] }, targets: [{ type: 'lambda-alias', alias: 'live', functions: ['shop-api'] }] }],
+      }),
+    );
+    const { tableName } = await createTestHistory();
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+      const exitCode = await runCli(['record', '--endpoint', localClientConfig().endpoint, '--table', tableName, '--env', 'production', '--version', '2.0.0', '--status', 'succeeded', '--capture', '--json'], {
+        out: (text) => out.push(text),
+        err: (text) => err.push(text),
+        env: { AWS_ACCESS_KEY_ID: 'AKIACI', AWS_SECRET_ACCESS_KEY: 's' },
+        cwd: folder,
+      });
+      const lambdaSentWith = await Promise.all(lambdaMock.commandCalls(GetAliasCommand).map(async (call) => ((await (call.thisValue as InstanceType<typeof LambdaClient>).config.credentials()).accessKeyId)));
+      return { exitCode, out: out.join('\n'), err: err.join('\n'), assumed: stsMock.commandCalls(AssumeRoleCommand).length, lambdaSentWith };
+    } finally {
+      lambdaMock.restore();
+      stsMock.restore();
+    }
+  }
+
+  it('reads with its own credentials in the environment\'s account (the member role trusts only the controller), through the role from elsewhere', async () => {
+    const inside = await captureAs('333333333333');
+    const outside = await captureAs('111111111111');
+
+    expect(inside).toMatchObject({ exitCode: 0, assumed: 0, lambdaSentWith: ['AKIACI'] });
+    expect(JSON.parse(inside.out)).toMatchObject({ deployment: { restorePoints: { 'lambda-alias': { versions: { 'shop-api': '21' } } } } });
+    expect(outside).toMatchObject({ exitCode: 0, assumed: 1, lambdaSentWith: ['ASIAMEMBER'] });
   });
 });
