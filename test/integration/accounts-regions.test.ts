@@ -9,6 +9,7 @@ import { RecordingNotifier, sandboxCheckPorts, sandboxTargetDrivers } from '../.
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { SandboxWorld } from '../../shared/sandbox/sandbox-world';
 import { answerValidationRequest } from '../../shared/validation/validate-rollback';
+import { matchesEventPattern } from '../helpers/event-pattern';
 import { createTestHistory } from '../helpers/history-table';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -49,6 +50,40 @@ describe('an environment in another account and region (DynamoDB Local, the sand
 
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production' });
     expect(reads).toEqual([{ alarmName: 'demo-shop-prod-api-5xx', location: { region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } }]);
+  });
+
+  it('takes a member account\'s alarm event through the member stack\'s real forwarding pattern and routes it to its environment; the same alarm from an unconfigured account is ignored (DynamoDB Local)', async () => {
+    const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
+    raw.home = { account: '111111111111', region: 'eu-west-1' };
+    raw.environments = raw.environments.map((environment) => (environment.name === 'production' ? { ...environment, account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } : environment));
+    const config = parseConfig(raw);
+    const { App } = await import('aws-cdk-lib');
+    const { Template } = await import('aws-cdk-lib/assertions');
+    const { memberPlaces, RollbackMemberStack } = await import('../../infra/member-stack');
+    const place = memberPlaces(config)[0]!;
+    const member = Template.fromStack(new RollbackMemberStack(new App(), 'member', { config, place, env: { account: place.account, region: place.region } }));
+    const forwarding = Object.values(member.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.EventPattern as Record<string, unknown>).find((pattern) => JSON.stringify(pattern).includes('aws.cloudwatch'))!;
+    // The AWS sample event, as that account sends it.
+    const sample = JSON.parse(readFileSync('events/alarm-production.json', 'utf8')) as Record<string, unknown>;
+    const from = (account: string) => ({ ...sample, id: randomUUID(), account, region: 'us-east-1' });
+    const seeded = await createTestHistory({ start: '2026-11-23T10:30:00.000Z' });
+    const production = findEnvironment(config, 'production');
+    for (const [version, number, at] of [['1.3.0', 14, '2026-11-22T08:00:00.000Z'], ['1.4.0', 21, '2026-11-23T09:50:00.000Z']] as const) {
+      await recordCompletedDeployment(seeded.deployments, { deploymentId: `production-${version}`, environment: 'production', version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(production, { version, number }) });
+    }
+    const clock = new SandboxClock(new Date('2026-11-23T10:30:00.000Z'), 100);
+    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
+    const world = new SandboxWorld({ badVersions: ['1.4.0'], recoveryMs: 20_000 }, clock);
+    world.deploy(production, (await history.deployments.getDeployment('production-1.4.0'))!);
+    const ports = sandboxCheckPorts(world);
+    const deps = { config, history, targets: sandboxTargetDrivers(world), validator: { validate: (request: never) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: silent, remainingTimeMs: () => 900_000 };
+
+    expect(matchesEventPattern(forwarding, from('333333333333'))).toBe(true);
+    const stranger = await runRollback(from('444444444444'), 'stranger', deps);
+    const own = await runRollback(from('333333333333'), 'member', deps);
+
+    expect(stranger).toMatchObject({ outcome: 'ignored', reason: 'alarm demo-shop-prod-api-5xx came from account 444444444444, but production is in account 333333333333: not its alarm' });
+    expect(own).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production', fromVersion: '1.4.0', toVersion: '1.3.0' });
   });
 });
 
