@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoRestorePoints, recordCompletedDeployment } from '../../cli/local-drill/demo-history';
-import { findEnvironment, parseConfig } from '../../shared/config';
+import { findEnvironment, parseConfig, type RollbackConfig } from '../../shared/config';
+import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
 import { dynamoHistory } from '../../shared/history/dynamo-history';
 import { runRollback } from '../../shared/rollback/rollback-runner';
 import { RecordingNotifier, sandboxCheckPorts, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
@@ -14,38 +15,41 @@ import { createTestHistory } from '../helpers/history-table';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** The demo application with production in account 333333333333, us-east-1, reached through its member role. */
+function productionElsewhere() {
+  const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
+  raw.home = { account: '111111111111', region: 'eu-west-1' };
+  raw.environments = raw.environments.map((environment) => (environment.name === 'production' ? { ...environment, account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } : environment));
+  return parseConfig(raw);
+}
+
+/** Production on DynamoDB Local with a known good and a bad release (40 minutes before `now`), the sandbox running the bad one. */
+async function productionRunningBad(config: RollbackConfig, now: string, [good, bad]: [string, string]) {
+  const production = findEnvironment(config, 'production');
+  const seeded = await createTestHistory({ start: now });
+  for (const [version, number, at] of [[good, 14, new Date(Date.parse(now) - 86_400_000)], [bad, 21, new Date(Date.parse(now) - 2_400_000)]] as const) {
+    await recordCompletedDeployment(seeded.deployments, { deploymentId: `production-${version}`, environment: 'production', version, status: 'succeeded', source: 'test', at, restorePoints: demoRestorePoints(production, { version, number }) });
+  }
+  const clock = new SandboxClock(new Date(now), 100);
+  const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
+  const world = new SandboxWorld({ badVersions: [bad], recoveryMs: 20_000 }, clock);
+  world.deploy(production, (await history.deployments.getDeployment(`production-${bad}`))!);
+  const ports = sandboxCheckPorts(world);
+  return {
+    clock,
+    deps: { config, history, targets: sandboxTargetDrivers(world), validator: { validate: (request: never) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: silent, remainingTimeMs: () => 900_000 } as RollbackDependencies,
+  };
+}
+
 describe('an environment in another account and region (DynamoDB Local, the sandbox)', () => {
   it('reads the alarm that fired where the environment lives, through its role, before acting', async () => {
-    const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
-    raw.home = { account: '111111111111', region: 'eu-west-1' };
-    raw.environments = raw.environments.map((environment) => (environment.name === 'production' ? { ...environment, account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } : environment));
-    const config = parseConfig(raw);
-    const production = findEnvironment(config, 'production');
-    const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
-    for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
-      await recordCompletedDeployment(seeded.deployments, { deploymentId: `production-${version}`, environment: 'production', version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(production, { version, number }) });
-    }
-    const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
-    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
-    const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
-    world.deploy(production, (await history.deployments.getDeployment('production-1.4.1'))!);
-    const ports = sandboxCheckPorts(world);
+    const { clock, deps } = await productionRunningBad(productionElsewhere(), '2026-12-06T08:00:00.000Z', ['1.3.0', '1.4.1']);
     const reads: unknown[] = [];
 
     const result = await runRollback(
       { version: '0', id: randomUUID(), 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '333333333333', region: 'us-east-1', time: clock.now().toISOString(), resources: [], detail: { alarmName: 'demo-shop-prod-api-5xx', state: { value: 'ALARM', reason: 'r', timestamp: clock.now().toISOString() }, previousState: { value: 'OK', reason: 'r', timestamp: '2026-12-06T07:55:00.000Z' } } } as never,
       'elsewhere',
-      {
-        config,
-        history,
-        targets: sandboxTargetDrivers(world),
-        validator: { validate: (request) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) },
-        notifier: new RecordingNotifier(),
-        alarms: { read: async (alarmName, location) => (reads.push({ alarmName, location }), { actionsEnabled: true }) },
-        clock,
-        logger: silent,
-        remainingTimeMs: () => 900_000,
-      },
+      { ...deps, alarms: { read: async (alarmName, location) => (reads.push({ alarmName, location }), { actionsEnabled: true }) } },
     );
 
     expect(result).toMatchObject({ outcome: 'rolled_back', level: 'stage', environment: 'production' });
@@ -53,10 +57,7 @@ describe('an environment in another account and region (DynamoDB Local, the sand
   });
 
   it('takes a member account\'s alarm event through the member stack\'s real forwarding pattern and routes it to its environment; the same alarm from an unconfigured account is ignored (DynamoDB Local)', async () => {
-    const raw = JSON.parse(readFileSync('rollback.config.json', 'utf8')) as { environments: Record<string, unknown>[]; home?: unknown };
-    raw.home = { account: '111111111111', region: 'eu-west-1' };
-    raw.environments = raw.environments.map((environment) => (environment.name === 'production' ? { ...environment, account: '333333333333', region: 'us-east-1', roleArn: 'arn:aws:iam::333333333333:role/rbc-demo-shop-member' } : environment));
-    const config = parseConfig(raw);
+    const config = productionElsewhere();
     const { App } = await import('aws-cdk-lib');
     const { Template } = await import('aws-cdk-lib/assertions');
     const { memberPlaces, RollbackMemberStack } = await import('../../infra/member-stack');
@@ -66,17 +67,7 @@ describe('an environment in another account and region (DynamoDB Local, the sand
     // The AWS sample event, as that account sends it.
     const sample = JSON.parse(readFileSync('events/alarm-production.json', 'utf8')) as Record<string, unknown>;
     const from = (account: string) => ({ ...sample, id: randomUUID(), account, region: 'us-east-1' });
-    const seeded = await createTestHistory({ start: '2026-11-23T10:30:00.000Z' });
-    const production = findEnvironment(config, 'production');
-    for (const [version, number, at] of [['1.3.0', 14, '2026-11-22T08:00:00.000Z'], ['1.4.0', 21, '2026-11-23T09:50:00.000Z']] as const) {
-      await recordCompletedDeployment(seeded.deployments, { deploymentId: `production-${version}`, environment: 'production', version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(production, { version, number }) });
-    }
-    const clock = new SandboxClock(new Date('2026-11-23T10:30:00.000Z'), 100);
-    const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
-    const world = new SandboxWorld({ badVersions: ['1.4.0'], recoveryMs: 20_000 }, clock);
-    world.deploy(production, (await history.deployments.getDeployment('production-1.4.0'))!);
-    const ports = sandboxCheckPorts(world);
-    const deps = { config, history, targets: sandboxTargetDrivers(world), validator: { validate: (request: never) => answerValidationRequest(request, { ports, clock, sleep: (ms) => clock.sleep(ms), remainingTimeMs: () => 900_000 }) }, notifier: new RecordingNotifier(), clock, logger: silent, remainingTimeMs: () => 900_000 };
+    const { deps } = await productionRunningBad(config, '2026-11-23T10:30:00.000Z', ['1.3.0', '1.4.0']);
 
     expect(matchesEventPattern(forwarding, from('333333333333'))).toBe(true);
     const stranger = await runRollback(from('444444444444'), 'stranger', deps);
