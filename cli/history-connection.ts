@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +44,6 @@ export interface HistoryConnection {
   /** Human-readable: which table, where. */
   description: string;
   /** A throwaway empty table beside this one (local drills); drop it when done. */
-  createScratchTable(clock: Clock): Promise<{ history: HistoryPorts; drop(): Promise<void> }>;
   /** Drops the table and makes it again, empty: a local drill starts from the same history every time. */
   recreate(): Promise<void>;
   /** Another table on the same backend (`show --local` looks in the last drill's too). */
@@ -113,18 +111,6 @@ async function connect(
     setupClient.destroy();
   }
   const client = createDocumentClient(clientConfig);
-  const createScratchTable = async (clock: Clock) => {
-    const scratchName = `${tableName}-scratch-${randomUUID().slice(0, 8)}`;
-    const setupClient = new DynamoDBClient(clientConfig);
-    await ensureHistoryTable(setupClient, scratchName);
-    return {
-      history: dynamoHistory({ client, tableName: scratchName, clock }),
-      async drop() {
-        await setupClient.send(new DeleteTableCommand({ TableName: scratchName }));
-        setupClient.destroy();
-      },
-    };
-  };
   const recreate = async () => {
     const setupClient = new DynamoDBClient(clientConfig);
     try {
@@ -137,7 +123,6 @@ async function connect(
     }
   };
   return {
-    createScratchTable,
     recreate,
     historyOf: (other) => dynamoHistory({ client, tableName: other, clock: systemClock }),
     history: dynamoHistory({ client, tableName, clock: systemClock }),

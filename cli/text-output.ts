@@ -56,12 +56,12 @@ export function describeRollback(record: DeploymentRecord): string {
 export function renderHistory(records: readonly DeploymentRecord[], liveDeploymentId?: string, columns?: number): string {
   const rows = historyRows(records, liveDeploymentId);
   // On a narrow terminal a row stays one line: SOURCE, then TOOK, give way before anything is cut.
-  for (const dropped of [[], [4], [4, 3]]) {
+  const tableWithout = (dropped: readonly number[]) => {
     const keep = (cells: readonly string[]) => cells.filter((_, index) => !dropped.includes(index));
-    const table = renderTable(keep(HISTORY_COLUMNS), rows.map(keep));
-    if (columns === undefined || dropped.length === 2 || Math.max(...table.split('\n').map((line) => line.length)) <= columns) return table;
-  }
-  return renderTable(HISTORY_COLUMNS, rows);
+    return renderTable(keep(HISTORY_COLUMNS), rows.map(keep));
+  };
+  const fits = (table: string) => columns === undefined || Math.max(...table.split('\n').map((line) => line.length)) <= columns;
+  return [tableWithout([]), tableWithout([4])].find(fits) ?? tableWithout([4, 3]);
 }
 
 const HISTORY_COLUMNS = ['STARTED (UTC)', 'VERSION', 'STATUS', 'TOOK', 'SOURCE', 'DEPLOYMENT', 'ROLLBACK'];

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { ConfigError, type RollbackConfig } from '../../shared/config';
+import { callerIdentity } from '../aws/caller-identity';
 import { resolveRequestUrl } from '../aws/request-url';
 import { EXIT } from '../cli-errors';
 import type { CliContext } from '../cli-context';
@@ -28,17 +29,13 @@ function checkJava(needed: boolean, env: NodeJS.ProcessEnv): DoctorCheck {
 }
 
 async function checkCredentials(region: string | undefined): Promise<{ check: DoctorCheck; region?: string }> {
-  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient(region ? { region } : {});
   try {
-    const resolved = await sts.config.region().catch(() => undefined);
-    if (!resolved) return { check: { name: 'credentials', state: 'failed', detail: 'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give your profile a region' } };
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    return { check: { name: 'credentials', state: 'ok', detail: `${identity.Arn ?? '?'} (account ${identity.Account ?? '?'}) in ${resolved}` }, region: resolved };
+    const identity = await callerIdentity(region);
+    return { check: { name: 'credentials', state: 'ok', detail: `${identity.arn ?? '?'} (account ${identity.account ?? '?'}) in ${identity.region ?? '?'}` }, ...(identity.region ? { region: identity.region } : {}) };
   } catch (error) {
-    return { check: { name: 'credentials', state: 'failed', detail: `${(error as Error).name}: ${(error as Error).message.split('\n')[0]}; configure a profile (--profile) or log in again` } };
-  } finally {
-    sts.destroy();
+    const { name, message } = error as Error;
+    if (message === 'Region is missing') return { check: { name: 'credentials', state: 'failed', detail: 'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give your profile a region' } };
+    return { check: { name: 'credentials', state: 'failed', detail: `${name}: ${message.split('\n')[0]}; configure a profile (--profile) or log in again` } };
   }
 }
 

@@ -1,3 +1,4 @@
+import { callerIdentity } from '../aws/caller-identity';
 import { createHash, randomUUID } from 'node:crypto';
 import { Option } from 'commander';
 import { findEnvironment, type EnvironmentConfig } from '../../shared/config';
@@ -61,7 +62,7 @@ async function captureRestorePoints(environment: EnvironmentConfig, region: stri
   const drivers = awsTargetDrivers(awsClientFactory({ base: region ? { region } : {} }));
   // A pipeline running in the environment's own account reads its resources with its own credentials:
   // the member role there trusts only the controller's functions.
-  const inItsAccount = environment.account !== undefined && (await callerAccount(region)) === environment.account;
+  const inItsAccount = environment.account !== undefined && (await callerIdentity(region)).account === environment.account;
   const targets = inItsAccount ? environment.targets.map(({ roleArn: _ownCredentialsInstead, ...target }) => target) : environment.targets;
   const captured = await Promise.all(
     targets.map(async (config) => {
@@ -70,17 +71,6 @@ async function captureRestorePoints(environment: EnvironmentConfig, region: stri
     }),
   );
   return Object.fromEntries(captured);
-}
-
-/** The account of the credentials rollbackctl runs with. */
-async function callerAccount(region: string | undefined): Promise<string | undefined> {
-  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient(region ? { region } : {});
-  try {
-    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
-  } finally {
-    sts.destroy();
-  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { callerIdentity } from '../aws/caller-identity';
 import { randomUUID } from 'node:crypto';
 import { findEnvironment } from '../../shared/config';
 import { resolveRequestUrl } from '../aws/request-url';
@@ -16,14 +17,8 @@ export interface RollbackOptions extends AwsTargetOptions {
 
 /** Where the rollback will act, resolved before anyone is asked: the account and region of the credentials in use. */
 async function whereItActs(region: string | undefined): Promise<{ account: string; region: string }> {
-  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient(region ? { region } : {});
-  try {
-    const [identity, resolvedRegion] = await Promise.all([sts.send(new GetCallerIdentityCommand({})), sts.config.region()]);
-    return { account: identity.Account ?? '?', region: resolvedRegion };
-  } finally {
-    sts.destroy();
-  }
+  const identity = await callerIdentity(region);
+  return { account: identity.account ?? '?', region: identity.region ?? '?' };
 }
 
 export async function rollbackCommand(context: CliContext, options: RollbackOptions): Promise<number> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findEnvironment, type EnvironmentMode, type RollbackConfig } from '../../shared/config';
+import { findEnvironment, withTargetLocations, type EnvironmentMode, type RollbackConfig } from '../../shared/config';
 import type { DeploymentHistory } from '../../shared/history/deployment-history';
 import type { HistoryPorts } from '../../shared/history/dynamo-history';
 import { RecordingNotifier, sandboxAlarmActions, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
@@ -240,7 +240,7 @@ function placedFor(scenario: Scenario, environment: string, config: RollbackConf
   return {
     ...config,
     home: { account: SANDBOX_HOME.account, region: 'eu-west-1' },
-    environments: config.environments.map((each) => (each.name === environment ? { ...each, ...place, targets: each.targets.map((target) => ({ ...target, region: place.region, roleArn: place.roleArn })) } : each)),
+    environments: config.environments.map((each) => (each.name === environment ? withTargetLocations({ ...each, ...place }) : each)),
   };
 }
 

@@ -17,7 +17,7 @@ export interface Scenario {
   alarmDeliveries: number;
   /** A second, later alarm (sandbox minutes after the first run) — the cooldown scenario. */
   secondAlarmAfterMinutes?: number;
-  /** Runs on an empty scratch table instead of the accumulated local history. */
+  /** The drill's table is made afresh and left empty (no demo history seeded). */
   usesEmptyHistory?: boolean;
   /** The alarm's environment runs in this mode for the drill (the configuration file is not changed). */
   environmentMode?: EnvironmentMode;

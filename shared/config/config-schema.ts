@@ -133,7 +133,11 @@ const environmentSchema = z
     });
   })
   // The environment's region and role are its targets' defaults: every part that reaches a target reads them there.
-  .transform((environment) => ({
+  .transform((environment) => withTargetLocations(environment));
+
+/** The environment with its region and role given to every target that names none of its own. Pure. */
+export function withTargetLocations<Environment extends TargetLocation & { targets: readonly TargetConfigBase[] }>(environment: Environment): Environment {
+  return {
     ...environment,
     targets: environment.targets.map((target) => {
       const location = target as TargetLocation;
@@ -143,7 +147,8 @@ const environmentSchema = z
         ...(location.roleArn === undefined && environment.roleArn !== undefined ? { roleArn: environment.roleArn } : {}),
       };
     }),
-  }));
+  };
+}
 
 /** Reads a legacy section as the error that says where it went; everything else parses as it is. */
 const environmentWithHints = z.preprocess((raw, context) => {

@@ -274,8 +274,9 @@ export class RollbackRun {
     // Each joined environment's facts go on its own record first (a crash before the run's step restores again: a no-op);
     // the run's record keeps the origin's and counts the others, so it stays small however many environments join.
     const journaledElsewhere = (restore: EnvironmentRestore) => restore.environment !== claim.environment && restore.verdict !== 'already_restored' && claim.mode !== 'drill';
+    const joined = environments.filter(journaledElsewhere);
     await Promise.all(
-      environments.filter(journaledElsewhere).map(async (restore) => {
+      joined.map(async (restore) => {
         await this.deps.history.runs.journalJoined({
           deploymentId: restore.fromDeploymentId,
           runId: this.ref.runId,
@@ -285,7 +286,6 @@ export class RollbackRun {
         this.#joinedRestores.set(restore.environment, restore);
       }),
     );
-    const joined = environments.filter(journaledElsewhere);
     const facts = {
       environments: environments.filter((restore) => !journaledElsewhere(restore)),
       ...(joined.length > 0 ? { joined: countJoined(joined) } : {}),

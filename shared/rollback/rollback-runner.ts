@@ -1,4 +1,5 @@
 import { parseInbound } from '../events/inbound-event';
+import { locationOf, type TargetLocation } from '../targets/target-plugin';
 import { drillBatchRequestSchema, type DrillBatchRequest } from '../events/rollback-request';
 import type { VerifiedCaller } from '../events/request-entry';
 import type { DeploymentRecord } from '../history/deployment-record';
@@ -295,12 +296,11 @@ function earliestInAlarm(context: RunContext, alarm: AlarmFacts | undefined): st
 }
 
 /** The alarm that fired, as CloudWatch has it now; a failed read is no reason to hold a rollback back. */
-async function readAlarm(deps: RollbackDependencies, alarmName: string, environment: { region?: string; roleArn?: string }): Promise<AlarmFacts | undefined> {
+async function readAlarm(deps: RollbackDependencies, alarmName: string, environment: TargetLocation): Promise<AlarmFacts | undefined> {
   if (!deps.alarms) return undefined;
   try {
     // Where the environment lives: its alarm is there (another account: through its role).
-    const location = environment.region || environment.roleArn ? { ...(environment.region ? { region: environment.region } : {}), ...(environment.roleArn ? { roleArn: environment.roleArn } : {}) } : undefined;
-    return await deps.alarms.read(alarmName, location);
+    return await deps.alarms.read(alarmName, locationOf(environment));
   } catch (error) {
     deps.logger.warn('could not read the alarm (are its actions enabled, since when in ALARM); acting on it', { alarmName, error: (error as Error).message });
     return undefined;

@@ -1,4 +1,5 @@
 import { findEnvironment, type RollbackConfig, type RollbackPolicy } from '../config';
+import { locationOf } from '../targets/target-plugin';
 import type { EnvironmentRestore } from '../history/run-journal';
 import type { ValidationRequest } from '../validation/validation-contract';
 import type { RunState } from './run-state';
@@ -55,8 +56,7 @@ export function validationRequestFor(input: { config: RollbackConfig; state: Run
       return {
         name: environment.name,
         // Its alarms are read where it lives (another account or region: through its role).
-        ...(environment.region ? { region: environment.region } : {}),
-        ...(environment.roleArn ? { roleArn: environment.roleArn } : {}),
+        ...locationOf(environment),
         alarmPrefixes: environment.alarms.prefixes,
         alarmNames: isOrigin && state.claim.alarmName ? [state.claim.alarmName] : [],
         notifyOnly: environment.alarms.rules.filter((rule) => rule.action === 'notify').map((rule) => rule.match),

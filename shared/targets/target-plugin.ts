@@ -56,6 +56,12 @@ export interface TargetLocation {
   roleArn?: string;
 }
 
+/** Where something (an environment, a target) is read: its region and role, or undefined for the controller's own place. Pure. */
+export function locationOf(place: TargetLocation): TargetLocation | undefined {
+  if (!place.region && !place.roleArn) return undefined;
+  return { ...(place.region ? { region: place.region } : {}), ...(place.roleArn ? { roleArn: place.roleArn } : {}) };
+}
+
 export interface TargetConfigBase extends TargetLocation {
   type: string;
 }

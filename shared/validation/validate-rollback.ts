@@ -2,7 +2,7 @@ import { errorLine } from '../aws/error-line';
 import type { Clock } from '../time/clock';
 import type { AlarmObservation, CheckPorts, MetricDataRequest, TargetCheckObservation } from './checks/check-ports';
 import { targetPlugin } from '../targets/target-registry';
-import type { TargetLocation } from '../targets/target-plugin';
+import { locationOf, type TargetLocation } from '../targets/target-plugin';
 import type { Datapoint } from './evidence/alarm-judge';
 import type { Evidence, Verdict } from './evidence/evidence';
 import { judgeEnvironment, type EnvironmentReadings, type EnvironmentVerdict } from './evidence/round-verdict';
@@ -69,7 +69,7 @@ async function observe(request: ParsedValidationRequest, ports: CheckPorts, wind
       // In a drill nothing was changed: there is nothing a target promised to check.
       const expectations = request.drill ? [] : environment.expectations;
       const [alarms, health, targets, traffic] = await Promise.all([
-        ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames, ...(locationOf(environment) ? { location: locationOf(environment) } : {}) }).catch((error: Error) => `${error.name}: ${error.message}`),
+        ports.alarms.readAlarms({ prefixes: environment.alarmPrefixes, names: environment.alarmNames, location: locationOf(environment) }).catch((error: Error) => `${error.name}: ${error.message}`),
         Promise.all(environment.healthChecks.map((check) => ports.health.probe(check))),
         Promise.all(expectations.map((expectation) => checkTarget(environment, expectation, ports))),
         Promise.all(expectations.map((expectation) => trafficOf(environment, expectation, ports, window, request))).then((found) => found.flat()),
@@ -98,10 +98,6 @@ export function dataRequestsFor(readings: readonly EnvironmentReadings[], locati
   return [...requests.values()];
 }
 
-/** Where an environment's alarms are read: its region and role, when it names them. Pure. */
-function locationOf(environment: { region?: string; roleArn?: string }): TargetLocation | undefined {
-  return environment.region || environment.roleArn ? { ...(environment.region ? { region: environment.region } : {}), ...(environment.roleArn ? { roleArn: environment.roleArn } : {}) } : undefined;
-}
 
 /** The longest period among the alarms read: the data window starts on its boundary at or before the restore. */
 function longestPeriodMs(readings: readonly EnvironmentReadings[]): number {

@@ -1,4 +1,4 @@
-import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { TargetDrivers } from '../../targets/target-drivers';
 import type { TargetLocation } from '../../targets/target-plugin';
 import type { Datapoint } from '../evidence/alarm-judge';
@@ -72,6 +72,14 @@ export interface MetricDataRequest {
 export interface MetricDataReader {
   /** Each request's datapoints in the window (period starts, ascending), or the error reading it. */
   read(requests: readonly MetricDataRequest[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[] | { error: string }>>;
+}
+
+/** One CloudWatch client, or the client of each place an environment lives (another account's alarms are read there). */
+export type CloudWatchSource = CloudWatchClient | ((location: TargetLocation | undefined) => Promise<CloudWatchClient>);
+
+/** The client for a place, whichever source was given. Pure. */
+export function cloudWatchResolver(source: CloudWatchSource): (location: TargetLocation | undefined) => Promise<CloudWatchClient> {
+  return typeof source === 'function' ? source : async () => source;
 }
 
 export interface CheckPorts {

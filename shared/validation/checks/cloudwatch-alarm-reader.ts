@@ -2,7 +2,7 @@ import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type
 import { compositeChildren, describeShape, recoveryWindowMs, type AlarmShape } from '../alarm-recovery';
 import { planAlarmData } from '../evidence/alarm-data-plan';
 import type { TargetLocation } from '../../targets/target-plugin';
-import type { AlarmObservation, AlarmReader, AlarmSelection } from './check-ports';
+import { cloudWatchResolver, type AlarmObservation, type AlarmReader, type AlarmSelection, type CloudWatchSource } from './check-ports';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -30,9 +30,8 @@ interface Window {
 export class CloudWatchAlarmReader implements AlarmReader {
   readonly #clientFor: (location: TargetLocation | undefined) => Promise<CloudWatchClient>;
 
-  /** One client, or the client of each environment's region and role (another account's alarms are read there). */
-  constructor(cloudWatch: CloudWatchClient | ((location: TargetLocation | undefined) => Promise<CloudWatchClient>)) {
-    this.#clientFor = typeof cloudWatch === 'function' ? cloudWatch : async () => cloudWatch;
+  constructor(cloudWatch: CloudWatchSource) {
+    this.#clientFor = cloudWatchResolver(cloudWatch);
   }
 
   async readAlarms(selection: AlarmSelection): Promise<AlarmObservation[]> {

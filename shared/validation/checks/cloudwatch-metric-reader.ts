@@ -1,7 +1,7 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { Datapoint } from '../evidence/alarm-judge';
 import type { TargetLocation } from '../../targets/target-plugin';
-import type { MetricDataReader, MetricDataRequest } from './check-ports';
+import { cloudWatchResolver, type CloudWatchSource, type MetricDataReader, type MetricDataRequest } from './check-ports';
 
 /** GetMetricData takes at most 500 queries per call. */
 export const QUERIES_PER_CALL = 500;
@@ -15,9 +15,9 @@ export const QUERIES_PER_CALL = 500;
 export class CloudWatchMetricReader implements MetricDataReader {
   readonly #clientFor: (location: TargetLocation | undefined) => Promise<CloudWatchClient>;
 
-  /** One client, or the client of each alarm's region and role (requests are grouped by where they are read). */
-  constructor(cloudWatch: CloudWatchClient | ((location: TargetLocation | undefined) => Promise<CloudWatchClient>)) {
-    this.#clientFor = typeof cloudWatch === 'function' ? cloudWatch : async () => cloudWatch;
+  /** Requests are grouped by where they are read, one client each. */
+  constructor(cloudWatch: CloudWatchSource) {
+    this.#clientFor = cloudWatchResolver(cloudWatch);
   }
 
   async read(requests: readonly MetricDataRequest[], window: { start: Date; end: Date }): Promise<Map<string, Datapoint[] | { error: string }>> {
