@@ -12,6 +12,9 @@ import { RequestEntry } from './constructs/request-entry';
 import { ControllerAlarmsTopic, ResultsTopic } from './constructs/results-topic';
 import { SelfMonitoring } from './constructs/self-monitoring';
 import { DrillSchedules } from './constructs/drill-schedules';
+import { ArtifactBucket } from './constructs/artifact-bucket';
+import { targetPlugin } from '../shared/targets/target-registry';
+import { ARTIFACT_BUCKET_VARIABLE } from '../shared/targets/target-plugin';
 import { CfnEventBusPolicy } from 'aws-cdk-lib/aws-events';
 import { controllerRoleName, memberPlaces } from './member-stack';
 import { selfAlarmNamePrefix } from '../shared/powertools/metric-names';
@@ -74,6 +77,14 @@ export class RollbackControllerStack extends Stack {
       environment: { HISTORY_TABLE_NAME: this.history.table.tableName, ...(rollsBackFailedDeploys ? { ORCHESTRATOR_FUNCTION_NAME: this.orchestrator.functionName } : {}) },
     });
 
+    // Targets that keep what they capture in the controller's bucket (a stack's template).
+    const artifactTypes = [...new Set(config.environments.flatMap((environment) => environment.targets.map((target) => target.type)))].filter((type) => targetPlugin(type).keepsArtifacts).sort();
+    const artifacts = artifactTypes.length > 0 ? new ArtifactBucket(this, 'Artifacts') : undefined;
+    if (artifacts) {
+      for (const fn of [this.orchestrator, this.recorder]) fn.addEnvironment(ARTIFACT_BUCKET_VARIABLE, artifacts.bucket.bucketName);
+      new CfnOutput(this, 'ArtifactBucketName', { value: artifacts.bucket.bucketName, description: `rollbackctl record --capture: export ${ARTIFACT_BUCKET_VARIABLE}` });
+    }
+
     // Hand-written where CDK grants would add wildcards (index/*, function:*, GenerateDataKey*); each
     // target's statements come from its plugin, built from config: restore, check, capture.
     const tableArn = this.history.table.tableArn;
@@ -84,12 +95,14 @@ export class RollbackControllerStack extends Stack {
       ...publishStatements([this.results.topic.topicArn, ...(this.results.chatTopic ? [this.results.chatTopic.topicArn] : [])], this.results.key.keyArn),
       // Whether the alarm that fired has its actions enabled.
       alarmReadStatement(),
-    ], [ALARM_READ_WILDCARD]);
+      ...(artifacts?.statements(artifactTypes, 'read') ?? []),
+    ], [ALARM_READ_WILDCARD, ...(artifacts?.wildcards(artifactTypes) ?? [])]);
     this.#grant(this.validator, targetGrants(config, this, 'check'), [alarmReadStatement(), metricReadStatement()], [ALARM_READ_WILDCARD, METRIC_READ_WILDCARD]);
     this.#grant(this.recorder, targetGrants(config, this, 'capture'), [
       ...recorderHistoryStatements(tableArn, recordedStages(config), recordedEnvironments(config)),
       ...(rollsBackFailedDeploys ? [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.orchestrator.functionArn] })] : []),
-    ]);
+      ...(artifacts?.statements(artifactTypes, 'read-write') ?? []),
+    ], artifacts?.wildcards(artifactTypes));
     // The failure destination's grant (sqs:SendMessage on that queue) also carries announcements the results topic refuses.
     this.orchestrator.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failedEvents) });
 

@@ -65,7 +65,7 @@ async function captureRestorePoints(environment: EnvironmentConfig, region: stri
   const inItsAccount = environment.account !== undefined && (await callerIdentity(region)).account === environment.account;
   const targets = inItsAccount ? environment.targets.map(({ roleArn: _ownCredentialsInstead, ...target }) => target) : environment.targets;
   const captured = await Promise.all(
-    targets.map(async (config) => {
+    targets.filter((config) => !targetPlugin(config.type).recordsNothing).map(async (config) => {
       const plugin = targetPlugin(config.type);
       return [plugin.type, plugin.restorePointSchema.parse(await drivers.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}))] as const;
     }),

@@ -2,7 +2,7 @@ import type { EnvironmentMode, RollbackConfig } from '../../shared/config';
 import { SANDBOX_ALARM_SHAPE, type SandboxFaults } from '../../shared/sandbox/sandbox-world';
 import { describeShape } from '../../shared/validation/alarm-recovery';
 import { TARGET_PLUGINS } from '../../shared/targets/target-registry';
-import type { AnyTargetPlugin } from '../../shared/targets/target-plugin';
+import { scenariosOf, type AnyTargetPlugin, type TargetScenario } from '../../shared/targets/target-plugin';
 import { UsageError } from '../cli-errors';
 
 export interface Scenario {
@@ -140,23 +140,28 @@ const BUILT_IN: Scenario[] = [
 ];
 
 /** A target's own scenario: the bad release in the last environment that has the target, restored through it. */
-function targetScenario(plugin: AnyTargetPlugin & { scenario: NonNullable<AnyTargetPlugin['scenario']> }): Scenario {
+function targetScenario(plugin: AnyTargetPlugin, scenario: TargetScenario): Scenario {
   return {
-    name: plugin.scenario.name,
-    story: plugin.scenario.story,
+    name: scenario.name,
+    story: scenario.story,
     deployBadReleaseTo: (config) => {
       const environment = config.environments.findLast((candidate) => candidate.targets.some((target) => target.type === plugin.type));
-      if (!environment) throw new UsageError(`the ${plugin.scenario.name} scenario restores a ${plugin.title}, and no environment in the configuration has one`);
+      if (!environment) throw new UsageError(`the ${scenario.name} scenario restores a ${plugin.title}, and no environment in the configuration has one`);
       return [environment.name];
     },
-    faults: (bad) => ({ badVersions: [bad], recoveryMs: RECOVERY_MS, ...(plugin.scenario.refusesRestore ? { refusingTargets: [plugin.type] } : {}) }),
+    faults: (bad) => ({
+      badVersions: [bad],
+      recoveryMs: RECOVERY_MS,
+      ...(scenario.refusesRestore ? { refusingTargets: [plugin.type] } : {}),
+      ...(scenario.twinFault ? { targetFaults: { [plugin.type]: scenario.twinFault } } : {}),
+    }),
     alarmDeliveries: 1,
   };
 }
 
-/** Every scenario: the engine's own, then one per target that has one. */
+/** Every scenario: the engine's own, then each target's. */
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [...BUILT_IN, ...TARGET_PLUGINS.flatMap((plugin) => (plugin.scenario ? [targetScenario(plugin as Parameters<typeof targetScenario>[0])] : []))].map((scenario) => [scenario.name, scenario]),
+  [...BUILT_IN, ...TARGET_PLUGINS.flatMap((plugin) => scenariosOf(plugin).map((scenario) => targetScenario(plugin, scenario)))].map((scenario) => [scenario.name, scenario]),
 );
 export const SCENARIO_NAMES: readonly string[] = [...SCENARIOS.keys()];
 export type ScenarioName = string;
@@ -168,6 +173,7 @@ export function describeFaults(faults: SandboxFaults): string[] {
   if (faults.alarmsNeverClear) lines.push('alarms never clear, whatever is rolled back');
   if (faults.restoreFailsIn?.length) lines.push(`restores fail in ${faults.restoreFailsIn.join(', ')}`);
   if (faults.refusingTargets?.length) lines.push(`${faults.refusingTargets.join(', ')} refuses to restore`);
+  for (const [type, fault] of Object.entries(faults.targetFaults ?? {})) lines.push(`${type}: ${fault}`);
   lines.push(`alarms clear ${faults.recoveryMs / 1_000} s (sandbox time) after their cause is gone (${describeShape(faults.alarmShape ?? SANDBOX_ALARM_SHAPE)})`);
   if (faults.alarmActionsDisabled) lines.push('the alarms’ actions are disabled (ActionsEnabled false)');
   if (faults.alarmInAlarmSince) lines.push(`the alarms have been in ALARM since ${faults.alarmInAlarmSince}`);

@@ -37,6 +37,8 @@ export const targetRestoreSchema = z.object({
   /** Targets that move live traffic go first; a later target's refusal after them is only a warning. */
   movesTraffic: z.boolean(),
   expectations: z.array(expectationSchema).default([]),
+  /** A refusal only a person may get past: the run escalates instead of widening. */
+  needsPerson: z.boolean().optional(),
 });
 export type TargetRestore = z.output<typeof targetRestoreSchema>;
 

@@ -222,7 +222,7 @@ async function captureRestorePoints(
   const points = await Promise.all(
     environment.targets.map(async (config) => {
       const plugin = targetPlugin(config.type);
-      if (!deploysFromThisStage(config, pipelineExecution) && when === 'other') return undefined;
+      if ((!deploysFromThisStage(config, pipelineExecution) && when === 'other') || plugin.recordsNothing) return undefined;
       try {
         const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
         return [plugin.type, plugin.restorePointSchema.parse(point)] as const;

@@ -16,9 +16,11 @@ export interface RestoreOptions {
 
 /**
  * Every configured target of the environment from the restore points the two deployments recorded:
- * the traffic targets together first (an alias, a distribution, DNS weights, a service: each is an
- * instant fix, none waits for another), then the rest together (the pipeline stage), listed in
- * restore order; one target's failure (or bug) never stops the others.
+ * `before` targets first (a hook); then the traffic targets together (an alias, a distribution, DNS
+ * weights, a service: each is an instant fix, none waits for another); then the rest together (the
+ * pipeline stage, a stack, a configuration); then `after` targets (a hook), listed in restore order.
+ * One target's failure (or bug) never stops the others, except a `before` target configured to
+ * block: its refusal leaves every other target untouched and needs a person.
  */
 export async function restoreEnvironment(
   deps: { config: RollbackConfig; targets: TargetDrivers },
@@ -37,10 +39,26 @@ export async function restoreEnvironment(
         return { target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] };
       }),
     );
-  const traffic = await restore(ordered.filter((config) => targetPlugin(config.type).movesTraffic));
-  const rest = await restore(ordered.filter((config) => !targetPlugin(config.type).movesTraffic));
-  const targets = [...traffic, ...rest];
+  const inPhase = (phase: ReturnType<typeof restorePhaseOf>) => ordered.filter((config) => restorePhaseOf(config) === phase);
+  const beforeConfigs = inPhase('before');
+  const before = await restore(beforeConfigs);
+  const blocker = before.find((result, index) => result.outcome === 'failed' && blocksOnFailure(beforeConfigs[index]!));
+  const notAttempted = (configs: readonly TargetConfig[]): TargetRestore[] =>
+    configs.map((config) => ({ target: config.type, outcome: 'failed', detail: `not attempted: ${blocker!.detail}`, movesTraffic: targetPlugin(config.type).movesTraffic, expectations: [] }));
+  const targets = [...before];
+  for (const phase of ['traffic', 'rest', 'after'] as const) targets.push(...(blocker ? notAttempted(inPhase(phase)) : await restore(inPhase(phase))));
   return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
+}
+
+/** When a target restores: its plugin's own phase, else traffic or the rest. Pure. */
+function restorePhaseOf(config: TargetConfig): 'before' | 'traffic' | 'rest' | 'after' {
+  const plugin = targetPlugin(config.type);
+  return plugin.restorePhase?.(plugin.configSchema.parse(config)) ?? (plugin.movesTraffic ? 'traffic' : 'rest');
+}
+
+function blocksOnFailure(config: TargetConfig): boolean {
+  const plugin = targetPlugin(config.type);
+  return plugin.blocksRestoreOnFailure?.(plugin.configSchema.parse(config)) ?? false;
 }
 
 async function restoreTarget(
@@ -68,6 +86,7 @@ async function restoreTarget(
         from: restorePointOf(from, plugin).point,
         to: good.point,
         fromVersion: from.version,
+        fromDeploymentId: from.deploymentId,
         fromStartedAt: from.startedAt,
         toVersion: to.version,
         toDeploymentId: to.deploymentId,

@@ -88,7 +88,7 @@ async function driftFrom(environment: EnvironmentConfig, pair: RollbackPair, hea
       const kept = record ? restorePointOf(record, plugin).point : undefined;
       if (kept === undefined) return undefined;
       try {
-        const serving = plugin.restorePointSchema.parse(await deps.targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}));
+        const serving = plugin.restorePointSchema.parse(await deps.targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { readOnly: true }));
         return sameValue(kept, serving) ? undefined : `${plugin.type} serves ${plugin.describeRestorePoint(serving)}, not ${plugin.describeRestorePoint(kept)} of ${servedBy} (live since ${live.since}): changed outside the controller`;
       } catch (error) {
         return `${plugin.type}: cannot read what it serves: ${errorLine(error)}`;

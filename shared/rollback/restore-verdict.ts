@@ -5,11 +5,13 @@ import type { EnvironmentRestore, EnvironmentRestoreVerdict, JoinedRestores, Rol
  * How one environment's restore went, from its targets' results. Traffic targets decide: if they all
  * took effect, a later target's refusal (CodePipeline declining RollbackStage after the alias already
  * moved traffic back) is a warning and the run goes on to validate. With no traffic target, every
- * applicable target must take effect. Nothing applicable is a failure: nothing was restored. Pure.
+ * applicable target must take effect. Nothing applicable is a failure: nothing was restored. A
+ * refusal only a person may get past (a change set replacing a database) fails it whatever moved. Pure.
  */
 export function judgeEnvironmentRestore(results: readonly TargetRestore[]): EnvironmentRestoreVerdict {
   const applicable = results.filter((result) => result.outcome !== 'not_applicable');
   if (applicable.length === 0) return 'failed';
+  if (applicable.some((result) => result.needsPerson && result.outcome === 'failed')) return 'failed';
   const traffic = applicable.filter((result) => result.movesTraffic);
   const failedOthers = applicable.filter((result) => !result.movesTraffic && result.outcome === 'failed');
   if (traffic.some((result) => result.outcome === 'failed')) return 'failed';

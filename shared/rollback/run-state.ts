@@ -66,6 +66,11 @@ export function runStateFrom(timeline: readonly JournalStep[], runId: string, at
   };
 }
 
+/** Whether a restore met a refusal only a person may get past. Pure. */
+export function needsPerson(environments: readonly EnvironmentRestore[]): boolean {
+  return environments.some((environment) => environment.targets.some((target) => target.needsPerson && target.outcome === 'failed'));
+}
+
 /** Whether every environment of a restore step is back on its known good (warnings allowed). */
 export function isRestored(environments: readonly EnvironmentRestore[]): boolean {
   return environments.length > 0 && environments.every((environment) => environment.verdict !== 'failed');
@@ -128,6 +133,10 @@ export function nextAction(state: RunState, limits: RunLimits): NextAction {
   }
   const stageFailure = isStageRestored ? `validation ${stageVerdict === 'inconclusive' ? 'without a verdict' : 'failed'}: ${stageValidation!.detail}` : `rollback failed: ${stageRestore.detail}`;
   if (state.claim.mode === 'manual') return { action: 'complete', outcome: 'rollback_failed', level: 'manual', reason: `manual ${stageFailure}` };
+  // A refusal only a person may get past is theirs to decide: widening would meet it again everywhere.
+  if (!isStageRestored && needsPerson(stageRestore.facts.environments)) {
+    return { action: 'complete', outcome: 'rollback_failed', level: stageLevel, reason: `stage rollback stopped for a person to decide: ${stageRestore.detail}` };
+  }
   if (!fullScope) return { action: 'plan-full-scope' };
   if (!fullRestore) return { action: 'restore', level: 'full' };
   // Joined environments counted on the run's record (their facts on their own) count too.

@@ -19,7 +19,8 @@ export function sandboxTargetDrivers(world: SandboxWorld): TargetDrivers {
       const existing = drivers.get(key);
       if (existing) return existing;
       const plugin = targetPlugin(type);
-      const twin = plugin.sandbox({ environment, slot: world.slot(environment, type), traffic: world.trafficOf(environment) });
+      const fault = world.faults.targetFaults?.[type];
+      const twin = plugin.sandbox({ environment, slot: world.slot(environment, type), traffic: world.trafficOf(environment), ...(fault ? { fault } : {}) });
       const driver: AnyTargetDriver = {
         async restore(request) {
           if (!request.simulate && plugin.movesTraffic && world.faults.restoreFailsIn?.includes(environment)) {

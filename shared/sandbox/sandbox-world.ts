@@ -16,6 +16,8 @@ export interface SandboxFaults {
   restoreFailsIn?: string[];
   /** These target types refuse to restore (as CodePipeline refusing RollbackStage would). */
   refusingTargets?: string[];
+  /** A fault a target's twin scripts itself, by target type, in words ("a change set replaces table Orders"). */
+  targetFaults?: Record<string, string>;
   /** How long alarms take to clear after the cause is gone (CloudWatch evaluates periods, not instants). */
   recoveryMs: number;
   /** How the sandbox's alarms evaluate (default SANDBOX_ALARM_SHAPE): the validator reads their recovery window from it. */

@@ -106,6 +106,8 @@ export interface TargetRestoreRequest<Config, Point> {
   /** The known-good deployment's restore point: what to put back. */
   to: Point;
   fromVersion: string;
+  /** The deployment being replaced (the bad one, or what is live). */
+  fromDeploymentId: string;
   /** When the deployment being replaced started: the known good's own record before it is its baseline. */
   fromStartedAt?: string;
   toVersion: string;
@@ -123,6 +125,11 @@ export interface TargetRestoreResult<Expectation> {
   detail: string;
   /** What the validator must observe for this restore to count. */
   expectations?: Expectation[];
+  /**
+   * A refusal only a person may get past (a change set that would replace a database, a required
+   * hook that said no): the environment's restore fails, and the run escalates instead of widening.
+   */
+  needsPerson?: true;
 }
 
 /** One read-only observation of an expectation: passed, or why not; `isFinal` when it cannot pass any more. */
@@ -142,6 +149,8 @@ export interface TargetObservation {
 /** Hints a capture may use: the pipeline execution that just deployed (the recorder's event). */
 export interface CaptureHints {
   pipelineExecution?: { pipeline: string; stage: string; executionId: string };
+  /** Only read what it serves (a drift check): keep nothing anywhere (no artifact written). */
+  readOnly?: true;
 }
 
 /** Whether a known good can be restored now, read-only: `detail` says what is missing when it cannot. */
@@ -175,6 +184,8 @@ export interface TrafficWindow {
 /** The slot of the sandbox world a twin keeps its simulated state in, for one environment. */
 export interface SandboxTwinContext<Point> {
   environment: string;
+  /** The scenario's scripted fault for this target type (its own `scenario.twinFault`), if any. */
+  fault?: string;
   slot: SandboxSlot<Point>;
   /** What the environment's service served, for a twin that reads its own traffic (a Lambda alias). */
   traffic?: SandboxTraffic;
@@ -239,14 +250,46 @@ export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase
   };
   /** The CodePipeline stage that deploys the environment, when this target is one (the recorder maps stage events through it). */
   deploysFromStage?(config: Config): { pipeline: string; stage: string };
-  /** A local drill scenario showing this target restore (in the last environment that has it). */
-  readonly scenario?: {
-    name: string;
-    story: string;
-    /** The sandbox twin refuses the restore, as AWS sometimes does (the run must carry on). */
-    refusesRestore?: boolean;
-  };
+  /** Local drill scenarios showing this target restore (in the last environment that has it). */
+  readonly scenario?: TargetScenario | readonly TargetScenario[];
+  /**
+   * When it restores, where the default is by `movesTraffic` (traffic targets together, then the
+   * rest): `before` the traffic targets or `after` everything (a hook).
+   */
+  restorePhase?(config: Config): 'before' | 'after' | undefined;
+  /** A `before` target whose failure stops the environment's restore (a required hook). */
+  blocksRestoreOnFailure?(config: Config): boolean;
+  /**
+   * It records nothing on a deployment (a hook acts the same for every deployment): its restore point
+   * is always `{}`, present on every record, never captured.
+   */
+  readonly recordsNothing?: true;
+  /**
+   * It keeps what it captures in the controller's artifact bucket (a stack's template): the stack
+   * creates the bucket, names it to the functions (ROLLBACK_ARTIFACT_BUCKET) and grants the recorder
+   * writes and the orchestrator reads under `<type>/`.
+   */
+  readonly keepsArtifacts?: true;
 }
+
+/** A local drill scenario of one target. */
+export interface TargetScenario {
+  name: string;
+  story: string;
+  /** The sandbox twin refuses the restore, as AWS sometimes does (the run must carry on). */
+  refusesRestore?: boolean;
+  /** A fault the twin itself scripts (given to it as `fault`): a change set that would replace a table. */
+  twinFault?: string;
+}
+
+/** A plugin's scenarios as a list. Pure. */
+export function scenariosOf(plugin: { scenario?: TargetScenario | readonly TargetScenario[] }): readonly TargetScenario[] {
+  if (!plugin.scenario) return [];
+  return Array.isArray(plugin.scenario) ? plugin.scenario : [plugin.scenario as TargetScenario];
+}
+
+/** The environment variable naming the controller's artifact bucket to the functions and rollbackctl. */
+export const ARTIFACT_BUCKET_VARIABLE = 'ROLLBACK_ARTIFACT_BUCKET';
 
 /** Any registered plugin, its types erased for iteration. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

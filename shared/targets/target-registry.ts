@@ -41,6 +41,7 @@ export function targetPlugin(type: string): AnyTargetPlugin {
  * message when what it recorded does not read as this target's restore point. Pure.
  */
 export function restorePointOf(record: DeploymentRecord, plugin: AnyTargetPlugin): { point?: unknown; problem?: string } {
+  if (plugin.recordsNothing) return { point: {} };
   const raw = record.restorePoints?.[plugin.type];
   if (raw === undefined) return {};
   const parsed = plugin.restorePointSchema.safeParse(raw);

@@ -17,7 +17,7 @@ export function declaredGrants(iam: TargetIam, purpose: keyof TargetIam): Record
 
 /** A restore request of production from 2.0.0 back to 1.9.3 (known good `good-1`), as a run on an alarm makes it. */
 export function restoreRequest<Config, Point>(config: Config, points: { from?: Point; to: Point }, overrides: Partial<TargetRestoreRequest<Config, Point>> = {}): TargetRestoreRequest<Config, Point> {
-  return { environment: 'production', runId: 'run-7', config, ...points, fromVersion: '2.0.0', toVersion: '1.9.3', toDeploymentId: 'good-1', reason: 'alarm', simulate: false, resumed: false, ...overrides };
+  return { environment: 'production', runId: 'run-7', config, ...points, fromVersion: '2.0.0', fromDeploymentId: 'bad-1', toVersion: '1.9.3', toDeploymentId: 'good-1', reason: 'alarm', simulate: false, resumed: false, ...overrides };
 }
 
 export interface TargetContract {
@@ -56,6 +56,7 @@ export function describeTargetContract(contract: TargetContract): void {
     from: contract.bad,
     to: contract.good,
     fromVersion: '2.0.0',
+    fromDeploymentId: 'bad-1',
     toVersion: '1.0.0',
     toDeploymentId: 'good-1',
     reason: 'contract',

@@ -19,6 +19,7 @@ const request: TargetRestoreRequest<CodePipelineStageConfig, CodePipelineStagePo
   from: { executionId: 'exec-140' },
   to: { executionId: 'exec-130' },
   fromVersion: '1.4.0',
+  fromDeploymentId: 'bad-1',
   toVersion: '1.3.0',
   toDeploymentId: 'prod-130',
   reason: 'alarm x',

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { openHistory } from '../../cli/history-connection';
 import { readEventFile, runLocalDrill } from '../../cli/local-drill/local-drill';
 import type { ScenarioName } from '../../cli/local-drill/scenarios';
+import { scenariosOf } from '../../shared/targets/target-plugin';
 import { runCli } from '../../cli/rollbackctl';
 import { forTerminal } from '../../cli/terminal-safe';
 import { findEnvironment, loadConfig } from '../../shared/config';
@@ -77,7 +78,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(output).toContain('fault:   every environment\'s alarms fire while any environment still runs 1.4.1');
   });
 
-  it.each(TARGET_PLUGINS.filter((plugin) => plugin.scenario && !plugin.scenario.refusesRestore).map((plugin) => [plugin.scenario!.name, plugin.type]))(
+  it.each(TARGET_PLUGINS.flatMap((plugin) => scenariosOf(plugin).filter((scenario) => !scenario.refusesRestore && !scenario.twinFault).map((scenario) => [scenario.name, plugin.type])))(
     '%s: restores the %s target through its sandbox twin, beside the others, and validates',
     async (scenario, type) => {
       const { results } = await drill(scenario as ScenarioName, { textRun: false });

@@ -48,7 +48,7 @@ describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
   it('tries a refused alias once more, and when it is refused again says per function what serves traffic now', async () => {
     const point = { versions: { 'shop-prod-api': '41', 'shop-prod-worker': '16' } };
     const denied = Object.assign(new Error('not authorized to perform: lambda:UpdateAlias'), { name: 'AccessDeniedException' });
-    const request = { environment: 'production', runId: 'r', config: parsed, to: point, fromVersion: '2', toVersion: '1', toDeploymentId: 'good-1', reason: 'x', simulate: false, resumed: false };
+    const request = { environment: 'production', runId: 'r', config: parsed, to: point, fromVersion: '2', fromDeploymentId: 'bad-1', toVersion: '1', toDeploymentId: 'good-1', reason: 'x', simulate: false, resumed: false };
     lambdaMock.on(UpdateAliasCommand, { FunctionName: 'shop-prod-api' }).resolves({}).on(UpdateAliasCommand, { FunctionName: 'shop-prod-worker' }).rejectsOnce(denied).resolves({});
 
     const retried = await driver.restore(request);
@@ -86,6 +86,7 @@ describe('the Lambda alias target against AWS (aws-sdk-client-mock)', () => {
       config: parsed,
       to: { versions: { 'shop-prod-api': '41' } },
       fromVersion: '2',
+      fromDeploymentId: 'bad-1',
       toVersion: '1',
       toDeploymentId: 'good-1',
       reason: 'x',
