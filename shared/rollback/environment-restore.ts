@@ -2,6 +2,7 @@ import { findEnvironment, type RollbackConfig, type TargetConfig } from '../conf
 import type { DeploymentRecord } from '../history/deployment-record';
 import type { EnvironmentRestore, TargetRestore } from '../history/run-journal';
 import type { TargetDrivers } from '../targets/target-drivers';
+import type { RestorePhase } from '../targets/target-plugin';
 import { inRestoreOrder, restorePointOf, targetPlugin } from '../targets/target-registry';
 import { judgeEnvironmentRestore } from './restore-verdict';
 
@@ -12,6 +13,8 @@ export interface RestoreOptions {
   simulate: boolean;
   /** An earlier attempt of this run may have restored before it died. */
   resumed: boolean;
+  /** The call around the traffic targets, for a target with `restorePhases`. */
+  phase?: RestorePhase;
 }
 
 /**
@@ -31,29 +34,28 @@ export async function restoreEnvironment(
 ): Promise<EnvironmentRestore> {
   const environment = findEnvironment(deps.config, entry.environment);
   const ordered = inRestoreOrder(environment.targets);
-  const restore = (configs: readonly TargetConfig[]) =>
+  const restore = (configs: readonly TargetConfig[], phase?: RestorePhase) =>
     Promise.all(
       configs.map(async (config): Promise<TargetRestore> => {
         const plugin = targetPlugin(config.type);
-        const result = await restoreTarget(deps.targets, config, entry.environment, from, to, options);
+        const result = await restoreTarget(deps.targets, config, entry.environment, from, to, { ...options, phase });
         return { target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] };
       }),
     );
-  const inPhase = (phase: ReturnType<typeof restorePhaseOf>) => ordered.filter((config) => restorePhaseOf(config) === phase);
-  const beforeConfigs = inPhase('before');
-  const before = await restore(beforeConfigs);
+  const phasesOf = (config: TargetConfig) => {
+    const plugin = targetPlugin(config.type);
+    return plugin.restorePhases?.(plugin.configSchema.parse(config));
+  };
+  const around = (phase: RestorePhase) => ordered.filter((config) => phasesOf(config)?.includes(phase));
+  const inGroup = (traffic: boolean) => ordered.filter((config) => !phasesOf(config) && targetPlugin(config.type).movesTraffic === traffic);
+  const beforeConfigs = around('before');
+  const before = await restore(beforeConfigs, 'before');
   const blocker = before.find((result, index) => result.outcome === 'failed' && blocksOnFailure(beforeConfigs[index]!));
   const notAttempted = (configs: readonly TargetConfig[]): TargetRestore[] =>
     configs.map((config) => ({ target: config.type, outcome: 'failed', detail: `not attempted: ${blocker!.detail}`, movesTraffic: targetPlugin(config.type).movesTraffic, expectations: [] }));
   const targets = [...before];
-  for (const phase of ['traffic', 'rest', 'after'] as const) targets.push(...(blocker ? notAttempted(inPhase(phase)) : await restore(inPhase(phase))));
+  for (const [configs, phase] of [[inGroup(true)], [inGroup(false)], [around('after'), 'after']] as const) targets.push(...(blocker ? notAttempted(configs) : await restore(configs, phase)));
   return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
-}
-
-/** When a target restores: its plugin's own phase, else traffic or the rest. Pure. */
-function restorePhaseOf(config: TargetConfig): 'before' | 'traffic' | 'rest' | 'after' {
-  const plugin = targetPlugin(config.type);
-  return plugin.restorePhase?.(plugin.configSchema.parse(config)) ?? (plugin.movesTraffic ? 'traffic' : 'rest');
 }
 
 function blocksOnFailure(config: TargetConfig): boolean {
@@ -93,6 +95,7 @@ async function restoreTarget(
         reason: options.reason,
         simulate: options.simulate,
         resumed: options.resumed,
+        ...(options.phase ? { phase: options.phase } : {}),
       })),
     };
   } catch (error) {

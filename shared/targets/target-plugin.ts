@@ -117,7 +117,12 @@ export interface TargetRestoreRequest<Config, Point> {
   simulate: boolean;
   /** An earlier attempt of this run may have restored before it died: check before acting again. */
   resumed: boolean;
+  /** For a target restoring around the traffic targets (`restorePhases`): which call this is. */
+  phase?: RestorePhase;
 }
+
+/** A call before the traffic targets, or after everything. */
+export type RestorePhase = 'before' | 'after';
 
 export interface TargetRestoreResult<Expectation> {
   outcome: Exclude<RestoreOutcome, 'not_applicable'>;
@@ -254,10 +259,11 @@ export interface TargetPlugin<Config extends TargetConfigBase = TargetConfigBase
   readonly scenario?: TargetScenario | readonly TargetScenario[];
   /**
    * When it restores, where the default is by `movesTraffic` (traffic targets together, then the
-   * rest): `before` the traffic targets or `after` everything (a hook).
+   * rest): `before` the traffic targets and/or `after` everything (a hook); called once per phase,
+   * the request naming it.
    */
-  restorePhase?(config: Config): 'before' | 'after' | undefined;
-  /** A `before` target whose failure stops the environment's restore (a required hook). */
+  restorePhases?(config: Config): readonly RestorePhase[];
+  /** Whether its failure `before` stops the environment's restore (a required hook). */
   blocksRestoreOnFailure?(config: Config): boolean;
   /**
    * It records nothing on a deployment (a hook acts the same for every deployment): its restore point

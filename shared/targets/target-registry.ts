@@ -2,6 +2,7 @@ import type { DeploymentRecord } from '../history/deployment-record';
 import { codeDeployTarget } from './codedeploy';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { ecsServiceTarget } from './ecs-service';
+import { hookTarget } from './hook';
 import { lambdaAliasTarget } from './lambda-alias';
 import { route53WeightedTarget } from './route53-weighted';
 import { s3CloudFrontTarget } from './s3-cloudfront';
@@ -18,6 +19,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   route53WeightedTarget,
   codeDeployTarget,
   ecsServiceTarget,
+  hookTarget,
 ];
 
 export const TARGET_TYPES: readonly string[] = TARGET_PLUGINS.map((plugin) => plugin.type);
