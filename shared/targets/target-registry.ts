@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../history/deployment-record';
+import { appConfigTarget } from './appconfig';
 import { codeDeployTarget } from './codedeploy';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { ecsServiceTarget } from './ecs-service';
@@ -19,6 +20,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   route53WeightedTarget,
   codeDeployTarget,
   ecsServiceTarget,
+  appConfigTarget,
   hookTarget,
 ];
 

@@ -5,6 +5,7 @@ import { parseConfig } from '../../shared/config';
 import { restoreEnvironment } from '../../shared/rollback/environment-restore';
 import { nextAction, runStateFrom } from '../../shared/rollback/run-state';
 import { SandboxWorld } from '../../shared/sandbox/sandbox-world';
+import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { hookTarget } from '../../shared/targets/hook';
@@ -130,12 +131,12 @@ describe('hooks around an environment’s restore (sandbox twins)', () => {
     ],
   });
   const record = (deploymentId: string, version: string, api: string): DeploymentRecord =>
-    ({ deploymentId, environment: 'production', version, status: 'succeeded', startedAt: '2026-12-01T10:00:00.000Z', restorePoints: { 'lambda-alias': { versions: { 'shop-prod-api': api } }, 'codepipeline-stage': { executionId: `exec-${version}` } } }) as DeploymentRecord;
+    ({ deploymentId, kind: 'deployment', source: 'test', updatedAt: '2026-12-01T10:00:00.000Z', environment: 'production', version, status: 'succeeded', startedAt: '2026-12-01T10:00:00.000Z', restorePoints: { 'lambda-alias': { versions: { 'shop-prod-api': api } }, 'codepipeline-stage': { executionId: `exec-${version}` } } }) as DeploymentRecord;
   const restore = (world: SandboxWorld) =>
     restoreEnvironment({ config: rollbackConfig, targets: sandboxTargetDrivers(world) }, { environment: 'production', fromDeploymentId: 'bad-1', toDeploymentId: 'good-1', toVersion: '1.9.3' }, record('bad-1', '2.0.0', '42'), record('good-1', '1.9.3', '41'), { runId: 'run-1', reason: 'alarm', simulate: false, resumed: false });
 
   it('calls before first, then the traffic targets, then the rest, then after: each answer journaled like a target’s', async () => {
-    const restored = await restore(new SandboxWorld({ badVersions: ['2.0.0'], recoveryMs: 1_000 }));
+    const restored = await restore(new SandboxWorld({ badVersions: ['2.0.0'], recoveryMs: 1_000 }, new SandboxClock(new Date('2026-12-01T10:05:00.000Z'), 1)));
 
     expect(restored.targets.map((target) => [target.target, target.outcome, target.detail.split(' ').slice(0, 3).join(' ')])).toEqual([
       ['hook', 'restored', 'before hook shop-prod-freeze-writes'],
@@ -147,7 +148,7 @@ describe('hooks around an environment’s restore (sandbox twins)', () => {
   });
 
   it('a required before hook refusing leaves every other target untouched, and the run escalates instead of widening', async () => {
-    const restored = await restore(new SandboxWorld({ badVersions: ['2.0.0'], recoveryMs: 1_000, targetFaults: { hook: 'a database migration is running' } }));
+    const restored = await restore(new SandboxWorld({ badVersions: ['2.0.0'], recoveryMs: 1_000, targetFaults: { hook: 'a database migration is running' } }, new SandboxClock(new Date('2026-12-01T10:05:00.000Z'), 1)));
 
     expect(restored.verdict).toBe('failed');
     expect(restored.targets.map((target) => [target.target, target.outcome])).toEqual([['hook', 'failed'], ['lambda-alias', 'failed'], ['codepipeline-stage', 'failed'], ['hook', 'failed']]);
