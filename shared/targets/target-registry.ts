@@ -1,5 +1,6 @@
 import type { DeploymentRecord } from '../history/deployment-record';
 import { appConfigTarget } from './appconfig';
+import { cloudFormationStackTarget } from './cloudformation-stack';
 import { codeDeployTarget } from './codedeploy';
 import { codePipelineStageTarget } from './codepipeline-stage';
 import { ecsServiceTarget } from './ecs-service';
@@ -20,6 +21,7 @@ export const TARGET_PLUGINS: readonly AnyTargetPlugin[] = [
   route53WeightedTarget,
   codeDeployTarget,
   ecsServiceTarget,
+  cloudFormationStackTarget,
   appConfigTarget,
   hookTarget,
 ];
