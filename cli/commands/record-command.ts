@@ -112,7 +112,7 @@ export function checkRestorePoints(options: { status: RecordableStatus; incomple
   if (Object.keys(restorePoints).length === 0) return { warning: `recorded without restore points: ${consequence}; give every target's (${missing.join(', ')}) or --capture` };
   if (options.incomplete) return { warning: `recorded as incomplete (${gap}): ${consequence}` };
   throw new UsageError(
-    `${environment.name} restores ${environment.targets.map((target) => target.type).join(', ')}: ${gap}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls ${environment.name} back to`,
+    `${environment.name} restores ${environment.targets.filter((target) => !targetPlugin(target.type).recordsNothing).map((target) => target.type).join(', ')}: ${gap}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls ${environment.name} back to`,
   );
 }
 

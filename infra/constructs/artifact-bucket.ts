@@ -1,6 +1,6 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /**
@@ -31,8 +31,9 @@ export class ArtifactBucket extends Construct {
     return [new PolicyStatement({ actions, resources: types.map((type) => this.bucket.arnForObjects(`${type}/*`)) })];
   }
 
-  /** The cdk-nag acknowledgement for each `<type>/*` the statements name. */
+  /** The cdk-nag acknowledgement for each `<type>/*` the statements name (cdk-nag names the bucket's ARN `<LogicalId.Arn>`). */
   wildcards(types: readonly string[]): { resource: string; reason: string }[] {
-    return types.map((type) => ({ resource: this.bucket.arnForObjects(`${type}/*`), reason: `Objects under ${type}/ are keyed by what they hold (a template's hash), unknown until captured: the prefix is the narrowest name.` }));
+    const bucketArn = `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`;
+    return types.map((type) => ({ resource: `${bucketArn}/${type}/*`, reason: `Objects under ${type}/ are keyed by what they hold (a template's hash), unknown until captured: the prefix is the narrowest name.` }));
   }
 }

@@ -40,6 +40,7 @@ describe('the controller stack', () => {
       'POWERTOOLS_SERVICE_NAME',
       'REFUSED_REQUESTER_ROLES',
       'RESULT_TOPIC_ARN',
+      'ROLLBACK_ARTIFACT_BUCKET',
       'VALIDATOR_FUNCTION_NAME',
     ]);
     expect(orchestrator.LoggingConfig.LogGroup).toBeDefined();
@@ -114,7 +115,11 @@ describe('the controller stack', () => {
     expect(resourcesFor(statements, 'dynamodb:Query')).toHaveLength(4);
     expect(resourcesFor(statements, 'dynamodb:Query').join(' ')).toMatch(/index\/byEnvironment.*index\/rollbacksByEnvironment.*index\/reconcileQueue/);
     expect(resourcesFor(statements, 'dynamodb:Scan')).toEqual([]);
-    expect(resourcesFor(statements, 'lambda:InvokeFunction')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["Validator\w+","Arn"\]\}$/)]);
+    expect(resourcesFor(statements, 'lambda:InvokeFunction').sort()).toEqual([
+      functionArn('demo-shop-prod-freeze-writes'),
+      functionArn('demo-shop-prod-purge-cache'),
+      expect.stringMatching(/^\{"Fn::GetAtt":\["Validator\w+","Arn"\]\}$/),
+    ]);
     expect(resourcesFor(statements, 'sns:Publish')).toEqual([expect.stringMatching(/ResultsTopic/)]);
     expect(resourcesFor(statements, 'sqs:SendMessage')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["FailedEventsQueue\w+","Arn"\]\}$/)]);
     expect(resourcesFor(statements, 'codepipeline:GetPipelineState')).toEqual(['arn:aws:codepipeline:eu-west-1:123456789012:demo-shop-release']);
@@ -126,6 +131,22 @@ describe('the controller stack', () => {
     });
     // And DescribeAlarms, for whether the alarm that fired has its actions enabled (composites need "*").
     expect(statements.filter((statement) => [statement.Resource].flat().includes('*')).flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['cloudwatch:DescribeAlarms', ...wildcardActions].sort());
+  });
+
+  it('keeps stack templates in one encrypted, TLS-only, retained bucket: the orchestrator reads and the recorder reads and writes only cloudformation-stack/*, the validator nothing', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    const [id, bucket] = Object.entries(template.findResources('AWS::S3::Bucket'))[0]!;
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] }, VersioningConfiguration: { Status: 'Enabled' }, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } } });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0]!;
+    expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+    const objects = `{"Fn::Join":["",[{"Fn::GetAtt":["${id}","Arn"]},"/cloudformation-stack/*"]]}`;
+    const onBucket = (fn: string) => statementsOf(template, fn).filter((statement) => JSON.stringify(statement.Resource).includes(id)).map((statement) => ({ actions: [statement.Action].flat().sort(), resources: [statement.Resource].flat().map((resource) => JSON.stringify(resource)) }));
+    expect(onBucket('Orchestrator')).toEqual([{ actions: ['s3:GetObject'], resources: [objects] }]);
+    expect(onBucket('Recorder')).toEqual([{ actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }]);
+    expect(onBucket('Validator')).toEqual([]);
+    // Without a target that keeps artifacts, there is no bucket.
+    const withoutStacks = { ...baseConfig, environments: baseConfig.environments.map((environment) => ({ ...environment, targets: environment.targets.filter((target) => target.type !== 'cloudformation-stack') })) };
+    synthesize(withoutStacks).template.resourceCountIs('AWS::S3::Bucket', 0);
   });
 
   it('grants each function exactly what every configured target declares for it: restore and readiness, check, capture', () => {
@@ -141,7 +162,9 @@ describe('the controller stack', () => {
       }
       const statements = statementsOf(template, fn);
       for (const [action, resources] of Object.entries(declared)) {
-        expect({ fn, action, resources: [...new Set(resourcesFor(statements, action))].sort() }).toEqual({ fn, action, resources: [...resources].sort() });
+        // The function's own grants on the stack's resources (the validator it invokes) are tokens; a target's never are.
+        const granted = resourcesFor(statements, action).filter((resource) => !resource.startsWith('{"Fn::'));
+        expect({ fn, action, resources: [...new Set(granted)].sort() }).toEqual({ fn, action, resources: [...resources].sort() });
       }
     }
   });

@@ -53,7 +53,7 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
     expect(exitCode).toBe(0);
     expect(output).toMatch(/history: table \S+ at \S+, made afresh: 15 demo deployments of 1\.0\.0 to 1\.3\.0 across test, staging, production/);
     expect(output).toMatch(/validation polling compressed 2000x/);
-    expect(output).toMatch(/^ {2}✓ stage-rollback .* production: alias live: demo-shop-prod-api 21->14, demo-shop-prod-worker 21->14, weights cleared; origin frontend-releases of distribution E2DEMOSHOP0001 1\.4\.1 -> 1\.3\.0; invalidation \S+ of \/\*; stage DeployProduction rolling back/m);
+    expect(output).toMatch(/^ {2}✓ stage-rollback .* production: before hook demo-shop-prod-freeze-writes answered ok; alias live: demo-shop-prod-api 21->14, demo-shop-prod-worker 21->14, weights cleared; origin frontend-releases of distribution E2DEMOSHOP0001 1\.4\.1 -> 1\.3\.0; invalidation \S+ of \/\*; stage DeployProduction rolling back/m);
     expect(output).toMatch(/^outcome: rolled_back \(stage\) production 1\.4\.1 -> 1\.3\.0/m);
     expect(output).toContain('Subject:    production rolled_back (stage) 1.4.1 -> 1.3.0');
     expect(output).toMatch(/^production history, newest first:\nSTARTED \(UTC\)/m);
@@ -88,6 +88,29 @@ describe('local drill scenarios (DynamoDB Local + sandbox)', () => {
       expect(restore?.step === 'stage-rollback' && restore.facts.environments[0]!.targets.find((target) => target.target === type)).toMatchObject({ outcome: 'restored' });
     },
   );
+
+  it('stateful-replace-refused: staging’s change set would replace its table: the stack is not touched, traffic is back, and the run escalates at stage level without widening', async () => {
+    const { results, output } = await drill('stateful-replace-refused');
+    const restore = results[0]!.timeline.find((step) => step.step === 'stage-rollback');
+
+    expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'stage', reason: expect.stringContaining('stage rollback stopped for a person to decide') });
+    expect(results[0]!.reason).toContain('would Replace OrdersTable (AWS::DynamoDB::Table): it holds data — kept for review, never executed');
+    expect(results[0]!.timeline.some((step) => step.step === 'full-scope' || step.step === 'full-rollback')).toBe(false);
+    const targets = restore?.step === 'stage-rollback' ? restore.facts.environments[0]!.targets : [];
+    expect(targets.find((target) => target.target === 'cloudformation-stack')).toMatchObject({ outcome: 'failed', needsPerson: true });
+    expect(targets.find((target) => target.target === 'lambda-alias')).toMatchObject({ outcome: 'restored' });
+    expect(output).toContain('cloudformation-stack: Replace OrdersTable (AWS::DynamoDB::Table): it holds data');
+  });
+
+  it('hook-refused: production’s required before-hook refuses: nothing else is restored, and it escalates without widening', async () => {
+    const { results } = await drill('hook-refused', { textRun: false });
+    const restore = results[0]!.timeline.find((step) => step.step === 'stage-rollback');
+    const targets = restore?.step === 'stage-rollback' ? restore.facts.environments[0]!.targets : [];
+
+    expect(results[0]).toMatchObject({ outcome: 'rollback_failed', level: 'stage', reason: expect.stringContaining('before hook demo-shop-prod-freeze-writes refused') });
+    expect(targets.filter((target) => target.target !== 'hook').map((target) => target.detail)).toEqual(targets.filter((target) => target.target !== 'hook').map(() => expect.stringMatching(/^not attempted: before hook demo-shop-prod-freeze-writes refused/)));
+    expect(results[0]!.timeline.some((step) => step.step === 'full-scope')).toBe(false);
+  });
 
   it('observe: production in observe mode announces what it would have done and changes nothing', async () => {
     const { results, store } = await drill('observe', { textRun: false });
@@ -304,7 +327,7 @@ describe('drill output on an 80 x 24 terminal', () => {
     expect(lastScreen.some((row) => row.startsWith('failed:  stage-validation: '))).toBe(true);
     // What a restore moved is wrapped onto lines of its own, never cut: every target's detail is there to the end.
     const restore = rows.slice(rows.findIndex((row) => row.includes('✓ stage-rollback')) + 1, rows.findIndex((row) => row.includes('stage-validation')));
-    expect(restore.join(' ').replace(/\s+/g, ' ').trim()).toMatch(/^production: alias live: demo-shop-prod-api 21->14, .*; stage DeployProduction rolling back to demo-1\.3\.0 \(sandbox-rollback-production-1\)$/);
+    expect(restore.join(' ').replace(/\s+/g, ' ').trim()).toMatch(/^production: before hook demo-shop-prod-freeze-writes answered ok; alias live: demo-shop-prod-api 21->14, .*; stage DeployProduction rolling back to demo-1\.3\.0 \(sandbox-rollback-production-1\); after hook demo-shop-prod-purge-cache answered ok$/);
     expect(rows.filter((row) => row.includes('staging: alias live') || row.includes('production: already restored at stage level'))).toHaveLength(2);
     // The reason too: wrapped under its label, whole.
     const reasonAt = rows.findIndex((row) => row.startsWith('reason:  '));

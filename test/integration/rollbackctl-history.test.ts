@@ -353,7 +353,7 @@ describe('rollbackctl record', () => {
 
   it('refuses an ECS restore point naming another family or account than the service runs, writing nothing', async () => {
     const { cli, history } = await cliTarget();
-    const stagingPoints = (ecs: string) => ['--lambda', 'demo-shop-staging-api=31', '--lambda', 'demo-shop-staging-worker=11', '--pipeline-execution', 'exec-1', '--weight', 'blue=100', '--weight', 'green=0', '--task-definition', ecs];
+    const stagingPoints = (ecs: string) => ['--lambda', 'demo-shop-staging-api=31', '--lambda', 'demo-shop-staging-worker=11', '--pipeline-execution', 'exec-1', '--weight', 'blue=100', '--weight', 'green=0', '--task-definition', ecs, '--stack-template', 'a'.repeat(64)];
     await cli('record', '--env', 'staging', '--version', '1.3.0', '--status', 'succeeded', '--id', 's-130', ...stagingPoints('arn:aws:ecs:eu-west-1:123456789012:task-definition/demo-shop-staging-web:14'));
 
     const result = await cli('record', '--env', 'staging', '--version', '1.4.0', '--status', 'succeeded', '--id', 's-140', ...stagingPoints('arn:aws:ecs:eu-west-1:999999999999:task-definition/admin-tools:1'));

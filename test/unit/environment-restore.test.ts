@@ -12,7 +12,7 @@ const record = (version: string, number: number): DeploymentRecord =>
   ({ deploymentId: `staging-${version}`, environment: 'staging', version, status: 'succeeded', kind: 'deployment', source: 'test', startedAt: '2026-12-06T10:00:00.000Z', updatedAt: '2026-12-06T10:00:00.000Z', restorePoints: demoRestorePoints(staging, { version, number }) }) as DeploymentRecord;
 
 describe('restoring one environment’s targets', () => {
-  it('restores every traffic target at once, then the pipeline stage, and lists each in restore order', async () => {
+  it('restores every traffic target at once, then the pipeline stage and the stack together, and lists each in restore order', async () => {
     const events: string[] = [];
     const releases = new Map<string, () => void>();
     const drivers: TargetDrivers = {
@@ -36,8 +36,9 @@ describe('restoring one environment’s targets', () => {
     expect(events).toEqual(['start lambda-alias', 'start route53-weighted', 'start ecs-service']);
     for (const type of ['ecs-service', 'lambda-alias', 'route53-weighted']) releases.get(type)!();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(events.slice(3)).toEqual(['end ecs-service', 'end lambda-alias', 'end route53-weighted', 'start codepipeline-stage']);
+    expect(events.slice(3)).toEqual(['end ecs-service', 'end lambda-alias', 'end route53-weighted', 'start codepipeline-stage', 'start cloudformation-stack']);
     releases.get('codepipeline-stage')!();
+    releases.get('cloudformation-stack')!();
 
     const restored = await restoring;
     expect(restored.targets.map((target) => [target.target, target.outcome, target.movesTraffic])).toEqual([
@@ -45,6 +46,7 @@ describe('restoring one environment’s targets', () => {
       ['route53-weighted', 'restored', true],
       ['ecs-service', 'restored', true],
       ['codepipeline-stage', 'restored', false],
+      ['cloudformation-stack', 'restored', false],
     ]);
     expect(restored.verdict).toBe('restored');
   });
