@@ -171,7 +171,7 @@ describe('the CloudFormation stack target against AWS (aws-sdk-client-mock)', ()
       { StackName: 'shop-prod-infra', ChangeSetName: 'rollback-run-7' },
       { StackName: 'shop-prod-infra', ChangeSetName: 'rollback-run-7' },
     ]);
-    expect(calls(ExecuteChangeSetCommand)).toEqual([{ StackName: 'shop-prod-infra', ChangeSetName: 'rollback-run-7', ClientRequestToken: 'rollback-run-7' }]);
+    expect(calls(ExecuteChangeSetCommand)).toEqual([{ StackName: 'shop-prod-infra', ChangeSetName: 'rollback-run-7', ClientRequestToken: 'rollback-run-7-execute' }]);
     expect(result).toEqual({ outcome: 'restored', detail: `updating stack shop-prod-infra to template ${good.templateHash.slice(0, 12)}: Modify Api (AWS::Lambda::Function)`, expectations: [expectation] });
   });
 
@@ -207,9 +207,17 @@ describe('the CloudFormation stack target against AWS (aws-sdk-client-mock)', ()
 
     const result = await driver.restore(request());
 
-    expect(calls(CancelUpdateStackCommand)).toEqual([{ StackName: 'shop-prod-infra', ClientRequestToken: 'rollback-run-7' }]);
+    expect(calls(CancelUpdateStackCommand)).toEqual([{ StackName: 'shop-prod-infra', ClientRequestToken: 'rollback-run-7-cancel' }]);
     expect(calls(CreateChangeSetCommand)).toEqual([]);
     expect(result).toMatchObject({ outcome: 'restored', expectations: [expectation] });
+  });
+
+  it('a resumed run finding the stack updating by its own change set does not cancel it', async () => {
+    stackIs('UPDATE_IN_PROGRESS');
+    cloudFormationMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'EXECUTE_IN_PROGRESS', Changes: [] });
+
+    expect(await driver.restore(request({ resumed: true }))).toMatchObject({ outcome: 'restored', detail: expect.stringContaining('change set rollback-run-7 of stack shop-prod-infra is executing'), expectations: [expectation] });
+    expect(calls(CancelUpdateStackCommand)).toEqual([]);
   });
 
   it('continues a failed rollback (only UPDATE_ROLLBACK_FAILED takes ContinueUpdateRollback), with the stack’s service role', async () => {
@@ -217,7 +225,7 @@ describe('the CloudFormation stack target against AWS (aws-sdk-client-mock)', ()
 
     await driver.restore(request());
 
-    expect(calls(ContinueUpdateRollbackCommand)).toEqual([{ StackName: 'shop-prod-infra', ClientRequestToken: 'rollback-run-7', RoleARN: SERVICE_ROLE }]);
+    expect(calls(ContinueUpdateRollbackCommand)).toEqual([{ StackName: 'shop-prod-infra', ClientRequestToken: 'rollback-run-7-continue', RoleARN: SERVICE_ROLE }]);
     expect(calls(CancelUpdateStackCommand)).toEqual([]);
   });
 

@@ -125,12 +125,21 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
         return fail(`cannot read it: ${errorLine(error)}`);
       }
       const status = stack.StackStatus ?? 'unknown';
-      const token = changeSetNameFor(runId, false);
+      const ownChangeSet = changeSetNameFor(runId, false);
+      // One token per operation of the run: a retry of the same call is recognised, never confused with another.
+      const token = (operation: string) => `${ownChangeSet.slice(0, 127 - operation.length)}-${operation}`;
       // An update in flight is cancelled (CancelUpdateStack takes only UPDATE_IN_PROGRESS): CloudFormation rolls it back to the template before it.
       if (status === 'UPDATE_IN_PROGRESS') {
+        // Unless it is this run's own change set, executed before the run was interrupted.
+        if (resumed && !simulate) {
+          const own = await describeChangeSet(config, ownChangeSet).catch(() => undefined);
+          if (own?.executionStatus === 'EXECUTE_IN_PROGRESS' || own?.executionStatus === 'EXECUTE_COMPLETE') {
+            return { outcome: 'restored', detail: `change set ${ownChangeSet} of ${name} is executing (${own.executionStatus}): back to template ${to.templateHash.slice(0, 12)}`, expectations };
+          }
+        }
         if (simulate) return { outcome: 'would_restore', detail: `would cancel the update in progress of ${name} (CloudFormation then rolls it back to the template before it)` };
         try {
-          await client.send(new sdk.CancelUpdateStackCommand({ StackName: config.stackName, ClientRequestToken: token }));
+          await client.send(new sdk.CancelUpdateStackCommand({ StackName: config.stackName, ClientRequestToken: token('cancel') }));
         } catch (error) {
           return fail(`cannot cancel its update in progress: ${errorLine(error)}`);
         }
@@ -140,7 +149,7 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
       if (status === 'UPDATE_ROLLBACK_FAILED') {
         if (simulate) return { outcome: 'would_restore', detail: `would continue the failed rollback of ${name}` };
         try {
-          await client.send(new sdk.ContinueUpdateRollbackCommand({ StackName: config.stackName, ClientRequestToken: token, ...(config.serviceRoleArn ? { RoleARN: config.serviceRoleArn } : {}) }));
+          await client.send(new sdk.ContinueUpdateRollbackCommand({ StackName: config.stackName, ClientRequestToken: token('continue'), ...(config.serviceRoleArn ? { RoleARN: config.serviceRoleArn } : {}) }));
         } catch (error) {
           return fail(`cannot continue its failed rollback: ${errorLine(error)}`);
         }
@@ -230,7 +239,7 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
         return { outcome: 'would_restore', detail: `would update ${name} to template ${to.templateHash.slice(0, 12)}: ${describeChanges(review.changes)} (change set reviewed and deleted)` };
       }
       try {
-        await client.send(new sdk.ExecuteChangeSetCommand({ StackName: config.stackName, ChangeSetName: changeSet, ClientRequestToken: changeSet }));
+        await client.send(new sdk.ExecuteChangeSetCommand({ StackName: config.stackName, ChangeSetName: changeSet, ClientRequestToken: token('execute') }));
       } catch (error) {
         return fail(`cannot execute change set ${changeSet}: ${errorLine(error)}`);
       }
