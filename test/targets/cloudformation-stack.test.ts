@@ -106,6 +106,10 @@ describe('a change set’s review (pure)', () => {
     ]);
   });
 
+  it('counts a Modify of a stateful resource that does not say whether it replaces (an emulator may not) as one that may', () => {
+    expect(statefulChanges([change('Modify', 'OrdersTable', 'AWS::DynamoDB::Table'), change('Modify', 'Api', 'AWS::Lambda::Function')], goodTemplate)).toEqual(['Replace (replacement not reported) OrdersTable (AWS::DynamoDB::Table): it holds data']);
+  });
+
   it('counts a retaining policy action, a configured type, and a log group it cannot read the retention of', () => {
     expect(statefulChanges([change('Remove', 'Key', 'Custom::Thing', undefined, 'Retain')], '{}')).toEqual(['Remove Key (Custom::Thing): policy action Retain']);
     expect(statefulChanges([change('Remove', 'Index', 'AWS::Search::Index')], '{}', ['AWS::Search::Index'])).toEqual(['Remove Index (AWS::Search::Index): it holds data']);

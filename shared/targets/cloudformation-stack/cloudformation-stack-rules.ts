@@ -136,7 +136,8 @@ export function statefulChanges(changes: readonly ResourceChangeReading[], curre
   const resources = templateResources(currentTemplate);
   const found: string[] = [];
   for (const change of changes) {
-    const replaces = change.action === 'Modify' && (change.replacement === 'True' || change.replacement === 'Conditional');
+    // A Modify that does not say whether it replaces (CloudFormation always says; an emulator may not) counts as one that may.
+    const replaces = change.action === 'Modify' && (change.replacement === 'True' || change.replacement === 'Conditional' || change.replacement === undefined);
     if (change.action !== 'Remove' && !replaces) continue;
     const type = change.resourceType ?? '?';
     const inTemplate = resources?.[change.logicalResourceId ?? ''];
@@ -146,7 +147,7 @@ export function statefulChanges(changes: readonly ResourceChangeReading[], curre
     if (RETAINING_POLICIES.has(inTemplate?.DeletionPolicy ?? '') || RETAINING_POLICIES.has(inTemplate?.UpdateReplacePolicy ?? '')) why.push('its template retains it');
     if (RETAINING_POLICY_ACTIONS.has(change.policyAction ?? '')) why.push(`policy action ${change.policyAction}`);
     if (why.length === 0) continue;
-    const verb = change.action === 'Remove' ? 'Remove' : `Replace${change.replacement === 'Conditional' ? ' (conditional)' : ''}`;
+    const verb = change.action === 'Remove' ? 'Remove' : `Replace${change.replacement === 'Conditional' ? ' (conditional)' : change.replacement === undefined ? ' (replacement not reported)' : ''}`;
     found.push(`${verb} ${change.logicalResourceId ?? '?'} (${type}${change.physicalResourceId ? ` ${change.physicalResourceId}` : ''}): ${why.join(', ')}`);
   }
   return found;
