@@ -40,6 +40,26 @@ export function mergeStatements(statements: readonly IamStatement[]): IamStateme
   return mergeConditionValues([...merged.values()].map((statement) => ({ ...statement, resources: [...statement.resources].sort() })));
 }
 
+/**
+ * Statements on exactly the same resources under exactly the same conditions become one with their
+ * actions united (what compaction made alike — a target's restore and its readiness reads on
+ * `function:shop-*` — is granted once): the same permissions, in fewer characters. Pure.
+ */
+export function uniteActions(statements: readonly IamStatement[]): IamStatement[] {
+  const united = new Map<string, IamStatement>();
+  for (const statement of statements) {
+    const key = JSON.stringify([[...statement.resources].sort(), statement.conditions ?? null]);
+    const existing = united.get(key);
+    if (!existing) {
+      united.set(key, statement);
+      continue;
+    }
+    const reasons = [...new Set([existing.wildcardReason, statement.wildcardReason].filter((reason) => reason !== undefined))];
+    united.set(key, { ...existing, actions: [...new Set([...existing.actions, ...statement.actions])].sort(), ...(reasons.length > 0 ? { wildcardReason: reasons.join(' ') } : {}) });
+  }
+  return [...united.values()];
+}
+
 type Conditions = NonNullable<IamStatement['conditions']>;
 
 /** Each (operator, key) of a statement's conditions with its values as a list. */
@@ -226,7 +246,7 @@ export function targetGrants(config: RollbackConfig, stack: Stack, ...purposes: 
     }
   }
   if (roles.size > 0) statements.push({ actions: ['sts:AssumeRole'], resources: [...roles] });
-  const merged = mergeStatements(statements).map(compactResources).map(compactConditions);
+  const merged = uniteActions(mergeStatements(statements).map(compactResources).map(compactConditions));
   const wildcards = merged.flatMap((statement) =>
     statement.wildcardReason ? statement.resources.filter((resource) => resource.includes('*')).map((resource) => ({ resource, reason: statement.wildcardReason! })) : [],
   );

@@ -17,7 +17,10 @@ export function rawFleetConfig(count: number, extra: Record<string, unknown> = {
   };
 }
 
-/** One of each of the six target types, with resources of its own. */
+/**
+ * One of each of the nine target types, with resources of its own (one AppConfig application with an
+ * environment each, as organisations lay AppConfig out).
+ */
 function everyTarget(index: number): Record<string, unknown>[] {
   const id = String(index).padStart(4, '0');
   return [
@@ -27,6 +30,9 @@ function everyTarget(index: number): Record<string, unknown>[] {
     { type: 'route53-weighted', hostedZoneId: `Z0FLEET${id}`, recordName: `api.env${index}.fleet.example.com`, recordType: 'A', setIdentifiers: ['blue', 'green'] },
     { type: 'codedeploy', application: 'fleet', deploymentGroup: `fleet-env${index}-web`, platform: 'ECS' },
     { type: 'ecs-service', cluster: 'fleet', service: `fleet-env${index}-jobs` },
+    { type: 'cloudformation-stack', stackName: `fleet-env${index}-infra`, serviceRoleArn: `arn:aws:iam::123456789012:role/fleet-env${index}-cfn` },
+    { type: 'appconfig', application: 'fleet01', environment: `e${id}`, configurationProfile: 'flags01', deploymentStrategy: 'AppConfig.AllAtOnce' },
+    { type: 'hook', before: { function: `fleet-env${index}-freeze` }, after: { function: `fleet-env${index}-purge` } },
   ];
 }
 

@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compactConditions, compactResources, literalGrant, mergeStatements } from '../../infra/controller-permissions';
+import { compactConditions, compactResources, literalGrant, mergeStatements, uniteActions } from '../../infra/controller-permissions';
 import { alarmEventPattern } from '../../infra/constructs/alarm-trigger';
 import { routeAlarm } from '../../shared/rollback/alarm-routing';
 import { fleetConfig } from '../helpers/fleet-config';
@@ -389,7 +389,7 @@ describe('everything derives from the configuration', () => {
     expect(sizes[1]! + 40).toBeLessThanOrEqual(500);
   }, 300_000);
 
-  it('synthesizes 1,000 environments of six targets each within IAM\'s sizes: Route 53 records in one statement by their common name, the recorder\'s keys by their pattern', () => {
+  it('synthesizes 1,000 environments of nine targets each within IAM\'s sizes: Route 53 records in one statement by their common name, the recorder\'s keys by their pattern, stacks, roles passed and hooks by theirs', () => {
     const { app, template } = synthesize(fleetConfig(1_000, {}, { everyTarget: true }), { nag: true });
     expect(() => app.synth()).not.toThrow();
     const json = template.toJSON() as { Resources: Record<string, { Properties: { PolicyDocument?: unknown } }> };
@@ -403,9 +403,24 @@ describe('everything derives from the configuration', () => {
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT'] },
     });
     expect(render(changes[0]!.Resource)).toBe('arn:aws:route53:::hostedzone/Z0FLEET0*');
+    const orchestrator = statementsOf(template, 'Orchestrator');
+    expect(resourcesFor(orchestrator, 'cloudformation:ExecuteChangeSet').sort()).toEqual(['arn:aws:cloudformation:eu-west-1:123456789012:changeSet/rollback-*/*', 'arn:aws:cloudformation:eu-west-1:123456789012:stack/fleet-env*']);
+    const passRole = orchestrator.find((statement) => statement.Action === 'iam:PassRole')!;
+    expect({ resource: render(passRole.Resource), condition: passRole.Condition }).toEqual({ resource: 'arn:aws:iam::123456789012:role/fleet-env*-cfn', condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } });
+    expect(resourcesFor(orchestrator, 'lambda:InvokeFunction').filter((resource) => !resource.startsWith('{"Fn::GetAtt"'))).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:fleet-env*e']);
     const recorderWrites = statementsOf(template, 'Recorder').find((statement) => [statement.Action].flat().includes('dynamodb:PutItem'))!;
     expect(recorderWrites.Condition!['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['control#env*', 'fleet-release/DeployEnv*'] });
   }, 300_000);
+
+  it('grants once what compaction made alike: statements on the same resources under the same conditions unite their actions, and nothing else', () => {
+    const on = (actions: string[], resources: string[], extra: Record<string, unknown> = {}) => ({ actions, resources, ...extra });
+    expect(uniteActions([on(['lambda:UpdateAlias', 'lambda:GetAlias'], ['arn:f*'], { wildcardReason: 'a' }), on(['lambda:GetFunctionConfiguration'], ['arn:f*'], { wildcardReason: 'b' }), on(['lambda:GetAlias'], ['arn:g'])])).toEqual([
+      on(['lambda:GetAlias', 'lambda:GetFunctionConfiguration', 'lambda:UpdateAlias'], ['arn:f*'], { wildcardReason: 'a b' }),
+      on(['lambda:GetAlias'], ['arn:g']),
+    ]);
+    const conditioned = on(['iam:PassRole'], ['arn:r'], { conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } });
+    expect(uniteActions([conditioned, on(['iam:GetRole'], ['arn:r'])])).toHaveLength(2);
+  });
 
   it('unites Route 53 grants that differ in one condition\'s values (record names, zones) and nothing that differs in two; past 20 values, their common pattern', () => {
     const zone = (id: string) => `arn:aws:route53:::hostedzone/${id}`;
