@@ -6,7 +6,7 @@ import type { DeploymentHistory } from '../../shared/history/deployment-history'
 import { RECORDABLE_STATUSES, type DeploymentRecord, type RecordableStatus } from '../../shared/history/deployment-record';
 import { awsClientFactory } from '../../shared/targets/client-factory';
 import { awsTargetDrivers } from '../../shared/targets/target-drivers';
-import { describeCoverageGap, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
+import { describeCoverageGap, recordingTargets, restorePointCoverage, targetPlugin, TARGET_PLUGINS } from '../../shared/targets/target-registry';
 import { EXIT, isPrintable, parseChoice, parsePrintable, UsageError } from '../cli-errors';
 import { resolveRequestUrl } from '../aws/request-url';
 import { defaultStackName, exitCodeFor, requester, runRemotely } from './drill-command';
@@ -65,7 +65,7 @@ async function captureRestorePoints(environment: EnvironmentConfig, region: stri
   const inItsAccount = environment.account !== undefined && (await callerIdentity(region)).account === environment.account;
   const targets = inItsAccount ? environment.targets.map(({ roleArn: _ownCredentialsInstead, ...target }) => target) : environment.targets;
   const captured = await Promise.all(
-    targets.filter((config) => !targetPlugin(config.type).recordsNothing).map(async (config) => {
+    recordingTargets(targets).map(async (config) => {
       const plugin = targetPlugin(config.type);
       return [plugin.type, plugin.restorePointSchema.parse(await drivers.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), {}))] as const;
     }),
@@ -112,7 +112,7 @@ export function checkRestorePoints(options: { status: RecordableStatus; incomple
   if (Object.keys(restorePoints).length === 0) return { warning: `recorded without restore points: ${consequence}; give every target's (${missing.join(', ')}) or --capture` };
   if (options.incomplete) return { warning: `recorded as incomplete (${gap}): ${consequence}` };
   throw new UsageError(
-    `${environment.name} restores ${environment.targets.filter((target) => !targetPlugin(target.type).recordsNothing).map((target) => target.type).join(', ')}: ${gap}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls ${environment.name} back to`,
+    `${environment.name} restores ${recordingTargets(environment.targets).map((target) => target.type).join(', ')}: ${gap}. Give them, use --capture to read what every target serves now, or --incomplete to record it as history that automation never rolls ${environment.name} back to`,
   );
 }
 

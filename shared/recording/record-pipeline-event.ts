@@ -5,7 +5,7 @@ import type { RecordableStatus } from '../history/deployment-record';
 import type { DeploymentHistory } from '../history/deployment-history';
 import type { RunLogger } from '../rollback/run-dependencies';
 import type { TargetDrivers } from '../targets/target-drivers';
-import { targetPlugin } from '../targets/target-registry';
+import { recordingTargets, targetPlugin } from '../targets/target-registry';
 import { trafficMovedBy, type DeployFailureReporter } from './deploy-failure';
 import type { PipelineExecutionReader } from './pipeline-execution-reader';
 
@@ -220,9 +220,9 @@ async function captureRestorePoints(
   logger: RunLogger,
 ): Promise<Record<string, unknown>> {
   const points = await Promise.all(
-    environment.targets.map(async (config) => {
+    recordingTargets(environment.targets).map(async (config) => {
       const plugin = targetPlugin(config.type);
-      if ((!deploysFromThisStage(config, pipelineExecution) && when === 'other') || plugin.recordsNothing) return undefined;
+      if (!deploysFromThisStage(config, pipelineExecution) && when === 'other') return undefined;
       try {
         const point = await targets.driverFor(plugin.type, environment.name).capture(plugin.configSchema.parse(config), { pipelineExecution });
         return [plugin.type, plugin.restorePointSchema.parse(point)] as const;

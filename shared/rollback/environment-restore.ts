@@ -42,25 +42,31 @@ export async function restoreEnvironment(
         return { target: plugin.type, ...result, movesTraffic: plugin.movesTraffic, expectations: result.expectations ?? [] };
       }),
     );
-  const phasesOf = (config: TargetConfig) => {
-    const plugin = targetPlugin(config.type);
-    return plugin.restorePhases?.(plugin.configSchema.parse(config));
-  };
-  const around = (phase: RestorePhase) => ordered.filter((config) => phasesOf(config)?.includes(phase));
-  const inGroup = (traffic: boolean) => ordered.filter((config) => !phasesOf(config) && targetPlugin(config.type).movesTraffic === traffic);
-  const beforeConfigs = around('before');
-  const before = await restore(beforeConfigs, 'before');
-  const blocker = before.find((result, index) => result.outcome === 'failed' && blocksOnFailure(beforeConfigs[index]!));
-  const notAttempted = (configs: readonly TargetConfig[]): TargetRestore[] =>
-    configs.map((config) => ({ target: config.type, outcome: 'failed', detail: `not attempted: ${blocker!.detail}`, movesTraffic: targetPlugin(config.type).movesTraffic, expectations: [] }));
-  const targets = [...before];
-  for (const [configs, phase] of [[inGroup(true)], [inGroup(false)], [around('after'), 'after']] as const) targets.push(...(blocker ? notAttempted(configs) : await restore(configs, phase)));
+  const phased = ordered.map((config) => ({ config, ...phasingOf(config) }));
+  const inPhase = (phase: Phase) => phased.filter((entry) => entry.phases.includes(phase));
+  const targets: TargetRestore[] = [];
+  let blocker: TargetRestore | undefined;
+  for (const phase of PHASES) {
+    const entries = inPhase(phase);
+    if (blocker) {
+      targets.push(...entries.map(({ config }): TargetRestore => ({ target: config.type, outcome: 'failed', detail: `not attempted: ${blocker!.detail}`, movesTraffic: targetPlugin(config.type).movesTraffic, expectations: [] })));
+      continue;
+    }
+    const results = await restore(entries.map((entry) => entry.config), phase === 'before' || phase === 'after' ? phase : undefined);
+    targets.push(...results);
+    if (phase === 'before') blocker = results.find((result, index) => result.outcome === 'failed' && entries[index]!.blocks);
+  }
   return { ...entry, verdict: judgeEnvironmentRestore(targets), targets };
 }
 
-function blocksOnFailure(config: TargetConfig): boolean {
+type Phase = RestorePhase | 'traffic' | 'rest';
+const PHASES: readonly Phase[] = ['before', 'traffic', 'rest', 'after'];
+
+/** When a target restores (its plugin's phases, else traffic or the rest) and whether its failure before the others stops them. Pure. */
+function phasingOf(config: TargetConfig): { phases: readonly Phase[]; blocks: boolean } {
   const plugin = targetPlugin(config.type);
-  return plugin.blocksRestoreOnFailure?.(plugin.configSchema.parse(config)) ?? false;
+  const parsed = plugin.configSchema.parse(config);
+  return { phases: plugin.restorePhases?.(parsed) ?? [plugin.movesTraffic ? 'traffic' : 'rest'], blocks: plugin.blocksRestoreOnFailure?.(parsed) ?? false };
 }
 
 async function restoreTarget(

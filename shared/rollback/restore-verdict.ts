@@ -11,12 +11,17 @@ import type { EnvironmentRestore, EnvironmentRestoreVerdict, JoinedRestores, Rol
 export function judgeEnvironmentRestore(results: readonly TargetRestore[]): EnvironmentRestoreVerdict {
   const applicable = results.filter((result) => result.outcome !== 'not_applicable');
   if (applicable.length === 0) return 'failed';
-  if (applicable.some((result) => result.needsPerson && result.outcome === 'failed')) return 'failed';
+  if (applicable.some(isRefusedForPerson)) return 'failed';
   const traffic = applicable.filter((result) => result.movesTraffic);
   const failedOthers = applicable.filter((result) => !result.movesTraffic && result.outcome === 'failed');
   if (traffic.some((result) => result.outcome === 'failed')) return 'failed';
   if (failedOthers.length === 0) return 'restored';
   return traffic.length > 0 ? 'restored_with_warnings' : 'failed';
+}
+
+/** A target's refusal only a person may get past (a change set replacing a table, a required hook saying no). Pure. */
+export function isRefusedForPerson(target: TargetRestore): boolean {
+  return target.needsPerson === true && target.outcome === 'failed';
 }
 
 /** The journal step's outcome for a set of environment restores. Pure. */

@@ -6,6 +6,7 @@ import type {
   StepOf,
 } from '../history/run-journal';
 import { stepsOfRun } from '../history/run-journal';
+import { isRefusedForPerson } from './restore-verdict';
 
 /** A reason names at most this many environments left out, each with its why (the full-scope step lists more). */
 const NAMED_LEFT = 10;
@@ -68,7 +69,7 @@ export function runStateFrom(timeline: readonly JournalStep[], runId: string, at
 
 /** Whether a restore met a refusal only a person may get past. Pure. */
 export function needsPerson(environments: readonly EnvironmentRestore[]): boolean {
-  return environments.some((environment) => environment.targets.some((target) => target.needsPerson && target.outcome === 'failed'));
+  return environments.some((environment) => environment.targets.some(isRefusedForPerson));
 }
 
 /** Whether every environment of a restore step is back on its known good (warnings allowed). */

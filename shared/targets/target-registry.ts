@@ -88,6 +88,11 @@ export function describeCoverageGap(coverage: RestorePointCoverage): string | un
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
+/** The targets that record a restore point on a deployment (a hook records nothing), as configured. Pure. */
+export function recordingTargets<Config extends { type: string }>(targets: readonly Config[]): Config[] {
+  return targets.filter((target) => !targetPlugin(target.type).recordsNothing);
+}
+
 /** Orders an environment's targets: traffic targets first, otherwise as configured. Pure. */
 export function inRestoreOrder<Config extends { type: string }>(targets: readonly Config[]): Config[] {
   return [...targets].sort((left, right) => Number(targetPlugin(right.type).movesTraffic) - Number(targetPlugin(left.type).movesTraffic));

@@ -33,8 +33,6 @@ import { sandboxCheckPorts, sandboxTargetDrivers, RecordingNotifier } from '../.
 import { SandboxClock } from '../../shared/sandbox/sandbox-clock';
 import { SandboxSlot, SandboxWorld } from '../../shared/sandbox/sandbox-world';
 import { answerValidationRequest } from '../../shared/validation/validate-rollback';
-import type { ValidationRequest } from '../../shared/validation/validation-contract';
-import type { RollbackConfig } from '../../shared/config';
 
 const config = loadConfig('rollback.config.json');
 const budgets: { budget: string; measured: string; met: boolean }[] = [];
@@ -639,7 +637,7 @@ async function timeToVerdict(): Promise<void> {
  * and, as the anchor in the same run, by its state (ALARM past its recovery window and a poll).
  */
 async function timeToFullRollback(dynamoDbLocal: RunningDynamoDbLocal, client: DynamoDBDocumentClient): Promise<void> {
-  const alarmOnly: RollbackConfig = { ...config, environments: config.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+  const alarmOnly = (await import('../helpers/fleet-history')).withoutHealthChecks(config);
   const run = async (judge: 'evidence' | 'datapoints' | 'state', periodSeconds: number) => {
     const onDatapoints = judge !== 'state';
     const { tableName } = await freshStore(dynamoDbLocal, client);
@@ -753,20 +751,11 @@ function fleetAlarm(firedAt: Date) {
 
 /** A fresh table with `count` generated environments (no health URLs), each with 1.3.0 (a day ago) and 1.4.1 (minutes ago) recorded. */
 async function seededFleet(dynamoDbLocal: RunningDynamoDbLocal, client: ReturnType<typeof createDocumentClient>, count: number, options: { everyTarget: boolean }) {
-  const { fleetConfig } = await import('../helpers/fleet-config');
+  const [{ fleetConfig }, { seedFleetReleases, withoutHealthChecks }] = await Promise.all([import('../helpers/fleet-config'), import('../helpers/fleet-history')]);
   const { tableName } = await freshStore(dynamoDbLocal, client);
-  const base = fleetConfig(count, {}, options);
-  const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
-  const seedStore = dynamoHistory({ client, tableName, clock: systemClock });
-  for (let first = 0; first < count; first += 25) {
-    await Promise.all(
-      config.environments.slice(first, first + 25).map(async (environment) => {
-        for (const [version, number, hoursAgo] of [['1.3.0', 14, 24], ['1.4.1', 21, 0.2]] as const) {
-          await recordCompletedDeployment(seedStore.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'bench', at: new Date(Date.now() - hoursAgo * 3_600_000), restorePoints: demoRestorePoints(environment, { version, number }) });
-        }
-      }),
-    );
-  }
+  const config = withoutHealthChecks(fleetConfig(count, {}, options));
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+  await seedFleetReleases(dynamoHistory({ client, tableName, clock: systemClock }).deployments, config, { source: 'bench', goodAt: hoursAgo(24), badAt: hoursAgo(0.2) });
   return { config, tableName };
 }
 
@@ -870,15 +859,7 @@ async function organisation(dynamoDbLocal: RunningDynamoDbLocal): Promise<void> 
     const store = dynamoHistory({ client, tableName, clock });
     const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
     for (const environment of config.environments) world.deploy(environment, (await store.deployments.getDeployment(`${environment.name}-1.4.1`))!);
-    const rounds = new Map<string, number>();
-    const validator = {
-      validate: async (request: ValidationRequest) => {
-        const origin = request.environments.at(-1)!.name;
-        rounds.set(origin, (rounds.get(origin) ?? 0) + 1);
-        const verdict = rounds.get(origin) === 1 ? ('not_recovered' as const) : ('recovered' as const);
-        return { success: verdict === 'recovered', verdict, evidence: [], timestamp: clock.now().toISOString(), checks: [], rounds: 1, durationMs: 0, reason: verdict };
-      },
-    };
+    const validator = (await import('../helpers/fleet-history')).stormValidator(clock);
     let pairReads = 0;
     const readEnvironment = store.deployments.readEnvironment.bind(store.deployments);
     store.deployments.readEnvironment = (environment, options) => ((pairReads += 1), readEnvironment(environment, options));

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { demoRestorePoints, recordCompletedDeployment } from '../../cli/local-drill/demo-history';
 import { dynamoHistory } from '../../shared/history/dynamo-history';
 import { runRollback } from '../../shared/rollback/rollback-runner';
 import { RecordingNotifier, sandboxCheckPorts, sandboxTargetDrivers } from '../../shared/sandbox/sandbox-adapters';
@@ -14,6 +13,7 @@ import type { DeploymentRecord } from '../../shared/history/deployment-record';
 import { reconcileRuns, RECONCILE_SWEEP_VERSION } from '../../shared/rollback/reconciler';
 import type { RollbackDependencies } from '../../shared/rollback/run-dependencies';
 import { fleetConfig } from '../helpers/fleet-config';
+import { seedFleetReleases, stormValidator, withoutHealthChecks } from '../helpers/fleet-history';
 import { countDynamoDbCalls } from '../helpers/dynamodb-calls';
 import { createTestHistory } from '../helpers/history-table';
 
@@ -96,21 +96,14 @@ describe('an environment\'s rollback ledger', () => {
   });
 });
 
+/** The fleet's known good a day before the bad release, which went out ten minutes before the alarm. */
+const RELEASES = { source: 'test', goodAt: new Date('2026-12-05T08:00:00.000Z'), badAt: new Date('2026-12-06T07:50:00.000Z') };
+
 describe('a full rollback across 200 environments of nine targets each (DynamoDB Local, the sandbox)', () => {
   it('completes, every environment rolled back, every item under 100 KB: each joined environment keeps its own restore facts, the run keeps a summary', async () => {
-    const base = fleetConfig(200, {}, { everyTarget: true });
-    // No health checks: the alarms and the traffic decide (the sandbox has no health endpoints for 200 environments).
-    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const config = withoutHealthChecks(fleetConfig(200, {}, { everyTarget: true }));
     const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
-    for (let first = 0; first < config.environments.length; first += 25) {
-      await Promise.all(
-        config.environments.slice(first, first + 25).map(async (environment) => {
-          for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
-            await recordCompletedDeployment(seeded.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(environment, { version, number }) });
-          }
-        }),
-      );
-    }
+    await seedFleetReleases(seeded.deployments, config, RELEASES);
     // The run on sandbox time from here: the bad release breaks every environment running it (one shared cause).
     const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
     const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
@@ -153,31 +146,15 @@ describe('a full rollback across 200 environments of nine targets each (DynamoDB
 
 describe('a correlated storm: one bad version alarming in 50 environments at once (DynamoDB Local, the sandbox)', () => {
   it('takes one full-scope decision: one run reads the other environments\' pairs, the other 49 keep to their own environment and name the run that decided', async () => {
-    const base = fleetConfig(50);
-    const config: RollbackConfig = { ...base, environments: base.environments.map((environment) => ({ ...environment, healthChecks: [] })) };
+    const config = withoutHealthChecks(fleetConfig(50));
     const seeded = await createTestHistory({ start: '2026-12-06T08:00:00.000Z' });
-    await Promise.all(
-      config.environments.map(async (environment) => {
-        for (const [version, number, at] of [['1.3.0', 14, '2026-12-05T08:00:00.000Z'], ['1.4.1', 21, '2026-12-06T07:50:00.000Z']] as const) {
-          await recordCompletedDeployment(seeded.deployments, { deploymentId: `${environment.name}-${version}`, environment: environment.name, version, status: 'succeeded', source: 'test', at: new Date(at), restorePoints: demoRestorePoints(environment, { version, number }) });
-        }
-      }),
-    );
+    await seedFleetReleases(seeded.deployments, config, RELEASES);
     const clock = new SandboxClock(new Date('2026-12-06T08:00:00.000Z'), 100);
     const history = dynamoHistory({ client: seeded.client, tableName: seeded.tableName, clock });
     const world = new SandboxWorld({ badVersions: ['1.4.1'], recoveryMs: 20_000 }, clock);
     for (const environment of config.environments) world.deploy(environment, (await history.deployments.getDeployment(`${environment.name}-1.4.1`))!);
     // Every stage rollback "does not recover" (the shared cause is elsewhere), so every run reaches its full-scope decision.
-    const validations = new Map<string, number>();
-    const validator = {
-      validate: async (request: ValidationRequest) => {
-        const origin = request.environments.at(-1)!.name;
-        const round = (validations.get(origin) ?? 0) + 1;
-        validations.set(origin, round);
-        const verdict = round === 1 ? ('not_recovered' as const) : ('recovered' as const);
-        return { success: verdict === 'recovered', verdict, evidence: [], timestamp: clock.now().toISOString(), checks: [], rounds: 1, durationMs: 0, reason: verdict, decidedBy: { environment: origin, check: 'test', detail: verdict } };
-      },
-    };
+    const validator = stormValidator(clock);
     const pairReads: string[] = [];
     const readEnvironment = history.deployments.readEnvironment.bind(history.deployments);
     history.deployments.readEnvironment = (environment, options) => (pairReads.push(environment.name), readEnvironment(environment, options));

@@ -25,24 +25,25 @@ const DEPLOYMENTS_READ = 50;
  */
 export function appConfigDriver(clients: ClientFactory): TargetDriver<AppConfigConfig, AppConfigPoint, AppConfigExpectation> {
   const client = async (config: AppConfigConfig): Promise<AppConfigClient> => clients.client((await appConfigSdk()).AppConfigClient, config);
-  const profileNames = new Map<string, string>();
+  const profiles = new Map<string, { name: string; location?: string }>();
 
-  /** The profile's name: ListDeployments names each deployment's configuration by it. */
-  const profileName = async (config: AppConfigConfig): Promise<string> => {
+  /** The profile's name (ListDeployments names each deployment's configuration by it) and store: read once per container. */
+  const profileOf = async (config: AppConfigConfig): Promise<{ name: string; location?: string }> => {
     const key = `${config.roleArn ?? ''}|${config.region ?? ''}|${config.application}/${config.configurationProfile}`;
-    const known = profileNames.get(key);
+    const known = profiles.get(key);
     if (known) return known;
     const { GetConfigurationProfileCommand } = await appConfigSdk();
-    const { Name } = await (await client(config)).send(new GetConfigurationProfileCommand({ ApplicationId: config.application, ConfigurationProfileId: config.configurationProfile }));
+    const { Name, LocationUri } = await (await client(config)).send(new GetConfigurationProfileCommand({ ApplicationId: config.application, ConfigurationProfileId: config.configurationProfile }));
     if (!Name) throw new Error(`configuration profile ${config.configurationProfile} has no name`);
-    profileNames.set(key, Name);
-    return Name;
+    const profile = { name: Name, ...(LocationUri ? { location: LocationUri } : {}) };
+    profiles.set(key, profile);
+    return profile;
   };
 
   /** The environment's deployments, newest first: the profile's, and whether another profile's is in flight. */
   const readDeployments = async (config: AppConfigConfig) => {
     const { ListDeploymentsCommand } = await appConfigSdk();
-    const [name, listed] = await Promise.all([profileName(config), (await client(config)).send(new ListDeploymentsCommand({ ApplicationId: config.application, EnvironmentId: config.environment, MaxResults: DEPLOYMENTS_READ }))]);
+    const [{ name }, listed] = await Promise.all([profileOf(config), (await client(config)).send(new ListDeploymentsCommand({ ApplicationId: config.application, EnvironmentId: config.environment, MaxResults: DEPLOYMENTS_READ }))]);
     const all = (listed.Items ?? []).map((item) => ({ name: item.ConfigurationName, deploymentNumber: item.DeploymentNumber ?? 0, version: item.ConfigurationVersion, state: item.State, percentageComplete: item.PercentageComplete }));
     return { mine: all.filter((item) => item.name === name), others: all.filter((item) => item.name !== name) };
   };
@@ -124,9 +125,8 @@ export function appConfigDriver(clients: ClientFactory): TargetDriver<AppConfigC
     /** A hosted version must still exist (a deleted one cannot be deployed); other stores are read by AppConfig as it deploys. */
     async readiness(config, point) {
       try {
-        const sdk = await appConfigSdk();
-        const profile = await (await client(config)).send(new sdk.GetConfigurationProfileCommand({ ApplicationId: config.application, ConfigurationProfileId: config.configurationProfile }));
-        if (profile.LocationUri !== 'hosted') return { ready: true, detail: `version ${point.configurationVersion} of ${profile.LocationUri ?? 'its store'}: AppConfig reads it when it deploys` };
+        const [sdk, { location }] = await Promise.all([appConfigSdk(), profileOf(config)]);
+        if (location !== 'hosted') return { ready: true, detail: `version ${point.configurationVersion} of ${location ?? 'its store'}: AppConfig reads it when it deploys` };
         if (!/^\d+$/.test(point.configurationVersion)) return { ready: false, detail: `version ${point.configurationVersion} is not a hosted version number` };
         await (await client(config)).send(new sdk.GetHostedConfigurationVersionCommand({ ApplicationId: config.application, ConfigurationProfileId: config.configurationProfile, VersionNumber: Number(point.configurationVersion) }));
         return { ready: true, detail: `hosted configuration version ${point.configurationVersion} exists` };

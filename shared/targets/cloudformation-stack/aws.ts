@@ -9,6 +9,7 @@ import {
   changeSetParameters,
   describeChanges,
   describeStack,
+  isDeadEnd,
   judgeStack,
   recordedParameters,
   sameParameters,
@@ -125,17 +126,22 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
         return fail(`cannot read it: ${errorLine(error)}`);
       }
       const status = stack.StackStatus ?? 'unknown';
-      const ownChangeSet = changeSetNameFor(runId, false);
+      const changeSet = changeSetNameFor(runId, simulate);
       // One token per operation of the run: a retry of the same call is recognised, never confused with another.
-      const token = (operation: string) => `${ownChangeSet.slice(0, 127 - operation.length)}-${operation}`;
+      const token = (operation: string) => `${changeSet.slice(0, 127 - operation.length)}-${operation}`;
+      // A resumed run may find its change set: created and still to review, or executed already (then the update in flight is its own).
+      let existing: Awaited<ReturnType<typeof describeChangeSet>> | undefined;
+      if (resumed && !simulate) {
+        try {
+          existing = await describeChangeSet(config, changeSet);
+        } catch (error) {
+          if ((error as Error).name !== 'ChangeSetNotFoundException') return fail(`cannot read change set ${changeSet}: ${errorLine(error)}`);
+        }
+      }
       // An update in flight is cancelled (CancelUpdateStack takes only UPDATE_IN_PROGRESS): CloudFormation rolls it back to the template before it.
       if (status === 'UPDATE_IN_PROGRESS') {
-        // Unless it is this run's own change set, executed before the run was interrupted.
-        if (resumed && !simulate) {
-          const own = await describeChangeSet(config, ownChangeSet).catch(() => undefined);
-          if (own?.executionStatus === 'EXECUTE_IN_PROGRESS' || own?.executionStatus === 'EXECUTE_COMPLETE') {
-            return { outcome: 'restored', detail: `change set ${ownChangeSet} of ${name} is executing (${own.executionStatus}): back to template ${to.templateHash.slice(0, 12)}`, expectations };
-          }
+        if (existing?.executionStatus === 'EXECUTE_IN_PROGRESS' || existing?.executionStatus === 'EXECUTE_COMPLETE') {
+          return { outcome: 'restored', detail: `change set ${changeSet} of ${name} is executing (${existing.executionStatus}): back to template ${to.templateHash.slice(0, 12)}`, expectations };
         }
         if (simulate) return { outcome: 'would_restore', detail: `would cancel the update in progress of ${name} (CloudFormation then rolls it back to the template before it)` };
         try {
@@ -156,8 +162,11 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
         return { outcome: 'restored', detail: `continued the failed rollback of ${name} (the known good's template is ${to.templateHash.slice(0, 12)})`, expectations };
       }
       if (status.endsWith('_IN_PROGRESS')) return fail(`it is ${status}: CloudFormation takes no change set until it settles`);
-      if (status.endsWith('_FAILED') || status === 'ROLLBACK_COMPLETE' || status.startsWith('DELETE_')) return fail(`it is ${status} and cannot be updated${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`);
+      if (isDeadEnd(status)) return fail(`it is ${status} and cannot be updated${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`);
 
+      if (existing && existing.executionStatus !== 'AVAILABLE' && existing.executionStatus !== 'UNAVAILABLE') {
+        return { outcome: 'restored', detail: `change set ${changeSet} of ${name} was executed (${existing.executionStatus}): back to template ${to.templateHash.slice(0, 12)}`, expectations };
+      }
       let current: string;
       let template: string;
       try {
@@ -169,22 +178,9 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
       } catch (error) {
         return fail(`cannot read the templates: ${errorLine(error)}`);
       }
-      const changeSet = changeSetNameFor(runId, simulate);
       const templateSource = templateSourceOf(config, to, template, bucketName(), homeRegion());
       if ('problem' in templateSource) return fail(templateSource.problem);
 
-      // A resumed run finds its change set: executed already, or still to review.
-      let existing: Awaited<ReturnType<typeof describeChangeSet>> | undefined;
-      if (resumed && !simulate) {
-        try {
-          existing = await describeChangeSet(config, changeSet);
-        } catch (error) {
-          if ((error as Error).name !== 'ChangeSetNotFoundException') return fail(`cannot read change set ${changeSet}: ${errorLine(error)}`);
-        }
-      }
-      if (existing && existing.executionStatus !== 'AVAILABLE' && existing.executionStatus !== 'UNAVAILABLE') {
-        return { outcome: 'restored', detail: `change set ${changeSet} of ${name} was executed (${existing.executionStatus}): back to template ${to.templateHash.slice(0, 12)}`, expectations };
-      }
       if (!existing) {
         try {
           await client.send(
@@ -275,7 +271,8 @@ export function cloudFormationStackDriver(clients: ClientFactory, options: Cloud
         await (await s3()).send(new HeadObjectCommand({ Bucket: requireBucket(), Key: point.templateKey }));
         const stack = await readStack(config);
         const status = stack.StackStatus ?? 'unknown';
-        if (status.endsWith('_FAILED') && status !== 'UPDATE_ROLLBACK_FAILED') return { ready: false, detail: `${describeStack(config)} is ${status}: it cannot be updated` };
+        // A failed rollback the restore continues first is no obstacle.
+        if (isDeadEnd(status) && status !== 'UPDATE_ROLLBACK_FAILED') return { ready: false, detail: `${describeStack(config)} is ${status}: it cannot be updated` };
         return { ready: true, detail: `template ${point.templateHash.slice(0, 12)} is kept; ${describeStack(config)} is ${status}` };
       } catch (error) {
         return { ready: false, detail: `cannot read the known good's template or ${describeStack(config)}: ${errorLine(error)}` };

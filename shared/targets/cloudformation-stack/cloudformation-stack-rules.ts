@@ -56,6 +56,11 @@ export function describeStack(config: CloudFormationStackConfig): string {
 /** CloudFormation's TemplateBody limit: a larger template goes by TemplateURL. */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
 
+/** A state no update can leave (a failed operation, a creation rolled back, a deletion): the stack cannot take a change set. Pure. */
+export function isDeadEnd(status: string): boolean {
+  return status.endsWith('_FAILED') || status === 'ROLLBACK_COMPLETE' || status.startsWith('DELETE_');
+}
+
 /** Stack states in which the stack stands still on a template. */
 export const SETTLED_STATES: ReadonlySet<string> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
@@ -179,7 +184,7 @@ export function judgeStack(expectation: CloudFormationStackExpectation, reading:
   const status = reading.status ?? 'unknown';
   const short = expectation.templateHash.slice(0, 12);
   if (status.endsWith('_IN_PROGRESS')) return { passed: false, detail: `stack ${expectation.stack} is ${status}`, inconclusive: true };
-  if (status.endsWith('_FAILED') || status === 'ROLLBACK_COMPLETE' || status === 'DELETE_COMPLETE') return { passed: false, detail: `stack ${expectation.stack} is ${status}${reading.statusReason ? `: ${reading.statusReason}` : ''}`, isFinal: true };
+  if (isDeadEnd(status)) return { passed: false, detail: `stack ${expectation.stack} is ${status}${reading.statusReason ? `: ${reading.statusReason}` : ''}`, isFinal: true };
   if (reading.templateHash !== expectation.templateHash) {
     // The update rolled back (or never ran): settled, on another template.
     return { passed: false, detail: `stack ${expectation.stack} is ${status} on template ${reading.templateHash?.slice(0, 12) ?? '?'}, not the known good's ${short}`, isFinal: status === 'UPDATE_ROLLBACK_COMPLETE' };

@@ -2,7 +2,7 @@ import { errorLine } from '../../aws/error-line';
 import { loadOnce } from '../../aws/load-once';
 import type { ClientFactory } from '../client-factory';
 import type { TargetDriver } from '../target-plugin';
-import { callOf, describeCall, hookAnswerSchema, hookRequestOf, judgeAnswer, type HookConfig, type HookExpectation, type HookPoint } from './hook-rules';
+import { callOf, phaseOf, describeCall, hookAnswerSchema, hookRequestOf, judgeAnswer, type HookConfig, type HookExpectation, type HookPoint } from './hook-rules';
 
 const lambdaSdk = loadOnce(() => import('@aws-sdk/client-lambda'));
 
@@ -14,7 +14,7 @@ const lambdaSdk = loadOnce(() => import('@aws-sdk/client-lambda'));
 export function hookDriver(clients: ClientFactory): TargetDriver<HookConfig, HookPoint, HookExpectation> {
   return {
     async restore(request) {
-      const phase = request.phase ?? (request.config.before ? 'before' : 'after');
+      const phase = phaseOf(request);
       const call = callOf(request.config, phase);
       if (!call) return { outcome: 'failed', detail: `no ${phase} hook is configured` };
       const { LambdaClient, InvokeCommand } = await lambdaSdk();

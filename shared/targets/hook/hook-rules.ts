@@ -76,6 +76,11 @@ export function hookRequestOf(request: TargetRestoreRequest<HookConfig, HookPoin
 /** What a hook answers: `{ "ok": true }`, or `{ "ok": false, "reason": "…" }`. */
 export const hookAnswerSchema = z.object({ ok: z.boolean(), reason: z.string().max(1_000).optional() });
 
+/** Which call a request is: the phase the runner names, else the only one configured (a request made by hand). Pure. */
+export function phaseOf(request: { phase?: RestorePhase; config: HookConfig }): RestorePhase {
+  return request.phase ?? (request.config.before ? 'before' : 'after');
+}
+
 export function callOf(config: HookConfig, phase: RestorePhase): HookCall | undefined {
   return phase === 'before' ? config.before : config.after;
 }
